@@ -1,0 +1,74 @@
+"""The event bus: exact-type publish/subscribe with deterministic delivery order.
+
+Subscribers are kept per concrete event type in subscription order, as immutable tuples that
+are replaced (copy-on-write) when subscriptions change: the snapshot taken under the lock in
+``publish`` is a reference, not a copy, and delivery happens outside the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ostdesk.engine.errors import ErrorSink
+from ostdesk.engine.events import EventBase
+from ostdesk.engine.idle import IdleTracker
+
+if TYPE_CHECKING:
+    from ostdesk.engine.subscriber import Subscriber
+
+
+class EventBus:
+    """Routes each event to the subscribers of its exact type (never of a base class)."""
+
+    def __init__(self, errors: ErrorSink | None = None) -> None:
+        self.idle = IdleTracker()
+        self.errors = errors if errors is not None else ErrorSink()
+        self._subscriptions: dict[type[EventBase], tuple[Subscriber, ...]] = {}
+        # per type, the subscribers' enqueue functions: publish calls them without a method hop
+        self._deliveries: dict[type[EventBase], tuple[Callable[[EventBase], None], ...]] = {}
+        self._subscribers: tuple[Subscriber, ...] = ()
+
+    def subscribe(self, subscriber: Subscriber, event_type: type[EventBase]) -> None:
+        with self.idle.lock:
+            current = self._subscriptions.get(event_type, ())
+            if subscriber not in current:
+                self._subscriptions[event_type] = (*current, subscriber)
+                self._deliveries[event_type] = tuple(s.enqueue for s in (*current, subscriber))
+            if subscriber not in self._subscribers:
+                self._subscribers = (*self._subscribers, subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber, event_type: type[EventBase] | None = None) -> None:
+        """Stop delivering ``event_type`` (or every type, if None) to ``subscriber``."""
+        with self.idle.lock:
+            types = list(self._subscriptions) if event_type is None else [event_type]
+            for t in types:
+                remaining = tuple(s for s in self._subscriptions.get(t, ()) if s is not subscriber)
+                if remaining:
+                    self._subscriptions[t] = remaining
+                    self._deliveries[t] = tuple(s.enqueue for s in remaining)
+                else:
+                    self._subscriptions.pop(t, None)
+                    self._deliveries.pop(t, None)
+            if not any(subscriber in subs for subs in self._subscriptions.values()):
+                self._subscribers = tuple(s for s in self._subscribers if s is not subscriber)
+
+    def publish(self, event: EventBase) -> None:
+        """Enqueue ``event`` for every subscriber of its exact type, in subscription order.
+
+        The pending count is raised for all of them in the same critical section that takes the
+        snapshot, so the system cannot look idle between the snapshot and the enqueues.
+        """
+        idle = self.idle
+        with idle.lock:
+            deliveries = self._deliveries.get(type(event), ())
+            idle.pending += len(deliveries)
+        for enqueue in deliveries:
+            enqueue(event)
+
+    def subscribers(self) -> tuple[Subscriber, ...]:
+        return self._subscribers
+
+    def wait_until_system_idle(self, timeout: float | None = None) -> bool:
+        """Block until every subscriber's queue is empty and every handler has returned."""
+        return self.idle.wait(timeout)

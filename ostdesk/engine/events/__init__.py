@@ -1,0 +1,66 @@
+"""All engine events, one small module per family, re-exported here."""
+
+from ostdesk.engine.events.base import EventBase
+from ostdesk.engine.events.enums import (
+    BarPeriod,
+    OrderType,
+    RejectionReason,
+    Side,
+    TimeInForce,
+)
+from ostdesk.engine.events.market import BarProcessed, BarReceived
+from ostdesk.engine.events.orders import FillEvent, OrderExpired, OrdersMatched
+from ostdesk.engine.events.requests import (
+    OrderCancellationRequest,
+    OrderModificationRequest,
+    OrderSubmissionRequest,
+)
+from ostdesk.engine.events.responses import (
+    CancellationAccepted,
+    CancellationRejected,
+    ModificationAccepted,
+    ModificationRejected,
+    OrderAccepted,
+    OrderRejected,
+)
+
+ALL_EVENT_TYPES: tuple[type[EventBase], ...] = (
+    BarReceived,
+    BarProcessed,
+    OrderSubmissionRequest,
+    OrderModificationRequest,
+    OrderCancellationRequest,
+    OrderAccepted,
+    OrderRejected,
+    ModificationAccepted,
+    ModificationRejected,
+    CancellationAccepted,
+    CancellationRejected,
+    FillEvent,
+    OrderExpired,
+    OrdersMatched,
+)
+
+__all__ = [
+    "ALL_EVENT_TYPES",
+    "BarPeriod",
+    "BarProcessed",
+    "BarReceived",
+    "CancellationAccepted",
+    "CancellationRejected",
+    "EventBase",
+    "FillEvent",
+    "ModificationAccepted",
+    "ModificationRejected",
+    "OrderAccepted",
+    "OrderCancellationRequest",
+    "OrderExpired",
+    "OrderModificationRequest",
+    "OrderRejected",
+    "OrderSubmissionRequest",
+    "OrderType",
+    "OrdersMatched",
+    "RejectionReason",
+    "Side",
+    "TimeInForce",
+]

@@ -1,0 +1,82 @@
+"""The system-wide idle barrier: one pending-work counter for every subscriber of a bus.
+
+The seed joins one ``queue.Queue`` per subscriber (~85 µs a timestamp here). Instead, every
+enqueue adds to a single counter and every handled event subtracts from it after its handler
+returned, so zero means every queue is empty and every handler has returned, including events
+published by handlers (they are counted before their publisher's own event is released).
+
+Waking the waiter: a thread that has waited once keeps a token queue registered, and every
+completion drops a token in it (while it holds fewer than ``_MAX_TOKENS``); the waiter takes
+tokens and re-checks the count. Measured on the 2-core machines this is ~1.7x faster than
+waking the waiter once at zero, because the waiter is usually runnable, or finds a token
+already there, instead of being woken from sleep (see bench/bus.py). The cap bounds what a
+thread that stopped waiting can accumulate; it never loses a wake-up, since a waiter only
+blocks on an empty queue.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from queue import Empty, SimpleQueue
+
+_MAX_TOKENS = 64
+
+
+class IdleTracker:
+    """Counts events enqueued but not yet fully handled, across all subscribers of a bus."""
+
+    __slots__ = ("_local", "_lock", "_waiters", "pending")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._waiters: tuple[SimpleQueue[None], ...] = ()
+        self.pending = 0
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The counter's lock, held by the bus while it snapshots subscribers and adds work."""
+        return self._lock
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.pending += n
+
+    def done(self) -> None:
+        with self._lock:
+            self.pending -= 1
+            waiters = self._waiters
+        for tokens in waiters:
+            if tokens.qsize() < _MAX_TOKENS:
+                tokens.put(None)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no work is pending; False if ``timeout`` (seconds) passed first."""
+        if self.pending == 0:
+            return True
+        tokens = self._tokens_for_this_thread()
+        if timeout is None:
+            get = tokens.get
+            while self.pending:
+                get()
+            return True
+        deadline = time.monotonic() + timeout
+        while self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                tokens.get(True, remaining)
+            except Empty:
+                return self.pending == 0
+        return True
+
+    def _tokens_for_this_thread(self) -> SimpleQueue[None]:
+        try:
+            tokens: SimpleQueue[None] = self._local.tokens
+        except AttributeError:
+            tokens = self._local.tokens = SimpleQueue()
+            with self._lock:
+                self._waiters = (*self._waiters, tokens)
+        return tokens

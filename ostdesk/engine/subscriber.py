@@ -1,0 +1,126 @@
+"""A bus component with its own worker thread and unbounded FIFO queue."""
+
+from __future__ import annotations
+
+import threading
+from _thread import allocate_lock
+from collections.abc import Callable
+from queue import SimpleQueue
+from typing import Any
+
+from ostdesk.engine.affinity import pin_current_thread
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.events import EventBase
+
+
+class _Fence:
+    """A marker put in one queue; its lock is released when the worker reaches it."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self) -> None:
+        self.lock = allocate_lock()
+        self.lock.acquire()
+
+
+class Subscriber:
+    """Receives events on the publisher's thread (enqueue only) and handles them on its own.
+
+    Subclasses call :meth:`_subscribe` for the event types they want and implement
+    :meth:`_on_event`. An exception in a handler goes to :meth:`_on_exception` (by default the
+    bus's error sink) and the thread goes on with the next event.
+    """
+
+    def __init__(self, bus: EventBus, name: str | None = None) -> None:
+        self._bus = bus
+        self.name = name or type(self).__name__
+        self._queue: SimpleQueue[Any] = SimpleQueue()
+        self._enqueue: Callable[[Any], None] = self._queue.put
+        self.enqueue: Callable[[EventBase], None] = self._queue.put
+        """Called by the bus, which has already counted the event as pending."""
+        self._stopped = False
+        self._thread = threading.Thread(
+            target=self._event_loop, name=f"ostdesk-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    # -- bus side ----------------------------------------------------------------------------
+    def _subscribe(self, *event_types: type[EventBase]) -> None:
+        for event_type in event_types:
+            self._bus.subscribe(self, event_type)
+
+    def _unsubscribe(self, *event_types: type[EventBase]) -> None:
+        for event_type in event_types or (None,):
+            self._bus.unsubscribe(self, event_type)
+
+    def _publish(self, event: EventBase) -> None:
+        self._bus.publish(event)
+
+    def receive(self, event: EventBase) -> None:
+        """Hand an event to this subscriber directly (outside ``publish``); never blocks."""
+        self._bus.idle.add(1)
+        self._enqueue(event)
+
+    # -- worker side -------------------------------------------------------------------------
+    def _event_loop(self) -> None:
+        pin_current_thread()
+        get = self._queue.get
+        done = self._bus.idle.done
+        on_event = self._on_event
+        while True:
+            event = get()
+            if event is None:
+                break
+            if event.__class__ is _Fence:
+                event.lock.release()
+                continue
+            try:
+                on_event(event)
+            except Exception as exc:
+                try:
+                    self._on_exception(exc)
+                except Exception as inner:  # the error path must not kill the thread either
+                    self._bus.errors.report(self.name, inner)
+            finally:
+                done()
+        try:
+            self._cleanup()
+        except Exception as exc:
+            self._bus.errors.report(self.name, exc)
+
+    def _on_event(self, event: EventBase) -> None:
+        raise NotImplementedError
+
+    def _on_exception(self, exc: Exception) -> None:
+        self._bus.errors.report(self.name, exc)
+
+    def _cleanup(self) -> None:
+        """Runs on the worker thread after the last event, before the thread ends."""
+
+    # -- control -----------------------------------------------------------------------------
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """Block until every event enqueued here before this call has been handled.
+
+        Must not be called from this subscriber's own thread (it would wait for itself).
+        """
+        if threading.current_thread() is self._thread:
+            raise RuntimeError(f"{self.name}.wait_until_idle() called from its own thread")
+        if not self._thread.is_alive():
+            return True
+        fence = _Fence()
+        self._enqueue(fence)
+        return fence.lock.acquire(True, -1 if timeout is None else timeout)
+
+    def shutdown(self, timeout: float | None = 5.0) -> None:
+        """Unsubscribe, let the worker finish what is queued, and join its thread."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._bus.unsubscribe(self)
+        self._enqueue(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
