@@ -30,8 +30,16 @@ class Counter(Subscriber):
 
 
 def make_bar(ts: int) -> BarReceived:
-    return BarReceived(ts_event_ns=ts, symbol="X", period=BarPeriod.MINUTE, open=1.0, high=1.0,
-                       low=1.0, close=1.0, volume=1.0)
+    return BarReceived(
+        ts_event_ns=ts,
+        symbol="X",
+        period=BarPeriod.MINUTE,
+        open=1.0,
+        high=1.0,
+        low=1.0,
+        close=1.0,
+        volume=1.0,
+    )
 
 
 def throughput(n: int) -> float:
@@ -76,10 +84,14 @@ def main() -> None:
     a = [throughput(args.events) for _ in range(args.repeat)]
     b = [barrier(args.timestamps) for _ in range(args.repeat)]
     print(f"{'benchmark':<44}{'median':>12}{'min':>12}{'max':>12}")
-    print(f"{'(a) events/s, 1 publisher x 4 subscribers':<44}"
-          f"{statistics.median(a):>12,.0f}{min(a):>12,.0f}{max(a):>12,.0f}")
-    print(f"{'(b) timestamps/s, idle barrier, 3 subs':<44}"
-          f"{statistics.median(b):>12,.0f}{min(b):>12,.0f}{max(b):>12,.0f}")
+    print(
+        f"{'(a) events/s, 1 publisher x 4 subscribers':<44}"
+        f"{statistics.median(a):>12,.0f}{min(a):>12,.0f}{max(a):>12,.0f}"
+    )
+    print(
+        f"{'(b) timestamps/s, idle barrier, 3 subs':<44}"
+        f"{statistics.median(b):>12,.0f}{min(b):>12,.0f}{max(b):>12,.0f}"
+    )
     print(f"(b) cost per timestamp: {1e6 / statistics.median(b):.1f} µs")
 
 

@@ -38,7 +38,9 @@ class EventBus:
             if subscriber not in self._subscribers:
                 self._subscribers = (*self._subscribers, subscriber)
 
-    def unsubscribe(self, subscriber: Subscriber, event_type: type[EventBase] | None = None) -> None:
+    def unsubscribe(
+        self, subscriber: Subscriber, event_type: type[EventBase] | None = None
+    ) -> None:
         """Stop delivering ``event_type`` (or every type, if None) to ``subscriber``."""
         with self.idle.lock:
             types = list(self._subscriptions) if event_type is None else [event_type]
@@ -65,6 +67,10 @@ class EventBus:
             idle.pending += len(deliveries)
         for enqueue in deliveries:
             enqueue(event)
+
+    def has_subscribers(self, event_type: type[EventBase]) -> bool:
+        """Whether anyone listens for ``event_type``: lets a publisher skip building events."""
+        return event_type in self._deliveries
 
     def subscribers(self) -> tuple[Subscriber, ...]:
         return self._subscribers

@@ -8,7 +8,7 @@ from ostdesk.engine.events.enums import (
     Side,
     TimeInForce,
 )
-from ostdesk.engine.events.market import BarProcessed, BarReceived
+from ostdesk.engine.events.market import BarProcessed, BarReceived, BarsComplete
 from ostdesk.engine.events.orders import FillEvent, OrderExpired, OrdersMatched
 from ostdesk.engine.events.requests import (
     OrderCancellationRequest,
@@ -27,6 +27,7 @@ from ostdesk.engine.events.responses import (
 ALL_EVENT_TYPES: tuple[type[EventBase], ...] = (
     BarReceived,
     BarProcessed,
+    BarsComplete,
     OrderSubmissionRequest,
     OrderModificationRequest,
     OrderCancellationRequest,
@@ -46,6 +47,7 @@ __all__ = [
     "BarPeriod",
     "BarProcessed",
     "BarReceived",
+    "BarsComplete",
     "CancellationAccepted",
     "CancellationRejected",
     "EventBase",

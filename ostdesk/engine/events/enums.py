@@ -23,8 +23,18 @@ class BarPeriod(enum.Enum):
         if isinstance(text, BarPeriod):
             return text
         key = text.strip().lower()
-        aliases = {"s": "second", "1s": "second", "m": "minute", "1m": "minute", "1min": "minute",
-                   "h": "hour", "1h": "hour", "d": "day", "1d": "day", "daily": "day"}
+        aliases = {
+            "s": "second",
+            "1s": "second",
+            "m": "minute",
+            "1m": "minute",
+            "1min": "minute",
+            "h": "hour",
+            "1h": "hour",
+            "d": "day",
+            "1d": "day",
+            "daily": "day",
+        }
         key = aliases.get(key, key)
         try:
             return cls[key.upper()]

@@ -32,3 +32,14 @@ class BarProcessed(EventBase):
     bar: BarReceived
     names: tuple[str, ...]
     values: tuple[float, ...]
+
+
+@dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
+class BarsComplete(EventBase):
+    """The datafeed has published every bar of ``ts_event_ns`` (``count`` of them).
+
+    Published after the bars of one timestamp and before the idle barrier; the simulated broker
+    answers it with ``OrdersMatched``.
+    """
+
+    count: int

@@ -30,11 +30,10 @@ class OrderExpired(EventBase):
 
 @dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
 class OrdersMatched(EventBase):
-    """The simulated broker has matched its working orders on ``symbol`` against the bar at
-    ``ts_event_ns``: every fill or expiry of that bar has already been published.
+    """The simulated broker has matched the orders it held against every bar at ``ts_event_ns``:
+    each fill and expiry of that timestamp has been published before this event.
 
-    A strategy holding working orders waits for this before its ``on_bar``, so it always sees
-    the fills of a bar before deciding on it, whatever the thread scheduling.
+    Published only for timestamps at which the broker held working orders from earlier
+    timestamps. A strategy holding such orders waits for it before its ``on_bar``, so it always
+    sees a bar's fills before deciding on that bar, whatever the thread scheduling.
     """
-
-    symbol: str
