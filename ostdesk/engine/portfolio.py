@@ -47,6 +47,18 @@ class Position:
         self.last_price = price if math.isnan(self.last_price) else self.last_price
         return realized
 
+    def __bool__(self) -> bool:
+        """True while a position is open, so ``if not self.position:`` reads naturally."""
+        return self.quantity != 0.0
+
+    @property
+    def is_long(self) -> bool:
+        return self.quantity > 0.0
+
+    @property
+    def is_short(self) -> bool:
+        return self.quantity < 0.0
+
     def unrealized_pnl(self, price: float | None = None) -> float:
         mark = self.last_price if price is None else price
         if self.quantity == 0.0 or math.isnan(mark):

@@ -1,0 +1,7 @@
+"""``python -m ostdesk``: the same as the ``ostdesk`` command."""
+
+import sys
+
+from ostdesk.cli import main
+
+sys.exit(main())

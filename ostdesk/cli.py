@@ -1,0 +1,320 @@
+"""Command line: argument parsing only; the work is done by the engine, the store and the GUI.
+
+``ostdesk`` with no arguments opens the window. Every error a user can cause ends with one
+clear line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", metavar="PATH", help="database file (default: $OSTDESK_DB or the user data folder)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ostdesk",
+        description=(
+            "Research, backtest and replay trading strategies. Without a command, opens the app."
+        ),
+    )
+    _add_db(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    _add_db(gui)
+
+    bt = sub.add_parser("backtest", help="run a backtest headless and print its statistics")
+    _add_db(bt)
+    bt.add_argument("--strategy", required=True, help="strategy name (see `ostdesk strategies`)")
+    bt.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="override a strategy parameter (repeatable)",
+    )
+    bt.add_argument("--symbols", required=True, help="comma-separated symbols, e.g. AAPL,MSFT")
+    bt.add_argument("--period", default="minute", help="bar period: second|minute|hour|day")
+    bt.add_argument("--start", help="first day or time (ISO, UTC)")
+    bt.add_argument("--end", help="last day or time (ISO, UTC; a date includes the whole day)")
+    bt.add_argument("--capital", type=float, default=100_000.0, help="initial capital")
+    bt.add_argument(
+        "--commission", default="none", help='e.g. "per_unit=0.005,min=1", "percent=0.1" or "0.1%%"'
+    )
+    bt.add_argument("--slippage", type=float, default=0.0, help="slippage in ticks")
+    bt.add_argument("--name", default="", help="a name for the recorded run")
+    bt.add_argument(
+        "--strategies-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra folder of strategy files (repeatable)",
+    )
+    bt.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    imp = sub.add_parser("import", help="import bars from CSV or Parquet files")
+    _add_db(imp)
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--symbol", required=True)
+    imp.add_argument("--period", required=True, help="second|minute|hour|day")
+    imp.add_argument("--tz", help="time zone of naive timestamps, e.g. Europe/Berlin (default UTC)")
+    imp.add_argument("--columns", help='column mapping, e.g. "timestamp=Date,close=Adj Close"')
+    imp.add_argument("--replace", action="store_true", help="replace overlapping stored bars")
+    imp.add_argument("--description", help="instrument description")
+
+    demo = sub.add_parser("demo-data", help="install the synthetic demo bars")
+    _add_db(demo)
+
+    sym = sub.add_parser("symbols", help="list stored symbols and their data")
+    _add_db(sym)
+
+    strat = sub.add_parser("strategies", help="list available strategies")
+    strat.add_argument("--strategies-dir", action="append", default=[], metavar="DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "gui"
+    try:
+        if command == "gui":
+            from ostdesk.gui.app import run_app
+
+            return run_app(args.db)
+        handler = _COMMANDS[command]
+        return handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except _UserError as exc:
+        print(f"ostdesk {command}: {exc}", file=sys.stderr)
+        return 2
+
+
+class _UserError(Exception):
+    """A mistake in the command's input: reported as one line."""
+
+
+def _open_db(args: argparse.Namespace) -> Any:
+    from ostdesk.store import Database, StoreError, resolve_db_path
+
+    try:
+        return Database.open(resolve_db_path(args.db))
+    except StoreError as exc:
+        raise _UserError(str(exc)) from None
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from ostdesk.engine.params import ParamError
+    from ostdesk.store import StoreError
+
+    return (StoreError, ParamError, ValueError, KeyError, FileNotFoundError)
+
+
+def _message(exc: BaseException) -> str:
+    return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from ostdesk.store import import_bars
+
+    progress = _ProgressBar(sys.stderr)
+    with _open_db(args) as db:
+        try:
+            result = import_bars(
+                db,
+                args.files,
+                symbol=args.symbol,
+                period=args.period,
+                tz=args.tz,
+                columns=args.columns,
+                replace=args.replace,
+                progress=progress,
+                description=args.description,
+            )
+        except _user_errors() as exc:
+            progress.finish()
+            raise _UserError(_message(exc)) from None
+    progress.finish()
+    print(result)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from ostdesk.store import install_demo_data
+
+    progress = _ProgressBar(sys.stderr)
+    with _open_db(args) as db:
+        symbols = install_demo_data(db, progress=progress)
+    progress.finish()
+    print(f"installed synthetic demo data for {', '.join(symbols)} in {db.path}")
+    return 0
+
+
+def _cmd_symbols(args: argparse.Namespace) -> int:
+    from ostdesk.store import list_instruments
+    from ostdesk.store.market_data import coverage, stored_periods
+    from ostdesk.store.timefmt import format_ns
+
+    with _open_db(args) as db:
+        instruments = list_instruments(db)
+        if not instruments:
+            print("no market data stored; try `ostdesk demo-data` or `ostdesk import`")
+        for inst in instruments:
+            for period in stored_periods(db, inst.symbol):
+                first, last, count = coverage(db, [inst.symbol], period)[inst.symbol]
+                print(
+                    f"{inst.symbol:<12} {period.label:<7} {count:>10,} bars  "
+                    f"{format_ns(first)} .. {format_ns(last)}  {inst.description or ''}"
+                )
+    return 0
+
+
+def _catalog(dirs: Sequence[str]) -> Any:
+    from ostdesk.engine.strategy_loader import load_strategies
+    from ostdesk.store.paths import default_strategies_dir
+
+    folders = [default_strategies_dir(), *(Path(d) for d in dirs)]
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise _UserError(f"strategies folder {d} does not exist")
+    catalog = load_strategies(folders)
+    for error in catalog.errors:
+        print(f"warning: could not load {error}", file=sys.stderr)
+    return catalog
+
+
+def _cmd_strategies(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.strategies_dir)
+    for name, cls in sorted(catalog.strategies.items()):
+        params = ", ".join(f"{k}={p.default!r}" for k, p in cls.params.items())
+        print(f"{name:<20} {catalog.sources[name]:<10} {params}")
+        if cls.description:
+            print(f"    {cls.description.splitlines()[0]}")
+    return 0
+
+
+def _parse_params(cls: Any, pairs: Sequence[str]) -> dict[str, Any]:
+    from ostdesk.engine.params import ParamError
+
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep:
+            raise _UserError(f"--param {pair!r}: expected NAME=VALUE")
+        if key not in cls.params:
+            known = ", ".join(cls.params) or "none"
+            raise _UserError(
+                f"--param {key}: {cls.name} has no such parameter (parameters: {known})"
+            )
+        try:
+            values[key] = cls.params[key].parse(text)
+        except ParamError as exc:
+            raise _UserError(str(exc)) from None
+    return values
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from ostdesk.engine.commission import parse_commission
+    from ostdesk.engine.events import BarPeriod
+    from ostdesk.engine.runner import BacktestConfig, RunStatus
+    from ostdesk.store.backtests import prepare_backtest
+    from ostdesk.timeparse import parse_when
+
+    catalog = _catalog(args.strategies_dir)
+    try:
+        cls = catalog.get(args.strategy)
+        params = _parse_params(cls, args.param)
+        symbols = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
+        config = BacktestConfig(
+            strategy=cls,
+            symbols=symbols,
+            period=BarPeriod.parse(args.period),
+            params=params,
+            start_ns=parse_when(args.start) if args.start else None,
+            end_ns=parse_when(args.end, end_of_day=True) if args.end else None,
+            capital=args.capital,
+            commission=parse_commission(args.commission),
+            slippage_ticks=args.slippage,
+            name=args.name,
+        )
+    except _user_errors() as exc:
+        raise _UserError(_message(exc)) from None
+    with _open_db(args) as db:
+        try:
+            run = prepare_backtest(db, config)
+        except _user_errors() as exc:
+            raise _UserError(_message(exc)) from None
+        run.run()
+    summary = _summary(run)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        for key, value in summary.items():
+            print(f"{key:<24} {value}")
+    if run.status is RunStatus.FAILED and run.error is not None:
+        print(run.error.traceback, file=sys.stderr)
+        return 1
+    return 0 if run.status is RunStatus.COMPLETED else 1
+
+
+def _summary(run: Any) -> dict[str, Any]:
+    broker = run.broker
+    account = broker.account
+    return {
+        "status": run.status.value,
+        "strategy": run.config.strategy.name,
+        "parameters": dict(run.strategy.parameters),
+        "symbols": ",".join(run.config.symbols),
+        "bars": run.bars_processed,
+        "fills": len(broker.fills),
+        "equity_final": round(account.equity, 2),
+        "return_pct": round((account.equity / account.initial_capital - 1) * 100, 4),
+        "elapsed_s": round(run.elapsed, 3),
+        "bars_per_s": round(run.bars_per_second),
+    }
+
+
+class _ProgressBar:
+    """A one-line text progress bar for long imports."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._shown = False
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        if not self._tty:
+            return
+        width = 30
+        filled = int(width * max(0.0, min(1.0, fraction)))
+        self._stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message[:40]:<40}"
+        )
+        self._stream.flush()
+        self._shown = True
+
+    def finish(self) -> None:
+        if self._shown:
+            self._stream.write("\n")
+            self._shown = False
+
+
+_COMMANDS = {
+    "backtest": _cmd_backtest,
+    "import": _cmd_import,
+    "demo-data": _cmd_demo,
+    "symbols": _cmd_symbols,
+    "strategies": _cmd_strategies,
+}

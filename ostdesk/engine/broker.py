@@ -1,0 +1,454 @@
+"""The simulated broker: validates requests, matches working orders against bars, books fills.
+
+No look-ahead and the same fills on every run, whatever the thread scheduling. A request
+decided at market time T carries ``ts_event_ns == T``; it may reach this broker's queue before
+bar T does (the strategy's thread can be faster than the datafeed's delivery to the broker), so
+the broker holds every request of T until the datafeed's ``BarsComplete(T)`` says all bars of T
+have been matched, and only then applies it. An order thus never trades on the bar it was
+decided on, a cancel decided at T never prevents a fill at T, and account-dependent checks
+(buying power) always see the account after T's fills. Requests are applied in arrival order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ostdesk.engine import matching
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.commission import CommissionModel
+from ostdesk.engine.events import (
+    BarPeriod,
+    BarReceived,
+    BarsComplete,
+    CancellationAccepted,
+    CancellationRejected,
+    EventBase,
+    FillEvent,
+    ModificationAccepted,
+    ModificationRejected,
+    OrderAccepted,
+    OrderCancellationRequest,
+    OrderExpired,
+    OrderModificationRequest,
+    OrderRejected,
+    OrdersMatched,
+    OrderSubmissionRequest,
+    OrderType,
+    RejectionReason,
+    Side,
+    TimeInForce,
+)
+from ostdesk.engine.portfolio import Portfolio
+from ostdesk.engine.subscriber import Subscriber
+
+_DAY_NS = BarPeriod.DAY.value
+
+
+class _WorkingOrder:
+    """The broker's mutable copy of a live order."""
+
+    __slots__ = (
+        "day",
+        "expire_ns",
+        "is_buy",
+        "limit",
+        "order_id",
+        "order_type",
+        "quantity",
+        "side",
+        "stop",
+        "strategy_id",
+        "symbol",
+        "tif",
+        "triggered",
+        "ts",
+    )
+
+    def __init__(self, req: OrderSubmissionRequest) -> None:
+        self.order_id = req.order_id
+        self.strategy_id = req.strategy_id
+        self.symbol = req.symbol
+        self.side = req.side
+        self.is_buy = req.side is Side.BUY
+        self.order_type = req.order_type
+        self.quantity = req.quantity
+        self.limit = req.limit_price
+        self.stop = req.stop_price
+        self.tif = req.time_in_force
+        self.expire_ns = req.expire_ns
+        self.ts = req.ts_event_ns
+        self.day = req.ts_event_ns // _DAY_NS
+        self.triggered = False
+
+
+def _bad_price(value: float | None) -> bool:
+    return value is not None and (not math.isfinite(value) or value <= 0)
+
+
+class SimulatedBroker(Subscriber):
+    """A backtest broker on the bus.
+
+    ``max_leverage`` enables the buying-power check (1.0 = cash account: gross exposure may not
+    exceed equity); ``None`` disables it. ``tick_size`` (per symbol, or one for all) scales
+    ``slippage_ticks``, applied against the trader on market and stop fills.
+    """
+
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        capital: float = 100_000.0,
+        commission: CommissionModel | None = None,
+        slippage_ticks: float = 0.0,
+        tick_size: float | dict[str, float] = 0.01,
+        symbols: Iterable[str] | None = None,
+        max_leverage: float | None = None,
+        name: str = "broker",
+    ) -> None:
+        self.account = Portfolio(capital)
+        self.commission = commission or CommissionModel()
+        self.slippage_ticks = slippage_ticks
+        self._tick_size = tick_size
+        self.symbols = frozenset(symbols) if symbols is not None else None
+        self.max_leverage = max_leverage
+        self._working: dict[str, dict[int, _WorkingOrder]] = {}
+        self._orders: dict[int, _WorkingOrder] = {}
+        self._ended: dict[int, str] = {}  # order id -> how it ended, for clear rejections
+        self._n_working = 0
+        self._fill_ids = 0
+        self.fills: list[FillEvent] = []
+        self._current_ts: int | None = None
+        self._complete_ts = -(2**63)
+        self._held_orders_at_ts = False
+        self._deferred: list[EventBase] = []
+        self._requests: dict[type[EventBase], Callable[[Any], None]] = {
+            OrderSubmissionRequest: self._on_submission,
+            OrderModificationRequest: self._on_modification,
+            OrderCancellationRequest: self._on_cancellation,
+        }
+        self._handlers: dict[type[EventBase], Callable[[Any], None]] = {
+            BarReceived: self._on_bar,
+            BarsComplete: self._on_bars_complete,
+            **dict.fromkeys(self._requests, self._on_request),
+        }
+        super().__init__(bus, name=name)
+        self._subscribe(*self._handlers)
+
+    def _on_event(self, event: EventBase) -> None:
+        self._handlers[type(event)](event)
+
+    def _on_request(self, request: EventBase) -> None:
+        if request.ts_event_ns <= self._complete_ts:
+            self._requests[type(request)](request)
+        else:
+            self._deferred.append(request)
+
+    # -- market ------------------------------------------------------------------------------
+    def _on_bar(self, bar: BarReceived) -> None:
+        ts = bar.ts_event_ns
+        if ts != self._current_ts:
+            self._current_ts = ts
+            self._held_orders_at_ts = self._n_working > 0
+        orders = self._working.get(bar.symbol)
+        if orders:
+            self._match(bar, orders)
+        self.account.mark(bar.symbol, bar.close)
+
+    def _on_bars_complete(self, event: BarsComplete) -> None:
+        self._complete_ts = event.ts_event_ns
+        if self._deferred:
+            deferred, self._deferred = self._deferred, []
+            for request in deferred:
+                self._on_request(request)
+        if self._held_orders_at_ts:
+            self._publish(OrdersMatched(ts_event_ns=event.ts_event_ns))
+
+    def _match(self, bar: BarReceived, orders: dict[int, _WorkingOrder]) -> None:
+        ts = bar.ts_event_ns
+        o, h, lo = bar.open, bar.high, bar.low
+        for order in list(orders.values()):
+            if order.ts >= ts:
+                continue  # decided at or after this bar: it cannot trade on it
+            if self._expired(order, ts):
+                self._end(order, "expired")
+                self._publish(
+                    OrderExpired(
+                        ts_event_ns=ts, order_id=order.order_id, strategy_id=order.strategy_id
+                    )
+                )
+                continue
+            price, order.triggered = matching.fill_price(
+                order.order_type, order.is_buy, order.limit, order.stop, order.triggered, o, h, lo
+            )
+            if price == price:  # not NaN
+                self._fill(order, self._slipped(order, price), ts)
+
+    @staticmethod
+    def _expired(order: _WorkingOrder, ts: int) -> bool:
+        if order.tif is TimeInForce.DAY:
+            return ts // _DAY_NS > order.day
+        if order.tif is TimeInForce.GTD:
+            return order.expire_ns is not None and ts >= order.expire_ns
+        return False
+
+    def _slipped(self, order: _WorkingOrder, price: float) -> float:
+        if not self.slippage_ticks or order.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            return price
+        tick = self._tick_size
+        size = tick.get(order.symbol, 0.01) if isinstance(tick, dict) else tick
+        shift = self.slippage_ticks * size
+        return price + shift if order.is_buy else max(price - shift, size)
+
+    def _fill(self, order: _WorkingOrder, price: float, ts: int) -> None:
+        qty = order.quantity
+        fee = self.commission(qty, price)
+        self.account.apply_fill(order.symbol, qty if order.is_buy else -qty, price, fee)
+        self._fill_ids += 1
+        self._end(order, "filled")
+        fill = FillEvent(
+            ts_event_ns=ts,
+            fill_id=self._fill_ids,
+            order_id=order.order_id,
+            strategy_id=order.strategy_id,
+            symbol=order.symbol,
+            side=order.side,
+            quantity=qty,
+            price=price,
+            commission=fee,
+        )
+        self.fills.append(fill)
+        self._publish(fill)
+
+    def _end(self, order: _WorkingOrder, how: str) -> None:
+        del self._working[order.symbol][order.order_id]
+        del self._orders[order.order_id]
+        self._ended[order.order_id] = how
+        self._n_working -= 1
+
+    # -- requests ----------------------------------------------------------------------------
+    def _on_submission(self, req: OrderSubmissionRequest) -> None:
+        problem = self._check_submission(req)
+        if problem is not None:
+            reason, message = problem
+            self._publish(
+                OrderRejected(
+                    ts_event_ns=req.ts_event_ns,
+                    order_id=req.order_id,
+                    strategy_id=req.strategy_id,
+                    reason=reason,
+                    message=message,
+                )
+            )
+            self._ended.setdefault(req.order_id, "rejected")
+            return
+        order = _WorkingOrder(req)
+        self._working.setdefault(req.symbol, {})[req.order_id] = order
+        self._orders[req.order_id] = order
+        self._n_working += 1
+        self._publish(
+            OrderAccepted(
+                ts_event_ns=req.ts_event_ns, order_id=req.order_id, strategy_id=req.strategy_id
+            )
+        )
+
+    def _check_submission(self, req: OrderSubmissionRequest) -> tuple[RejectionReason, str] | None:
+        oid = f"order {req.order_id}"
+        if req.order_id in self._orders or req.order_id in self._ended:
+            return RejectionReason.DUPLICATE_ORDER_ID, f"{oid}: this order id was already used"
+        if self.symbols is not None and req.symbol not in self.symbols:
+            return (
+                RejectionReason.UNKNOWN_SYMBOL,
+                f"{oid}: unknown symbol {req.symbol!r}; this run trades "
+                f"{', '.join(sorted(self.symbols))}",
+            )
+        if not (math.isfinite(req.quantity) and req.quantity > 0):
+            return (
+                RejectionReason.INVALID_QUANTITY,
+                f"{oid}: quantity must be a positive number, got {req.quantity:g}",
+            )
+        price_problem = self._check_prices(oid, req.order_type, req.limit_price, req.stop_price)
+        if price_problem is not None:
+            return price_problem
+        if req.time_in_force is TimeInForce.GTD and (
+            req.expire_ns is None or req.expire_ns <= req.ts_event_ns
+        ):
+            return (
+                RejectionReason.INVALID_EXPIRY,
+                f"{oid}: a GTD order needs an expiry time after its submission time",
+            )
+        return self._check_buying_power(req)
+
+    @staticmethod
+    def _check_prices(
+        oid: str, order_type: OrderType, limit: float | None, stop: float | None
+    ) -> tuple[RejectionReason, str] | None:
+        needs_limit = order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        needs_stop = order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
+        kind = order_type.value.replace("_", "-")
+        if needs_limit and limit is None:
+            return RejectionReason.MISSING_PRICE, f"{oid}: a {kind} order needs a limit price"
+        if needs_stop and stop is None:
+            return RejectionReason.MISSING_PRICE, f"{oid}: a {kind} order needs a stop price"
+        if not needs_limit and limit is not None:
+            return (
+                RejectionReason.UNEXPECTED_PRICE,
+                f"{oid}: a {kind} order takes no limit price (got {limit:g})",
+            )
+        if not needs_stop and stop is not None:
+            return (
+                RejectionReason.UNEXPECTED_PRICE,
+                f"{oid}: a {kind} order takes no stop price (got {stop:g})",
+            )
+        for label, value in (("limit", limit), ("stop", stop)):
+            if _bad_price(value):
+                return (
+                    RejectionReason.INVALID_PRICE,
+                    f"{oid}: {label} price must be a positive finite number, got {value}",
+                )
+        return None
+
+    def _check_buying_power(
+        self, req: OrderSubmissionRequest
+    ) -> tuple[RejectionReason, str] | None:
+        if self.max_leverage is None:
+            return None
+        account = self.account
+        position = account.positions.get(req.symbol)
+        held = position.quantity if position is not None else 0.0
+        signed = req.quantity if req.side is Side.BUY else -req.quantity
+        if abs(held + signed) <= abs(held):
+            return None  # reduces exposure: always allowed
+        ref = req.limit_price or req.stop_price
+        if ref is None:
+            ref = position.last_price if position is not None else math.nan
+        if not math.isfinite(ref):
+            return None  # no price seen yet: cannot judge, let it through
+        exposure = sum(abs(p.market_value()) for p in account.positions.values())
+        pending = sum(
+            o.quantity * (o.limit or o.stop or self._last(o.symbol)) for o in self._orders.values()
+        )
+        needed = (abs(held + signed) - abs(held)) * ref
+        available = account.equity * self.max_leverage - exposure - pending
+        if needed > available:
+            return (
+                RejectionReason.INSUFFICIENT_BUYING_POWER,
+                f"order {req.order_id}: needs {needed:,.2f} of buying power, "
+                f"{max(available, 0.0):,.2f} available",
+            )
+        return None
+
+    def _last(self, symbol: str) -> float:
+        pos = self.account.positions.get(symbol)
+        price = pos.last_price if pos is not None else math.nan
+        return price if math.isfinite(price) else 0.0
+
+    def _working_order(self, order_id: int) -> tuple[_WorkingOrder | None, str]:
+        order = self._orders.get(order_id)
+        if order is not None:
+            return order, ""
+        how = self._ended.get(order_id)
+        if how is None:
+            return None, f"order {order_id}: no such order"
+        return None, f"order {order_id}: the order is already {how}"
+
+    def _on_modification(self, req: OrderModificationRequest) -> None:
+        order, why = self._working_order(req.order_id)
+        problem: tuple[RejectionReason, str] | None = None
+        if order is None:
+            reason = (
+                RejectionReason.UNKNOWN_ORDER
+                if req.order_id not in self._ended
+                else RejectionReason.ORDER_NOT_WORKING
+            )
+            problem = reason, why
+        else:
+            problem = self._check_modification(order, req)
+        if problem is not None:
+            self._publish(
+                ModificationRejected(
+                    ts_event_ns=req.ts_event_ns,
+                    order_id=req.order_id,
+                    strategy_id=req.strategy_id,
+                    reason=problem[0],
+                    message=problem[1],
+                )
+            )
+            return
+        assert order is not None
+        if req.quantity is not None:
+            order.quantity = req.quantity
+        if req.limit_price is not None:
+            order.limit = req.limit_price
+        if req.stop_price is not None:
+            order.stop = req.stop_price
+        self._publish(
+            ModificationAccepted(
+                ts_event_ns=req.ts_event_ns,
+                order_id=req.order_id,
+                strategy_id=req.strategy_id,
+                quantity=order.quantity,
+                limit_price=order.limit,
+                stop_price=order.stop,
+            )
+        )
+
+    def _check_modification(
+        self, order: _WorkingOrder, req: OrderModificationRequest
+    ) -> tuple[RejectionReason, str] | None:
+        oid = f"order {req.order_id}"
+        if req.quantity is not None and not (math.isfinite(req.quantity) and req.quantity > 0):
+            return (
+                RejectionReason.INVALID_QUANTITY,
+                f"{oid}: quantity must be a positive number, got {req.quantity:g}",
+            )
+        kind = order.order_type
+        if req.limit_price is not None and kind not in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            return (
+                RejectionReason.UNEXPECTED_PRICE,
+                f"{oid}: a {kind.value.replace('_', '-')} order has no limit price to change",
+            )
+        if req.stop_price is not None:
+            if kind not in (OrderType.STOP, OrderType.STOP_LIMIT):
+                return (
+                    RejectionReason.UNEXPECTED_PRICE,
+                    f"{oid}: a {kind.value.replace('_', '-')} order has no stop price to change",
+                )
+            if order.triggered:
+                return (
+                    RejectionReason.ORDER_NOT_WORKING,
+                    f"{oid}: the stop was already triggered; only the limit can change",
+                )
+        for label, value in (("limit", req.limit_price), ("stop", req.stop_price)):
+            if _bad_price(value):
+                return (
+                    RejectionReason.INVALID_PRICE,
+                    f"{oid}: {label} price must be a positive finite number, got {value}",
+                )
+        return None
+
+    def _on_cancellation(self, req: OrderCancellationRequest) -> None:
+        order, why = self._working_order(req.order_id)
+        if order is None:
+            reason = (
+                RejectionReason.UNKNOWN_ORDER
+                if req.order_id not in self._ended
+                else RejectionReason.ORDER_NOT_WORKING
+            )
+            self._publish(
+                CancellationRejected(
+                    ts_event_ns=req.ts_event_ns,
+                    order_id=req.order_id,
+                    strategy_id=req.strategy_id,
+                    reason=reason,
+                    message=why,
+                )
+            )
+            return
+        self._end(order, "cancelled")
+        self._publish(
+            CancellationAccepted(
+                ts_event_ns=req.ts_event_ns, order_id=req.order_id, strategy_id=req.strategy_id
+            )
+        )

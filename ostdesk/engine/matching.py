@@ -1,0 +1,76 @@
+"""How a working order trades against one bar: the simulated broker's fill rules.
+
+Conservative conventions (as the seed): a market order fills at the bar's open; a limit fills
+at the better of its limit and the open when the bar reaches it; a stop fills at the worse of
+its stop and the open when the bar reaches it (gaps through a stop fill at the open); a
+stop-limit becomes a limit when the bar reaches its stop and may fill on that same bar, at its
+limit or at the trigger price if that is better. Prices are per unit; slippage is applied by
+the broker afterwards to market and stop fills only (a limit never fills worse than its limit).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ostdesk.engine.events import OrderType
+
+NO_FILL = math.nan
+
+
+def market_price(open_: float) -> float:
+    return open_
+
+
+def limit_price(is_buy: bool, limit: float, open_: float, high: float, low: float) -> float:
+    if is_buy:
+        return min(limit, open_) if low <= limit else NO_FILL
+    return max(limit, open_) if high >= limit else NO_FILL
+
+
+def stop_triggered(is_buy: bool, stop: float, high: float, low: float) -> bool:
+    return high >= stop if is_buy else low <= stop
+
+
+def stop_price(is_buy: bool, stop: float, open_: float, high: float, low: float) -> float:
+    if not stop_triggered(is_buy, stop, high, low):
+        return NO_FILL
+    return max(stop, open_) if is_buy else min(stop, open_)
+
+
+def triggered_limit_price(
+    is_buy: bool, limit: float, trigger: float, high: float, low: float
+) -> float:
+    """A stop-limit's limit leg on the bar that triggered it, ``trigger`` being where it
+    triggered (the stop, or the open if the bar gapped through it)."""
+    if is_buy:
+        return min(limit, trigger) if low <= limit else NO_FILL
+    return max(limit, trigger) if high >= limit else NO_FILL
+
+
+def fill_price(
+    order_type: OrderType,
+    is_buy: bool,
+    limit: float | None,
+    stop: float | None,
+    triggered: bool,
+    open_: float,
+    high: float,
+    low: float,
+) -> tuple[float, bool]:
+    """Price at which the order fills on this bar (NaN if it does not), and whether a stop-limit
+    is triggered after this bar."""
+    if order_type is OrderType.MARKET:
+        return open_, triggered
+    if order_type is OrderType.LIMIT:
+        assert limit is not None
+        return limit_price(is_buy, limit, open_, high, low), triggered
+    if order_type is OrderType.STOP:
+        assert stop is not None
+        return stop_price(is_buy, stop, open_, high, low), triggered
+    assert limit is not None and stop is not None
+    if triggered:
+        return limit_price(is_buy, limit, open_, high, low), True
+    if not stop_triggered(is_buy, stop, high, low):
+        return NO_FILL, False
+    trigger = max(stop, open_) if is_buy else min(stop, open_)
+    return triggered_limit_price(is_buy, limit, trigger, high, low), True

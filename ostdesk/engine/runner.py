@@ -1,0 +1,202 @@
+"""Runs a backtest: wires the bus, broker, strategy, datafeed and any extra subscribers
+(recorder, GUI bridge), in background threads, with progress, cancellation and a clean end.
+
+The engine does not know the store: the caller passes the bar chunks (``ostdesk.store``'s
+``bar_chunks``) and factories for extra subscribers. Every thread this starts is joined before
+``wait()`` returns, whatever happened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from ostdesk.engine.broker import SimulatedBroker
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.commission import CommissionModel
+from ostdesk.engine.datafeed import BarChunk, HistoricalDatafeed
+from ostdesk.engine.errors import ComponentError, ErrorSink
+from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.strategy import Strategy
+from ostdesk.engine.strategy_host import StrategyHost
+from ostdesk.engine.subscriber import Subscriber
+
+
+class RunStatus(enum.Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+@dataclasses.dataclass(frozen=True)
+class BacktestConfig:
+    """Everything that defines a backtest, and nothing about how it is shown or stored."""
+
+    strategy: type[Strategy]
+    symbols: tuple[str, ...]
+    period: BarPeriod
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    start_ns: int | None = None
+    end_ns: int | None = None
+    capital: float = 100_000.0
+    commission: CommissionModel = dataclasses.field(default_factory=CommissionModel)
+    slippage_ticks: float = 0.0
+    max_leverage: float | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.symbols:
+            raise ValueError("a backtest needs at least one symbol")
+        if not self.capital > 0:
+            raise ValueError(f"initial capital must be positive, got {self.capital:g}")
+        if self.start_ns is not None and self.end_ns is not None and self.end_ns < self.start_ns:
+            raise ValueError("the end of the date range is before its start")
+
+    def make_strategy(self) -> Strategy:
+        return self.strategy(**self.params)
+
+
+SubscriberFactory = Callable[[EventBus], Subscriber]
+
+
+class BacktestRun:
+    """One backtest in background threads: ``start()``, then ``wait()`` or ``cancel()``."""
+
+    def __init__(
+        self,
+        config: BacktestConfig,
+        chunks: Iterable[BarChunk],
+        total_bars: int,
+        *,
+        subscribers: Sequence[SubscriberFactory] = (),
+        errors: ErrorSink | None = None,
+    ) -> None:
+        self.config = config
+        self.strategy = config.make_strategy()  # parameter errors surface here, before threads
+        self.bus = EventBus(errors)
+        self.status = RunStatus.RUNNING
+        self.error: ComponentError | None = None
+        self.started_at = 0.0
+        self.ended_at = 0.0
+        self._chunks = chunks
+        self._total = total_bars
+        self._factories = subscribers
+        self._finished = threading.Event()
+        self._cancel_requested = False
+        self._listeners: list[Callable[[BacktestRun], None]] = []
+        self._thread: threading.Thread | None = None
+        self.broker: SimulatedBroker | None = None
+        self.host: StrategyHost | None = None
+        self.datafeed: HistoricalDatafeed | None = None
+        self.extra: list[Subscriber] = []
+
+    # -- control -------------------------------------------------------------------------------
+    def start(self) -> None:
+        cfg = self.config
+        bus = self.bus
+        bus.errors.add_listener(self._on_error)
+        self.started_at = time.perf_counter()
+        self.extra = [factory(bus) for factory in self._factories]
+        self.broker = SimulatedBroker(
+            bus,
+            capital=cfg.capital,
+            commission=cfg.commission,
+            slippage_ticks=cfg.slippage_ticks,
+            symbols=cfg.symbols,
+            max_leverage=cfg.max_leverage,
+        )
+        self.host = StrategyHost(bus, self.strategy, symbols=cfg.symbols, capital=cfg.capital)
+        self.datafeed = HistoricalDatafeed(bus, cfg.symbols, cfg.period, self._chunks, self._total)
+        if self.host.failed is not None:  # setup() raised
+            self._cancel_requested = True
+        self._thread = threading.Thread(target=self._supervise, name="ostdesk-runner", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop after the current timestamp; the run ends ``cancelled``."""
+        self._cancel_requested = True
+        if self.datafeed is not None:
+            self.datafeed.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ended and every thread is joined; False on timeout."""
+        if not self._finished.wait(timeout):
+            return False
+        if self._thread is not None:
+            self._thread.join()
+        return True
+
+    def run(self) -> BacktestRun:
+        """Start and wait: the headless way."""
+        self.start()
+        self.wait()
+        return self
+
+    def add_done_listener(self, listener: Callable[[BacktestRun], None]) -> None:
+        """Called on the runner thread once the run has ended and its threads are joined."""
+        self._listeners.append(listener)
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def progress(self) -> float:
+        return self.datafeed.progress if self.datafeed is not None else 0.0
+
+    @property
+    def bars_processed(self) -> int:
+        return self.datafeed.bars_published if self.datafeed is not None else 0
+
+    @property
+    def elapsed(self) -> float:
+        end = self.ended_at or time.perf_counter()
+        return end - self.started_at if self.started_at else 0.0
+
+    @property
+    def bars_per_second(self) -> float:
+        elapsed = self.elapsed
+        return self.bars_processed / elapsed if elapsed > 0 else 0.0
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _on_error(self, error: ComponentError) -> None:
+        if self.error is None:
+            self.error = error
+        if error.component.startswith("strategy") or error.component == "datafeed":
+            self.cancel()  # documented policy: a failing strategy ends the run as failed
+
+    def _supervise(self) -> None:
+        assert self.datafeed is not None and self.host is not None and self.broker is not None
+        try:
+            if not self._cancel_requested:
+                self.datafeed.start()
+                self.datafeed.join()
+            self.bus.wait_until_system_idle()
+            self.host.finish()
+            self.bus.wait_until_system_idle()
+        finally:
+            for sub in (self.host, self.broker, *self.extra):
+                sub.shutdown()
+            self.ended_at = time.perf_counter()
+            if self.error is not None and (
+                self.host.failed is not None or self.error.component == "datafeed"
+            ):
+                self.status = RunStatus.FAILED
+            elif self._cancel_requested:
+                self.status = RunStatus.CANCELLED
+            else:
+                self.status = RunStatus.COMPLETED
+            self.bus.errors.remove_listener(self._on_error)
+            for listener in self._listeners:
+                try:
+                    listener(self)
+                except Exception as exc:
+                    self.bus.errors.report("runner", exc)
+            self._finished.set()

@@ -1,0 +1,385 @@
+"""Runs one :class:`~ostdesk.engine.strategy.Strategy` on the bus, on its own thread.
+
+Per symbol it keeps the price history and a copy of each declared indicator; it books this
+strategy's fills in its own portfolio; it turns ``buy``/``sell``/``cancel``/``modify`` into
+requests stamped with the market time of the bar being handled.
+
+Seeing a bar's fills before deciding on it: when the strategy holds working orders from before
+timestamp T, the bars of T are held back until the simulated broker's ``OrdersMatched(T)``
+(published after every fill of T), so ``on_bar`` always sees ``self.position`` after the fills
+of its own bar, exactly as backtesting.py or vnpy's backtester do, whatever the thread timing.
+
+Failure policy: the first exception raised by strategy code halts this strategy (no further
+callbacks), is reported to the bus's error sink with its traceback, and ``failed`` is set so the
+runner ends the run as ``failed``; everything recorded until then is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.events import (
+    BarProcessed,
+    BarReceived,
+    CancellationAccepted,
+    CancellationRejected,
+    EventBase,
+    FillEvent,
+    ModificationAccepted,
+    ModificationRejected,
+    OrderAccepted,
+    OrderCancellationRequest,
+    OrderExpired,
+    OrderModificationRequest,
+    OrderRejected,
+    OrdersMatched,
+    OrderSubmissionRequest,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+from ostdesk.engine.indicators import Indicator
+from ostdesk.engine.portfolio import Portfolio
+from ostdesk.engine.strategy import CloseSeries, IndicatorHandle, SeriesHandle, Strategy
+from ostdesk.engine.subscriber import Subscriber
+
+log = logging.getLogger("ostdesk.strategy")
+
+
+class OrderState:
+    """A working order as the strategy knows it."""
+
+    __slots__ = (
+        "limit",
+        "order_id",
+        "order_type",
+        "quantity",
+        "side",
+        "status",
+        "stop",
+        "symbol",
+        "tif",
+        "ts",
+    )
+
+    def __init__(
+        self,
+        order_id: int,
+        symbol: str,
+        side: Side,
+        order_type: OrderType,
+        quantity: float,
+        limit: float | None,
+        stop: float | None,
+        tif: TimeInForce,
+        ts: int,
+    ) -> None:
+        self.order_id = order_id
+        self.symbol = symbol
+        self.side = side
+        self.order_type = order_type
+        self.quantity = quantity
+        self.limit = limit
+        self.stop = stop
+        self.tif = tif
+        self.ts = ts
+        self.status = "submitted"
+
+    def __repr__(self) -> str:
+        price = f" limit={self.limit}" if self.limit is not None else ""
+        price += f" stop={self.stop}" if self.stop is not None else ""
+        return (
+            f"<order {self.order_id} {self.side.name} {self.quantity:g} {self.symbol} "
+            f"{self.order_type.value}{price} {self.status}>"
+        )
+
+
+class SymbolState:
+    """One symbol's price history and indicator copies."""
+
+    __slots__ = ("close", "high", "indicators", "low", "open", "symbol", "volume")
+
+    def __init__(self, symbol: str, prototypes: Sequence[Indicator]) -> None:
+        self.symbol = symbol
+        self.open: list[float] = []
+        self.high: list[float] = []
+        self.low: list[float] = []
+        self.close: list[float] = []
+        self.volume: list[float] = []
+        self.indicators = [p.clone() for p in prototypes]
+
+
+class StrategyHost(Subscriber):
+    """The subscriber that feeds a strategy its events and carries out its orders."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        strategy: Strategy,
+        *,
+        symbols: Sequence[str],
+        capital: float = 100_000.0,
+        strategy_id: str | None = None,
+        order_id_base: int = 0,
+        wait_for_broker: bool = True,
+    ) -> None:
+        self.strategy = strategy
+        self.strategy_id = strategy_id or type(strategy).__name__
+        self.symbols = tuple(symbols)
+        self.portfolio = Portfolio(capital)
+        self.working: dict[int, OrderState] = {}
+        self.failed: BaseException | None = None
+        self.now = 0
+        self.bars_seen = 0
+        self._symbol_set = frozenset(self.symbols)
+        self._wait_for_broker = wait_for_broker
+        self._next_order_id = order_id_base
+        self._prototypes: list[Indicator] = []
+        self._states: dict[str, SymbolState] = {}
+        self._held: list[BarReceived] = []
+        self._held_ts = 0
+        self.series: dict[str, SeriesHandle] = {
+            name: SeriesHandle(self, name) for name in ("open", "high", "low", "volume")
+        }
+        self.series["close"] = CloseSeries(self, "close")
+        self.current = SymbolState(self.symbols[0] if self.symbols else "", ())
+        self._handlers: dict[type[EventBase], Callable[[Any], None]] = {
+            BarReceived: self._on_bar_event,
+            OrdersMatched: self._on_orders_matched,
+            FillEvent: self._on_fill,
+            OrderAccepted: self._on_accepted,
+            OrderRejected: self._on_order_ended,
+            CancellationAccepted: self._on_order_ended,
+            OrderExpired: self._on_order_ended,
+            ModificationAccepted: self._on_modified,
+            ModificationRejected: self._on_order_answer,
+            CancellationRejected: self._on_order_answer,
+        }
+        strategy._host = self
+        self._call(strategy.setup)
+        super().__init__(bus, name=f"strategy-{self.strategy_id}")
+        self._subscribe(*self._handlers)
+
+    # -- used by Strategy ----------------------------------------------------------------------
+    def add_indicator(self, indicator: Indicator) -> IndicatorHandle:
+        if self._states:
+            raise RuntimeError("declare indicators in setup(), before the first bar")
+        self._prototypes.append(indicator)
+        return IndicatorHandle(self, len(self._prototypes) - 1, indicator)
+
+    @property
+    def indicator_names(self) -> tuple[str, ...]:
+        return tuple(name for p in self._prototypes for name in p.line_labels())
+
+    def state(self, symbol: str) -> SymbolState:
+        st = self._states.get(symbol)
+        if st is None:
+            if symbol not in self._symbol_set:
+                raise KeyError(
+                    f"{symbol!r} is not traded by this run (symbols: {', '.join(self.symbols)})"
+                )
+            st = self._states[symbol] = SymbolState(symbol, self._prototypes)
+        return st
+
+    def submit(
+        self,
+        is_buy: bool,
+        quantity: float,
+        limit: float | None,
+        stop: float | None,
+        tif: TimeInForce,
+        expire_ns: int | None,
+        symbol: str | None,
+    ) -> int:
+        symbol = symbol or self.current.symbol
+        if limit is not None and stop is not None:
+            kind = OrderType.STOP_LIMIT
+        elif limit is not None:
+            kind = OrderType.LIMIT
+        elif stop is not None:
+            kind = OrderType.STOP
+        else:
+            kind = OrderType.MARKET
+        self._next_order_id += 1
+        oid = self._next_order_id
+        side = Side.BUY if is_buy else Side.SELL
+        self.working[oid] = OrderState(
+            oid, symbol, side, kind, quantity, limit, stop, tif, self.now
+        )
+        self._publish(
+            OrderSubmissionRequest(
+                ts_event_ns=self.now,
+                order_id=oid,
+                strategy_id=self.strategy_id,
+                symbol=symbol,
+                side=side,
+                order_type=kind,
+                quantity=quantity,
+                limit_price=limit,
+                stop_price=stop,
+                time_in_force=tif,
+                expire_ns=expire_ns,
+            )
+        )
+        return oid
+
+    def cancel(self, order_id: int) -> None:
+        self._publish(
+            OrderCancellationRequest(
+                ts_event_ns=self.now, order_id=order_id, strategy_id=self.strategy_id
+            )
+        )
+
+    def modify(
+        self, order_id: int, quantity: float | None, limit: float | None, stop: float | None
+    ) -> None:
+        self._publish(
+            OrderModificationRequest(
+                ts_event_ns=self.now,
+                order_id=order_id,
+                strategy_id=self.strategy_id,
+                quantity=quantity,
+                limit_price=limit,
+                stop_price=stop,
+            )
+        )
+
+    def close_position(self, symbol: str | None) -> int | None:
+        """Flatten a symbol's position with a market order (None if already flat)."""
+        qty = self.portfolio.position(symbol or self.current.symbol).quantity
+        if qty == 0.0:
+            return None
+        return self.submit(qty < 0, abs(qty), None, None, TimeInForce.GTC, None, symbol)
+
+    def log(self, message: str) -> None:
+        log.info("[%s] %s", self.strategy_id, message)
+
+    # -- events --------------------------------------------------------------------------------
+    def _on_event(self, event: EventBase) -> None:
+        self._handlers[type(event)](event)
+
+    def _on_bar_event(self, bar: BarReceived) -> None:
+        if bar.symbol not in self._symbol_set:
+            return
+        ts = bar.ts_event_ns
+        if self._held:
+            if ts == self._held_ts:
+                self._held.append(bar)
+                return
+            self._release_held()  # no OrdersMatched came (not a simulated broker): go on
+        if self._wait_for_broker and self.working and any(o.ts < ts for o in self.working.values()):
+            self._held.append(bar)
+            self._held_ts = ts
+            return
+        self._process(bar)
+
+    def _on_orders_matched(self, event: OrdersMatched) -> None:
+        if self._held and event.ts_event_ns == self._held_ts:
+            self._release_held()
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for bar in held:
+            self._process(bar)
+
+    def _process(self, bar: BarReceived) -> None:
+        st = self._states.get(bar.symbol) or self.state(bar.symbol)
+        self.current = st
+        self.now = bar.ts_event_ns
+        self.bars_seen += 1
+        o, h, lo, c, v = bar.open, bar.high, bar.low, bar.close, bar.volume
+        st.open.append(o)
+        st.high.append(h)
+        st.low.append(lo)
+        st.close.append(c)
+        st.volume.append(v)
+        for indicator in st.indicators:
+            indicator.update(o, h, lo, c, v)
+        self.portfolio.mark(bar.symbol, c)
+        if st.indicators and self._bus.has_subscribers(BarProcessed):
+            values = tuple(x for ind in st.indicators for x in ind.latest())
+            self._publish(
+                BarProcessed(
+                    ts_event_ns=bar.ts_event_ns,
+                    strategy_id=self.strategy_id,
+                    bar=bar,
+                    names=self.indicator_names,
+                    values=values,
+                )
+            )
+        if self.failed is None:
+            self._call(self.strategy.on_bar, bar)
+
+    def _on_fill(self, fill: FillEvent) -> None:
+        if fill.strategy_id != self.strategy_id:
+            return
+        signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
+        self.portfolio.apply_fill(fill.symbol, signed, fill.price, fill.commission)
+        order = self.working.get(fill.order_id)
+        if order is not None:
+            order.quantity -= fill.quantity
+            if order.quantity <= 1e-12:
+                del self.working[fill.order_id]
+                order.status = "filled"
+            else:
+                order.status = "partially filled"
+        if self.failed is None:
+            self._call(self.strategy.on_fill, fill)
+
+    def _on_accepted(self, event: OrderAccepted) -> None:
+        if event.strategy_id != self.strategy_id:
+            return
+        order = self.working.get(event.order_id)
+        if order is not None:
+            order.status = "accepted"
+        self._notify(event)
+
+    def _on_modified(self, event: ModificationAccepted) -> None:
+        if event.strategy_id != self.strategy_id:
+            return
+        order = self.working.get(event.order_id)
+        if order is not None:
+            order.quantity = event.quantity
+            order.limit = event.limit_price
+            order.stop = event.stop_price
+        self._notify(event)
+
+    def _on_order_ended(self, event: OrderRejected | CancellationAccepted | OrderExpired) -> None:
+        if event.strategy_id != self.strategy_id:
+            return
+        self.working.pop(event.order_id, None)
+        if isinstance(event, OrderRejected):
+            log.warning(
+                "[%s] order %d rejected: %s", self.strategy_id, event.order_id, event.message
+            )
+        self._notify(event)
+
+    def _on_order_answer(self, event: ModificationRejected | CancellationRejected) -> None:
+        if event.strategy_id == self.strategy_id:
+            self._notify(event)
+
+    def _notify(self, event: EventBase) -> None:
+        if self.failed is None:
+            self._call(self.strategy.on_order, event)
+
+    def _call(self, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:
+            self.failed = exc
+            self._bus.errors.report(f"strategy {self.strategy_id}", exc)
+
+    def finish(self) -> None:
+        """Handle held bars and call ``on_stop``; the runner calls this after the last bar."""
+        if self._held:
+            self._release_held()
+        if self.failed is None:
+            self._call(self.strategy.on_stop)
+
+    @property
+    def equity(self) -> float:
+        return self.portfolio.equity if self.portfolio else math.nan

@@ -1,0 +1,1 @@
+"""Built-in example strategies; read them as documentation of the strategy API."""

@@ -1,0 +1,31 @@
+"""The classic moving-average crossover."""
+
+from __future__ import annotations
+
+from ostdesk import Param, ParamError, Strategy
+from ostdesk.engine.events import BarReceived
+from ostdesk.indicators import SMA
+
+
+class SmaCross(Strategy):
+    """Long when the fast SMA crosses above the slow one; flat when it crosses below."""
+
+    fast = Param(10, min=2, max=200, help="fast SMA length (bars)")
+    slow = Param(30, min=5, max=500, help="slow SMA length (bars)")
+    size = Param(1.0, min=0.0001, max=1e9, help="units bought on each entry")
+
+    def validate(self) -> None:
+        if self.fast >= self.slow:
+            raise ParamError("fast", f"fast ({self.fast}) must be shorter than slow ({self.slow})")
+
+    def setup(self) -> None:
+        self.fast_ma = self.indicator(SMA(self.fast))
+        self.slow_ma = self.indicator(SMA(self.slow))
+
+    def on_bar(self, bar: BarReceived) -> None:
+        fast, slow = self.fast_ma, self.slow_ma
+        if fast[-2] <= slow[-2] and fast[-1] > slow[-1]:
+            if not self.position:
+                self.buy(self.size)
+        elif fast[-2] >= slow[-2] and fast[-1] < slow[-1]:
+            self.close()

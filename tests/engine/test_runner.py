@@ -1,0 +1,110 @@
+"""Backtests end to end: determinism, cancellation, and trade-for-trade agreement with
+backtesting.py on real GOOG data."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
+from ostdesk.strategies.sma_cross import SmaCross
+from tests.engine.data import chunk_from_frame, goog, random_walk_chunk
+
+
+def _fills(run: BacktestRun) -> list[tuple[int, str, int, float, float]]:
+    assert run.broker is not None
+    return [(f.ts_event_ns, f.symbol, f.side.value, f.quantity, f.price) for f in run.broker.fills]
+
+
+def test_the_same_backtest_twice_gives_identical_fills() -> None:
+    config = BacktestConfig(
+        strategy=SmaCross,
+        symbols=("S0", "S1", "S2"),
+        period=BarPeriod.MINUTE,
+        params={"fast": 5, "slow": 20},
+    )
+    results = []
+    for _ in range(3):
+        chunk = random_walk_chunk(3, 3000, seed=7)
+        results.append(_fills(BacktestRun(config, [chunk], len(chunk)).run()))
+    assert len(results[0]) > 50
+    assert results[0] == results[1] == results[2]
+
+
+def test_cancel_stops_the_run_and_joins_every_thread() -> None:
+    chunk = random_walk_chunk(1, 200_000)
+    config = BacktestConfig(strategy=SmaCross, symbols=("S0",), period=BarPeriod.MINUTE)
+    run = BacktestRun(config, [chunk], len(chunk))
+    started = threading.Event()
+    run.start()
+    while run.bars_processed < 1000 and not run.done:
+        started.wait(0.005)
+    run.cancel()
+    assert run.wait(timeout=5)
+    assert run.status is RunStatus.CANCELLED
+    assert 0 < run.bars_processed < 200_000
+    assert 0 < run.progress < 1
+
+
+def test_bad_parameters_fail_before_any_thread_starts() -> None:
+    before = threading.active_count()
+    config = BacktestConfig(
+        strategy=SmaCross, symbols=("S0",), period=BarPeriod.MINUTE, params={"fast": 50, "slow": 10}
+    )
+    with pytest.raises(ValueError, match="fast \\(50\\) must be shorter than slow \\(10\\)"):
+        BacktestRun(config, [], 0)
+    assert threading.active_count() == before
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:.*dayofweek.*")
+def test_sma_crossover_trades_match_backtesting_py_on_goog() -> None:
+    """Same rules (1 unit, long/flat, next-open fills, no commission) -> the same trades."""
+    from backtesting import Backtest
+    from backtesting import Strategy as BtStrategy
+    from backtesting.lib import crossover
+    from backtesting.test import SMA as bt_sma
+
+    fast_n, slow_n = 10, 30
+
+    class BtSmaCross(BtStrategy):
+        def init(self) -> None:
+            self.fast = self.I(bt_sma, self.data.Close, fast_n)
+            self.slow = self.I(bt_sma, self.data.Close, slow_n)
+
+        def next(self) -> None:
+            if crossover(self.fast, self.slow):
+                if not self.position:
+                    self.buy(size=1)
+            elif crossover(self.slow, self.fast):
+                self.position.close()
+
+    df = goog()
+    stats = Backtest(df, BtSmaCross, cash=100_000, commission=0).run()
+    theirs = stats._trades.sort_values("EntryTime")
+
+    config = BacktestConfig(
+        strategy=SmaCross,
+        symbols=("GOOG",),
+        period=BarPeriod.DAY,
+        params={"fast": fast_n, "slow": slow_n},
+    )
+    chunk = chunk_from_frame(df)
+    run = BacktestRun(config, [chunk], len(chunk)).run()
+    assert run.status is RunStatus.COMPLETED
+    fills = run.broker.fills if run.broker else []
+    entries = fills[0::2]
+    exits = fills[1::2]
+    closed = min(len(entries), len(exits))
+    bt_closed = theirs[theirs["ExitTime"].notna()] if "ExitTime" in theirs else theirs
+    assert closed == len(bt_closed) > 10
+    ns = lambda t: int(np.datetime64(t, "ns").astype(np.int64))  # noqa: E731
+    for entry, exit_, (_, row) in zip(entries, exits, bt_closed.iterrows(), strict=False):
+        assert entry.ts_event_ns == ns(row["EntryTime"])
+        assert exit_.ts_event_ns == ns(row["ExitTime"])
+        assert entry.price == pytest.approx(row["EntryPrice"], rel=1e-12)
+        assert exit_.price == pytest.approx(row["ExitPrice"], rel=1e-12)
+        assert exit_.price - entry.price == pytest.approx(row["PnL"], rel=1e-9, abs=1e-9)

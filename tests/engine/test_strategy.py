@@ -1,0 +1,181 @@
+"""The strategy API: parameters, per-symbol data, seeing fills before deciding, failures."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ostdesk import Param, ParamError, Strategy
+from ostdesk.engine.events import BarPeriod, BarReceived, FillEvent, OrderRejected
+from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
+from ostdesk.engine.strategy_loader import load_strategies
+from ostdesk.indicators import SMA
+from ostdesk.strategies.sma_cross import SmaCross
+from tests.engine.data import random_walk_chunk
+
+
+class Mode(enum.Enum):
+    FAST = "fast"
+    SLOW = "slow"
+
+
+class Everything(Strategy):
+    """Declares one parameter of each kind."""
+
+    n = Param(5, min=1, max=10, step=1, help="a count")
+    x = Param(0.5, min=0.0, max=1.0)
+    flag = Param(False)
+    label = Param("a", choices=["a", "b"])
+    mode = Param(Mode.FAST)
+
+
+def test_parameters_are_typed_by_their_default_and_validated() -> None:
+    s = Everything(n=7, x=1, mode="SLOW")
+    assert s.parameters == {"n": 7, "x": 1.0, "flag": False, "label": "a", "mode": Mode.SLOW}
+    with pytest.raises(ParamError, match="parameter n: 11 is above the maximum 10"):
+        Everything(n=11)
+    with pytest.raises(ParamError, match=r"parameter n: expected a whole number, got 2\.5"):
+        Everything(n=2.5)
+    with pytest.raises(ParamError, match="parameter label: 'c' is not one of 'a', 'b'"):
+        Everything(label="c")
+    with pytest.raises(ParamError, match="has no parameter 'size'"):
+        Everything(size=3)
+    with pytest.raises(ParamError, match="expected true or false"):
+        Everything(flag=1)
+    with pytest.raises(AttributeError, match="fixed for a run"):
+        s.n = 3  # type: ignore[misc]
+
+
+def test_parameters_parse_from_text() -> None:
+    params = Everything.params
+    assert params["n"].parse("3") == 3
+    assert params["flag"].parse("yes") is True
+    assert params["mode"].parse("SLOW") is Mode.SLOW
+    with pytest.raises(ParamError, match="cannot read 'abc' as int"):
+        params["n"].parse("abc")
+
+
+def test_declared_constraint_names_the_field() -> None:
+    errors = SmaCross.check_params({"fast": 40, "slow": 20})
+    assert [(e.field, e.message) for e in errors] == [
+        ("fast", "fast (40) must be shorter than slow (20)")
+    ]
+    assert SmaCross.check_params({"fast": 5}) == []
+    assert SmaCross.description.startswith("Long when the fast SMA crosses above")
+
+
+def _run(
+    strategy: type[Strategy], n_symbols: int = 1, n_bars: int = 300, **params: Any
+) -> BacktestRun:
+    chunk = random_walk_chunk(n_symbols, n_bars)
+    symbols = tuple(f"S{i}" for i in range(n_symbols))
+    config = BacktestConfig(
+        strategy=strategy, symbols=symbols, period=BarPeriod.MINUTE, params=params
+    )
+    return BacktestRun(config, [chunk], len(chunk)).run()
+
+
+class SeesItsFills(Strategy):
+    """Buys on the first bar, then records the position it sees on every bar."""
+
+    def setup(self) -> None:
+        self.seen: list[float] = []
+        self.fills: list[int] = []
+
+    def on_bar(self, bar: BarReceived) -> None:
+        if len(self.close) == 1:
+            self.buy(2)
+        self.seen.append(self.position.quantity)
+
+    def on_fill(self, fill: FillEvent) -> None:
+        self.fills.append(fill.ts_event_ns)
+
+
+def test_on_bar_sees_the_fills_of_its_own_bar() -> None:
+    for _ in range(20):  # scheduling varies run to run; the answer must not
+        run = _run(SeesItsFills, n_bars=5)
+        strat = run.strategy
+        assert isinstance(strat, SeesItsFills)
+        assert strat.seen == [0.0, 2.0, 2.0, 2.0, 2.0]
+        assert len(strat.fills) == 1
+
+
+class PerSymbol(Strategy):
+    """Checks that history and indicators follow bar.symbol."""
+
+    def setup(self) -> None:
+        self.ma = self.indicator(SMA(3))
+        self.mismatch = 0
+
+    def on_bar(self, bar: BarReceived) -> None:
+        closes = self.close.of(bar.symbol)
+        if self.close[-1] != bar.close or closes[-1] != bar.close:
+            self.mismatch += 1
+        if len(closes) >= 3 and abs(self.ma[-1] - sum(closes[-3:]) / 3) > 1e-9:
+            self.mismatch += 1
+
+
+def test_history_and_indicators_are_per_symbol() -> None:
+    run = _run(PerSymbol, n_symbols=3, n_bars=100)
+    assert run.status is RunStatus.COMPLETED
+    strat = run.strategy
+    assert isinstance(strat, PerSymbol)
+    assert strat.mismatch == 0
+    assert len(strat.close.of("S2")) == 100
+
+
+class Explodes(Strategy):
+    def on_bar(self, bar: BarReceived) -> None:
+        if len(self.close) == 50:
+            raise ZeroDivisionError("boom at bar 50")
+
+
+def test_a_raising_strategy_fails_the_run_with_its_traceback() -> None:
+    run = _run(Explodes, n_bars=2000)
+    assert run.status is RunStatus.FAILED
+    assert run.error is not None
+    assert "ZeroDivisionError: boom at bar 50" in run.error.message
+    assert "on_bar" in run.error.traceback
+    assert run.bars_processed < 2000
+
+
+class RejectsItself(Strategy):
+    def setup(self) -> None:
+        self.rejections: list[str] = []
+
+    def on_bar(self, bar: BarReceived) -> None:
+        if len(self.close) == 1:
+            self.buy(0)
+
+    def on_order(self, event: Any) -> None:
+        if isinstance(event, OrderRejected):
+            self.rejections.append(event.message)
+
+
+def test_an_order_of_quantity_zero_is_refused_with_a_message() -> None:
+    run = _run(RejectsItself, n_bars=5)
+    strat = run.strategy
+    assert isinstance(strat, RejectsItself)
+    assert strat.rejections == ["order 1: quantity must be a positive number, got 0"]
+    assert strat.orders == {}
+
+
+def test_strategy_files_that_fail_to_import_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text(
+        "from ostdesk import Strategy\n\nclass Mine(Strategy):\n    '''Mine.'''\n"
+    )
+    (tmp_path / "broken.py").write_text("from ostdesk import Strategy\n\nclass Bad(Strategy:\n")
+    (tmp_path / "raises.py").write_text("x = 1\nraise RuntimeError('nope')\n")
+    catalog = load_strategies([tmp_path])
+    assert "Mine" in catalog.strategies and "SmaCross" in catalog.strategies
+    errors = {e.path.name: e for e in catalog.errors}
+    assert errors["broken.py"].line == 3
+    assert "SyntaxError" in errors["broken.py"].message
+    assert errors["raises.py"].line == 2
+    assert "RuntimeError: nope" in str(errors["raises.py"])
+    with pytest.raises(KeyError, match="unknown strategy 'Nope'"):
+        catalog.get("Nope")
+    assert catalog.get("smacross") is SmaCross
