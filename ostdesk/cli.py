@@ -271,7 +271,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 def _summary(run: Any) -> dict[str, Any]:
     broker = run.broker
-    account = broker.account
+    account = run.host.portfolio  # marked to every bar's close
     return {
         "status": run.status.value,
         "strategy": run.config.strategy.name,

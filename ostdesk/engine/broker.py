@@ -7,6 +7,11 @@ the broker holds every request of T until the datafeed's ``BarsComplete(T)`` say
 have been matched, and only then applies it. An order thus never trades on the bar it was
 decided on, a cancel decided at T never prevents a fill at T, and account-dependent checks
 (buying power) always see the account after T's fills. Requests are applied in arrival order.
+
+The broker listens to market data only while it holds working orders (or always, when the
+buying-power check needs prices): with nothing to match, a bar would only wake its thread, and
+one thread wake-up per timestamp is most of a backtest's cost. With no working order there is
+nothing a request could race, so requests are then applied at once.
 """
 
 from __future__ import annotations
@@ -133,15 +138,33 @@ class SimulatedBroker(Subscriber):
             BarsComplete: self._on_bars_complete,
             **dict.fromkeys(self._requests, self._on_request),
         }
+        self._listening = False
         super().__init__(bus, name=name)
-        self._subscribe(*self._handlers)
+        self._subscribe(*self._requests)
+        if max_leverage is not None:
+            self._listen(True)
+
+    def _listen(self, on: bool) -> None:
+        """(Un)subscribe from bars; runs on this broker's thread, within a timestamp's phase,
+        so the change is in place before the datafeed publishes the next timestamp."""
+        if on == self._listening:
+            return
+        self._listening = on
+        if on:
+            self._subscribe(BarReceived, BarsComplete)
+        else:
+            self._unsubscribe(BarReceived, BarsComplete)
 
     def _on_event(self, event: EventBase) -> None:
         self._handlers[type(event)](event)
 
     def _on_request(self, request: EventBase) -> None:
+        if not self._listening:  # no working order: nothing a request decided now could race
+            self._complete_ts = max(self._complete_ts, request.ts_event_ns)
         if request.ts_event_ns <= self._complete_ts:
             self._requests[type(request)](request)
+            if self._n_working:
+                self._listen(True)
         else:
             self._deferred.append(request)
 
@@ -164,6 +187,8 @@ class SimulatedBroker(Subscriber):
                 self._on_request(request)
         if self._held_orders_at_ts:
             self._publish(OrdersMatched(ts_event_ns=event.ts_event_ns))
+        if not self._n_working and not self._deferred and self.max_leverage is None:
+            self._listen(False)
 
     def _match(self, bar: BarReceived, orders: dict[int, _WorkingOrder]) -> None:
         ts = bar.ts_event_ns

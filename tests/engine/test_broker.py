@@ -48,11 +48,22 @@ def test_order_that_reaches_the_broker_before_its_own_bar_cannot_fill_on_it(
     """The seed's hazard, provoked on purpose: the strategy reacted to bar 2 and its order is in
     the broker's queue before bar 2 itself. It must fill at bar 3's open, never bar 2's."""
     h.bar(1, 100, 101, 99, 100)
+    h.submit(1, order_type=OrderType.LIMIT, limit_price=10.0)  # a working order: bars flow
     h.submit(2)  # decided on bar 2, delivered before bar 2
-    assert h.of(OrderAccepted) == [], "held until every bar of ts 2 has been matched"
+    assert len(h.of(OrderAccepted)) == 1, "held until every bar of ts 2 has been matched"
     h.bar(2, 90, 91, 89, 90)
     assert h.fills() == []
-    assert len(h.of(OrderAccepted)) == 1
+    assert len(h.of(OrderAccepted)) == 2
+    h.bar(3, 95, 96, 94, 95)
+    assert h.fills() == [(3, 95, 1)]
+
+
+def test_order_decided_on_a_bar_never_fills_on_it_when_the_broker_was_idle(
+    h: BrokerHarness,
+) -> None:
+    h.submit(2)  # no working orders: accepted at once, but still only from the next bar
+    h.bar(2, 90, 91, 89, 90)
+    assert h.fills() == []
     h.bar(3, 95, 96, 94, 95)
     assert h.fills() == [(3, 95, 1)]
 

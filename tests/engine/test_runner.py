@@ -108,3 +108,43 @@ def test_sma_crossover_trades_match_backtesting_py_on_goog() -> None:
         assert entry.price == pytest.approx(row["EntryPrice"], rel=1e-12)
         assert exit_.price == pytest.approx(row["ExitPrice"], rel=1e-12)
         assert exit_.price - entry.price == pytest.approx(row["PnL"], rel=1e-9, abs=1e-9)
+
+
+def _reference_crossover_fills(
+    close: np.ndarray, open_: np.ndarray, fast: int, slow: int
+) -> list[tuple[int, float]]:
+    """Long/flat SMA crossover with next-open fills, written independently with numpy."""
+    f = np.convolve(close, np.ones(fast) / fast, "valid")[slow - fast :]
+    s = np.convolve(close, np.ones(slow) / slow, "valid")
+    diff = f - s
+    fills: list[tuple[int, float]] = []
+    long = False
+    for k in range(1, len(diff)):
+        bar = k + slow - 1
+        if bar + 1 >= len(close):
+            break
+        if diff[k - 1] <= 0 < diff[k] and not long:
+            fills.append((bar + 1, float(open_[bar + 1])))
+            long = True
+        elif diff[k - 1] >= 0 > diff[k] and long:
+            fills.append((bar + 1, float(open_[bar + 1])))
+            long = False
+    return fills
+
+
+def test_multi_symbol_fills_equal_an_independent_reference() -> None:
+    n_sym, n_bars = 8, 2500
+    chunk = random_walk_chunk(n_sym, n_bars, seed=3)
+    symbols = tuple(f"S{i}" for i in range(n_sym))
+    config = BacktestConfig(
+        strategy=SmaCross, symbols=symbols, period=BarPeriod.MINUTE, params={"fast": 5, "slow": 15}
+    )
+    run = BacktestRun(config, [chunk], len(chunk)).run()
+    assert run.broker is not None
+    ts = chunk.ts[::n_sym]
+    bar_of = {int(t): i for i, t in enumerate(ts)}
+    for i, symbol in enumerate(symbols):
+        close, open_ = chunk.close[i::n_sym], chunk.open[i::n_sym]
+        expected = _reference_crossover_fills(close, open_, 5, 15)
+        ours = [(bar_of[f.ts_event_ns], f.price) for f in run.broker.fills if f.symbol == symbol]
+        assert ours == expected, symbol
