@@ -9,6 +9,7 @@ DuckDB's own worker threads and the GUI thread are not pinned. Linux only; elsew
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 _ENGINE_CPU: int | None = None
@@ -28,7 +29,5 @@ def pin_current_thread() -> None:
         return
     cpu = engine_cpu()
     if cpu is not None:
-        try:
+        with contextlib.suppress(OSError):  # a container may forbid it: run unpinned
             os.sched_setaffinity(0, {cpu})
-        except OSError:  # a container may forbid it: run unpinned
-            pass

@@ -10,19 +10,16 @@ from collections.abc import Sequence
 
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, SubscriberFactory
 from ostdesk.store.database import Database
-from ostdesk.store.errors import StoreError
 from ostdesk.store.market_data import bar_chunks, count_bars
 
 
 def prepare_backtest(
     db: Database, config: BacktestConfig, *, subscribers: Sequence[SubscriberFactory] = ()
 ) -> BacktestRun:
-    """A ready-to-start run over the stored bars of ``config`` (not started)."""
+    """A ready-to-start run over the stored bars of ``config`` (not started).
+
+    Raises ``UnknownSymbolError`` or ``StoreError`` (empty range) before anything starts.
+    """
     total = count_bars(db, config.symbols, config.period, config.start_ns, config.end_ns)
-    if total == 0:
-        raise StoreError(
-            f"no {config.period.label} bars for {', '.join(config.symbols)} "
-            "in the chosen date range"
-        )
     chunks = bar_chunks(db, config.symbols, config.period, config.start_ns, config.end_ns)
     return BacktestRun(config, chunks, total, subscribers=subscribers)

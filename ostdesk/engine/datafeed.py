@@ -1,0 +1,215 @@
+"""Replays stored bars onto the bus, one timestamp at a time, behind the idle barrier.
+
+The feed publishes every bar of a timestamp, then waits for the whole system to go idle before
+the next timestamp, which is what makes a backtest deterministic. It reads columnar chunks
+(``BarChunk``, produced by the store) and converts each chunk's columns to Python lists once, so
+the per-bar work is only building the event and publishing it. The engine never imports the
+store: whoever starts a backtest hands the feed an iterable of chunks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ostdesk.engine.affinity import pin_current_thread
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.events import BarPeriod, BarReceived, BarsComplete
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BarChunk:
+    """A block of bars sorted by (ts, symbol); ``symbol_index`` points into the feed's symbols.
+
+    Bars of one timestamp may continue in the next chunk; the feed handles that.
+    """
+
+    ts: npt.NDArray[np.int64]
+    symbol_index: npt.NDArray[np.int32]
+    open: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+    low: npt.NDArray[np.float64]
+    close: npt.NDArray[np.float64]
+    volume: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+def completion_factory() -> Callable[[int, int, int], BarsComplete]:
+    """Builds ``BarsComplete`` events ~2x faster than the dataclass's ``__init__``.
+
+    It sets the frozen slots directly through the class's slot descriptors, which is all the
+    generated ``__init__`` does besides argument handling; the result equals a normal instance.
+    """
+    new = object.__new__
+    cls = BarsComplete
+    set_ts, set_created, set_count = (
+        _slot_setter(cls, name) for name in ("ts_event_ns", "ts_created_ns", "count")
+    )
+
+    def make(ts: int, created: int, count: int) -> BarsComplete:
+        event: BarsComplete = new(cls)
+        set_ts(event, ts)
+        set_created(event, created)
+        set_count(event, count)
+        return event
+
+    return make
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[object, Any], None]:
+    """The ``__set__`` of the slot descriptor ``name`` (bypasses the frozen ``__setattr__``)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            setter: Callable[[object, Any], None] = vars(klass)[name].__set__
+            return setter
+    raise AttributeError(f"{cls.__name__} has no slot {name!r}")
+
+
+class HistoricalDatafeed:
+    """Publishes ``BarReceived`` for each bar of ``chunks`` on its own thread, in ts order."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        symbols: Sequence[str],
+        period: BarPeriod,
+        chunks: Iterable[BarChunk],
+        total_bars: int,
+        name: str = "datafeed",
+    ) -> None:
+        self._bus = bus
+        self.symbols = tuple(symbols)
+        self.period = period
+        self._chunks = chunks
+        self.total_bars = total_bars
+        self.name = name
+        self.bars_published = 0
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, name=f"ostdesk-{name}", daemon=True)
+
+    @property
+    def progress(self) -> float:
+        """Share of ``total_bars`` published so far, 0..1 (1 once finished without cancel)."""
+        if self.total_bars <= 0:
+            return 1.0 if self.finished.is_set() and not self._cancelled else 0.0
+        return min(1.0, self.bars_published / self.total_bars)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop after the current timestamp (its bars are all published and handled first)."""
+        self._cancelled = True
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the feed's thread to end; True if it has."""
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        pin_current_thread()
+        try:
+            self._replay()
+        except Exception as exc:
+            self.error = exc
+            self._bus.errors.report(self.name, exc)
+        finally:
+            close = getattr(self._chunks, "close", None)  # a generator holding a DB cursor
+            if callable(close):
+                try:
+                    close()
+                except Exception as exc:
+                    self._bus.errors.report(self.name, exc)
+            self.finished.set()
+
+    def _replay(self) -> None:
+        # The hot loop: everything it touches is a local, and bars are built inline through the
+        # slot setters (as in completion_factory), ~0.8 us a bar cheaper than BarReceived(...).
+        publish = self._bus.publish
+        wait = self._bus.idle.wait  # what wait_until_system_idle() calls, one call fewer
+        complete = completion_factory()
+        # only the simulated broker listens, and only while it holds orders: skip the event
+        # (half of a single-symbol feed's events) whenever nobody would receive it
+        listened = self._bus.has_subscribers
+        new, cls = object.__new__, BarReceived
+        set_ts, set_created, set_symbol, set_period = (
+            _slot_setter(cls, name) for name in ("ts_event_ns", "ts_created_ns", "symbol", "period")
+        )
+        set_open, set_high, set_low, set_close, set_volume = (
+            _slot_setter(cls, name) for name in ("open", "high", "low", "close", "volume")
+        )
+        time_ns = time.time_ns
+        period = self.period
+        symbols = self.symbols
+        published = 0
+        current: int | None = None  # the timestamp whose bars are being published
+        first = 0  # bars published before ``current`` began
+        created = 0  # wall clock when ``current`` began: its bars' ts_created_ns
+        for chunk in self._chunks:
+            if self._cancelled:
+                break
+            _check_sorted(chunk, current)
+            names = [symbols[i] for i in chunk.symbol_index.tolist()]
+            rows = zip(
+                chunk.ts.tolist(),
+                names,
+                chunk.open.tolist(),
+                chunk.high.tolist(),
+                chunk.low.tolist(),
+                chunk.close.tolist(),
+                chunk.volume.tolist(),
+                strict=True,
+            )
+            for ts, symbol, o, h, lo, c, v in rows:
+                if ts != current:
+                    if current is not None:
+                        if listened(BarsComplete):
+                            publish(complete(current, time_ns(), published - first))
+                        wait()
+                        self.bars_published = published
+                        if self._cancelled:
+                            return
+                    current = ts
+                    first = published
+                    created = time_ns()
+                bar = new(cls)
+                set_ts(bar, ts)
+                set_created(bar, created)
+                set_symbol(bar, symbol)
+                set_period(bar, period)
+                set_open(bar, o)
+                set_high(bar, h)
+                set_low(bar, lo)
+                set_close(bar, c)
+                set_volume(bar, v)
+                publish(bar)
+                published += 1
+        if current is not None:
+            if listened(BarsComplete):
+                publish(complete(current, time_ns(), published - first))
+            wait()
+        self.bars_published = published
+
+
+def _check_sorted(chunk: BarChunk, previous_ts: int | None) -> None:
+    """Refuse chunks out of time order: replaying them would silently break causality."""
+    ts = chunk.ts
+    if len(ts) == 0:
+        return
+    if (previous_ts is not None and int(ts[0]) < previous_ts) or bool(np.any(ts[1:] < ts[:-1])):
+        raise ValueError("bar chunks are not sorted by timestamp")

@@ -1,0 +1,150 @@
+"""One DuckDB database file per user, opened with its schema brought up to date.
+
+DuckDB connections must not be shared between threads: the opening thread owns ``connection``
+and any other thread takes its own ``cursor()`` (a separate connection to the same database).
+DuckDB locks the file per process, so a second process gets ``DatabaseLockedError``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from ostdesk.store import schema
+from ostdesk.store.errors import DatabaseLockedError, StoreError
+
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+class Database:
+    """An open ostdesk database. Use :meth:`open`; close it (or use ``with``) when done."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = con
+        self._owner = threading.get_ident()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False) -> Database:
+        """Open (creating it and its folders if needed) and migrate the file at ``path``.
+
+        A file written by a newer ostdesk raises ``SchemaTooNewError`` and is left untouched; a
+        read-only open of an out-of-date file is refused, since it cannot be migrated.
+        """
+        path = Path(path).expanduser().absolute()
+        if read_only and not path.exists():
+            raise StoreError(f"the database {path} does not exist")
+        if not read_only:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder for the database {path}: {exc}"
+                ) from exc
+        con = _connect(path, read_only=read_only)
+        try:
+            version = schema.current_version(con, path)
+            schema.check_not_too_new(version, path)
+            if version < schema.latest_version():
+                if read_only:
+                    raise StoreError(
+                        f"the database {path} has schema version {version} and needs an upgrade "
+                        f"to {schema.latest_version()}; open it once without read-only"
+                    )
+                schema.migrate(con, path)
+        except BaseException:
+            con.close()
+            raise
+        return cls(path, con, read_only=read_only)
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection of the thread that opened the database; other threads use ``cursor()``."""
+        if threading.get_ident() != self._owner:
+            raise StoreError(
+                "Database.connection belongs to the thread that opened it; use Database.cursor() "
+                "in other threads"
+            )
+        return self._live()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the same database, for one other thread. Close it when done
+        (``close()`` of the database closes any still open)."""
+        cur = self._live().cursor()
+        with self._cursors_lock:
+            self._cursors.append(cur)
+        return cur
+
+    def release(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Close a cursor obtained from :meth:`cursor`."""
+        with self._cursors_lock:
+            if cur in self._cursors:
+                self._cursors.remove(cur)
+        cur.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._con is None
+
+    def close(self) -> None:
+        """Close every cursor and the connection, which releases the file lock."""
+        if self._con is None:
+            return
+        with self._cursors_lock:
+            cursors, self._cursors = self._cursors, []
+        for cur in cursors:
+            cur.close()
+        self._con.close()
+        self._con = None
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._con is None else ("read-only" if self.read_only else "open")
+        return f"Database({str(self.path)!r}, {state})"
+
+    def _live(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise StoreError(f"the database {self.path} is closed")
+        return self._con
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with its file errors turned into messages that name the file."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            match = _LOCK_PID.search(text)
+            raise DatabaseLockedError(path, int(match.group(1)) if match else None) from exc
+        raise StoreError(f"cannot open the database {path}: {_strip_prefix(text)}") from exc
+    except duckdb.ConnectionException as exc:
+        raise StoreError(
+            f"the database {path} is already open in this process with other settings "
+            f"(read-only vs read-write): {_strip_prefix(str(exc))}"
+        ) from exc
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the database {path}: {_strip_prefix(str(exc))}") from exc
+
+
+def _strip_prefix(text: str) -> str:
+    """DuckDB's messages start with 'IO Error: ' and the like; keep only the sentence."""
+    head, sep, rest = text.partition(": ")
+    return rest if sep and head.endswith("Error") else text

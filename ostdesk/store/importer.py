@@ -1,0 +1,369 @@
+"""Import OHLCV bars from CSV or Parquet files, all-or-nothing.
+
+DuckDB reads each file (its CSV sniffer finds delimiter, header and date formats) into a temp
+table; parsing and every check run as SQL over a staging table, and the bars are inserted in the
+same transaction, so a failed import leaves the store exactly as it was.
+
+Row numbers in errors are the file's line numbers as an editor shows them: with a header the
+first bar is on row 2 (lines skipped before the header count too). They assume one record per
+line (no line breaks inside quoted fields). For Parquet, row 1 is the first row.
+Naive timestamps are read in ``tz`` (an IANA name, default UTC); ones with an offset keep it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.store.columns import ColumnError, ColumnMap, map_columns, parse_columns_spec
+from ostdesk.store.database import Database
+from ostdesk.store.errors import BarImportError, StoreError
+from ostdesk.store.sources import Source, read_raw
+from ostdesk.store.timefmt import format_ns
+
+Progress = Callable[[float, str], None]
+"""Called with the fraction done (0..1) and what is being done, in the importing thread."""
+
+__all__ = ["ImportResult", "Progress", "import_bars", "parse_columns_spec"]
+
+# tried after DuckDB's ISO parsing and the sniffer's own formats (day-first vs month-first
+# is left to the sniffer, which looks at the data)
+_FALLBACK_FORMATS = (
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d %H%M%S",
+    "%Y%m%d %H:%M",
+    "%Y%m%d",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+)
+_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%H%M%S")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportResult:
+    symbol: str
+    period: BarPeriod
+    rows: int
+    first_ts_ns: int
+    last_ts_ns: int
+    replaced: int
+    """Stored bars deleted because ``replace`` was set."""
+    files: tuple[Path, ...]
+
+
+def import_bars(
+    db: Database,
+    paths: str | Path | Iterable[str | Path],
+    *,
+    symbol: str,
+    period: BarPeriod | str,
+    tz: str | None = None,
+    columns: Mapping[str, str] | str | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+    description: str | None = None,
+) -> ImportResult:
+    """Import the bars of ``paths`` (one symbol, one period) in one transaction.
+
+    ``columns`` maps our names (timestamp|date|time|open|high|low|close|volume) to source
+    columns, or is a spec string for ``parse_columns_spec``; unmapped fields are found by their
+    common names. Rows are sorted on import. Bars already stored inside the imported time
+    range are refused unless ``replace``, which deletes them first. Raises ``BarImportError``
+    (file, row, problem) for bad data and ``StoreError`` for bad arguments.
+    """
+    period = BarPeriod.parse(period)
+    symbol = symbol.strip()
+    if not symbol:
+        raise StoreError("the symbol is empty")
+    files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    if not files:
+        raise StoreError("no files to import")
+    mapping = parse_columns_spec(columns) if isinstance(columns, str) else columns
+    report: Progress = progress or _no_progress
+    cur = db.cursor()  # its own session: time zone setting and temp tables stay private
+    try:
+        _set_time_zone(cur, tz or "UTC")
+        # Staging is outside the transaction: temp tables only, and rowids of tables created in
+        # a transaction are not 0-based, while they are our row numbers.
+        _stage_files(cur, files, mapping, report)
+        report(0.8, "checking against stored bars")
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            result = _store(cur, files, symbol, period, replace, description, report)
+            cur.execute("COMMIT")
+        except BaseException:
+            _rollback(cur)
+            raise
+    finally:
+        db.release(cur)  # closing the session drops its temp tables
+    report(1.0, f"imported {result.rows:,} bars of {symbol}")
+    return result
+
+
+def _stage_files(
+    cur: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    columns: Mapping[str, str] | None,
+    report: Progress,
+) -> None:
+    """Parse every file into temp table ``import_rows`` and check each row."""
+    cur.execute(
+        "CREATE TEMP TABLE import_rows (file_no INTEGER, line BIGINT, ts BIGINT, open DOUBLE, "
+        "high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)"
+    )
+    for file_no, path in enumerate(files):
+        report(0.7 * file_no / len(files), f"reading {path.name}")
+        _stage_file(cur, file_no, path, columns)
+    report(0.7, "checking for duplicate timestamps")
+
+
+def _store(
+    cur: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    symbol: str,
+    period: BarPeriod,
+    replace: bool,
+    description: str | None,
+    report: Progress,
+) -> ImportResult:
+    rows, first, last = _check_duplicates(cur, files)
+    replaced = _check_overlap(cur, files, symbol, period, first, last, replace)
+    report(0.85, f"storing {rows:,} bars")
+    cur.execute(
+        "INSERT INTO instruments (symbol, description) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [symbol, f"imported from {files[0].name}"],
+    )
+    if description is not None:
+        cur.execute(
+            "UPDATE instruments SET description = ? WHERE symbol = ?", [description, symbol]
+        )
+    cur.execute(
+        "INSERT INTO bars SELECT ?, ?, ts, open, high, low, close, volume FROM import_rows "
+        "ORDER BY ts",
+        [symbol, period.label],
+    )
+    return ImportResult(symbol, period, rows, first, last, replaced, tuple(files))
+
+
+# -- reading ------------------------------------------------------------------------------------
+def _stage_file(
+    cur: duckdb.DuckDBPyConnection, file_no: int, path: Path, columns: Mapping[str, str] | None
+) -> None:
+    if not path.is_file():
+        raise BarImportError(path, None, "file not found")
+    source = read_raw(cur, path)
+    row = cur.execute("SELECT count(*) FROM import_raw").fetchone()
+    if not row or not row[0]:
+        raise BarImportError(path, None, "the file has no data rows")
+    try:
+        cmap = map_columns(source.names, has_header=source.has_header, explicit=columns)
+    except ColumnError as exc:
+        raise BarImportError(path, None, str(exc)) from None
+    ts_text = _timestamp_text(cmap)
+    ts_expr = (
+        f"epoch_ns(coalesce(try_cast({ts_text} AS TIMESTAMPTZ), "
+        f"try_strptime({ts_text}, ?::VARCHAR[])::TIMESTAMPTZ))"
+    )
+    prices = [
+        _number(c, source.decimal_comma) for c in (cmap.open, cmap.high, cmap.low, cmap.close)
+    ]
+    volume = "0.0" if cmap.volume is None else _number(cmap.volume, source.decimal_comma)
+    cur.execute(
+        f"INSERT INTO import_rows SELECT ?, rowid + ?, {ts_expr}, {', '.join(prices)}, {volume} "
+        "FROM import_raw",
+        [file_no, source.first_line, _formats(source, cmap)],
+    )
+    _check_rows(cur, file_no, path, cmap, source)
+    cur.execute("DROP TABLE import_raw")
+
+
+def _timestamp_text(cmap: ColumnMap) -> str:
+    if cmap.timestamp is not None:
+        return f"trim({_q(cmap.timestamp)}::VARCHAR)"
+    assert cmap.date is not None
+    if cmap.time is None:
+        return f"trim({_q(cmap.date)}::VARCHAR)"
+    return f"concat_ws(' ', trim({_q(cmap.date)}::VARCHAR), trim({_q(cmap.time)}::VARCHAR))"
+
+
+def _formats(source: Source, cmap: ColumnMap) -> list[str]:
+    """strptime formats to try, the sniffer's first; split date+time gets time formats added."""
+    formats = list(source.formats)
+    if cmap.time is not None:
+        formats = [f"{d} {t}" for d in formats for t in _TIME_FORMATS]
+    return [*formats, *_FALLBACK_FORMATS]
+
+
+def _number(column: str, decimal_comma: bool) -> str:
+    text = f"{_q(column)}::VARCHAR"
+    if decimal_comma:
+        comma = f"try_cast(replace({text}, ',', '.') AS DOUBLE)"
+        return f"coalesce(try_cast({text} AS DOUBLE), {comma})"
+    return f"try_cast({_q(column)} AS DOUBLE)"
+
+
+# -- checks -------------------------------------------------------------------------------------
+_PRICES = ("open", "high", "low", "close")
+_PROBLEM = (
+    "CASE WHEN ts IS NULL THEN 'unreadable:timestamp' "
+    + "".join(f"WHEN {p} IS NULL THEN 'unreadable:{p}' " for p in (*_PRICES, "volume"))
+    + "".join(f"WHEN NOT isfinite({p}) THEN 'infinite:{p}' " for p in (*_PRICES, "volume"))
+    + "".join(f"WHEN {p} <= 0 THEN 'nonpositive:{p}' " for p in _PRICES)
+    + "WHEN high < greatest(open, close) THEN 'high' "
+    "WHEN low > least(open, close) THEN 'low' "
+    "WHEN volume < 0 THEN 'negative:volume' END"
+)
+
+
+def _check_rows(
+    cur: duckdb.DuckDBPyConnection, file_no: int, path: Path, cmap: ColumnMap, source: Source
+) -> None:
+    """Raise for the first bad row of this file, saying what is wrong with it."""
+    row = cur.execute(
+        f"SELECT line, problem, count(*) OVER () FROM (SELECT line, {_PROBLEM} AS problem "
+        "FROM import_rows WHERE file_no = ?) WHERE problem IS NOT NULL ORDER BY line LIMIT 1",
+        [file_no],
+    ).fetchone()
+    if row is None:
+        return
+    line, code, count = int(row[0]), str(row[1]), int(row[2])
+    kind, _, field = code.partition(":")
+    values = cur.execute(
+        "SELECT ts, open, high, low, close, volume FROM import_rows WHERE file_no = ? AND line = ?",
+        [file_no, line],
+    ).fetchone()
+    assert values is not None
+    bar = dict(zip(("ts", *_PRICES, "volume"), values, strict=True))
+    if kind == "unreadable":
+        raw = _raw_value(cur, cmap, field, line - source.first_line)
+        if field == "timestamp":
+            problem = f"cannot read the timestamp {raw!r}"
+        else:
+            problem = f"{field} {raw!r} is not a number"
+    elif kind == "infinite":
+        problem = f"{field} is {bar[field]}"
+    elif kind == "nonpositive":
+        problem = f"{field} {bar[field]} is not positive"
+    elif kind == "high":
+        problem = f"high {bar['high']} is below max(open, close) {max(bar['open'], bar['close'])}"
+    elif kind == "low":
+        problem = f"low {bar['low']} is above min(open, close) {min(bar['open'], bar['close'])}"
+    else:
+        problem = f"volume {bar['volume']} is negative"
+    if count > 1:
+        problem += f" ({count - 1:,} more rows have problems)"
+    raise BarImportError(path, line, problem)
+
+
+def _raw_value(cur: duckdb.DuckDBPyConnection, cmap: ColumnMap, field: str, index: int) -> str:
+    """The text the file has for ``field`` on a data row (``index`` from 0), for messages."""
+    column = None if field == "timestamp" else getattr(cmap, field)
+    expr = _timestamp_text(cmap) if column is None else f"{_q(column)}::VARCHAR"
+    row = cur.execute(f"SELECT {expr} FROM import_raw WHERE rowid = ?", [index]).fetchone()
+    return "" if row is None or row[0] is None else str(row[0])
+
+
+def _check_duplicates(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> tuple[int, int, int]:
+    """Refuse two bars with one timestamp (across all files); return (rows, first, last)."""
+    row = cur.execute("SELECT count(*), count(DISTINCT ts), min(ts), max(ts) FROM import_rows")
+    total, distinct, first, last = row.fetchone() or (0, 0, 0, 0)
+    if distinct != total:
+        dup = cur.execute(
+            "SELECT file_no, line, ts, first_file, first_line FROM ("
+            " SELECT file_no, line, ts, row_number() OVER w AS k,"
+            "  first_value(file_no) OVER w AS first_file, first_value(line) OVER w AS first_line"
+            " FROM import_rows"
+            " WHERE ts IN (SELECT ts FROM import_rows GROUP BY ts HAVING count(*) > 1)"
+            " WINDOW w AS (PARTITION BY ts ORDER BY file_no, line))"
+            " WHERE k = 2 ORDER BY file_no, line LIMIT 1"
+        ).fetchone()
+        assert dup is not None
+        file_no, line, ts, first_file, first_line = dup
+        where = (
+            f"row {first_line}"
+            if first_file == file_no
+            else (f"{files[first_file].name}, row {first_line}")
+        )
+        raise BarImportError(
+            files[file_no], int(line), f"duplicate timestamp {format_ns(ts)} (also on {where})"
+        )
+    return int(total), int(first), int(last)
+
+
+def _check_overlap(
+    cur: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    symbol: str,
+    period: BarPeriod,
+    first: int,
+    last: int,
+    replace: bool,
+) -> int:
+    """Refuse stored bars inside [first, last], or delete them if ``replace``; return how many."""
+    stored = cur.execute(
+        "SELECT count(*), min(ts_event_ns), max(ts_event_ns) FROM bars "
+        "WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
+        [symbol, period.label, first, last],
+    ).fetchone()
+    count = int(stored[0]) if stored else 0
+    if count == 0:
+        return 0
+    assert stored is not None
+    if replace:
+        cur.execute(
+            "DELETE FROM bars WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
+            [symbol, period.label, first, last],
+        )
+        return count
+    clash = cur.execute(
+        "SELECT file_no, line FROM import_rows WHERE ts >= ? ORDER BY ts LIMIT 1", [stored[1]]
+    ).fetchone()
+    assert clash is not None
+    raise BarImportError(
+        files[clash[0]],
+        int(clash[1]),
+        f"{count:,} {period.label} bars of {symbol} are already stored from "
+        f"{format_ns(stored[1])} to {format_ns(stored[2])}, inside this import's range "
+        f"{format_ns(first)} to {format_ns(last)}; import with --replace (replace=True) "
+        "to overwrite them",
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _set_time_zone(cur: duckdb.DuckDBPyConnection, tz: str) -> None:
+    """Naive timestamps are cast in the session time zone, so set it to ``tz`` (checked first:
+    SET takes no bound parameters)."""
+    row = cur.execute(
+        "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?) LIMIT 1", [tz]
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or UTC")
+    cur.execute(f"SET TimeZone = {_literal(str(row[0]))}")
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    # a failed COMMIT has already ended the transaction; the original error propagates
+    with contextlib.suppress(duckdb.TransactionException):
+        cur.execute("ROLLBACK")
+
+
+def _q(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    pass

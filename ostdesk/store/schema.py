@@ -1,0 +1,95 @@
+"""The database schema as an ordered list of forward migrations.
+
+Migration *n* (1-based) brings a file from schema version n-1 to n. To change the schema, append
+a SQL string (one or more statements) or a function taking the connection to ``MIGRATIONS``;
+never edit one that has shipped, since files in the field already ran it. Each migration runs in
+its own transaction together with the version bump, so a failure leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from ostdesk.store.errors import SchemaTooNewError, StoreError
+
+Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
+
+_V1_MARKET_DATA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE instruments (
+    symbol VARCHAR PRIMARY KEY,
+    description VARCHAR NOT NULL DEFAULT '',
+    tick_size DOUBLE CHECK (tick_size IS NULL OR tick_size > 0)
+);
+CREATE TABLE bars (
+    symbol VARCHAR NOT NULL,
+    period VARCHAR NOT NULL CHECK (period IN ('second', 'minute', 'hour', 'day')),
+    ts_event_ns BIGINT NOT NULL,  -- bar open time, ns since the epoch, UTC
+    open DOUBLE NOT NULL,
+    high DOUBLE NOT NULL,
+    low DOUBLE NOT NULL,
+    close DOUBLE NOT NULL,
+    volume DOUBLE NOT NULL,
+    PRIMARY KEY (symbol, period, ts_event_ns)
+);
+"""
+
+MIGRATIONS: list[Migration] = [
+    _V1_MARKET_DATA,
+]
+
+
+def latest_version() -> int:
+    """The schema version this code writes: the number of migrations."""
+    return len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The file's schema version; 0 for an empty file. A foreign DuckDB file is refused."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    if "schema_version" not in tables:
+        if tables:
+            raise StoreError(
+                f"{path} is a DuckDB file but not an ostdesk database "
+                f"(it has tables {', '.join(sorted(tables))} and no schema version)"
+            )
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+def check_not_too_new(version: int, path: Path) -> None:
+    if version > latest_version():
+        raise SchemaTooNewError(path, version, latest_version())
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Apply the pending migrations in order, each in its own transaction; return the version."""
+    version = current_version(con, path)
+    check_not_too_new(version, path)
+    for number in range(version + 1, latest_version() + 1):
+        migration = MIGRATIONS[number - 1]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if isinstance(migration, str):
+                con.execute(migration)
+            else:
+                migration(con)
+            con.execute("DELETE FROM schema_version")
+            con.execute("INSERT INTO schema_version VALUES (?)", [number])
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"upgrading {path} to schema version {number} failed: {exc}") from exc
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return latest_version()
