@@ -1,0 +1,159 @@
+"""The command line as a script would use it: real database file, real runs, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ostdesk.cli import main
+
+
+def _goog() -> str:
+    import backtesting
+
+    return os.path.join(os.path.dirname(backtesting.__file__), "test", "GOOG.csv")
+
+
+@pytest.fixture
+def db_with_goog(db_path: Path) -> Path:
+    assert (
+        main(["import", _goog(), "--symbol", "GOOG", "--period", "day", "--db", str(db_path)]) == 0
+    )
+    return db_path
+
+
+def test_backtest_prints_json_summary(
+    db_with_goog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    code = main(
+        [
+            "backtest",
+            "--strategy",
+            "SmaCross",
+            "--symbols",
+            "GOOG",
+            "--period",
+            "day",
+            "--param",
+            "fast=10",
+            "--param",
+            "slow=30",
+            "--db",
+            str(db_with_goog),
+            "--json",
+        ]
+    )
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["status"] == "completed"
+    assert summary["bars"] == 2148
+    assert summary["parameters"] == {"fast": 10, "slow": 30, "size": 1.0}
+    assert summary["fills"] > 20
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--strategy", "Nope", "--symbols", "GOOG"], "unknown strategy 'Nope'; available:"),
+        (
+            ["--strategy", "SmaCross", "--symbols", "XXX", "--period", "day"],
+            "no bars stored for symbol 'XXX'",
+        ),
+        (
+            [
+                "--strategy",
+                "SmaCross",
+                "--symbols",
+                "GOOG",
+                "--period",
+                "day",
+                "--param",
+                "fast=500",
+            ],
+            "parameter fast: 500 is above the maximum 200",
+        ),
+        (
+            ["--strategy", "SmaCross", "--symbols", "GOOG", "--period", "day", "--param", "x=1"],
+            "--param x: SmaCross has no such parameter",
+        ),
+        (
+            [
+                "--strategy",
+                "SmaCross",
+                "--symbols",
+                "GOOG",
+                "--period",
+                "day",
+                "--start",
+                "2030-01-01",
+            ],
+            "no day bars of GOOG",
+        ),
+        (
+            ["--strategy", "SmaCross", "--symbols", "GOOG", "--period", "weekly"],
+            "unknown bar period 'weekly'",
+        ),
+        (
+            ["--strategy", "SmaCross", "--symbols", "GOOG", "--start", "yesterday"],
+            "cannot read 'yesterday' as a date",
+        ),
+    ],
+)
+def test_bad_backtest_arguments_exit_nonzero_with_one_line(
+    db_with_goog: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    capsys.readouterr()
+    assert main(["backtest", *args, "--db", str(db_with_goog)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert err.startswith("ostdesk backtest: ")
+
+
+def test_malformed_csv_is_refused_with_its_row_and_nothing_stored(
+    db_with_goog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Date,Open,High,Low,Close,Volume\n2020-01-01,1,2,0.5,1.5,10\n2020-01-02,1,0.5,0.4,1.5,10\n"
+    )
+    capsys.readouterr()
+    assert (
+        main(["import", str(bad), "--symbol", "BAD", "--period", "day", "--db", str(db_with_goog)])
+        == 2
+    )
+    assert "bad.csv, row 3: high 0.5 is below max(open, close) 1.5" in capsys.readouterr().err
+    assert main(["symbols", "--db", str(db_with_goog)]) == 0
+    out = capsys.readouterr().out
+    assert "GOOG" in out and "BAD" not in out
+
+
+def test_strategy_with_syntax_error_is_reported_and_others_still_run(
+    db_with_goog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "strats"
+    folder.mkdir()
+    (folder / "oops.py").write_text("def broken(:\n")
+    capsys.readouterr()
+    code = main(
+        [
+            "backtest",
+            "--strategy",
+            "SmaCross",
+            "--symbols",
+            "GOOG",
+            "--period",
+            "day",
+            "--strategies-dir",
+            str(folder),
+            "--db",
+            str(db_with_goog),
+        ]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "oops.py, line 1: SyntaxError" in err
