@@ -25,8 +25,11 @@ class EventBus:
         self.idle = IdleTracker()
         self.errors = errors if errors is not None else ErrorSink()
         self._subscriptions: dict[type[EventBase], tuple[Subscriber, ...]] = {}
-        # per type, the subscribers' enqueue functions: publish calls them without a method hop
-        self._deliveries: dict[type[EventBase], tuple[Callable[[EventBase], None], ...]] = {}
+        # per type: the subscribers' enqueue functions (publish calls them without a method
+        # hop) and how many of them take part in the idle barrier
+        self._deliveries: dict[
+            type[EventBase], tuple[tuple[Callable[[EventBase], None], ...], int]
+        ] = {}
         self._subscribers: tuple[Subscriber, ...] = ()
 
     def subscribe(self, subscriber: Subscriber, event_type: type[EventBase]) -> None:
@@ -34,7 +37,7 @@ class EventBus:
             current = self._subscriptions.get(event_type, ())
             if subscriber not in current:
                 self._subscriptions[event_type] = (*current, subscriber)
-                self._deliveries[event_type] = tuple(s.enqueue for s in (*current, subscriber))
+                self._deliveries[event_type] = _deliveries((*current, subscriber))
             if subscriber not in self._subscribers:
                 self._subscribers = (*self._subscribers, subscriber)
 
@@ -48,7 +51,7 @@ class EventBus:
                 remaining = tuple(s for s in self._subscriptions.get(t, ()) if s is not subscriber)
                 if remaining:
                     self._subscriptions[t] = remaining
-                    self._deliveries[t] = tuple(s.enqueue for s in remaining)
+                    self._deliveries[t] = _deliveries(remaining)
                 else:
                     self._subscriptions.pop(t, None)
                     self._deliveries.pop(t, None)
@@ -58,13 +61,16 @@ class EventBus:
     def publish(self, event: EventBase) -> None:
         """Enqueue ``event`` for every subscriber of its exact type, in subscription order.
 
+        Sinks (subscribers with ``in_barrier = False``: they publish nothing, so the barrier
+        need not wait for them) receive it too but are not counted as pending work.
+
         The pending count is raised for all of them in the same critical section that takes the
         snapshot, so the system cannot look idle between the snapshot and the enqueues.
         """
         idle = self.idle
         with idle.lock:
-            deliveries = self._deliveries.get(type(event), ())
-            idle.pending += len(deliveries)
+            deliveries, counted = self._deliveries.get(type(event), _NOBODY)
+            idle.pending += counted
         for enqueue in deliveries:
             enqueue(event)
 
@@ -78,3 +84,12 @@ class EventBus:
     def wait_until_system_idle(self, timeout: float | None = None) -> bool:
         """Block until every subscriber's queue is empty and every handler has returned."""
         return self.idle.wait(timeout)
+
+
+_NOBODY: tuple[tuple[Callable[[EventBase], None], ...], int] = ((), 0)
+
+
+def _deliveries(
+    subscribers: tuple[Subscriber, ...],
+) -> tuple[tuple[Callable[[EventBase], None], ...], int]:
+    return tuple(s.enqueue for s in subscribers), sum(1 for s in subscribers if s.in_barrier)

@@ -31,6 +31,9 @@ class Subscriber:
     bus's error sink) and the thread goes on with the next event.
     """
 
+    in_barrier: bool = True
+    """Whether the idle barrier waits for this subscriber's events (see ``sink.BufferedSink``)."""
+
     def __init__(self, bus: EventBus, name: str | None = None) -> None:
         self._bus = bus
         self.name = name or type(self).__name__
