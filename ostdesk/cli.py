@@ -79,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
     sym = sub.add_parser("symbols", help="list stored symbols and their data")
     _add_db(sym)
 
+    runs = sub.add_parser("runs", help="list recorded runs with headline statistics")
+    _add_db(runs)
+    runs.add_argument("--json", action="store_true")
+
+    show = sub.add_parser("show", help="print a recorded run's statistics")
+    _add_db(show)
+    show.add_argument("run_id", type=int)
+    show.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="export a run's fills, orders, trades, equity or bars")
+    _add_db(export)
+    export.add_argument("run_id", type=int)
+    export.add_argument(
+        "--what", required=True, choices=["fills", "orders", "trades", "equity", "bars"]
+    )
+    export.add_argument("--format", default="csv", choices=["csv", "parquet"])
+    export.add_argument("-o", "--output", required=True, metavar="FILE")
+
+    delete = sub.add_parser("delete", help="delete a recorded run and all its rows")
+    _add_db(delete)
+    delete.add_argument("run_id", type=int)
+
     strat = sub.add_parser("strategies", help="list available strategies")
     strat.add_argument("--strategies-dir", action="append", default=[], metavar="DIR")
     return parser
@@ -112,11 +134,18 @@ class _UserError(Exception):
 
 def _open_db(args: argparse.Namespace) -> Any:
     from ostdesk.store import Database, StoreError, resolve_db_path
+    from ostdesk.store.runs import recover_interrupted_runs
 
     try:
-        return Database.open(resolve_db_path(args.db))
+        db = Database.open(resolve_db_path(args.db))
     except StoreError as exc:
         raise _UserError(str(exc)) from None
+    for run_id in recover_interrupted_runs(db):
+        print(
+            f"note: run {run_id} was left running by a process that ended; marked interrupted",
+            file=sys.stderr,
+        )
+    return db
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -258,37 +287,156 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise _UserError(_message(exc)) from None
     with _open_db(args) as db:
         try:
-            run = prepare_backtest(db, config)
+            run = prepare_backtest(db, config, strategy_source=catalog.sources[cls.__name__])
         except _user_errors() as exc:
             raise _UserError(_message(exc)) from None
         run.run()
-    summary = _summary(run)
+        summary = _summary(db, run)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
-        for key, value in summary.items():
-            print(f"{key:<24} {value}")
+        _print_mapping(summary)
     if run.status is RunStatus.FAILED and run.error is not None:
         print(run.error.traceback, file=sys.stderr)
         return 1
     return 0 if run.status is RunStatus.COMPLETED else 1
 
 
-def _summary(run: Any) -> dict[str, Any]:
-    broker = run.broker
-    account = run.host.portfolio  # marked to every bar's close
+def _print_mapping(values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k:<26} {_fmt(v)}")
+        else:
+            print(f"{key:<28} {_fmt(value)}")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:g}"
+    return str(value)
+
+
+def _summary(db: Any, run: Any) -> dict[str, Any]:
+    from ostdesk.store.runs import run_stats
+
+    run_id = run.recording.run_id
     return {
+        "run_id": run_id,
         "status": run.status.value,
         "strategy": run.config.strategy.name,
         "parameters": dict(run.strategy.parameters),
         "symbols": ",".join(run.config.symbols),
         "bars": run.bars_processed,
-        "fills": len(broker.fills),
-        "equity_final": round(account.equity, 2),
-        "return_pct": round((account.equity / account.initial_capital - 1) * 100, 4),
         "elapsed_s": round(run.elapsed, 3),
         "bars_per_s": round(run.bars_per_second),
+        "statistics": _jsonable(run_stats(db, run_id)),
     }
+
+
+def _jsonable(stats: dict[str, object]) -> dict[str, Any]:
+    import math
+
+    out: dict[str, Any] = {}
+    for key, value in stats.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        out[key] = value if isinstance(value, int | float | type(None)) else str(value)
+    return out
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from ostdesk.store.runs import list_runs
+
+    with _open_db(args) as db:
+        runs = list_runs(db)
+    rows = [{k: _py(v[i]) for k, v in runs.items()} for i in range(len(runs["run_id"]))]
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    if not rows:
+        print("no recorded runs; try `ostdesk backtest ...`")
+    for r in rows:
+        ret = "" if r["return_pct"] is None else f"{r['return_pct']:+.2f}%"
+        sharpe = "" if r["sharpe"] is None else f"{r['sharpe']:.2f}"
+        print(
+            f"{r['run_id']:>5}  {r['status']:<11} {r['strategy']:<18} "
+            f"{','.join(r['symbols'] or [])[:28]:<28} {r['period']:<7} return {ret:>9}  "
+            f"sharpe {sharpe:>6}  trades {r['trades'] if r['trades'] is not None else ''}"
+            f"  {r['name']}"
+        )
+    return 0
+
+
+def _py(value: Any) -> Any:
+    import math
+
+    if hasattr(value, "tolist"):
+        value = value.tolist()  # numpy scalar or array (the symbols list) to Python
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from ostdesk.store.runs import get_run, run_stats
+
+    with _open_db(args) as db:
+        try:
+            run = get_run(db, args.run_id)
+        except _user_errors() as exc:
+            raise _UserError(_message(exc)) from None
+        stats = _jsonable(run_stats(db, args.run_id))
+    info = {
+        k: run[k]
+        for k in (
+            "run_id",
+            "name",
+            "status",
+            "strategy",
+            "params",
+            "symbols",
+            "period",
+            "capital",
+            "commission",
+            "bars",
+            "started_at",
+            "ended_at",
+            "notes",
+        )
+    }
+    if args.json:
+        print(json.dumps({**info, "statistics": stats}, indent=2, default=str))
+    else:
+        _print_mapping({**info, "statistics": stats})
+        if run["error"]:
+            print(f"error:\n{run['error']}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from ostdesk.store.runs import export_run
+
+    with _open_db(args) as db:
+        try:
+            rows = export_run(db, args.run_id, args.what, args.output, args.format)
+        except _user_errors() as exc:
+            raise _UserError(_message(exc)) from None
+    print(f"wrote {rows:,} rows of {args.what} of run {args.run_id} to {args.output}")
+    return 0
+
+
+def _cmd_delete(args: argparse.Namespace) -> int:
+    from ostdesk.store.runs import delete_run
+
+    with _open_db(args) as db:
+        try:
+            delete_run(db, args.run_id)
+        except _user_errors() as exc:
+            raise _UserError(_message(exc)) from None
+    print(f"deleted run {args.run_id}")
+    return 0
 
 
 class _ProgressBar:
@@ -322,4 +470,8 @@ _COMMANDS = {
     "demo-data": _cmd_demo,
     "symbols": _cmd_symbols,
     "strategies": _cmd_strategies,
+    "runs": _cmd_runs,
+    "show": _cmd_show,
+    "export": _cmd_export,
+    "delete": _cmd_delete,
 }

@@ -52,7 +52,37 @@ def test_backtest_prints_json_summary(
     assert summary["status"] == "completed"
     assert summary["bars"] == 2148
     assert summary["parameters"] == {"fast": 10, "slow": 30, "size": 1.0}
-    assert summary["fills"] > 20
+    assert summary["run_id"] == 1
+    assert summary["statistics"]["# Trades"] == 32
+    assert summary["statistics"]["Equity Final [$]"] == pytest.approx(100_773.94)
+
+
+def test_runs_show_export_and_delete(
+    db_with_goog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--db", str(db_with_goog)]
+    backtest = ["backtest", "--strategy", "SmaCross", "--symbols", "GOOG", "--period", "day"]
+    assert main([*backtest, "--name", "first", *db]) == 0
+    assert main([*backtest, *db]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--json", *db]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [(r["run_id"], r["name"], r["status"], r["trades"]) for r in runs] == [
+        (2, "", "completed", 32),
+        (1, "first", "completed", 32),
+    ]
+    assert main(["show", "1", "--json", *db]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["statistics"]["# Trades"] == 32
+    out = tmp_path / "trades.csv"
+    assert main(["export", "1", "--what", "trades", "-o", str(out), *db]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("symbol,side,size,entry_ts,exit_ts,entry_price")
+    assert len(lines) == 33
+    assert main(["delete", "1", *db]) == 0
+    capsys.readouterr()
+    assert main(["show", "1", *db]) == 2
+    assert "no run with id 1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

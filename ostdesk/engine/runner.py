@@ -95,6 +95,7 @@ class BacktestRun:
         self.host: StrategyHost | None = None
         self.datafeed: HistoricalDatafeed | None = None
         self.extra: list[Subscriber] = []
+        self.recording: Any = None  # set by whoever records the run (ostdesk.store)
 
     # -- control -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -102,7 +103,14 @@ class BacktestRun:
         bus = self.bus
         bus.errors.add_listener(self._on_error)
         self.started_at = time.perf_counter()
-        self.extra = [factory(bus) for factory in self._factories]
+        try:
+            for factory in self._factories:
+                self.extra.append(factory(bus))
+        except BaseException:
+            for sub in self.extra:  # no thread may outlive a failed start
+                sub.shutdown()
+            bus.errors.remove_listener(self._on_error)
+            raise
         self.broker = SimulatedBroker(
             bus,
             capital=cfg.capital,

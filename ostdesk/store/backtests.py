@@ -2,24 +2,48 @@
 
 It checks everything a user can get wrong (unknown symbol, empty date range, bad parameters)
 in the caller's thread, before any engine thread starts, so each mistake is one clear message.
+With ``record`` (the default) the run is recorded in the same database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, SubscriberFactory
 from ostdesk.store.database import Database
 from ostdesk.store.market_data import bar_chunks, count_bars
+from ostdesk.store.recorder import RunRecording
+from ostdesk.store.runs import data_fingerprint
 
 
 def prepare_backtest(
-    db: Database, config: BacktestConfig, *, subscribers: Sequence[SubscriberFactory] = ()
+    db: Database,
+    config: BacktestConfig,
+    *,
+    subscribers: Sequence[SubscriberFactory] = (),
+    record: bool = True,
+    strategy_source: str = "",
+    on_flush: Callable[[int], None] | None = None,
 ) -> BacktestRun:
     """A ready-to-start run over the stored bars of ``config`` (not started).
 
     Raises ``UnknownSymbolError`` or ``StoreError`` (empty range) before anything starts.
+    When recording, ``run.recording.run_id`` is set as soon as the run starts.
     """
     total = count_bars(db, config.symbols, config.period, config.start_ns, config.end_ns)
     chunks = bar_chunks(db, config.symbols, config.period, config.start_ns, config.end_ns)
-    return BacktestRun(config, chunks, total, subscribers=subscribers)
+    factories = list(subscribers)
+    recording: RunRecording | None = None
+    if record:
+        fingerprint = data_fingerprint(
+            db, config.symbols, config.period, config.start_ns, config.end_ns
+        )
+        recording = RunRecording(
+            db, config, fingerprint=fingerprint, strategy_source=strategy_source, on_flush=on_flush
+        )
+        factories.append(recording.attach)
+    run = BacktestRun(config, chunks, total, subscribers=factories)
+    run.recording = recording
+    if recording is not None:
+        run.add_done_listener(recording.finish)
+    return run

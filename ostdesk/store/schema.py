@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
+from ostdesk.store.run_schema import V2_RUNS
 
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -39,6 +40,7 @@ CREATE TABLE bars (
 
 MIGRATIONS: list[Migration] = [
     _V1_MARKET_DATA,
+    V2_RUNS,
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 
@@ -11,3 +13,9 @@ def format_ns(ts_ns: int) -> str:
     head, _, fraction = text.partition(".")
     fraction = fraction.rstrip("0")
     return f"{head}.{fraction} UTC" if fraction else f"{head} UTC"
+
+
+def utc_now() -> dt.datetime:
+    """Wall-clock now as a naive UTC datetime: what the runs table's TIMESTAMP columns hold
+    (TIMESTAMPTZ would make DuckDB need pytz to read them back)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,351 @@
+"""The run recorder: a sink on the bus that writes every event of a run to DuckDB.
+
+Events are grouped by family into typed columns and appended with one ``INSERT ... SELECT``
+per table per flush (numpy columns, no per-row SQL), all tables of a flush in one transaction,
+at least every ``interval`` seconds (0.25 s): a crash loses at most the last flush interval.
+The run's row is written when the recorder starts (status ``running``); ``finish`` sets the
+final status and stores round trips, the equity curve and the statistics
+(:mod:`ostdesk.store.run_results`). Runs a crashed process left ``running`` are marked
+``interrupted`` by :func:`ostdesk.store.runs.recover_interrupted_runs`, keeping their rows.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+
+import ostdesk
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.events import (
+    BarProcessed,
+    BarReceived,
+    CancellationAccepted,
+    CancellationRejected,
+    EventBase,
+    FillEvent,
+    ModificationAccepted,
+    ModificationRejected,
+    OrderAccepted,
+    OrderCancellationRequest,
+    OrderExpired,
+    OrderModificationRequest,
+    OrderRejected,
+    OrderSubmissionRequest,
+)
+from ostdesk.engine.runner import BacktestConfig
+from ostdesk.engine.sink import BufferedSink
+from ostdesk.store.database import Database
+from ostdesk.store.timefmt import utc_now
+
+Row = tuple[Any, ...]
+_BAR = operator.attrgetter("ts_event_ns", "symbol", "open", "high", "low", "close", "volume")
+_FILL = operator.attrgetter("ts_event_ns", "fill_id", "order_id", "strategy_id", "symbol")
+_FILL_NUM = operator.attrgetter("quantity", "price", "commission")
+
+
+def _order_row(e: OrderSubmissionRequest) -> Row:
+    return (
+        e.ts_event_ns,
+        e.order_id,
+        e.strategy_id,
+        e.symbol,
+        e.side.name,
+        e.order_type.value,
+        e.quantity,
+        e.limit_price,
+        e.stop_price,
+        e.time_in_force.name,
+        e.expire_ns,
+    )
+
+
+def _change_row(e: OrderModificationRequest | OrderCancellationRequest) -> Row:
+    if isinstance(e, OrderModificationRequest):
+        return (
+            e.ts_event_ns,
+            e.order_id,
+            e.strategy_id,
+            "modify",
+            e.quantity,
+            e.limit_price,
+            e.stop_price,
+        )
+    return (e.ts_event_ns, e.order_id, e.strategy_id, "cancel", None, None, None)
+
+
+_RESPONSE_KINDS: dict[type[EventBase], str] = {
+    OrderAccepted: "accepted",
+    OrderRejected: "rejected",
+    ModificationAccepted: "modified",
+    ModificationRejected: "modify_rejected",
+    CancellationAccepted: "cancelled",
+    CancellationRejected: "cancel_rejected",
+}
+
+
+def _response_row(e: Any) -> Row:
+    reason = getattr(e, "reason", None)
+    return (
+        e.ts_event_ns,
+        e.order_id,
+        e.strategy_id,
+        _RESPONSE_KINDS[type(e)],
+        reason.value if reason is not None else None,
+        getattr(e, "message", None),
+        getattr(e, "quantity", None),
+        getattr(e, "limit_price", None),
+        getattr(e, "stop_price", None),
+    )
+
+
+# table -> (column names after run_id, numpy dtype per column: "i" int64, "f" float64, "o" object)
+_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "run_bars": (("ts", "symbol", "open", "high", "low", "close", "volume"), "ioFFFFF"),
+    "run_indicators": (("ts", "symbol", "strategy_id", "name", "value"), "iooof"),
+    "run_orders": (
+        (
+            "ts",
+            "order_id",
+            "strategy_id",
+            "symbol",
+            "side",
+            "order_type",
+            "quantity",
+            "limit_price",
+            "stop_price",
+            "time_in_force",
+            "expire_ns",
+        ),
+        "iioooofffoo",
+    ),
+    "run_order_changes": (
+        ("ts", "order_id", "strategy_id", "kind", "quantity", "limit_price", "stop_price"),
+        "iioofff",
+    ),
+    "run_responses": (
+        (
+            "ts",
+            "order_id",
+            "strategy_id",
+            "kind",
+            "reason",
+            "message",
+            "quantity",
+            "limit_price",
+            "stop_price",
+        ),
+        "iiooooff" + "f",
+    ),
+    "run_fills": (
+        (
+            "ts",
+            "fill_id",
+            "order_id",
+            "strategy_id",
+            "symbol",
+            "side",
+            "quantity",
+            "price",
+            "commission",
+        ),
+        "iiiooofff",
+    ),
+    "run_expirations": (("ts", "order_id", "strategy_id"), "iio"),
+}
+_DTYPES = {"i": np.int64, "f": np.float64, "F": np.float64, "o": object}
+
+
+def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
+    if code == "f":  # may hold None: NULL in SQL, NaN never stands for "absent"
+        if any(v is None for v in values):
+            return np.array(values, dtype=object)
+        return np.asarray(values, dtype=np.float64)
+    if code == "o":
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        return arr
+    return np.asarray(values, dtype=_DTYPES[code])
+
+
+class RunRecorder(BufferedSink):
+    """Records one run's events; created by :class:`RunRecording` when the run starts."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        db: Database,
+        run_id: int,
+        *,
+        interval: float = 0.25,
+        on_flush: Callable[[int], None] | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.rows_written = 0
+        self.last_ts = -1
+        self._cursor = db.cursor()
+        self._on_flush = on_flush
+        super().__init__(bus, name="recorder", interval=interval)
+        self._subscribe(
+            BarReceived,
+            BarProcessed,
+            OrderSubmissionRequest,
+            OrderModificationRequest,
+            OrderCancellationRequest,
+            FillEvent,
+            OrderExpired,
+            *_RESPONSE_KINDS,
+        )
+
+    def _on_batch(self, events: list[EventBase]) -> None:
+        rows: dict[str, list[Row]] = {name: [] for name in _TABLES}
+        bars, fills, indicators = rows["run_bars"], rows["run_fills"], rows["run_indicators"]
+        for e in events:
+            kind = type(e)
+            if kind is BarReceived:
+                bars.append(_BAR(e))
+            elif kind is BarProcessed:
+                assert isinstance(e, BarProcessed)
+                ts, symbol, sid = e.ts_event_ns, e.bar.symbol, e.strategy_id
+                indicators.extend(
+                    (ts, symbol, sid, n, v) for n, v in zip(e.names, e.values, strict=True)
+                )
+            elif kind is FillEvent:
+                assert isinstance(e, FillEvent)
+                fills.append((*_FILL(e), e.side.name, *_FILL_NUM(e)))
+            elif kind is OrderSubmissionRequest:
+                rows["run_orders"].append(_order_row(e))  # type: ignore[arg-type]
+            elif kind is OrderModificationRequest or kind is OrderCancellationRequest:
+                rows["run_order_changes"].append(_change_row(e))  # type: ignore[arg-type]
+            elif kind is OrderExpired:
+                assert isinstance(e, OrderExpired)
+                rows["run_expirations"].append((e.ts_event_ns, e.order_id, e.strategy_id))
+            else:
+                rows["run_responses"].append(_response_row(e))
+        self._write(rows)
+        if bars:
+            self.last_ts = bars[-1][0]
+        if self._on_flush is not None:
+            self._on_flush(self.last_ts)
+
+    def _write(self, rows: dict[str, list[Row]]) -> None:
+        cur = self._cursor
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for table, table_rows in rows.items():
+                if table_rows:
+                    self._insert(cur, table, table_rows)
+            if rows["run_bars"]:
+                cur.execute(
+                    "UPDATE runs SET bars = bars + ?, first_bar_ns = coalesce("
+                    "first_bar_ns, ?), last_bar_ns = ? WHERE run_id = ?",
+                    [
+                        len(rows["run_bars"]),
+                        rows["run_bars"][0][0],
+                        rows["run_bars"][-1][0],
+                        self.run_id,
+                    ],
+                )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    def _insert(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[Row]) -> None:
+        names, codes = _TABLES[table]
+        columns = list(zip(*rows, strict=True))
+        frame: dict[str, Any] = {"run_id": np.full(len(rows), self.run_id, dtype=np.int64)}
+        for name, code, values in zip(names, codes, columns, strict=True):
+            frame[name] = _column(values, code)
+        cur.register("recorder_frame", frame)
+        try:
+            cur.execute(
+                f"INSERT INTO {table} (run_id, {', '.join(names)}) "
+                f"SELECT run_id, {', '.join(names)} FROM recorder_frame"
+            )
+        finally:
+            cur.unregister("recorder_frame")
+        self.rows_written += len(rows)
+
+    def _cleanup(self) -> None:
+        self._cursor.close()
+
+
+class RunRecording:
+    """Records one backtest: plugs a :class:`RunRecorder` into the run and finishes it."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: BacktestConfig,
+        *,
+        fingerprint: str,
+        strategy_source: str = "",
+        interval: float = 0.25,
+        on_flush: Callable[[int], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.fingerprint = fingerprint
+        self.strategy_source = strategy_source
+        self.interval = interval
+        self.on_flush = on_flush
+        self.run_id: int | None = None
+        self.recorder: RunRecorder | None = None
+
+    def attach(self, bus: EventBus) -> RunRecorder:
+        """Subscriber factory for :class:`~ostdesk.engine.runner.BacktestRun`: writes the run's
+        row (``running``) and returns the recorder."""
+        self.run_id = self._insert_run()
+        self.recorder = RunRecorder(
+            bus, self.db, self.run_id, interval=self.interval, on_flush=self.on_flush
+        )
+        return self.recorder
+
+    def _insert_run(self) -> int:
+        cfg = self.config
+        params = {
+            k: (v.name if hasattr(v, "name") and not isinstance(v, str) else v)
+            for k, v in cfg.make_strategy().parameters.items()
+        }
+        cur = self.db.cursor()
+        try:
+            row = cur.execute(
+                "INSERT INTO runs (name, strategy, strategy_source, params, symbols, period,"
+                " start_ns, end_ns, capital, commission, slippage_ticks, app_version,"
+                " data_fingerprint, status, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING run_id",
+                [
+                    cfg.name,
+                    cfg.strategy.name,
+                    self.strategy_source,
+                    json.dumps(params),
+                    list(cfg.symbols),
+                    cfg.period.label,
+                    cfg.start_ns,
+                    cfg.end_ns,
+                    cfg.capital,
+                    cfg.commission.describe(),
+                    cfg.slippage_ticks,
+                    ostdesk.__version__,
+                    self.fingerprint,
+                    utc_now(),
+                ],
+            ).fetchone()
+        finally:
+            cur.close()
+        assert row is not None
+        return int(row[0])
+
+    def finish(self, run: Any) -> None:
+        """Done listener: store results and the final status (called after every thread of
+        the run was joined, so every event has been written)."""
+        from ostdesk.store.run_results import store_results
+
+        assert self.run_id is not None
+        error = run.error.traceback if run.error is not None else None
+        store_results(self.db, self.run_id, run.status.value, error)

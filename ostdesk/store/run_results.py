@@ -1,0 +1,197 @@
+"""What a run's end stores: round trips, the equity curve, statistics and the final status.
+
+Everything is computed from the run's own recorded rows (bars and fills), so a run's results
+never depend on market data imported later, and an interrupted run can be summarised the same
+way. Buy & Hold is an equal-weight holding of the run's symbols from its first bar.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from ostdesk.store.database import Database
+from ostdesk.store.equity import EquityCurve, equity_curve
+from ostdesk.store.roundtrips import RoundTrips, round_trips
+from ostdesk.store.stats import TIME_KEYS, compute_stats, stats_to_record
+from ostdesk.store.timefmt import utc_now
+
+_HEADLINE = {
+    "equity_final": "Equity Final [$]",
+    "return_pct": "Return [%]",
+    "cagr_pct": "CAGR [%]",
+    "sharpe": "Sharpe Ratio",
+    "max_drawdown_pct": "Max. Drawdown [%]",
+    "trades": "# Trades",
+    "win_rate_pct": "Win Rate [%]",
+    "profit_factor": "Profit Factor",
+}
+
+
+def run_market(
+    cur: duckdb.DuckDBPyConnection, run_id: int
+) -> tuple[npt.NDArray[np.int64], dict[str, dict[str, npt.NDArray[Any]]]]:
+    """The run's bar timeline and, per symbol, its bars aligned on it (NaN where missing)."""
+    data = cur.execute(
+        "SELECT ts, symbol, high, low, close FROM run_bars WHERE run_id = ? ORDER BY ts, symbol",
+        [run_id],
+    ).fetchnumpy()
+    ts_all = np.asarray(data["ts"], dtype=np.int64)
+    timeline = np.unique(ts_all)
+    symbols = np.asarray(data["symbol"], dtype=object)
+    per_symbol: dict[str, dict[str, npt.NDArray[Any]]] = {}
+    for symbol in np.unique(symbols) if len(symbols) else []:
+        mine = symbols == symbol
+        idx = np.searchsorted(timeline, ts_all[mine])
+        aligned: dict[str, npt.NDArray[Any]] = {"ts": ts_all[mine]}
+        for field in ("high", "low", "close"):
+            full = np.full(len(timeline), np.nan)
+            full[idx] = np.asarray(data[field], dtype=np.float64)[mine]
+            aligned[field] = full
+            aligned[f"own_{field}"] = np.asarray(data[field], dtype=np.float64)[mine]
+        per_symbol[str(symbol)] = aligned
+    return timeline, per_symbol
+
+
+def run_fills(cur: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
+    data = cur.execute(
+        "SELECT ts, symbol, CASE side WHEN 'BUY' THEN 1 ELSE -1 END AS side, quantity, price,"
+        " commission FROM run_fills WHERE run_id = ? ORDER BY ts, fill_id",
+        [run_id],
+    ).fetchnumpy()
+    return {
+        "ts": np.asarray(data["ts"], dtype=np.int64),
+        "symbol": np.asarray(data["symbol"], dtype=object),
+        "side": np.asarray(data["side"], dtype=np.int8),
+        "quantity": np.asarray(data["quantity"], dtype=np.float64),
+        "price": np.asarray(data["price"], dtype=np.float64),
+        "commission": np.asarray(data["commission"], dtype=np.float64),
+    }
+
+
+def compute_results(
+    cur: duckdb.DuckDBPyConnection, run_id: int, capital: float
+) -> tuple[EquityCurve, RoundTrips, dict[str, object]] | None:
+    """Equity, round trips and statistics of a recorded run (None if it has no bars)."""
+    timeline, market = run_market(cur, run_id)
+    if len(timeline) == 0:
+        return None
+    fills = run_fills(cur, run_id)
+    closes = {s: m["close"] for s, m in market.items()}
+    equity = equity_curve(timeline, closes, fills, capital)
+    bars = {
+        s: {"ts": m["ts"], "high": m["own_high"], "low": m["own_low"], "close": m["own_close"]}
+        for s, m in market.items()
+    }
+    trades = round_trips(fills, bars)
+    stats = compute_stats(equity, trades, buy_hold_close=_equal_weight(closes))
+    return equity, trades, stats
+
+
+def _equal_weight(closes: dict[str, npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
+    """An index of holding every symbol equally from its first close (carried forward)."""
+    legs = []
+    for close in closes.values():
+        filled = close.copy()
+        valid = ~np.isnan(filled)
+        if not valid.any():
+            continue
+        idx = np.where(valid, np.arange(len(filled)), 0)
+        np.maximum.accumulate(idx, out=idx)
+        filled = filled[idx]
+        first = filled[np.argmax(valid)]
+        filled[: np.argmax(valid)] = first
+        legs.append(filled / first)
+    return np.mean(legs, axis=0) if legs else np.ones(len(next(iter(closes.values()))))
+
+
+def store_results(db: Database, run_id: int, status: str, error: str | None) -> None:
+    """Compute and store a run's results and final status, in one transaction."""
+    cur = db.cursor()
+    try:
+        row = cur.execute("SELECT capital FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        if row is None:
+            return
+        results = compute_results(cur, run_id, float(row[0]))
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("run_equity", "run_trades", "run_stats"):
+                cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+            headline: dict[str, Any] = dict.fromkeys(_HEADLINE)
+            if results is not None:
+                equity, trades, stats = results
+                _insert_equity(cur, run_id, equity)
+                _insert_trades(cur, run_id, trades)
+                record = stats_to_record(stats)
+                rows = [(run_id, k, _storable(k, v)) for k, v in record.items()]
+                cur.executemany("INSERT INTO run_stats VALUES (?, ?, ?)", rows)
+                headline = {col: _finite(record.get(key)) for col, key in _HEADLINE.items()}
+            cur.execute(
+                "UPDATE runs SET status = ?, error = ?, ended_at = ?, "
+                + ", ".join(f"{col} = ?" for col in headline)
+                + " WHERE run_id = ?",
+                [status, error, utc_now(), *headline.values(), run_id],
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    finally:
+        db.release(cur)
+
+
+def _storable(key: str, value: float | int | None) -> float | None:
+    if value is None:
+        return None
+    return value / 1e9 if key in TIME_KEYS else float(value)  # times: epoch seconds
+
+
+def _finite(value: float | int | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _insert_equity(cur: duckdb.DuckDBPyConnection, run_id: int, eq: EquityCurve) -> None:
+    frame = {
+        "run_id": np.full(len(eq.ts), run_id, dtype=np.int64),
+        "ts": eq.ts,
+        "cash": eq.cash,
+        "position_value": eq.position_value,
+        "equity": eq.equity,
+        "drawdown_pct": eq.drawdown_pct,
+    }
+    cur.register("equity_frame", frame)
+    try:
+        cur.execute("INSERT INTO run_equity SELECT * FROM equity_frame")
+    finally:
+        cur.unregister("equity_frame")
+
+
+def _insert_trades(cur: duckdb.DuckDBPyConnection, run_id: int, t: RoundTrips) -> None:
+    if len(t) == 0:
+        return
+    frame = {
+        "run_id": np.full(len(t), run_id, dtype=np.int64),
+        "symbol": t.symbol.astype(object),
+        "side": np.where(t.side > 0, "LONG", "SHORT").astype(object),
+        "size": t.size,
+        "entry_ts": t.entry_ts,
+        "exit_ts": t.exit_ts,
+        "entry_price": t.entry_price,
+        "exit_price": t.exit_price,
+        "pnl": t.pnl,
+        "return_pct": t.return_pct,
+        "commission": t.commission,
+        "duration_ns": t.duration_ns,
+        "duration_bars": t.duration_bars,
+        "mae_pct": t.mae_pct,
+        "mfe_pct": t.mfe_pct,
+    }
+    cur.register("trades_frame", frame)
+    try:
+        cur.execute("INSERT INTO run_trades SELECT * FROM trades_frame")
+    finally:
+        cur.unregister("trades_frame")
