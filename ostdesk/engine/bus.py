@@ -62,15 +62,18 @@ class EventBus:
         """Enqueue ``event`` for every subscriber of its exact type, in subscription order.
 
         Sinks (subscribers with ``in_barrier = False``: they publish nothing, so the barrier
-        need not wait for them) receive it too but are not counted as pending work.
+        need not wait for them) receive it too but are not counted as pending work; an event
+        only sinks listen to needs no lock at all (reading the snapshot is atomic).
 
         The pending count is raised for all of them in the same critical section that takes the
         snapshot, so the system cannot look idle between the snapshot and the enqueues.
         """
-        idle = self.idle
-        with idle.lock:
-            deliveries, counted = self._deliveries.get(type(event), _NOBODY)
-            idle.pending += counted
+        deliveries, counted = self._deliveries.get(type(event), _NOBODY)
+        if counted:
+            idle = self.idle
+            with idle.lock:  # the snapshot that is counted is taken under the lock
+                deliveries, counted = self._deliveries.get(type(event), _NOBODY)
+                idle.pending += counted
         for enqueue in deliveries:
             enqueue(event)
 

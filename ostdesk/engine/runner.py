@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ostdesk.engine import gc_policy
 from ostdesk.engine.broker import SimulatedBroker
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.commission import CommissionModel
@@ -103,6 +104,7 @@ class BacktestRun:
         bus = self.bus
         bus.errors.add_listener(self._on_error)
         self.started_at = time.perf_counter()
+        gc_policy.run_started()
         try:
             for factory in self._factories:
                 self.extra.append(factory(bus))
@@ -110,6 +112,7 @@ class BacktestRun:
             for sub in self.extra:  # no thread may outlive a failed start
                 sub.shutdown()
             bus.errors.remove_listener(self._on_error)
+            gc_policy.run_ended()
             raise
         self.broker = SimulatedBroker(
             bus,
@@ -202,6 +205,7 @@ class BacktestRun:
             else:
                 self.status = RunStatus.COMPLETED
             self.bus.errors.remove_listener(self._on_error)
+            gc_policy.run_ended()
             for listener in self._listeners:
                 try:
                     listener(self)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from _thread import allocate_lock
 
+from ostdesk.engine.affinity import pin_current_thread
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import EventBase
 from ostdesk.engine.subscriber import Subscriber
@@ -36,6 +37,9 @@ class BufferedSink(Subscriber):
         self._buffer.append(event)
 
     def _event_loop(self) -> None:
+        # with the engine's threads: GIL hand-offs across cores cost several times more, and
+        # DuckDB's own worker threads (not pinned) still use the other core
+        pin_current_thread()
         buffer = self._buffer
         while True:
             self._wake.wait(self._interval)

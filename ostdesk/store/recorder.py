@@ -16,10 +16,10 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import duckdb
 import numpy as np
 
 import ostdesk
+from ostdesk.engine.affinity import off_engine_cpu
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
     BarProcessed,
@@ -105,8 +105,6 @@ def _response_row(e: Any) -> Row:
 
 # table -> (column names after run_id, numpy dtype per column: "i" int64, "f" float64, "o" object)
 _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
-    "run_bars": (("ts", "symbol", "open", "high", "low", "close", "volume"), "ioFFFFF"),
-    "run_indicators": (("ts", "symbol", "strategy_id", "name", "value"), "iooof"),
     "run_orders": (
         (
             "ts",
@@ -157,7 +155,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "run_expirations": (("ts", "order_id", "strategy_id"), "iio"),
 }
-_DTYPES = {"i": np.int64, "f": np.float64, "F": np.float64, "o": object}
+_DTYPES = {"i": np.int64, "f": np.float64, "o": object}
 
 
 def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
@@ -170,6 +168,91 @@ def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
         arr[:] = values
         return arr
     return np.asarray(values, dtype=_DTYPES[code])
+
+
+class _Insert:
+    """One INSERT of numpy columns; ``select`` may expand them in SQL (``$run`` is bound)."""
+
+    __slots__ = ("columns", "frame", "params", "select", "table")
+
+    def __init__(
+        self,
+        table: str,
+        columns: str,
+        select: str,
+        frame: dict[str, Any],
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.table, self.columns, self.select = table, columns, select
+        self.frame, self.params = frame, params or {}
+
+
+def _symbol_codes(symbols: Sequence[str]) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Symbols as small ints plus the list they index: strings cross into DuckDB once per
+    distinct symbol instead of once per row."""
+    index: dict[str, int] = {}
+    codes = np.fromiter(
+        (index.setdefault(s, len(index)) for s in symbols), np.int32, count=len(symbols)
+    )
+    return codes, list(index)
+
+
+def _bar_insert(bars: list[Row]) -> _Insert:
+    ts, symbol, *prices = zip(*bars, strict=True)
+    codes, names = _symbol_codes(symbol)
+    frame: dict[str, Any] = {"ts": np.array(ts, dtype=np.int64), "sym": codes}
+    for name, values in zip(("open", "high", "low", "close", "volume"), prices, strict=True):
+        frame[name] = np.array(values, dtype=np.float64)
+    return _Insert(
+        "run_bars",
+        "run_id, ts, symbol, open, high, low, close, volume",
+        "$run, ts, list_extract($symbols, sym + 1), open, high, low, close, volume",
+        frame,
+        {"symbols": names},
+    )
+
+
+def _indicator_inserts(events: list[BarProcessed]) -> list[_Insert]:
+    """Long form (ts, symbol, strategy, name, value): one strategy's events share one names
+    tuple, so their values form an (events x lines) matrix that SQL unnests."""
+    groups: dict[tuple[str, tuple[str, ...]], list[BarProcessed]] = {}
+    for e in events:
+        groups.setdefault((e.strategy_id, e.names), []).append(e)
+    inserts = []
+    for (strategy_id, names), group in groups.items():
+        if not names:
+            continue
+        values = np.array([e.values for e in group], dtype=np.float64)
+        codes, symbols = _symbol_codes([e.bar.symbol for e in group])
+        frame: dict[str, Any] = {
+            "ts": np.array([e.ts_event_ns for e in group], np.int64),
+            "sym": codes,
+        }
+        for k in range(len(names)):
+            frame[f"v{k}"] = values[:, k]
+        lines = ", ".join(f"v{k}" for k in range(len(names)))
+        inserts.append(
+            _Insert(
+                "run_indicators",
+                "run_id, ts, symbol, strategy_id, name, value",
+                "$run, ts, list_extract($symbols, sym + 1), $sid, unnest($names), "
+                f"unnest([{lines}])",
+                frame,
+                {"symbols": symbols, "sid": strategy_id, "names": list(names)},
+            )
+        )
+    return inserts
+
+
+def _row_insert(table: str, rows: list[Row]) -> _Insert:
+    names, codes = _TABLES[table]
+    columns = zip(*rows, strict=True)
+    frame = {
+        name: _column(values, code)
+        for name, code, values in zip(names, codes, columns, strict=True)
+    }
+    cols = ", ".join(names)
+    return _Insert(table, f"run_id, {cols}", f"$run, {cols}", frame)
 
 
 class RunRecorder(BufferedSink):
@@ -202,74 +285,64 @@ class RunRecorder(BufferedSink):
         )
 
     def _on_batch(self, events: list[EventBase]) -> None:
-        rows: dict[str, list[Row]] = {name: [] for name in _TABLES}
-        bars, fills, indicators = rows["run_bars"], rows["run_fills"], rows["run_indicators"]
-        for e in events:
-            kind = type(e)
-            if kind is BarReceived:
-                bars.append(_BAR(e))
-            elif kind is BarProcessed:
-                assert isinstance(e, BarProcessed)
-                ts, symbol, sid = e.ts_event_ns, e.bar.symbol, e.strategy_id
-                indicators.extend(
-                    (ts, symbol, sid, n, v) for n, v in zip(e.names, e.values, strict=True)
-                )
-            elif kind is FillEvent:
-                assert isinstance(e, FillEvent)
-                fills.append((*_FILL(e), e.side.name, *_FILL_NUM(e)))
+        buckets: dict[type[EventBase], list[Any]] = {}
+        for e in events:  # one dict lookup per event; each family is then handled in bulk
+            bucket = buckets.get(type(e))
+            if bucket is None:
+                bucket = buckets[type(e)] = []
+            bucket.append(e)
+        bars: list[Row] = list(map(_BAR, buckets.pop(BarReceived, ())))
+        inserts = [_bar_insert(bars)] if bars else []
+        processed = buckets.pop(BarProcessed, None)
+        if processed:
+            inserts += _indicator_inserts(processed)
+        rows: dict[str, list[Row]] = {}
+        for kind, family in buckets.items():
+            if kind is FillEvent:
+                rows["run_fills"] = [(*_FILL(e), e.side.name, *_FILL_NUM(e)) for e in family]
             elif kind is OrderSubmissionRequest:
-                rows["run_orders"].append(_order_row(e))  # type: ignore[arg-type]
-            elif kind is OrderModificationRequest or kind is OrderCancellationRequest:
-                rows["run_order_changes"].append(_change_row(e))  # type: ignore[arg-type]
+                rows["run_orders"] = [_order_row(e) for e in family]
             elif kind is OrderExpired:
-                assert isinstance(e, OrderExpired)
-                rows["run_expirations"].append((e.ts_event_ns, e.order_id, e.strategy_id))
+                rows["run_expirations"] = [
+                    (e.ts_event_ns, e.order_id, e.strategy_id) for e in family
+                ]
+            elif kind is OrderModificationRequest or kind is OrderCancellationRequest:
+                rows.setdefault("run_order_changes", []).extend(map(_change_row, family))
             else:
-                rows["run_responses"].append(_response_row(e))
-        self._write(rows)
+                rows.setdefault("run_responses", []).extend(map(_response_row, family))
+        inserts += [_row_insert(table, r) for table, r in rows.items()]
+        with off_engine_cpu():  # DuckDB releases the GIL: let it use the other core
+            self._write(inserts, bars)
         if bars:
             self.last_ts = bars[-1][0]
         if self._on_flush is not None:
             self._on_flush(self.last_ts)
 
-    def _write(self, rows: dict[str, list[Row]]) -> None:
+    def _write(self, inserts: list[_Insert], bars: list[Row]) -> None:
         cur = self._cursor
         cur.execute("BEGIN TRANSACTION")
         try:
-            for table, table_rows in rows.items():
-                if table_rows:
-                    self._insert(cur, table, table_rows)
-            if rows["run_bars"]:
+            for insert in inserts:
+                cur.register("recorder_frame", insert.frame)
+                try:
+                    cur.execute(
+                        f"INSERT INTO {insert.table} ({insert.columns}) "
+                        f"SELECT {insert.select} FROM recorder_frame",
+                        {"run": self.run_id, **insert.params},
+                    )
+                finally:
+                    cur.unregister("recorder_frame")
+            if bars:
                 cur.execute(
-                    "UPDATE runs SET bars = bars + ?, first_bar_ns = coalesce("
-                    "first_bar_ns, ?), last_bar_ns = ? WHERE run_id = ?",
-                    [
-                        len(rows["run_bars"]),
-                        rows["run_bars"][0][0],
-                        rows["run_bars"][-1][0],
-                        self.run_id,
-                    ],
+                    "UPDATE runs SET bars = bars + ?, first_bar_ns = coalesce(first_bar_ns, ?),"
+                    " last_bar_ns = ? WHERE run_id = ?",
+                    [len(bars), bars[0][0], bars[-1][0], self.run_id],
                 )
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-
-    def _insert(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[Row]) -> None:
-        names, codes = _TABLES[table]
-        columns = list(zip(*rows, strict=True))
-        frame: dict[str, Any] = {"run_id": np.full(len(rows), self.run_id, dtype=np.int64)}
-        for name, code, values in zip(names, codes, columns, strict=True):
-            frame[name] = _column(values, code)
-        cur.register("recorder_frame", frame)
-        try:
-            cur.execute(
-                f"INSERT INTO {table} (run_id, {', '.join(names)}) "
-                f"SELECT run_id, {', '.join(names)} FROM recorder_frame"
-            )
-        finally:
-            cur.unregister("recorder_frame")
-        self.rows_written += len(rows)
+        self.rows_written += sum(len(next(iter(i.frame.values()))) for i in inserts)
 
     def _cleanup(self) -> None:
         self._cursor.close()

@@ -148,3 +148,20 @@ def test_multi_symbol_fills_equal_an_independent_reference() -> None:
         expected = _reference_crossover_fills(close, open_, 5, 15)
         ours = [(bar_of[f.ts_event_ns], f.price) for f in run.broker.fills if f.symbol == symbol]
         assert ours == expected, symbol
+
+
+def test_gc_thresholds_are_raised_during_a_run_and_restored_after() -> None:
+    import gc
+
+    from ostdesk.engine import gc_policy
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    chunk = random_walk_chunk(1, 500)
+    config = BacktestConfig(strategy=SmaCross, symbols=("S0",), period=BarPeriod.MINUTE)
+    run = BacktestRun(config, [chunk], len(chunk))
+    run.start()
+    seen.append(gc.get_threshold())
+    run.wait()
+    assert seen == [gc_policy.RUN_THRESHOLDS]
+    assert gc.get_threshold() == before
