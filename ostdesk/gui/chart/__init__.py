@@ -1,0 +1,4 @@
+"""The live candlestick chart (``widget.ChartWidget``).
+
+Kept import-free so the Qt-free modules (``series``, ``lod``) load without Qt.
+"""
