@@ -71,6 +71,32 @@ def run_once(symbols: tuple[str, ...], chunk: BarChunk) -> tuple[float, int, int
     return len(chunk) / elapsed, closed, closed + open_positions, pnl
 
 
+def profile(path: Path) -> None:
+    """cProfile every engine thread (each thread gets its own profiler) and print the merge."""
+    import cProfile
+    import pstats
+    import threading
+
+    profilers: list[cProfile.Profile] = []
+
+    def install(*_: object) -> None:
+        sys.setprofile(None)
+        prof = cProfile.Profile()
+        profilers.append(prof)
+        prof.enable()
+
+    symbols, chunk = load(path)
+    threading.setprofile(install)
+    try:
+        run_once(symbols, chunk)
+    finally:
+        threading.setprofile(None)  # type: ignore[arg-type]
+    stats = pstats.Stats(profilers[0])
+    for prof in profilers[1:]:
+        stats.add(prof)
+    stats.sort_stats("tottime").print_stats(18)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--workload", type=Path, default=ROOT / "workload")
@@ -79,18 +105,7 @@ def main() -> None:
     args = ap.parse_args()
     ensure_workload(args.workload)
     if args.profile:
-        import cProfile
-        import pstats
-
-        symbols, chunk = load(args.workload / f"{args.profile}.npz")
-        prof = cProfile.Profile()
-        import threading
-
-        threading.setprofile(lambda *a: None)
-        prof.enable()
-        run_once(symbols, chunk)
-        prof.disable()
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+        profile(args.workload / f"{args.profile}.npz")
         return
     print(
         f"{'workload':<28}{'bars/s median':>14}{'min':>10}{'max':>10}"
