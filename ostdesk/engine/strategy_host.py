@@ -221,6 +221,13 @@ class StrategyHost(Subscriber):
             self._names = tuple(name for p in self._prototypes for name in p.line_labels())
         return self._names
 
+    def indicator_layout(self) -> list[tuple[str, str, str]]:
+        """Where each indicator line is drawn: ``(line name, "price" | "pane", group)``; lines
+        of one multi-line indicator (a MACD's macd/signal/histogram) share the group."""
+        return [
+            (name, p.placement.value, p.label) for p in self._prototypes for name in p.line_labels()
+        ]
+
     def state(self, symbol: str) -> SymbolState:
         st = self._states.get(symbol)
         if st is None:

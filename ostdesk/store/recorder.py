@@ -421,4 +421,5 @@ class RunRecording:
 
         assert self.run_id is not None
         error = run.error.traceback if run.error is not None else None
-        store_results(self.db, self.run_id, run.status.value, error)
+        layout = run.host.indicator_layout() if run.host is not None else []
+        store_results(self.db, self.run_id, run.status.value, error, layout)

@@ -7,7 +7,9 @@ way. Buy & Hold is an equal-weight holding of the run's symbols from its first b
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -109,7 +111,13 @@ def _equal_weight(closes: dict[str, npt.NDArray[np.float64]]) -> npt.NDArray[np.
     return np.mean(legs, axis=0) if legs else np.ones(len(next(iter(closes.values()))))
 
 
-def store_results(db: Database, run_id: int, status: str, error: str | None) -> None:
+def store_results(
+    db: Database,
+    run_id: int,
+    status: str,
+    error: str | None,
+    indicator_layout: Sequence[tuple[str, str, str]] = (),
+) -> None:
     """Compute and store a run's results and final status, in one transaction."""
     cur = db.cursor()
     try:
@@ -130,6 +138,10 @@ def store_results(db: Database, run_id: int, status: str, error: str | None) -> 
                 rows = [(run_id, k, _storable(k, v)) for k, v in record.items()]
                 cur.executemany("INSERT INTO run_stats VALUES (?, ?, ?)", rows)
                 headline = {col: _finite(record.get(key)) for col, key in _HEADLINE.items()}
+            cur.execute(
+                "UPDATE runs SET indicators = ? WHERE run_id = ?",
+                [json.dumps([list(t) for t in indicator_layout]), run_id],
+            )
             cur.execute(
                 "UPDATE runs SET status = ?, error = ?, ended_at = ?, "
                 + ", ".join(f"{col} = ?" for col in headline)

@@ -33,6 +33,7 @@ CREATE TABLE runs (
     notes VARCHAR NOT NULL DEFAULT '',
     tags VARCHAR[] NOT NULL DEFAULT [],
     bars BIGINT NOT NULL DEFAULT 0,
+    indicators VARCHAR NOT NULL DEFAULT '[]',  -- JSON [[line, "price"|"pane", group], ...]
     first_bar_ns BIGINT,
     last_bar_ns BIGINT,
     -- headline statistics, set when the run ends (the full list is in run_stats)

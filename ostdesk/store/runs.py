@@ -122,6 +122,7 @@ def get_run(db: DbOrCursor, run_id: int) -> dict[str, Any]:
     names = [d[0] for d in cur.description or ()]
     run = dict(zip(names, row, strict=True))
     run["params"] = json.loads(run["params"])
+    run["indicators"] = [tuple(line) for line in json.loads(run["indicators"])]
     return run
 
 
