@@ -1,0 +1,159 @@
+"""One run in detail: its full statistics (each with its definition as a tooltip), its
+equity and drawdown curves, and its round-trip trades; loaded off the GUI thread."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ostdesk.gui.colors import market_colors
+from ostdesk.gui.runs.format import params_text, stat_text
+from ostdesk.gui.runs.plots import EquityDrawdownPlot
+from ostdesk.gui.runs.queries import RunResults, load_results
+from ostdesk.gui.runs.trades import EXIT_COLUMN, TradeTableModel
+from ostdesk.gui.runs.worker import RunWorker
+from ostdesk.store.stats import STAT_DEFINITIONS
+
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class RunDetails(QWidget):
+    """Call ``load(run_id)``; ``loaded`` fires when it is shown. Double-clicking a trade asks
+    the chart to centre on it with ``centerRequested(symbol, ts_ns)`` (the trade's middle)."""
+
+    centerRequested = Signal(str, "qint64")
+    loaded = Signal(object)  # run_id
+    loadFailed = Signal(str)
+
+    def __init__(self, worker: RunWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.results: RunResults | None = None
+        self._wanted: int | None = None
+        self.header = QLabel("Open a run to see its statistics, equity and trades.")
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats_table = self._make_stats_table()
+        self.plot = EquityDrawdownPlot()
+        colors = market_colors()
+        self.trades_model = TradeTableModel(colors.up, colors.down)
+        self.trades_view = QTableView()
+        self.trades_view.setModel(self.trades_model)
+        self.trades_view.horizontalHeader().setSortIndicator(
+            EXIT_COLUMN, Qt.SortOrder.AscendingOrder
+        )
+        self.trades_view.setSortingEnabled(True)
+        self.trades_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.trades_view.setAlternatingRowColors(True)
+        self.trades_view.verticalHeader().hide()
+        self.trades_view.verticalHeader().setDefaultSectionSize(
+            self.trades_view.fontMetrics().height() + 6
+        )
+        self.trades_view.doubleClicked.connect(self._on_trade_double_clicked)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.plot)
+        right.addWidget(self.trades_view)
+        right.setSizes([300, 200])
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(self.stats_table)
+        body.addWidget(right)
+        body.setStretchFactor(1, 1)
+        body.setSizes([300, 700])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.header)
+        layout.addWidget(body, 1)
+
+    @property
+    def run_id(self) -> int | None:
+        return self.results.run_id if self.results is not None else None
+
+    def load(self, run_id: int) -> None:
+        """Load and show a run; a later ``load`` wins over one still in flight."""
+        self._wanted = run_id
+        self.worker.submit(lambda cur: load_results(cur, run_id), self._show, self._fail)
+
+    def clear(self) -> None:
+        self._wanted = None
+        self.results = None
+        self.header.setText("Open a run to see its statistics, equity and trades.")
+        self._fill_stats({})
+        self.plot.clear_curve()
+        self.trades_model.set_trades({})
+
+    def forget(self, run_ids: list[int]) -> None:
+        """Clear the panel if it shows one of these (deleted) runs."""
+        if self.run_id in run_ids or self._wanted in run_ids:
+            self.clear()
+
+    def _show(self, results: RunResults) -> None:
+        if results.run_id != self._wanted:
+            return
+        self.results = results
+        run = results.run
+        name = f" — {html.escape(run['name'])}" if run["name"] else ""
+        about = (
+            f"{run['strategy']} {params_text(run['params'])} · {', '.join(run['symbols'])}"
+            f" · {run['period']} · {run['status']}"
+        )
+        lines = [f"<b>Run {results.run_id}</b>{name}", html.escape(about)]
+        if run["tags"]:
+            lines.append(html.escape("Tags: " + ", ".join(run["tags"])))
+        if run["error"]:
+            lines.append(f"<span style='color:#ef5350'>{html.escape(run['error'])}</span>")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setText("<br>".join(lines))
+        self.header.setToolTip(run["notes"] or "")
+        self._fill_stats(results.stats)
+        eq = results.equity
+        self.plot.set_curve(eq["ts"], eq["equity"], eq["drawdown_pct"])
+        self.trades_model.set_trades(results.trades)
+        self.trades_view.resizeColumnsToContents()
+        self.loaded.emit(results.run_id)
+
+    def _fail(self, message: str) -> None:
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.header.setText(f"Cannot open the run: {message}")
+        self.loadFailed.emit(message)
+
+    def _make_stats_table(self) -> QTableWidget:
+        table = QTableWidget(len(STAT_DEFINITIONS), 2)
+        table.setHorizontalHeaderLabels(["Statistic", "Value"])
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for row, (name, definition) in enumerate(STAT_DEFINITIONS.items()):
+            label = QTableWidgetItem(name)
+            label.setToolTip(definition)
+            value = QTableWidgetItem("")
+            value.setToolTip(definition)
+            value.setTextAlignment(_RIGHT)
+            table.setItem(row, 0, label)
+            table.setItem(row, 1, value)
+        return table
+
+    def _fill_stats(self, stats: dict[str, object]) -> None:
+        for row, name in enumerate(STAT_DEFINITIONS):
+            item = self.stats_table.item(row, 1)
+            item.setText(stat_text(stats[name]) if name in stats else "")
+
+    def _on_trade_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            symbol, entry, exit_ = self.trades_model.trade_at(index.row())
+            self.centerRequested.emit(symbol, (entry + exit_) // 2)
