@@ -38,9 +38,19 @@ CREATE TABLE bars (
 );
 """
 
+# Named run configurations of the GUI (ostdesk.store.presets); the name '' holds the last used.
+_V3_PRESETS = """
+CREATE TABLE config_presets (
+    name VARCHAR PRIMARY KEY,
+    config VARCHAR NOT NULL,          -- JSON object, see ostdesk.store.presets.SavedConfig
+    updated_at TIMESTAMP NOT NULL     -- wall clock, UTC
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     _V1_MARKET_DATA,
     V2_RUNS,
+    _V3_PRESETS,
 ]
 
 

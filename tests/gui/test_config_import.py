@@ -1,0 +1,122 @@
+"""File → Import bars…: preview and column mapping, refusal with the row, import with progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import backtesting
+import pytest
+from PySide6.QtCore import Qt
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.gui.config import ConfigDock, ImportBarsDialog
+from ostdesk.store import Database, ImportResult
+from ostdesk.store.market_data import coverage
+
+GOOG_CSV = Path(backtesting.__file__).parent / "test" / "GOOG.csv"
+TIMEOUT_MS = 30_000
+
+MALFORMED = """Date,Open,High,Low,Close,Volume
+2024-01-02,10,11,9,10.5,100
+2024-01-03,10.5,11.5,10,11,120
+2024-01-04,11,oops,10.5,11.2,90
+2024-01-05,11.2,12,11,11.8,80
+"""
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = Database.open(db_path)
+    yield database
+    database.close()
+
+
+def make_dialog(qtbot, db: Database) -> ImportBarsDialog:  # type: ignore[no-untyped-def]
+    dialog = ImportBarsDialog(db)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_the_preview_shows_the_first_rows_and_which_column_is_which(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(GOOG_CSV)
+    assert dialog.symbol_edit.text() == "GOOG"
+    assert dialog.preview.rowCount() == 8
+    headers = [
+        dialog.preview.horizontalHeaderItem(c).text() for c in range(dialog.preview.columnCount())
+    ]
+    assert headers[0].endswith("→ timestamp")  # GOOG.csv's date column has no name
+    assert headers[4] == "Close\n→ close"
+    assert dialog.preview.item(0, 0).text() == "2004-08-19"
+    assert dialog.import_button.isEnabled()
+
+
+def test_a_column_mapping_that_misses_a_field_blocks_the_import(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "odd.csv"
+    path.write_text("when,first,top,bottom,last\n2024-01-02,1,2,0.5,1.5\n")
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(path)
+    assert "no column for timestamp (or date), open, high, low" in dialog.mapping_label.text()
+    assert not dialog.import_button.isEnabled()
+    for field, column in (("timestamp", 1), ("open", 2), ("high", 3), ("low", 4)):
+        dialog.column_boxes[field].setCurrentIndex(column)
+    assert dialog.import_button.isEnabled()
+    assert dialog.explicit_columns() == {"timestamp": "1", "open": "2", "high": "3", "low": "4"}
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done:
+        dialog.start_import()
+    assert done.args[0].rows == 1
+
+
+def test_a_malformed_csv_is_refused_with_its_row_number_and_nothing_stored(
+    qtbot, db, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bad.csv"
+    path.write_text(MALFORMED)
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(path)
+    with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT_MS) as failed:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert "bad.csv, row 4" in failed.args[0]
+    assert dialog.error_label.isVisibleTo(dialog)
+    assert "row 4" in dialog.error_label.text() and "oops" in dialog.error_label.text()
+    assert dialog.progress.value() == 0
+    assert db.connection.execute("SELECT count(*) FROM bars").fetchone() == (0,)
+    assert dialog.import_button.isEnabled()  # the user can fix the file and try again
+
+
+def test_a_good_file_imports_with_progress_and_refreshes_the_dock(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dock = ConfigDock(strategy_dirs=[tmp_path / "strategies"])
+    qtbot.addWidget(dock)
+    with qtbot.waitSignal(dock.data.summaryLoaded):
+        dock.set_database(db)
+    assert not dock.run_button.isEnabled()  # nothing stored yet
+    dialog = dock.open_import_dialog()
+    assert dialog is not None
+    dialog.set_path(GOOG_CSV)
+    seen: list[int] = []
+    dialog.progress.valueChanged.connect(seen.append)
+    with (
+        qtbot.waitSignal(dock.data.summaryLoaded, timeout=TIMEOUT_MS),
+        qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done,
+    ):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        assert not dialog.import_button.isEnabled()  # one import at a time
+    result = done.args[0]
+    assert isinstance(result, ImportResult)
+    assert (result.symbol, result.period, result.rows) == ("GOOG", BarPeriod.DAY, 2148)
+    assert seen[-1] == 100 and any(0 < v < 100 for v in seen)
+    assert "Imported 2,148 day bars of GOOG" in dialog.status_label.text()
+    assert coverage(db, ["GOOG"], "day")["GOOG"][2] == 2148
+    assert dock.data.symbols() == ["GOOG"]  # the first data: chosen for the user
+    assert dock.data.period() is BarPeriod.DAY
+    assert dock.run_button.isEnabled()
+
+
+def test_an_unknown_time_zone_is_refused_by_name(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(GOOG_CSV)
+    dialog.tz_box.setCurrentText("Mars/Olympus")
+    with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT_MS) as failed:
+        dialog.start_import()
+    assert "unknown time zone 'Mars/Olympus'" in failed.args[0]
