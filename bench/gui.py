@@ -1,0 +1,198 @@
+"""GUI figures: cold start to the window shown, and the demo backtest with the window attached.
+
+- cold start: wall time from spawning ``python`` to the main window exposed (imports, Qt set-up,
+  database open, window built), median of ``--starts`` runs; plus the heaviest imports from
+  ``-X importtime``.
+- engine throughput of the demo backtest (SMA crossover, 5 symbols x 7,800 minute bars,
+  recorded) headless vs. run from the window: ``--repeat`` pairs, alternated in one process so
+  both see the same load of the (shared) machine; the median of the pairs' ratios.
+- main-thread stalls during the GUI runs: the worst lateness of a 5 ms ``QTimer`` heartbeat.
+
+Offscreen by default; on a display (e.g. ``Xvfb :99`` and ``DISPLAY=:99``) pass
+``--platform xcb`` to measure a real window. Run: ``python bench/gui.py [--repeat 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD_START = """
+from ostdesk.gui.app import create_application, open_database
+from ostdesk.gui.main_window import MainWindow
+app = create_application()
+db = open_database({db!r})
+window = MainWindow(db)
+window.show()
+while not window.windowHandle().isExposed():
+    app.processEvents()
+app.processEvents()
+print("shown", flush=True)
+"""
+
+
+def cold_start(db: Path, env: dict[str, str]) -> float:
+    code = CHILD_START.format(db=str(db))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - t0
+    proc.wait()
+    if line.strip() != "shown":
+        raise RuntimeError("the child process did not show the window")
+    return elapsed
+
+
+def heaviest_imports(db: Path, env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
+    code = CHILD_START.format(db=str(db))
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stderr
+    rows = []
+    for line in out.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (p.strip() for p in line[len("import time:") :].split("|"))
+        if cumulative.isdigit() and "." not in name.strip():  # top-level packages only
+            rows.append((name.strip(), int(cumulative) / 1e6))
+    return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+def demo_config():  # type: ignore[no-untyped-def]
+    from ostdesk.engine.events import BarPeriod
+    from ostdesk.engine.runner import BacktestConfig
+    from ostdesk.store import DEMO_SYMBOLS
+    from ostdesk.strategies.sma_cross import SmaCross
+
+    return BacktestConfig(strategy=SmaCross, symbols=DEMO_SYMBOLS, period=BarPeriod.MINUTE)
+
+
+def paired_runs(
+    db_path: Path, repeat: int
+) -> tuple[list[float], list[float], list[float], list[float], float]:
+    """Headless and window runs, alternated so both see the same machine load (it is shared).
+
+    Returns headless and window throughputs, the worst heartbeat lateness (ms) of each window
+    run (from the moment ``start_run`` returned to the run's end), how long each Run click
+    blocked (ms), and the idle window's lateness before the runs.
+    """
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    from ostdesk.gui.app import create_application
+    from ostdesk.gui.main_window import MainWindow
+    from ostdesk.store import Database
+    from ostdesk.store.backtests import prepare_backtest
+
+    app = create_application()
+    db = Database.open(db_path)
+    window = MainWindow(db)
+    window.show()
+    app.processEvents()
+    window._load_after_show()
+    clock = QElapsedTimer()
+    clock.start()
+    worst = [0.0]
+    last = [clock.nsecsElapsed()]
+
+    def beat() -> None:
+        now = clock.nsecsElapsed()
+        worst[0] = max(worst[0], (now - last[0]) / 1e6 - 5.0)
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+
+    def settle(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    settle(300)
+    idle = worst[0]
+    headless, gui, stalls, clicks = [], [], [], []
+    for _ in range(repeat):
+        run = prepare_backtest(db, demo_config())  # no event loop runs meanwhile: headless
+        run.run()
+        headless.append(run.bars_per_second)
+        loop = QEventLoop()
+        window.controller.runFinished.connect(loop.quit)
+        settle(100)
+        t0 = clock.nsecsElapsed()
+        run = window.start_run()
+        if run is None:
+            raise RuntimeError(window.notice.text)
+        worst[0], last[0] = 0.0, clock.nsecsElapsed()  # the run, not the click's own work
+        clicks.append((last[0] - t0) / 1e6)
+        loop.exec()
+        window.controller.runFinished.disconnect(loop.quit)
+        gui.append(run.bars_per_second)
+        stalls.append(worst[0])
+    heartbeat.stop()
+    window.close()
+    db.close()
+    return headless, gui, stalls, clicks, idle
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    args = parser.parse_args()
+    os.environ["QT_QPA_PLATFORM"] = args.platform
+    env = dict(os.environ)
+
+    with tempfile.TemporaryDirectory(prefix="ostdesk-bench-gui-") as tmp:
+        env["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # no saved layout: a first start
+        os.environ["XDG_CONFIG_HOME"] = env["XDG_CONFIG_HOME"]
+        db_path = Path(tmp) / "bench.duckdb"
+        from ostdesk.store import Database, install_demo_data
+
+        with Database.open(db_path) as db:
+            install_demo_data(db)
+        starts = [cold_start(db_path, env) for _ in range(args.starts)]
+        imports = heaviest_imports(db_path, env)
+        headless, gui, stalls, clicks, idle = paired_runs(db_path, args.repeat)
+
+    h, g = statistics.median(headless), statistics.median(gui)
+    ratio = statistics.median(w / h for w, h in zip(gui, headless, strict=True))
+    print(f"ostdesk GUI benchmark (platform {args.platform}, {os.cpu_count()} CPUs)")
+    print(f"{'figure':<44} {'value':>12}  target")
+    print(
+        f"{'cold start to window shown, median (s)':<44} {statistics.median(starts):>12.2f}  <= 1.5"
+    )
+    print(f"{'  runs (s)':<44} {' '.join(f'{s:.2f}' for s in starts):>12}")
+    print(f"{'demo backtest headless, median (bars/s)':<44} {h:>12,.0f}")
+    print(f"{'demo backtest from the window, median (bars/s)':<44} {g:>12,.0f}")
+    print(f"{'  ratio window / headless, median of pairs':<44} {ratio:>12.0%}  >= 80%")
+    ratios = " ".join(f"{w / h:.0%}" for w, h in zip(gui, headless, strict=True))
+    print(f"{'  ratios':<44} {ratios:>12}")
+    print(f"{'main-thread stall, worst of runs (ms)':<44} {max(stalls):>12.1f}  <= 50")
+    print(f"{'  per run (ms)':<44} {' '.join(f'{s:.0f}' for s in stalls):>12}")
+    print(f"{'  idle window, before runs (ms)':<44} {idle:>12.1f}")
+    click = f"{statistics.median(clicks):.0f} / {max(clicks):.0f}"
+    print(f"{'Run click (start_run), median / max (ms)':<44} {click:>12}")
+    print(
+        "heaviest imports at start (cumulative s): " + ", ".join(f"{n} {t:.2f}" for n, t in imports)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

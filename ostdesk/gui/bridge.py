@@ -1,0 +1,303 @@
+"""The GUI bridge: the only place where engine events cross into Qt.
+
+Engine side: a run gets one *tap* (a bus subscriber made by :meth:`GuiBridge.factories`) for
+bars, indicator values and order/fill events. The tap is a sink (``in_barrier = False``): the
+bus hands it each event by calling ``deque.append`` on the publisher's thread, so the GUI costs
+the engine one C-level append per event, never a thread wake-up, and the idle barrier never
+waits for the main thread. Errors reach the main thread through an ``ErrorSink`` listener that
+also only appends, and the run's end through a done listener.
+
+Main-thread side: a ``QTimer`` (every ``interval_ms``: 33 ms by default, 30 times a second,
+smooth to the eye and half the main-thread cost of 60; never less than 16 ms) drains the buffer
+and emits typed batches. Coalescing rules:
+
+- ``barsReady``: every bar of the batch, as numpy columns per symbol (``BarColumns``).
+- ``indicatorsReady``: every indicator value of the batch, per symbol (``IndicatorColumns``).
+- ``errorsReady``: every error, in the order reported.
+
+and, at most every ``slow_ms`` (5 times a second: table rows and numbers need not change
+faster than they can be read, and each table update costs the main thread milliseconds) and
+once more at the run's end:
+
+- ``ordersReady`` / ``fillsReady``: every order event / fill, in publication order.
+- ``tradeEventsReady``: what the blotters fold: the order events and fills in publication
+  order, then only the *latest* bar of each symbol (marking positions needs nothing older).
+- ``positionsReady``: only the *latest* position of each symbol whose position or mark changed.
+- ``progressChanged``: only the latest progress.
+
+``runFinished`` comes once, after the run's last batch.
+
+Bounds: the buffer is a ``deque`` with a ``maxlen``, so what is *kept for display* is bounded
+while the engine may publish without limit and never waits. If the main thread is held up long
+enough for it to overflow, the oldest events are dropped from the display (the recorded run
+keeps everything) and the log says so. One flush takes at most ``max_batch`` events, so a
+backlog is shown over several ticks instead of stalling the window.
+
+Order: the tap is created by the run's subscriber factories before the broker and the strategy
+subscribe, so within every ``publish`` it appends first: an order request is always buffered
+before the broker can answer it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+from PySide6.QtCore import QMetaMethod, QObject, QTimer, Signal
+
+from ostdesk.engine import events as ev
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.errors import ComponentError
+from ostdesk.engine.portfolio import Portfolio
+from ostdesk.engine.runner import BacktestRun, SubscriberFactory
+from ostdesk.engine.subscriber import Subscriber
+from ostdesk.gui.batches import BarColumns, IndicatorColumns, PositionSnapshot, RunProgress
+
+ORDER_EVENT_TYPES: tuple[type[ev.EventBase], ...] = (
+    ev.OrderSubmissionRequest,
+    ev.OrderModificationRequest,
+    ev.OrderCancellationRequest,
+    ev.OrderAccepted,
+    ev.OrderRejected,
+    ev.ModificationAccepted,
+    ev.ModificationRejected,
+    ev.CancellationAccepted,
+    ev.CancellationRejected,
+    ev.OrderExpired,
+)
+TAPPED_EVENT_TYPES = (ev.BarReceived, ev.BarProcessed, *ORDER_EVENT_TYPES, ev.FillEvent)
+
+MAX_EVENTS_KEPT = 1_000_000  # ~25 s of a fast backtest if the window stops draining
+MAX_ERRORS_KEPT = 1_000
+
+
+class EventTap(Subscriber):
+    """A sink that appends the GUI's event types to one buffer, on the publisher's thread.
+
+    Its worker thread only waits for ``shutdown`` (the runner shuts every extra subscriber down).
+    """
+
+    in_barrier = False
+
+    def __init__(self, bus: EventBus, buffer: deque[ev.EventBase]) -> None:
+        super().__init__(bus, "gui-bridge")
+        self.enqueue = self._append = buffer.append
+        self._subscribe(*TAPPED_EVENT_TYPES)
+
+    def receive(self, event: ev.EventBase) -> None:
+        self._append(event)
+
+
+class GuiBridge(QObject):
+    """Turns one run at a time into batches for widgets; see the module docstring for the rules."""
+
+    barsReady = Signal(object)  # dict[str, BarColumns]
+    indicatorsReady = Signal(object)  # dict[str, IndicatorColumns]
+    ordersReady = Signal(object)  # list[EventBase]
+    fillsReady = Signal(object)  # list[FillEvent]
+    tradeEventsReady = Signal(object)  # list[EventBase]: for Blotters.apply
+    positionsReady = Signal(object)  # dict[str, PositionSnapshot]
+    progressChanged = Signal(object)  # RunProgress
+    errorsReady = Signal(object)  # list[ComponentError]
+    displayDropped = Signal(str)  # a sentence: what the display lost and why
+    runFinished = Signal(object)  # BacktestRun
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        interval_ms: int = 33,
+        slow_ms: int = 200,
+        max_batch: int = 100_000,
+        max_events: int = MAX_EVENTS_KEPT,
+    ) -> None:
+        super().__init__(parent)
+        if interval_ms < 16:
+            raise ValueError(
+                f"interval_ms must be at least 16 (60 flushes a second), got {interval_ms}"
+            )
+        self._events: deque[ev.EventBase] = deque(maxlen=max_events)
+        self._trades: list[ev.EventBase] = []  # held for the next slow tick
+        self._errors: deque[ComponentError] = deque(maxlen=MAX_ERRORS_KEPT)
+        self._finished: deque[BacktestRun] = deque()
+        self._max_batch = max_batch
+        self._slow_s = slow_ms / 1000
+        self._run: BacktestRun | None = None
+        self._bars_shown = 0
+        self._overflowed = False
+        self._last_slow = 0.0
+        self._latest_bars: dict[str, ev.BarReceived] = {}
+        self._portfolio = Portfolio(1.0)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.flush)
+
+    # -- engine side (called on engine threads: append only) -----------------------------------
+    def factories(self) -> list[SubscriberFactory]:
+        """Subscriber factories for ``prepare_backtest(..., subscribers=...)``."""
+        buffer = self._events
+        return [lambda bus: EventTap(bus, buffer)]
+
+    def _on_error(self, error: ComponentError) -> None:
+        self._errors.append(error)
+
+    def _on_done(self, run: BacktestRun) -> None:
+        self._finished.append(run)
+
+    # -- main thread -----------------------------------------------------------------------------
+    def attach(self, run: BacktestRun) -> None:
+        """Follow ``run`` (call before ``run.start()``): its errors, progress and end."""
+        self._run = run
+        self._bars_shown = 0
+        self._overflowed = False
+        self._trades = []
+        self._latest_bars = {}
+        self._portfolio = Portfolio(run.config.capital)
+        run.bus.errors.add_listener(self._on_error)
+        run.add_done_listener(self._on_done)
+        self._timer.start()
+
+    def report_error(self, error: ComponentError) -> None:
+        """Show an error raised outside a run (e.g. a GUI slot) like the engine's."""
+        self._errors.append(error)
+        if not self._timer.isActive():
+            QTimer.singleShot(0, self.flush)
+
+    @property
+    def run(self) -> BacktestRun | None:
+        return self._run
+
+    def flush(self) -> None:
+        """Drain the buffer and emit the batches; the timer calls this every ``interval_ms``."""
+        finished = self._finished.popleft() if self._finished else None
+        if len(self._events) == self._events.maxlen and not self._overflowed:
+            self._overflowed = True
+            self.displayDropped.emit(
+                "the engine publishes faster than the window can show: the oldest events were "
+                "left out of the display (the recorded run has them all)"
+            )
+        bars: list[ev.BarReceived] = []
+        indicators: list[ev.BarProcessed] = []
+        trades = self._trades
+        bar_type, indicator_type = ev.BarReceived, ev.BarProcessed
+        for event in _take(self._events, self._max_batch):
+            kind = type(event)
+            if kind is bar_type:
+                bars.append(event)  # type: ignore[arg-type]
+            elif kind is indicator_type:
+                indicators.append(event)  # type: ignore[arg-type]
+            else:
+                trades.append(event)
+        errors = _take(self._errors, MAX_ERRORS_KEPT)
+        if bars:
+            self._emit_bars(bars)
+        if indicators and self.isSignalConnected(QMetaMethod.fromSignal(self.indicatorsReady)):
+            self._emit_indicators(indicators)  # built only for a listener: not free
+        if errors:
+            self.errorsReady.emit(errors)
+        now = time.monotonic()
+        if finished is not None or now - self._last_slow >= self._slow_s:
+            self._last_slow = now
+            self._trades = []
+            self._emit_trades(trades)
+            self._emit_progress()
+        if finished is not None:
+            if self._events:
+                self._finished.appendleft(finished)  # show the backlog first
+            else:
+                self._finish(finished)
+
+    def _emit_bars(self, bars: list[ev.BarReceived]) -> None:
+        self._bars_shown += len(bars)
+        groups: dict[str, list[ev.BarReceived]] = {}
+        for bar in bars:
+            groups.setdefault(bar.symbol, []).append(bar)
+        for symbol, group in groups.items():
+            self._latest_bars[symbol] = group[-1]
+        self.barsReady.emit({s: BarColumns.from_events(g) for s, g in groups.items()})
+
+    def _emit_indicators(self, events: list[ev.BarProcessed]) -> None:
+        groups: dict[str, list[ev.BarProcessed]] = {}
+        for e in events:
+            groups.setdefault(e.bar.symbol, []).append(e)
+        self.indicatorsReady.emit({s: IndicatorColumns.from_events(g) for s, g in groups.items()})
+
+    def _emit_trades(self, trades: list[ev.EventBase]) -> None:
+        latest, self._latest_bars = self._latest_bars, {}
+        if not trades and not latest:
+            return
+        fills = [e for e in trades if type(e) is ev.FillEvent]
+        orders = [e for e in trades if type(e) is not ev.FillEvent]
+        if orders:
+            self.ordersReady.emit(orders)
+        if fills:
+            self.fillsReady.emit(fills)
+        self.tradeEventsReady.emit([*trades, *latest.values()])
+        changed = self._book_positions(fills, latest)
+        if changed:
+            self.positionsReady.emit(changed)
+
+    def _book_positions(
+        self, fills: list[ev.FillEvent], latest: dict[str, ev.BarReceived]
+    ) -> dict[str, PositionSnapshot]:
+        portfolio = self._portfolio
+        touched = set()
+        for f in fills:
+            signed = f.quantity * f.side.sign
+            portfolio.apply_fill(f.symbol, signed, f.price, f.commission)
+            touched.add(f.symbol)
+        for symbol, bar in latest.items():
+            position = portfolio.position(symbol)
+            if position or symbol in touched:
+                portfolio.mark(symbol, bar.close)
+                touched.add(symbol)
+        snapshots = {}
+        for symbol in sorted(touched):
+            p = portfolio.position(symbol)
+            snapshots[symbol] = PositionSnapshot(
+                symbol=symbol,
+                quantity=p.quantity,
+                avg_price=p.avg_price,
+                last_price=p.last_price,
+                realized_pnl=p.realized_pnl,
+                unrealized_pnl=p.unrealized_pnl(),
+            )
+        return snapshots
+
+    def _emit_progress(self) -> None:
+        run = self._run
+        if run is None:
+            return
+        feed = run.datafeed
+        self.progressChanged.emit(
+            RunProgress(
+                run_id=run.recording.run_id if run.recording is not None else None,
+                fraction=run.progress,
+                bars=run.bars_processed,
+                total_bars=feed.total_bars if feed is not None else 0,
+                bars_per_second=run.bars_per_second,
+                elapsed=run.elapsed,
+                status=run.status.value,
+            )
+        )
+
+    def _finish(self, run: BacktestRun) -> None:
+        missed = run.bars_processed - self._bars_shown
+        run.bus.errors.remove_listener(self._on_error)
+        if run is self._run:
+            self._timer.stop()
+            self._run = None  # a finished run is the controller's to keep, not the bridge's
+        if missed > 0:
+            self.displayDropped.emit(
+                f"{missed:,} bars were published faster than the window could take them and "
+                "are not drawn (the recorded run has them all)"
+            )
+        self.runFinished.emit(run)
+
+
+def _take(buffer: deque[Any], limit: int) -> list[Any]:
+    """Pop up to ``limit`` items from the left; safe while engine threads append on the right."""
+    n = min(len(buffer), limit)
+    pop = buffer.popleft
+    return [pop() for _ in range(n)]

@@ -1,0 +1,122 @@
+"""The log dock and the non-modal notice: where errors from strategies and components show.
+
+An error never opens a modal dialog (a strategy raising on every bar would bury the window in
+them): it is written to the log with its traceback, and a notice bar above the chart says what
+happened until dismissed or replaced, with a link to the log.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from ostdesk.engine.errors import ComponentError
+
+MAX_LOG_LINES = 20_000
+ERROR_COLOR = "#e5534b"
+WARNING_COLOR = "#c69026"
+
+
+class LogView(QPlainTextEdit):
+    """Timestamped messages, errors in red with their traceback; bounded to the last lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setMaximumBlockCount(MAX_LOG_LINES)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setPlaceholderText(
+            "Messages and errors of the app and of your strategies appear here."
+        )
+        self.error_count = 0
+
+    def info(self, text: str) -> None:
+        self._write(text, None)
+
+    def warning(self, text: str) -> None:
+        self._write(text, WARNING_COLOR)
+
+    def error(self, text: str, details: str = "") -> None:
+        self.error_count += 1
+        self._write(text + ("\n" + details.rstrip() if details else ""), ERROR_COLOR)
+
+    def add_errors(self, errors: list[ComponentError]) -> None:
+        for e in errors:
+            self.error(f"error in {e.component}: {e.message}", e.traceback)
+
+    def _write(self, text: str, color: str | None) -> None:
+        stamp = datetime.datetime.now().strftime("%H:%M:%S")
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        if not self.document().isEmpty():
+            cursor.insertBlock()
+        fmt = QTextCharFormat()
+        if color is not None:
+            fmt.setForeground(QColor(color))
+        cursor.insertText(f"{stamp}  {text}", fmt)
+        self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+
+class NoticeBar(QFrame):
+    """A one-line banner for something the user should see now, without blocking them."""
+
+    detailsRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, hide_after_ms: int = 15_000) -> None:
+        super().__init__(parent)
+        self.setObjectName("noticeBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._label = QLabel()
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        self._label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        details = QToolButton()
+        details.setText("Show log")
+        details.setAutoRaise(True)
+        details.clicked.connect(self.detailsRequested)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Dismiss")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 2, 4, 2)
+        layout.addWidget(self._label, 1)
+        layout.addWidget(details)
+        layout.addWidget(close)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(hide_after_ms)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        return self._label.text()
+
+    def show_error(self, text: str) -> None:
+        self._show(text, ERROR_COLOR)
+
+    def show_warning(self, text: str) -> None:
+        self._show(text, WARNING_COLOR)
+
+    def _show(self, text: str, color: str) -> None:
+        self._label.setText(text)
+        self._label.setToolTip(text)
+        self.setStyleSheet(
+            f"#noticeBar {{ border: 1px solid {color}; border-left: 4px solid {color};"
+            " border-radius: 3px; }"
+        )
+        self.show()
+        self._timer.start()

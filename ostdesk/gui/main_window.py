@@ -1,0 +1,381 @@
+"""The main window: a central chart area framed by docks, menus, a toolbar and a status bar.
+
+Widgets of other issues plug in through ``set_central_chart`` and ``add_dock``; everything
+engine-related arrives through ``self.bridge`` (the only link to engine threads) and runs are
+started and stopped by ``self.controller``. The dock layout and the window geometry are saved
+under the fixed keys below, so they survive upgrades; "View → Reset layout" restores the
+layout built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+import ostdesk
+from ostdesk.engine.errors import ComponentError
+from ostdesk.engine.params import ParamError
+from ostdesk.engine.runner import BacktestRun, RunStatus
+from ostdesk.gui.batches import RunProgress
+from ostdesk.gui.blotter import Blotters
+from ostdesk.gui.bridge import GuiBridge
+from ostdesk.gui.log_dock import LogView, NoticeBar
+from ostdesk.gui.placeholders import PriceLinePanel, RunListPanel, WelcomePanel
+from ostdesk.gui.quick_config import QuickConfigPanel
+from ostdesk.gui.run_controller import RunController
+from ostdesk.gui.status import RunStatusBar
+from ostdesk.store import DEMO_SYMBOLS, StoreError, has_market_data, install_demo_data
+from ostdesk.store.database import Database
+from ostdesk.store.market_data import list_instruments
+
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+STATE_VERSION = 1  # bump only if the dock set changes incompatibly; old states are then ignored
+MAX_DEFAULT_SYMBOLS = 5
+
+_CENTRAL_CHART = 1  # page of the central stack; 0 is the welcome panel
+
+
+class MainWindow(QMainWindow):
+    """The app's window over one open database."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setWindowTitle(f"ostdesk — {db.path.name}")
+        self.bridge = GuiBridge(self)
+        self.controller = RunController(db, self.bridge, self)
+        self.docks: dict[str, QDockWidget] = {}
+
+        self.notice = NoticeBar()
+        self.welcome = WelcomePanel(str(db.path))
+        self.chart: QWidget = PriceLinePanel()
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self.welcome)
+        self._stack.addWidget(self.chart)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(self.notice)
+        layout.addWidget(self._stack, 1)
+        self.setCentralWidget(central)
+
+        self.config_panel = QuickConfigPanel()
+        self.blotters = Blotters()
+        self.run_list = RunListPanel()
+        self.log_view = LogView()
+        self.add_dock("config", "Strategy", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock("runs", "Runs", self.run_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock(
+            "blotters", "Orders && positions", self.blotters, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.add_dock("log", "Log", self.log_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["blotters"], self.docks["log"])
+        self.docks["blotters"].raise_()
+
+        self._create_actions()
+        self._create_menus_and_toolbar()
+        self.status = RunStatusBar()
+        self.setStatusBar(self.status)
+        self._connect()
+        self._default_size()
+        self._default_state = self.saveState(STATE_VERSION)
+        self._restore_layout()
+        self._show_welcome_if_empty()
+        QTimer.singleShot(0, self._load_after_show)
+
+    # -- extension points for other issues' widgets ---------------------------------------------
+    def set_central_chart(self, widget: QWidget) -> None:
+        """Replace the central chart (the caller connects it to ``self.bridge``)."""
+        old = self.chart
+        self._stack.insertWidget(_CENTRAL_CHART, widget)
+        self._stack.removeWidget(old)
+        old.deleteLater()
+        self.chart = widget
+        if has_market_data(self.db):
+            self._stack.setCurrentIndex(_CENTRAL_CHART)
+
+    def add_dock(
+        self,
+        name: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+    ) -> QDockWidget:
+        """Dock ``widget`` (or replace the widget of the dock ``name``); ``name`` is the stable
+        key its place is saved under, so never rename one."""
+        dock = self.docks.get(name)
+        if dock is not None:
+            old = dock.widget()
+            dock.setWidget(widget)
+            if old is not None:
+                old.deleteLater()
+            dock.setWindowTitle(title)
+            return dock
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock.{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        if hasattr(self, "view_menu"):
+            self.view_menu.insertAction(self._view_separator, dock.toggleViewAction())
+        return dock
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def _create_actions(self) -> None:
+        icon = self.style().standardIcon
+        self.run_action = self._action(
+            "&Run", self.start_run, "F5", icon(QStyle.StandardPixmap.SP_MediaPlay)
+        )
+        self.run_action.setToolTip("Run the configured backtest (F5)")
+        self.stop_action = self._action(
+            "&Stop", self.controller.stop, "Shift+F5", icon(QStyle.StandardPixmap.SP_MediaStop)
+        )
+        self.stop_action.setToolTip("Stop the running backtest (Shift+F5)")
+        self.stop_action.setEnabled(False)
+        self.replay_action = self._action(
+            "Re&play", None, "F6", icon(QStyle.StandardPixmap.SP_MediaSeekForward)
+        )
+        self.replay_action.setToolTip("Replay a recorded run bar by bar")
+        self.replay_action.setEnabled(False)  # enabled by the replay issue's controller
+        self.install_demo_action = self._action("Install &demo data", self.install_demo)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
+        self.about_action = self._action("&About ostdesk", self.show_about)
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object] | None,
+        shortcut: str | QKeySequence.StandardKey | None = None,
+        icon: object = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(icon)  # type: ignore[arg-type]
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if slot is not None:
+            action.triggered.connect(slot)
+        return action
+
+    def _create_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.install_demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        run_menu = bar.addMenu("&Run")
+        for action in (self.run_action, self.stop_action, self.replay_action):
+            run_menu.addAction(action)
+        self.view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self._view_separator = self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        toolbar = self.addToolBar("Run")
+        toolbar.setObjectName("toolbar.run")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.run_action, self.stop_action, self.replay_action):
+            toolbar.addAction(action)
+        self.view_menu.insertAction(self._view_separator, toolbar.toggleViewAction())
+
+    def _connect(self) -> None:
+        b = self.bridge
+        if isinstance(self.chart, PriceLinePanel):
+            b.barsReady.connect(self.chart.append_bars)
+        b.tradeEventsReady.connect(self.blotters.apply)
+        b.progressChanged.connect(self._on_progress)
+        b.errorsReady.connect(self._on_errors)
+        b.displayDropped.connect(self._on_warning)
+        self.controller.runStarted.connect(self._on_run_started)
+        self.controller.runFinished.connect(self._on_run_finished)
+        self.controller.runningChanged.connect(self._on_running_changed)
+        self.notice.detailsRequested.connect(self._show_log)
+        self.welcome.runDemoRequested.connect(self.run_demo)
+        self.welcome.installDemoRequested.connect(self.install_demo)
+
+    def _default_size(self) -> None:
+        screen = self.screen().availableGeometry()
+        self.resize(min(1440, int(screen.width() * 0.92)), min(900, int(screen.height() * 0.9)))
+        self.resizeDocks(
+            [self.docks["config"], self.docks["blotters"]],
+            [290, 220],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self.docks["blotters"]], [220], Qt.Orientation.Vertical)
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value(STATE_KEY)
+        if isinstance(state, QByteArray):
+            self.restoreState(state, STATE_VERSION)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(STATE_KEY, self.saveState(STATE_VERSION))
+
+    def reset_layout(self) -> None:
+        """Put every dock and toolbar back where a first start puts them."""
+        self.restoreState(self._default_state, STATE_VERSION)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.docks["blotters"].raise_()
+
+    def _load_after_show(self) -> None:
+        """Work that can wait until the window is on screen (keeps the cold start short)."""
+        from ostdesk.engine.strategy_loader import load_strategies
+        from ostdesk.store.paths import default_strategies_dir
+
+        catalog = load_strategies([default_strategies_dir()])
+        for error in catalog.errors:
+            self.log_view.warning(f"could not load strategy file {error}")
+        self.config_panel.set_catalog(catalog)
+        self._fill_symbols()
+        self._refresh_runs()
+
+    def _fill_symbols(self) -> None:
+        if self.config_panel.symbols_edit.text():
+            return
+        symbols = [i.symbol for i in list_instruments(self.db)]
+        demo = [s for s in DEMO_SYMBOLS if s in symbols]
+        self.config_panel.set_symbols((demo or symbols)[:MAX_DEFAULT_SYMBOLS])
+
+    def _show_welcome_if_empty(self) -> None:
+        empty = not has_market_data(self.db)
+        self._stack.setCurrentIndex(0 if empty else _CENTRAL_CHART)
+
+    # -- commands --------------------------------------------------------------------------------
+    def start_run(self) -> BacktestRun | None:
+        """Run what the strategy dock describes; a mistake is shown, never raised."""
+        try:
+            return self.controller.start(self.config_panel.config())
+        except (StoreError, ParamError, ValueError, KeyError, RuntimeError) as exc:
+            text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            self.log_view.error(f"cannot start the backtest: {text}")
+            self.notice.show_error(f"Cannot start the backtest: {text}")
+            return None
+
+    def install_demo(self) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            symbols = install_demo_data(self.db)
+        except StoreError as exc:
+            self.log_view.error(f"could not install the demo data: {exc}")
+            self.notice.show_error(f"Could not install the demo data: {exc}")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.log_view.info(f"installed synthetic demo data for {', '.join(symbols)}")
+        self.config_panel.set_symbols(symbols[:MAX_DEFAULT_SYMBOLS])
+        self._stack.setCurrentIndex(_CENTRAL_CHART)
+
+    def run_demo(self) -> BacktestRun | None:
+        """The first-run path: demo data (if missing) and the ready SMA-crossover run."""
+        if not has_market_data(self.db):
+            self.install_demo()
+        self.config_panel.set_symbols(list(DEMO_SYMBOLS))
+        index = self.config_panel.strategy_box.findText("SmaCross")
+        if index >= 0:
+            self.config_panel.strategy_box.setCurrentIndex(index)
+        return self.start_run()
+
+    def show_about(self) -> None:
+        from PySide6 import __version__ as pyside_version
+
+        QMessageBox.about(
+            self,
+            "About ostdesk",
+            f"<h3>ostdesk {ostdesk.__version__}</h3>"
+            "<p>Research, backtest and replay trading strategies on your own workstation.</p>"
+            f"<p>Database: <code>{self.db.path}</code></p>"
+            f"<p>Qt {pyside_version} (PySide6) · MIT licence</p>",
+        )
+
+    # -- bridge and controller slots -------------------------------------------------------------
+    def _on_run_started(self, run: BacktestRun) -> None:
+        self._stack.setCurrentIndex(_CENTRAL_CHART)
+        if isinstance(self.chart, PriceLinePanel):
+            self.chart.clear()
+        self.blotters.reset(run.config.capital)
+        symbols = ", ".join(run.config.symbols)
+        self.log_view.info(f"started {run.config.strategy.name} on {symbols}")
+        self.status.run_started(run)
+
+    def _on_run_finished(self, run: BacktestRun) -> None:
+        self.status.run_finished(run)
+        rate = f"{run.bars_per_second:,.0f} bars/s"
+        text = f"run {self._run_label(run)} {run.status.value}: {run.bars_processed:,} bars "
+        text += f"in {run.elapsed:.2f} s ({rate})"
+        if run.status is RunStatus.FAILED:
+            self.notice.show_error(f"The backtest failed: {run.error}" if run.error else text)
+            self.log_view.error(text)
+        else:
+            self.log_view.info(text)
+        self._refresh_runs()
+
+    def _on_running_changed(self, running: bool) -> None:
+        self.run_action.setEnabled(not running)
+        self.stop_action.setEnabled(running)
+        self.welcome.run_button.setEnabled(not running)
+
+    def _on_progress(self, progress: RunProgress) -> None:
+        self.status.show_progress(progress)
+
+    def _on_errors(self, errors: list[ComponentError]) -> None:
+        self.log_view.add_errors(errors)
+        more = f" (and {len(errors) - 1} more, see the log)" if len(errors) > 1 else ""
+        self.notice.show_error(f"Error in {errors[-1].component}: {errors[-1].message}{more}")
+
+    def _on_warning(self, text: str) -> None:
+        self.log_view.warning(text)
+        self.notice.show_warning(text[0].upper() + text[1:])
+
+    def _show_log(self) -> None:
+        self.docks["log"].show()
+        self.docks["log"].raise_()
+
+    def _refresh_runs(self) -> None:
+        try:
+            self.run_list.refresh(self.db)
+        except StoreError as exc:
+            self.log_view.error(f"could not list the recorded runs: {exc}")
+
+    @staticmethod
+    def _run_label(run: BacktestRun) -> str:
+        run_id = run.recording.run_id if run.recording is not None else None
+        return str(run_id) if run_id is not None else run.config.strategy.name
+
+    # -- Qt overrides ----------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and isinstance(self.chart, PriceLinePanel):
+            self.chart.apply_palette()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the layout, cancel a running backtest and join its threads (within 2 s)."""
+        self.save_layout()
+        if not self.controller.shutdown():
+            self.log_view.error("the backtest did not stop within 2 s")
+        self.bridge.flush()
+        event.accept()

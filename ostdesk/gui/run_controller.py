@@ -1,0 +1,89 @@
+"""Owns the backtest the window is running: start, stop, and a bounded shutdown on close.
+
+The engine runs on its own threads; this object only starts a run (through the store's
+``prepare_backtest``, so the run is recorded like a CLI run) and asks it to stop. It learns the
+run's end from the bridge, after the bridge's last batch, so widgets never see a batch after
+``runFinished``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from ostdesk.engine.runner import BacktestConfig, BacktestRun
+from ostdesk.gui.bridge import GuiBridge
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.database import Database
+
+log = logging.getLogger("ostdesk.gui")
+
+SHUTDOWN_TIMEOUT_S = 2.0
+
+
+class RunController(QObject):
+    """Starts and stops runs; ``running`` is True from ``runStarted`` to ``runFinished``.
+
+    A finished run is handed over with ``runFinished`` and not kept: it holds the engine's
+    objects and the recorder's (closed) DuckDB cursor, which must not outlive the window.
+    """
+
+    runStarted = Signal(object)  # BacktestRun
+    runFinished = Signal(object)  # BacktestRun
+    runningChanged = Signal(bool)
+
+    def __init__(self, db: Database, bridge: GuiBridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._bridge = bridge
+        self._run: BacktestRun | None = None
+        bridge.runFinished.connect(self._on_finished)
+
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    @property
+    def run(self) -> BacktestRun | None:
+        """The run in progress (None between runs)."""
+        return self._run
+
+    @property
+    def running(self) -> bool:
+        return self._run is not None and not self._run.done
+
+    def start(self, config: BacktestConfig) -> BacktestRun:
+        """Start a run of ``config``; user mistakes raise (``StoreError``, ``ParamError``,
+        ``ValueError``) before any thread starts."""
+        if self.running:
+            raise RuntimeError("a backtest is already running; stop it first")
+        run = prepare_backtest(self._db, config, subscribers=self._bridge.factories())
+        self._run = run
+        self._bridge.attach(run)
+        run.start()
+        self.runStarted.emit(run)
+        self.runningChanged.emit(True)
+        return run
+
+    def stop(self) -> None:
+        """Ask the run to stop after its current timestamp; it ends ``cancelled``."""
+        if self._run is not None:
+            self._run.cancel()
+
+    def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> bool:
+        """Cancel any run and join its threads within ``timeout`` s; False if they did not end."""
+        run = self._run
+        if run is None or run.done:
+            return True
+        run.cancel()
+        joined = run.wait(timeout)
+        if not joined:
+            log.error("the backtest's threads did not end within %.1f s of cancelling", timeout)
+        return joined
+
+    def _on_finished(self, run: BacktestRun) -> None:
+        if run is self._run:
+            self._run = None
+            self.runFinished.emit(run)
+            self.runningChanged.emit(False)

@@ -1,0 +1,5 @@
+"""Icons and the desktop-entry template, shipped as the package ``ostdesk.resources``.
+
+Find them with ``importlib.resources.files("ostdesk.resources")`` (see ``ostdesk.gui.icons``):
+that works from a wheel, an editable install and a PyInstaller bundle alike.
+"""

@@ -1,0 +1,213 @@
+"""The GUI bridge: engine threads only append; the main thread drains typed, coalesced batches."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from ostdesk import Strategy
+from ostdesk.engine import events as ev
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
+from ostdesk.engine.subscriber import Subscriber
+from ostdesk.gui.batches import BarColumns, PositionSnapshot
+from ostdesk.gui.bridge import GuiBridge
+from ostdesk.strategies.sma_cross import SmaCross
+from tests.engine.data import random_walk_chunk
+from tests.engine.helpers import bar
+
+SYMBOLS = ("AAA", "BBB")
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    return EventBus()
+
+
+@pytest.fixture
+def taps(qtbot, bus: EventBus) -> Iterator[tuple[GuiBridge, list[Subscriber]]]:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge(slow_ms=0)
+    subscribers = [factory(bus) for factory in bridge.factories()]
+    yield bridge, subscribers
+    for sub in subscribers:
+        sub.shutdown()
+
+
+def fill(fill_id: int, symbol: str, side: ev.Side, qty: float, price: float) -> ev.FillEvent:
+    return ev.FillEvent(
+        ts_event_ns=fill_id,
+        fill_id=fill_id,
+        order_id=fill_id,
+        strategy_id="s",
+        symbol=symbol,
+        side=side,
+        quantity=qty,
+        price=price,
+        commission=0.0,
+    )
+
+
+def accepted(order_id: int) -> ev.OrderAccepted:
+    return ev.OrderAccepted(ts_event_ns=order_id, order_id=order_id, strategy_id="s")
+
+
+def collect(signal) -> list:  # type: ignore[no-untyped-def]
+    out: list = []
+    signal.connect(out.append)
+    return out
+
+
+def test_publishing_never_waits_for_the_main_thread(taps, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
+    bridge, _ = taps
+
+    def publish() -> None:
+        for i in range(20_000):
+            bus.publish(bar(i, SYMBOLS[i % 2], close=100.0 + i))
+
+    worker = threading.Thread(target=publish)
+    worker.start()
+    worker.join(timeout=10)  # the main thread runs no event loop meanwhile
+
+    assert not worker.is_alive()
+    assert bus.idle.pending == 0  # the taps take no part in the idle barrier
+    assert len(bridge._events) == 20_000
+
+
+def test_bars_arrive_as_numpy_columns_per_symbol(taps, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
+    bridge, _ = taps
+    batches = collect(bridge.barsReady)
+    for i in range(10):
+        bus.publish(bar(i, SYMBOLS[i % 2], close=float(i)))
+    bridge.flush()
+
+    (batch,) = batches
+    assert set(batch) == set(SYMBOLS)
+    a: BarColumns = batch["AAA"]
+    assert a.ts.dtype == np.int64 and a.close.dtype == np.float64
+    assert a.ts.tolist() == [0, 2, 4, 6, 8]
+    assert a.close.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert len(batch["BBB"]) == 5
+
+
+def test_positions_are_coalesced_to_the_latest_per_symbol(taps, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
+    bridge, _ = taps
+    positions = collect(bridge.positionsReady)
+    bus.publish(fill(1, "AAA", ev.Side.BUY, 2, 10.0))
+    bus.publish(bar(1, "AAA", close=11.0))
+    bus.publish(fill(2, "AAA", ev.Side.BUY, 2, 12.0))
+    bus.publish(bar(2, "AAA", close=13.0))
+    bus.publish(bar(2, "BBB", close=50.0))  # never traded: no position row
+    bridge.flush()
+
+    (batch,) = positions
+    assert list(batch) == ["AAA"]
+    aaa: PositionSnapshot = batch["AAA"]
+    assert aaa.quantity == 4
+    assert aaa.avg_price == pytest.approx(11.0)
+    assert aaa.last_price == 13.0
+    assert aaa.unrealized_pnl == pytest.approx(8.0)
+
+
+def test_blotter_batches_keep_publication_order_and_only_the_latest_bar_per_symbol(
+    taps,  # type: ignore[no-untyped-def]
+    bus: EventBus,
+) -> None:
+    bridge, _ = taps
+    trade_batches = collect(bridge.tradeEventsReady)
+    orders, fills = collect(bridge.ordersReady), collect(bridge.fillsReady)
+    events = [accepted(1), fill(2, "AAA", ev.Side.BUY, 1, 10.0), accepted(3)]
+    bus.publish(bar(1, "AAA", close=1.0))
+    bus.publish(events[0])
+    bus.publish(bar(2, "AAA", close=2.0))
+    bus.publish(events[1])
+    bus.publish(events[2])
+    bus.publish(bar(3, "AAA", close=3.0))
+    bridge.flush()
+
+    (batch,) = trade_batches
+    assert batch[:3] == events
+    assert [(type(e), e.close) for e in batch[3:]] == [(ev.BarReceived, 3.0)]
+    assert orders == [[events[0], events[2]]]
+    assert fills == [[events[1]]]
+
+
+def test_the_display_buffer_is_bounded_not_the_engine(qtbot, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge(max_events=100)
+    (tap,) = [factory(bus) for factory in bridge.factories()]
+    for i in range(1_000):
+        bus.publish(bar(i, "AAA", close=float(i)))
+    batches, warnings = collect(bridge.barsReady), collect(bridge.displayDropped)
+    bridge.flush()
+    tap.shutdown()
+
+    (batch,) = batches
+    assert batch["AAA"].ts.tolist() == list(range(900, 1_000))  # the newest are kept
+    assert len(warnings) == 1 and "recorded run has them all" in warnings[0]
+
+
+def make_run(bridge: GuiBridge, strategy: type[Strategy] = SmaCross, n_bars: int = 3_000):  # type: ignore[no-untyped-def]
+    config = BacktestConfig(
+        strategy=strategy,
+        symbols=SYMBOLS,
+        period=BarPeriod.MINUTE,
+        params={"fast": 5, "slow": 20} if strategy is SmaCross else {},
+    )
+    chunk = random_walk_chunk(len(SYMBOLS), n_bars)
+    return BacktestRun(config, [chunk], len(chunk), subscribers=bridge.factories())
+
+
+def test_run_finished_comes_once_after_every_bar_was_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge(max_batch=500)  # the backlog after the end takes several flushes
+    shown = [0]
+    order: list[str] = []
+    bridge.barsReady.connect(lambda b: shown.__setitem__(0, shown[0] + sum(map(len, b.values()))))
+    bridge.barsReady.connect(lambda b: order.append("bars"))
+    bridge.runFinished.connect(lambda r: order.append("finished"))
+    run = make_run(bridge)
+    bridge.attach(run)
+    run.start()
+    run.wait(30)  # no event loop yet: everything is still buffered
+
+    with qtbot.waitSignal(bridge.runFinished, timeout=10_000):
+        pass
+
+    assert run.status is RunStatus.COMPLETED
+    assert shown[0] == run.bars_processed == 6_000
+    assert order.count("finished") == 1 and order[-1] == "finished"
+    assert order.count("bars") >= 6_000 // 500
+
+
+def test_batches_come_at_most_about_sixty_times_a_second(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge()
+    batches = collect(bridge.barsReady)
+    run = make_run(bridge, n_bars=20_000)
+    bridge.attach(run)
+    with qtbot.waitSignal(bridge.runFinished, timeout=60_000):
+        run.start()
+
+    assert len(batches) > 1  # live, not one batch at the end
+    assert len(batches) <= run.elapsed * 62.5 + 3
+
+
+class RaisesOnFifthBar(Strategy):
+    def on_bar(self, bar) -> None:  # type: ignore[no-untyped-def]
+        if len(self.close) == 5:
+            raise ValueError("bad bar")
+
+
+def test_a_strategy_error_reaches_the_main_thread_as_an_error_batch(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge()
+    errors = collect(bridge.errorsReady)
+    run = make_run(bridge, RaisesOnFifthBar, n_bars=200)
+    bridge.attach(run)
+    with qtbot.waitSignal(bridge.runFinished, timeout=10_000):
+        run.start()
+
+    reported = [e for batch in errors for e in batch]
+    assert run.status is RunStatus.FAILED
+    assert any("ValueError: bad bar" in e.message for e in reported)
+    assert all(e.traceback for e in reported)

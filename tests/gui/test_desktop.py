@@ -1,0 +1,204 @@
+"""Double-click launch: the desktop entry, packaged resources, and clear start-up failures."""
+
+from __future__ import annotations
+
+import configparser
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ostdesk.gui import app as gui_app
+from ostdesk.gui.desktop import (
+    DesktopInstallError,
+    desktop_entry,
+    install_desktop,
+    uninstall_desktop,
+)
+from ostdesk.gui.resource_files import ICON_SIZES, resource_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def check_desktop_file(path: Path) -> configparser.SectionProxy:
+    """``desktop-file-validate`` where installed, and always the keys a launcher needs."""
+    validator = shutil.which("desktop-file-validate")
+    if validator:
+        result = subprocess.run([validator, str(path)], capture_output=True, text=True)
+        assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(path, encoding="utf-8")
+    entry = parser["Desktop Entry"]
+    assert entry["Type"] == "Application"
+    assert entry["Name"] == "ostdesk"
+    assert entry["Icon"] == "ostdesk"
+    assert entry["Terminal"] == "false"
+    assert entry["Exec"]
+    return entry
+
+
+def test_the_template_is_a_valid_desktop_file() -> None:
+    check_desktop_file(resource_path("ostdesk.desktop"))
+
+
+def test_install_desktop_writes_a_valid_entry_that_starts_this_installation(
+    tmp_path: Path,
+) -> None:
+    path = install_desktop(platform="linux")
+
+    assert path == tmp_path / "xdg-data" / "applications" / "ostdesk.desktop"
+    entry = check_desktop_file(path)
+    program = Path(entry["Exec"].split()[0])
+    assert program.is_file() and os.access(program, os.X_OK)
+    assert entry["TryExec"] == str(program)
+    icons = tmp_path / "xdg-data" / "icons" / "hicolor"
+    assert (icons / "scalable" / "apps" / "ostdesk.svg").is_file()
+    for size in ICON_SIZES:
+        assert (icons / f"{size}x{size}" / "apps" / "ostdesk.png").is_file()
+
+
+def test_uninstall_desktop_removes_what_install_wrote(tmp_path: Path) -> None:
+    path = install_desktop(platform="linux")
+    removed = uninstall_desktop(platform="linux")
+
+    assert path in removed and len(removed) == len(ICON_SIZES) + 2
+    assert not path.exists()
+    left = [p for p in (tmp_path / "xdg-data").rglob("ostdesk*") if p.is_file()]
+    assert left == []  # (the desktop's own caches, refreshed by the tools, may remain)
+    assert uninstall_desktop(platform="linux") == []
+
+
+def test_a_launcher_path_with_spaces_is_quoted_in_exec(tmp_path: Path) -> None:
+    path = tmp_path / "entry.desktop"
+    path.write_text(desktop_entry(["/opt/my apps/ostdesk"]), encoding="utf-8")
+    assert check_desktop_file(path)["Exec"] == '"/opt/my apps/ostdesk"'
+
+
+def test_macos_gets_directions_instead_of_an_entry() -> None:
+    with pytest.raises(DesktopInstallError, match=r"packaging/README\.md"):
+        install_desktop(platform="darwin")
+
+
+def test_resources_ship_in_the_wheel_with_every_package(tmp_path: Path) -> None:
+    """Build what a wheel holds (setuptools' build_py, from a copy of the sources) and import
+    the resources from it."""
+    src = tmp_path / "src"
+    for name in ("ostdesk", "resources"):
+        shutil.copytree(REPO / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    out = tmp_path / "wheel"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import setuptools; setuptools.setup()",
+            "-q",
+            "build_py",
+            "-d",
+            str(out),
+        ],
+        cwd=src,
+        check=True,
+        capture_output=True,
+    )
+
+    packages = {p.parent.relative_to(REPO) for p in (REPO / "ostdesk").rglob("__init__.py")}
+    missing = sorted(str(p) for p in packages if not (out / p / "__init__.py").is_file())
+    assert not missing, f"add these packages to [tool.setuptools] packages: {missing}"
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ostdesk.gui.resource_files import resource_path as r;"
+            "print(r('icons/ostdesk.svg')); print(r('ostdesk.desktop'))",
+        ],
+        env={**os.environ, "PYTHONPATH": str(out)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert [Path(p) for p in found] == [
+        out / "ostdesk" / "resources" / "icons" / "ostdesk.svg",
+        out / "ostdesk" / "resources" / "ostdesk.desktop",
+    ]
+    for size in ICON_SIZES:
+        assert (out / "ostdesk" / "resources" / "icons" / f"ostdesk-{size}.png").is_file()
+
+
+def test_resources_resolve_to_the_checkout_in_an_editable_install() -> None:
+    installs = [
+        d.read_text("direct_url.json") for d in importlib.metadata.distributions(name="ostdesk")
+    ]
+    if not any(json.loads(u).get("dir_info", {}).get("editable") for u in installs if u):
+        pytest.skip("ostdesk is not installed in editable mode here")
+    assert resource_path("ostdesk.desktop") == REPO / "resources" / "ostdesk.desktop"
+    assert resource_path("icons/ostdesk.ico").stat().st_size > 0
+
+
+def test_a_missing_xcb_library_names_the_package_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = gui_app._can_load
+    monkeypatch.setattr(
+        gui_app, "_can_load", lambda soname: "cursor" not in soname and real(soname)
+    )
+    message = gui_app.display_problem({"DISPLAY": ":0"}, "linux")
+    assert message is not None
+    assert "libxcb-cursor0" in message and "apt-get install" in message
+
+
+def test_only_an_x11_start_is_checked_for_xcb_libraries() -> None:
+    assert gui_app.display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert gui_app.display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert gui_app.display_problem({}, "win32") is None
+    no_display = gui_app.display_problem({}, "linux")
+    assert no_display is not None and "DISPLAY" in no_display
+
+
+def test_a_second_instance_on_the_same_database_gets_a_message_not_a_crash(
+    qtbot,  # type: ignore[no-untyped-def]
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ostdesk.store import Database;"
+            "db = Database.open(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
+            str(db_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        shown: list[str] = []
+
+        def close_dialog() -> None:
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox):
+                shown.append(box.text())
+                box.close()
+            else:
+                QTimer.singleShot(20, close_dialog)
+
+        QTimer.singleShot(20, close_dialog)
+        assert gui_app.open_database(str(db_path)) is None
+    finally:
+        holder.communicate("", timeout=10)
+
+    assert len(shown) == 1 and "open in another ostdesk" in shown[0]
+    assert f"process {holder.pid}" in shown[0]
+    assert "ostdesk: The database" in capsys.readouterr().err

@@ -1,0 +1,164 @@
+"""The main window end to end: a demo backtest run from the GUI, stop/close, layout, errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from ostdesk import Strategy
+from ostdesk.engine.runner import RunStatus
+from ostdesk.engine.strategy_loader import StrategyCatalog, load_strategies
+from ostdesk.gui.main_window import STATE_KEY, MainWindow
+from ostdesk.store import DEMO_SYMBOLS, Database, install_demo_data
+from ostdesk.store.runs import get_run
+
+RUN_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
+    """QSettings caches its folder per process: point it at this test's temp dir."""
+    qapp.setOrganizationName("ostdesk-tests")
+    qapp.setApplicationName("ostdesk-tests")
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
+    QSettings().clear()
+    yield
+    QSettings().clear()
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = Database.open(db_path)
+    yield database
+    database.close()
+
+
+def make_window(qtbot, db: Database) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.config_panel.strategy_box.count() > 0)
+    return window
+
+
+def engine_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("ostdesk-")]
+
+
+def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(qtbot, db)
+    assert window._stack.currentWidget() is window.welcome  # empty store: the offer is shown
+
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
+        qtbot.mouseClick(window.welcome.run_button, Qt.MouseButton.LeftButton)
+    run = finished.args[0]
+
+    assert run.status is RunStatus.COMPLETED
+    assert set(run.config.symbols) == set(DEMO_SYMBOLS)
+    assert window._stack.currentWidget() is window.chart
+    assert window.chart.bar_count == run.bars_processed == 39_000  # every bar reached the chart
+    assert window.blotters.fills_model.rowCount() > 0
+    assert window.blotters.positions_model.rowCount() > 0
+    assert window.run_list.topLevelItemCount() == 1
+    assert window.run_list.topLevelItem(0).text(1) == "completed"
+    assert window.status.progress.value() == window.status.progress.maximum()
+    assert "completed" in window.status.message.text()
+    assert window.log_view.error_count == 0
+
+    window.close()
+    assert engine_threads() == []
+
+
+def test_closing_mid_run_cancels_it_records_cancelled_and_joins_threads(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    window.config_panel.period_box.setCurrentText("second")  # no second bars: an error first
+    assert window.start_run() is None
+    assert "no bars" in window.notice.text.lower() or "second" in window.notice.text.lower()
+    window.config_panel.period_box.setCurrentText("minute")
+    run = window.start_run()
+    assert run is not None
+    qtbot.waitUntil(lambda: run.bars_processed > 0, timeout=RUN_TIMEOUT_MS)
+
+    window.close()
+
+    assert run.done  # close() joined the run's threads (within the 2 s budget)
+    assert run.status is RunStatus.CANCELLED
+    assert run.bars_processed < 39_000
+    assert get_run(db, run.recording.run_id)["status"] == "cancelled"
+    assert engine_threads() == []
+
+
+def test_stop_button_ends_the_run_as_cancelled(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    run = window.start_run()
+    assert run is not None and window.stop_action.isEnabled()
+    qtbot.waitUntil(lambda: run.bars_processed > 0, timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS):
+        window.stop_action.trigger()
+    assert run.status is RunStatus.CANCELLED
+    assert window.run_action.isEnabled() and not window.stop_action.isEnabled()
+
+
+class Explodes(Strategy):
+    """Raises on its third bar."""
+
+    def on_bar(self, bar) -> None:  # type: ignore[no-untyped-def]
+        if len(self.close) >= 3:
+            raise ZeroDivisionError("boom in on_bar")
+
+
+def test_a_strategy_that_raises_shows_in_log_and_notice_and_the_window_lives(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    catalog = load_strategies()
+    window.config_panel.set_catalog(
+        StrategyCatalog({**catalog.strategies, "Explodes": Explodes}, {"Explodes": "test"})
+    )
+    window.config_panel.strategy_box.setCurrentText("Explodes")
+
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
+        assert window.start_run() is not None
+
+    assert finished.args[0].status is RunStatus.FAILED
+    qtbot.waitUntil(lambda: window.log_view.error_count > 0)
+    assert "boom in on_bar" in window.log_view.toPlainText()
+    assert "ZeroDivisionError" in window.notice.text
+    assert window.notice.isVisible()
+    assert window.run_action.isEnabled()  # ready for the next run
+    assert window.isVisible()
+
+
+def test_layout_is_saved_on_close_restored_on_start_and_resettable(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    first = make_window(qtbot, db)
+    first.docks["log"].close()
+    first.close()
+    assert QSettings().value(STATE_KEY) is not None
+
+    second = make_window(qtbot, db)
+    assert not second.docks["log"].isVisible()
+    second.reset_layout_action.trigger()
+    assert second.docks["log"].toggleViewAction().isChecked()
+    assert all(not d.isFloating() for d in second.docks.values())
+    second.close()
+
+
+def test_placeholders_can_be_replaced_by_the_real_widgets(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel
+
+    window = make_window(qtbot, db)
+    chart = QLabel("chart")
+    window.set_central_chart(chart)
+    assert window.chart is chart
+    runs = QLabel("runs")
+    dock = window.add_dock("runs", "Runs", runs, Qt.DockWidgetArea.LeftDockWidgetArea)
+    assert dock.widget() is runs and window.docks["runs"] is dock
+    extra = window.add_dock("replay", "Replay", QLabel("replay"))
+    assert extra.toggleViewAction() in window.view_menu.actions()
+    window.close()
