@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(delete)
     delete.add_argument("run_id", type=int)
 
+    sub.add_parser("install-desktop", help="add ostdesk to the desktop's application menu")
+    sub.add_parser("uninstall-desktop", help="remove ostdesk from the application menu")
+
     strat = sub.add_parser("strategies", help="list available strategies")
     strat.add_argument("--strategies-dir", action="append", default=[], metavar="DIR")
     return parser
@@ -464,7 +467,31 @@ class _ProgressBar:
             self._shown = False
 
 
+def _cmd_install_desktop(args: argparse.Namespace) -> int:
+    from ostdesk.gui.desktop import DesktopInstallError, install_desktop
+
+    try:
+        path = install_desktop()
+    except DesktopInstallError as exc:
+        raise _UserError(str(exc)) from None
+    print(f"installed {path}")
+    return 0
+
+
+def _cmd_uninstall_desktop(args: argparse.Namespace) -> int:
+    from ostdesk.gui.desktop import DesktopInstallError, uninstall_desktop
+
+    try:
+        removed = uninstall_desktop()
+    except DesktopInstallError as exc:
+        raise _UserError(str(exc)) from None
+    print("\n".join(f"removed {p}" for p in removed) or "nothing to remove")
+    return 0
+
+
 _COMMANDS = {
+    "install-desktop": _cmd_install_desktop,
+    "uninstall-desktop": _cmd_uninstall_desktop,
     "backtest": _cmd_backtest,
     "import": _cmd_import,
     "demo-data": _cmd_demo,

@@ -31,14 +31,17 @@ from ostdesk.engine.runner import BacktestRun, RunStatus
 from ostdesk.gui.batches import RunProgress
 from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.bridge import GuiBridge
+from ostdesk.gui.chart.widget import ChartWidget
+from ostdesk.gui.config import ConfigDock
+from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView, NoticeBar
-from ostdesk.gui.placeholders import PriceLinePanel, RunListPanel, WelcomePanel
-from ostdesk.gui.quick_config import QuickConfigPanel
+from ostdesk.gui.placeholders import WelcomePanel
 from ostdesk.gui.run_controller import RunController
+from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunComparison, RunDetails, show_in_chart
 from ostdesk.gui.status import RunStatusBar
 from ostdesk.store import DEMO_SYMBOLS, StoreError, has_market_data, install_demo_data
 from ostdesk.store.database import Database
-from ostdesk.store.market_data import list_instruments
+from ostdesk.store.presets import SavedConfig
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -61,7 +64,7 @@ class MainWindow(QMainWindow):
 
         self.notice = NoticeBar()
         self.welcome = WelcomePanel(str(db.path))
-        self.chart: QWidget = PriceLinePanel()
+        self.chart = ChartWidget()
         self._stack = QStackedWidget()
         self._stack.addWidget(self.welcome)
         self._stack.addWidget(self.chart)
@@ -72,17 +75,23 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._stack, 1)
         self.setCentralWidget(central)
 
-        self.config_panel = QuickConfigPanel()
+        self.config_panel = ConfigDock(db)
         self.blotters = Blotters()
-        self.run_list = RunListPanel()
+        self.run_list = RunBrowser(db)
+        self.run_details = RunDetails(self.run_list.worker)
+        self.run_comparison = RunComparison(self.run_list.worker)
+        self.chart_loader = RunChartLoader(self.run_list.worker, self)
+        self.chart_feed = LiveChartFeed(self.chart, self.bridge, self.blotters, db, self)
         self.log_view = LogView()
-        self.add_dock("config", "Strategy", self.config_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.add_dock("runs", "Runs", self.run_list, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.add_dock(
-            "blotters", "Orders && positions", self.blotters, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self.add_dock("log", "Log", self.log_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["blotters"], self.docks["log"])
+        left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        self.add_dock("config", "Strategy", self.config_panel, left)
+        self.add_dock("runs", "Runs", self.run_list, bottom)
+        self.add_dock("blotters", "Orders && positions", self.blotters, bottom)
+        self.add_dock("details", "Run details", self.run_details, bottom)
+        self.add_dock("compare", "Compare runs", self.run_comparison, bottom)
+        self.add_dock("log", "Log", self.log_view, bottom)
+        for name in ("runs", "details", "compare", "log"):
+            self.tabifyDockWidget(self.docks["blotters"], self.docks[name])
         self.docks["blotters"].raise_()
 
         self._create_actions()
@@ -174,6 +183,7 @@ class MainWindow(QMainWindow):
     def _create_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.config_panel.import_action)
         file_menu.addAction(self.install_demo_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -197,9 +207,21 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         b = self.bridge
-        if isinstance(self.chart, PriceLinePanel):
-            b.barsReady.connect(self.chart.append_bars)
         b.tradeEventsReady.connect(self.blotters.apply)
+        self.config_panel.runRequested.connect(self._run_config)
+        self.config_panel.problemReported.connect(self.log_view.warning)
+        self.config_panel.dataImported.connect(self._on_data_imported)
+        self.controller.runningChanged.connect(self.config_panel.set_running)
+        browser = self.run_list
+        browser.openRequested.connect(self.open_run)
+        browser.compareRequested.connect(self._compare_runs)
+        browser.rerunRequested.connect(self._rerun)
+        browser.runsDeleted.connect(self.run_details.forget)
+        browser.runsDeleted.connect(self.run_comparison.forget)
+        self.chart_loader.loaded.connect(lambda data: show_in_chart(self.chart, data))
+        self.chart_loader.loadFailed.connect(self.log_view.error)
+        self.run_details.centerRequested.connect(self.center_chart)
+        self.blotters.centerRequested.connect(self.center_chart)
         b.progressChanged.connect(self._on_progress)
         b.errorsReady.connect(self._on_errors)
         b.displayDropped.connect(self._on_warning)
@@ -213,12 +235,8 @@ class MainWindow(QMainWindow):
     def _default_size(self) -> None:
         screen = self.screen().availableGeometry()
         self.resize(min(1440, int(screen.width() * 0.92)), min(900, int(screen.height() * 0.9)))
-        self.resizeDocks(
-            [self.docks["config"], self.docks["blotters"]],
-            [290, 220],
-            Qt.Orientation.Horizontal,
-        )
-        self.resizeDocks([self.docks["blotters"]], [220], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["config"]], [300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["blotters"]], [250], Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> None:
         settings = QSettings()
@@ -244,22 +262,7 @@ class MainWindow(QMainWindow):
 
     def _load_after_show(self) -> None:
         """Work that can wait until the window is on screen (keeps the cold start short)."""
-        from ostdesk.engine.strategy_loader import load_strategies
-        from ostdesk.store.paths import default_strategies_dir
-
-        catalog = load_strategies([default_strategies_dir()])
-        for error in catalog.errors:
-            self.log_view.warning(f"could not load strategy file {error}")
-        self.config_panel.set_catalog(catalog)
-        self._fill_symbols()
         self._refresh_runs()
-
-    def _fill_symbols(self) -> None:
-        if self.config_panel.symbols_edit.text():
-            return
-        symbols = [i.symbol for i in list_instruments(self.db)]
-        demo = [s for s in DEMO_SYMBOLS if s in symbols]
-        self.config_panel.set_symbols((demo or symbols)[:MAX_DEFAULT_SYMBOLS])
 
     def _show_welcome_if_empty(self) -> None:
         empty = not has_market_data(self.db)
@@ -269,7 +272,9 @@ class MainWindow(QMainWindow):
     def start_run(self) -> BacktestRun | None:
         """Run what the strategy dock describes; a mistake is shown, never raised."""
         try:
-            return self.controller.start(self.config_panel.config())
+            return self.controller.start(
+                self.config_panel.config(), strategy_source=self.config_panel.strategy_source()
+            )
         except (StoreError, ParamError, ValueError, KeyError, RuntimeError) as exc:
             text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
             self.log_view.error(f"cannot start the backtest: {text}")
@@ -287,6 +292,7 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self.log_view.info(f"installed synthetic demo data for {', '.join(symbols)}")
+        self.config_panel.refresh_data()
         self.config_panel.set_symbols(symbols[:MAX_DEFAULT_SYMBOLS])
         self._stack.setCurrentIndex(_CENTRAL_CHART)
 
@@ -294,11 +300,56 @@ class MainWindow(QMainWindow):
         """The first-run path: demo data (if missing) and the ready SMA-crossover run."""
         if not has_market_data(self.db):
             self.install_demo()
+        self.config_panel.select_strategy("SmaCross")
+        data = self.config_panel.data
+        if data.summary is None or not data.summary.periods:
+            # the dock is still reading what is stored (off the main thread): run when it has
+            def once() -> None:
+                data.summaryLoaded.disconnect(once)
+                self.config_panel.set_symbols(list(DEMO_SYMBOLS))
+                self.start_run()
+
+            data.summaryLoaded.connect(once)
+            return None
         self.config_panel.set_symbols(list(DEMO_SYMBOLS))
-        index = self.config_panel.strategy_box.findText("SmaCross")
-        if index >= 0:
-            self.config_panel.strategy_box.setCurrentIndex(index)
         return self.start_run()
+
+    def _run_config(self, _config: object) -> None:
+        self.start_run()
+
+    def open_run(self, run_id: int) -> None:
+        """Show a recorded run: chart, statistics, equity and trades."""
+        self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self.chart_loader.load(run_id)
+        self.run_details.load(run_id)
+        self.docks["details"].raise_()
+
+    def _compare_runs(self, run_ids: list[int]) -> None:
+        self.run_comparison.compare(run_ids)
+        self.docks["compare"].show()
+        self.docks["compare"].raise_()
+
+    def _rerun(self, run: dict[str, object]) -> None:
+        try:
+            self.config_panel.load_config(SavedConfig.from_run(run))
+        except (ValueError, KeyError) as exc:
+            self.notice.show_error(f"Cannot re-run: {exc}")
+            return
+        self.docks["config"].show()
+        self.docks["config"].raise_()
+
+    def center_chart(self, symbol: str, ts_ns: int) -> None:
+        if symbol and symbol != self.chart.current_symbol:
+            try:
+                self.chart.set_current_symbol(symbol)
+            except KeyError:
+                return
+        self.chart.set_follow_latest(False)
+        self.chart.center_on(ts_ns)
+
+    def _on_data_imported(self, result: object) -> None:
+        self.log_view.info(f"imported {result}")
+        self._stack.setCurrentIndex(_CENTRAL_CHART)
 
     def show_about(self) -> None:
         from PySide6 import __version__ as pyside_version
@@ -315,9 +366,11 @@ class MainWindow(QMainWindow):
     # -- bridge and controller slots -------------------------------------------------------------
     def _on_run_started(self, run: BacktestRun) -> None:
         self._stack.setCurrentIndex(_CENTRAL_CHART)
-        if isinstance(self.chart, PriceLinePanel):
-            self.chart.clear()
+        self.chart_feed.start(run)
         self.blotters.reset(run.config.capital)
+        self.docks["blotters"].raise_()
+        if run.recording is not None and run.recording.run_id is not None:
+            self.run_list.run_started(run.recording.run_id)
         symbols = ", ".join(run.config.symbols)
         self.log_view.info(f"started {run.config.strategy.name} on {symbols}")
         self.status.run_started(run)
@@ -332,7 +385,9 @@ class MainWindow(QMainWindow):
             self.log_view.error(text)
         else:
             self.log_view.info(text)
-        self._refresh_runs()
+        self.chart_feed.finish(run)
+        if run.recording is not None and run.recording.run_id is not None:
+            self.run_list.run_finished(run.recording.run_id)
 
     def _on_running_changed(self, running: bool) -> None:
         self.run_action.setEnabled(not running)
@@ -356,10 +411,7 @@ class MainWindow(QMainWindow):
         self.docks["log"].raise_()
 
     def _refresh_runs(self) -> None:
-        try:
-            self.run_list.refresh(self.db)
-        except StoreError as exc:
-            self.log_view.error(f"could not list the recorded runs: {exc}")
+        self.run_list.refresh()
 
     @staticmethod
     def _run_label(run: BacktestRun) -> str:
@@ -368,8 +420,6 @@ class MainWindow(QMainWindow):
 
     # -- Qt overrides ----------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange and isinstance(self.chart, PriceLinePanel):
-            self.chart.apply_palette()
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -378,4 +428,6 @@ class MainWindow(QMainWindow):
         if not self.controller.shutdown():
             self.log_view.error("the backtest did not stop within 2 s")
         self.bridge.flush()
+        self.config_panel.save_last_used()
+        self.run_list.shutdown()  # its worker's DuckDB cursor goes before the database
         event.accept()

@@ -53,12 +53,15 @@ class RunController(QObject):
     def running(self) -> bool:
         return self._run is not None and not self._run.done
 
-    def start(self, config: BacktestConfig) -> BacktestRun:
+    def start(self, config: BacktestConfig, strategy_source: str = "") -> BacktestRun:
         """Start a run of ``config``; user mistakes raise (``StoreError``, ``ParamError``,
-        ``ValueError``) before any thread starts."""
+        ``ValueError``) before any thread starts. ``strategy_source`` (built-in or the file)
+        is recorded with the run."""
         if self.running:
             raise RuntimeError("a backtest is already running; stop it first")
-        run = prepare_backtest(self._db, config, subscribers=self._bridge.factories())
+        run = prepare_backtest(
+            self._db, config, subscribers=self._bridge.factories(), strategy_source=strategy_source
+        )
         self._run = run
         self._bridge.attach(run)
         run.start()

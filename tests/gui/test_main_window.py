@@ -42,7 +42,10 @@ def make_window(qtbot, db: Database) -> MainWindow:  # type: ignore[no-untyped-d
     window = MainWindow(db)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.config_panel.strategy_box.count() > 0)
+    qtbot.waitUntil(lambda: window.config_panel.picker.combo.count() > 0)
+    qtbot.waitUntil(lambda: window.config_panel.data.summary is not None)  # read off-thread
+    if window.config_panel.data.summary.periods:
+        window.config_panel.set_symbols(list(DEMO_SYMBOLS))
     return window
 
 
@@ -61,11 +64,12 @@ def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, d
     assert run.status is RunStatus.COMPLETED
     assert set(run.config.symbols) == set(DEMO_SYMBOLS)
     assert window._stack.currentWidget() is window.chart
-    assert window.chart.bar_count == run.bars_processed == 39_000  # every bar reached the chart
+    assert window.chart.bar_count() == run.bars_processed == 39_000  # every bar reached the chart
+    assert window.chart.current_symbol in DEMO_SYMBOLS
     assert window.blotters.fills_model.rowCount() > 0
     assert window.blotters.positions_model.rowCount() > 0
-    assert window.run_list.topLevelItemCount() == 1
-    assert window.run_list.topLevelItem(0).text(1) == "completed"
+    qtbot.waitUntil(lambda: window.run_list.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: window.run_list.model.value(0, "status") == "completed")
     assert window.status.progress.value() == window.status.progress.maximum()
     assert "completed" in window.status.message.text()
     assert window.log_view.error_count == 0
@@ -77,10 +81,6 @@ def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, d
 def test_closing_mid_run_cancels_it_records_cancelled_and_joins_threads(qtbot, db) -> None:  # type: ignore[no-untyped-def]
     install_demo_data(db)
     window = make_window(qtbot, db)
-    window.config_panel.period_box.setCurrentText("second")  # no second bars: an error first
-    assert window.start_run() is None
-    assert "no bars" in window.notice.text.lower() or "second" in window.notice.text.lower()
-    window.config_panel.period_box.setCurrentText("minute")
     run = window.start_run()
     assert run is not None
     qtbot.waitUntil(lambda: run.bars_processed > 0, timeout=RUN_TIMEOUT_MS)
@@ -119,9 +119,11 @@ def test_a_strategy_that_raises_shows_in_log_and_notice_and_the_window_lives(qtb
     window = make_window(qtbot, db)
     catalog = load_strategies()
     window.config_panel.set_catalog(
-        StrategyCatalog({**catalog.strategies, "Explodes": Explodes}, {"Explodes": "test"})
+        StrategyCatalog(
+            {**catalog.strategies, "Explodes": Explodes}, {**catalog.sources, "Explodes": "test"}
+        )
     )
-    window.config_panel.strategy_box.setCurrentText("Explodes")
+    assert window.config_panel.select_strategy("Explodes")
 
     with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
         assert window.start_run() is not None
@@ -153,12 +155,24 @@ def test_placeholders_can_be_replaced_by_the_real_widgets(qtbot, db) -> None:  #
     from PySide6.QtWidgets import QLabel
 
     window = make_window(qtbot, db)
-    chart = QLabel("chart")
-    window.set_central_chart(chart)
-    assert window.chart is chart
     runs = QLabel("runs")
     dock = window.add_dock("runs", "Runs", runs, Qt.DockWidgetArea.LeftDockWidgetArea)
     assert dock.widget() is runs and window.docks["runs"] is dock
     extra = window.add_dock("replay", "Replay", QLabel("replay"))
     assert extra.toggleViewAction() in window.view_menu.actions()
+    window.close()
+
+
+def test_opening_a_recorded_run_shows_it_in_the_chart_and_details(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
+        assert window.start_run() is not None
+    run_id = finished.args[0].recording.run_id
+    window.chart.clear()
+    assert window.chart.bar_count() == 0
+    with qtbot.waitSignal(window.chart_loader.loaded, timeout=RUN_TIMEOUT_MS):
+        window.open_run(run_id)
+    assert window.chart.bar_count() == 39_000
+    qtbot.waitUntil(lambda: window.run_details.run_id == run_id, timeout=RUN_TIMEOUT_MS)
     window.close()

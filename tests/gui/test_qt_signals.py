@@ -1,5 +1,6 @@
 """Regression guard: PySide6 6.12.0 on CPython 3.11 aborts after a few hundred emits
-("bool_dealloc: deallocating True"); pyproject excludes it. This proves the installed build is fine."""
+("bool_dealloc: deallocating True"); pyproject excludes it. This proves the installed build
+is fine."""
 
 from __future__ import annotations
 

@@ -217,4 +217,6 @@ def test_indicator_layout_is_stored_with_the_run(goog_db: Database) -> None:
     config = BacktestConfig(strategy=SmaCross, symbols=("GOOG",), period=BarPeriod.DAY)
     run = _run(goog_db, config)
     assert get_run(goog_db, run.recording.run_id)["indicators"] == [
-        ("SMA(10)", "price", "SMA(10)"), ("SMA(30)", "price", "SMA(30)")]
+        ("SMA(10)", "price", "SMA(10)"),
+        ("SMA(30)", "price", "SMA(30)"),
+    ]

@@ -148,6 +148,13 @@ class ChartWidget(QWidget):
             self._bind_symbol()
             self.symbolChanged.emit(symbol or "")
 
+    def bar_count(self, symbol: str | None = None) -> int:
+        """Bars held for ``symbol``, or for every symbol when None."""
+        if symbol is not None:
+            data = self._data.get(symbol)
+            return len(data.bars) if data is not None else 0
+        return sum(len(d.bars) for d in self._data.values())
+
     def _on_symbol_selected(self, text: str) -> None:
         if text:
             self.set_current_symbol(text)

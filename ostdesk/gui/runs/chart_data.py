@@ -45,7 +45,7 @@ def show_in_chart(chart: ChartWidget, data: RunChartData) -> None:
             bars["volume"],
         )  # fmt: skip
         for name, (placement, values) in data.indicators[symbol].items():
-            chart.add_indicator(symbol, name, placement)
+            chart.add_indicator(symbol, name, placement, pane=data.panes.get(name))
             chart.set_indicator(symbol, name, values)
         mine = fills["symbol"] == symbol
         if mine.any():

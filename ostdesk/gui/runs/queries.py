@@ -64,6 +64,8 @@ class RunChartData:
     trades: Columns
     equity: Columns
     indicators: dict[str, dict[str, tuple[str, np.ndarray[Any, Any]]]]
+    panes: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    """Indicator line -> the pane group of its indicator (from the recorded layout)."""
 
 
 def load_table(cur: Cursor) -> RunTable:
@@ -90,6 +92,15 @@ def load_chart_data(cur: Cursor, run_id: int) -> RunChartData:
         symbol: _aligned_indicators(run_indicators(cur, run_id, symbol), bars[symbol])
         for symbol in run["symbols"]
     }
+    layout = {name: (placement, group) for name, placement, group in run["indicators"]}
+    for lines in indicators.values():  # the recorded layout beats the guess
+        for name, (_guessed, values) in lines.items():
+            if name in layout:
+                lines[name] = (layout[name][0], values)
+    panes: dict[str, str | None] = {
+        name: (group if placement == "pane" else None)
+        for name, (placement, group) in layout.items()
+    }
     return RunChartData(
         run=run,
         bars=bars,
@@ -97,6 +108,7 @@ def load_chart_data(cur: Cursor, run_id: int) -> RunChartData:
         trades=run_trades(cur, run_id),
         equity=_equity_line(cur, run_id),
         indicators=indicators,
+        panes=panes,
     )
 
 

@@ -1,0 +1,138 @@
+"""Feeds the chart from the GUI bridge while a run is live, then swaps in the recorded results.
+
+Bars and indicator values arrive as numpy columns per symbol (one ``append`` per batch);
+indicator lines are declared on first sight with the placement the strategy declared for
+them. Fills become markers, the working orders of the order book become price lines, and the
+equity line follows the account after each trade batch. When the run ends, the recorded
+equity curve (every bar) and round trips replace the live approximation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from ostdesk.engine.events import FillEvent, Side
+from ostdesk.engine.runner import BacktestRun
+from ostdesk.gui.batches import BarColumns, IndicatorColumns
+from ostdesk.gui.blotter import Blotters
+from ostdesk.gui.bridge import GuiBridge
+from ostdesk.gui.chart.widget import ChartWidget
+from ostdesk.store.database import Database
+from ostdesk.store.runs import run_equity, run_trades
+
+_KINDS = {"limit": "limit", "stop": "stop", "stop_limit": "stop_limit"}
+
+
+class LiveChartFeed(QObject):
+    """Connects one ``GuiBridge`` to one ``ChartWidget`` (and reads the blotters' books)."""
+
+    def __init__(
+        self,
+        chart: ChartWidget,
+        bridge: GuiBridge,
+        blotters: Blotters,
+        db: Database,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.chart = chart
+        self.blotters = blotters
+        self.db = db
+        self._layout: dict[str, tuple[str, str | None]] = {}
+        self._declared: set[tuple[str, str]] = set()
+        self._last_ts = 0
+        self._symbols: list[str] = []
+        bridge.barsReady.connect(self.on_bars)
+        bridge.indicatorsReady.connect(self.on_indicators)
+        bridge.fillsReady.connect(self.on_fills)
+        bridge.tradeEventsReady.connect(self.on_trade_events)
+
+    def start(self, run: BacktestRun) -> None:
+        self.chart.clear()
+        self.chart.set_symbols(run.config.symbols)
+        self.chart.set_follow_latest(True)
+        host = run.host
+        layout = host.indicator_layout() if host is not None else []
+        self._layout = {
+            name: (placement, group if placement == "pane" else None)
+            for name, placement, group in layout
+        }
+        self._declared.clear()
+        self._last_ts = 0
+        self._symbols = list(run.config.symbols)
+
+    def on_bars(self, batch: dict[str, BarColumns]) -> None:
+        for symbol, c in batch.items():
+            self.chart.append_bars(symbol, c.ts, c.open, c.high, c.low, c.close, c.volume)
+            if len(c):
+                self._last_ts = max(self._last_ts, int(c.ts[-1]))
+
+    def on_indicators(self, batch: dict[str, IndicatorColumns]) -> None:
+        for symbol, columns in batch.items():
+            for name in columns.names:
+                if (symbol, name) not in self._declared:
+                    placement, pane = self._layout.get(name, ("pane", None))
+                    self.chart.add_indicator(symbol, name, placement, pane=pane)
+                    self._declared.add((symbol, name))
+                self.chart.append_indicator(symbol, name, columns.column(name))
+
+    def on_fills(self, fills: list[FillEvent]) -> None:
+        by_symbol: dict[str, list[FillEvent]] = {}
+        for fill in fills:
+            by_symbol.setdefault(fill.symbol, []).append(fill)
+        for symbol, group in by_symbol.items():
+            self.chart.add_fills(
+                symbol,
+                np.array([f.ts_event_ns for f in group], dtype=np.int64),
+                np.array([1 if f.side is Side.BUY else -1 for f in group], dtype=np.int8),
+                np.array([f.quantity for f in group]),
+                np.array([f.price for f in group]),
+                np.array([f.order_id for f in group], dtype=np.int64),
+            )
+
+    def on_trade_events(self, _events: list[Any]) -> None:
+        book = self.blotters.order_book
+        working: dict[str, list[tuple[int, str, float]]] = {s: [] for s in self._symbols}
+        for index in book.working():
+            order = book.orders[index]
+            lines = working.setdefault(order.symbol, [])
+            kind = _KINDS.get(order.order_type.value)
+            if kind is None:
+                continue
+            if order.limit_price is not None:
+                lines.append((order.order_id, "limit", order.limit_price))
+            if order.stop_price is not None:
+                lines.append((order.order_id, "stop", order.stop_price))
+        for symbol, lines in working.items():
+            self.chart.set_working_orders(symbol, lines)
+        if self._last_ts:
+            ts = np.array([self._last_ts], dtype=np.int64)
+            self.chart.append_equity(ts, np.array([self.blotters.account.equity]))
+
+    def finish(self, run: BacktestRun) -> None:
+        """Replace the live equity and add round trips from what the recorder stored."""
+        recording = run.recording
+        if recording is None or recording.run_id is None:
+            return
+        cur = self.db.cursor()
+        try:
+            equity = run_equity(cur, recording.run_id)
+            trades = run_trades(cur, recording.run_id)
+        finally:
+            self.db.release(cur)
+        finite = np.isfinite(equity["equity"])
+        if finite.any():
+            self.chart.set_equity(equity["ts"][finite], equity["equity"][finite])
+        for symbol in run.config.symbols:
+            mine = trades["symbol"] == symbol
+            self.chart.set_round_trips(
+                symbol,
+                trades["entry_ts"][mine],
+                trades["entry_price"][mine],
+                trades["exit_ts"][mine],
+                trades["exit_price"][mine],
+                trades["pnl"][mine],
+            )
