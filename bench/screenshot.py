@@ -75,9 +75,11 @@ def take(out: Path, dark: bool) -> None:
         QGuiApplication.primaryScreen().grabWindow(0).save(str(out.with_name("welcome.png")))
         done = QEventLoop()
         window.controller.runFinished.connect(done.quit)
-        if window.run_demo() is None:
-            sys.exit(f"the demo run did not start: {window.notice.text}")
+        window.run_demo()  # may start once the configuration dock has read the store
+        QTimer.singleShot(60_000, done.quit)
         done.exec()
+        if window.controller.running or window.notice.text:
+            sys.exit(f"the demo run did not complete: {window.notice.text}")
         pause(600)
         QGuiApplication.primaryScreen().grabWindow(0).save(str(out))
         window.close()
