@@ -408,10 +408,9 @@ class RunRecording:
                     self.fingerprint,
                     utc_now(),
                 ],
-            ).fetchone()
+            ).fetchall()[0]  # fetch to the end: a pending result keeps its transaction open
         finally:
-            cur.close()
-        assert row is not None
+            self.db.release(cur)
         return int(row[0])
 
     def finish(self, run: Any) -> None:
