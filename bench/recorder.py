@@ -75,6 +75,8 @@ def main() -> None:
             f"{'workload':<24}{'recorder off bars/s':>21}{'recorder on bars/s':>20}{'overhead':>10}"
         )
         for name, label in (("a", "(a) 1 sym x 200,000"), ("b", "(b) 10 sym x 20,000")):
+            db.close()  # both workloads name their symbols SYM00...: one database each
+            db = Database.open(Path(tmp) / f"bench-{name}.duckdb")
             symbols = load_into(db, args.workload / f"{name}.npz")
             off = [timed_run(db, symbols, False) for _ in range(args.repeat)]
             on = [timed_run(db, symbols, True) for _ in range(args.repeat)]

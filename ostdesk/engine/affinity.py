@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
 
 _ENGINE_CPU: int | None = None
 
@@ -32,26 +31,3 @@ def pin_current_thread() -> None:
     if cpu is not None:
         with contextlib.suppress(OSError):  # a container may forbid it: run unpinned
             os.sched_setaffinity(0, {cpu})
-
-
-@contextlib.contextmanager
-def off_engine_cpu() -> Iterator[None]:
-    """Let the calling engine thread use every CPU for a while: for work that releases the GIL
-    (a DuckDB write), which can then run beside the engine instead of taking turns with it."""
-    if os.environ.get("OSTDESK_NO_PIN") or not hasattr(os, "sched_getaffinity"):
-        yield
-        return
-    pinned = os.sched_getaffinity(0)
-    try:
-        os.sched_setaffinity(0, _ALL_CPUS)
-    except OSError:
-        yield
-        return
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, pinned)
-
-
-_ALL_CPUS = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()

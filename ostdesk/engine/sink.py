@@ -37,8 +37,7 @@ class BufferedSink(Subscriber):
         self._buffer.append(event)
 
     def _event_loop(self) -> None:
-        # with the engine's threads: GIL hand-offs across cores cost several times more, and
-        # DuckDB's own worker threads (not pinned) still use the other core
+        # with the engine's threads: GIL hand-offs across cores cost several times more
         pin_current_thread()
         buffer = self._buffer
         while True:

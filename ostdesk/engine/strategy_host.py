@@ -354,14 +354,13 @@ class StrategyHost(Subscriber):
             indicator.update(o, h, lo, c, v)
         self.portfolio.mark(bar.symbol, c)
         if st.indicators and self._bus.has_subscribers(BarProcessed):
-            values = tuple(x for ind in st.indicators for x in ind.latest())
             self._publish(
-                BarProcessed(
-                    ts_event_ns=bar.ts_event_ns,
-                    strategy_id=self.strategy_id,
-                    bar=bar,
-                    names=self.indicator_names,
-                    values=values,
+                self._make_processed(
+                    bar.ts_event_ns,
+                    self.strategy_id,
+                    bar,
+                    self.indicator_names,
+                    st.last_values(),
                 )
             )
         if self.failed is None:

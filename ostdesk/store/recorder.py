@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 import ostdesk
-from ostdesk.engine.affinity import off_engine_cpu
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
     BarProcessed,
@@ -311,8 +310,7 @@ class RunRecorder(BufferedSink):
             else:
                 rows.setdefault("run_responses", []).extend(map(_response_row, family))
         inserts += [_row_insert(table, r) for table, r in rows.items()]
-        with off_engine_cpu():  # DuckDB releases the GIL: let it use the other core
-            self._write(inserts, bars)
+        self._write(inserts, bars)
         if bars:
             self.last_ts = bars[-1][0]
         if self._on_flush is not None:
