@@ -1,0 +1,360 @@
+"""A recorded run loaded once into numpy, so the GUI state at any bar is a lookup, not a replay.
+
+The cursor is a bar index ``k`` on the run's unified timeline (the sorted distinct bar times of
+all its symbols); "the state at ``k``" is everything that happened at or before ``ts[k]``: a
+symbol's bars with ``ts <= ts[k]``, every order event and fill stamped ``<= ts[k]`` (the broker
+stamps every event of a bar with that bar's time), the account after those fills marked at each
+symbol's latest close, and the recorded equity curve up to ``k``. Each query is a
+``searchsorted`` and slices (views), so seeking backwards is as exact and cheap as forwards.
+
+Qt-free: the replay controller turns these into the chart's and blotters' feeding calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from ostdesk.engine import events as ev
+from ostdesk.gui.batches import BarColumns, IndicatorColumns, PositionSnapshot
+from ostdesk.gui.replay.positions import PositionHistory
+from ostdesk.gui.replay.recorded_events import RecordedEvents, load_recorded_events
+from ostdesk.gui.replay.working_orders import WorkingOrder, WorkingOrders
+from ostdesk.store.database import Database
+from ostdesk.store.equity import equity_curve
+from ostdesk.store.runs import get_run, run_bars, run_trades
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+DbOrCursor = Database | duckdb.DuckDBPyConnection
+
+
+class EmptyRunError(ValueError):
+    """The run recorded no bars: there is nothing to replay."""
+
+
+@dataclass(frozen=True, slots=True)
+class FillColumns:
+    """One symbol's fills as the chart takes them; ``side`` is +1 buy / -1 sell."""
+
+    ts: Ints
+    side: npt.NDArray[np.int8]
+    quantity: Floats
+    price: Floats
+    order_id: Ints
+
+
+@dataclass(frozen=True, slots=True)
+class TradeColumns:
+    """One symbol's closed round trips, sorted by exit time."""
+
+    entry_ts: Ints
+    entry_price: Floats
+    exit_ts: Ints
+    exit_price: Floats
+    pnl: Floats
+
+    def head(self, n: int) -> TradeColumns:
+        return TradeColumns(*(getattr(self, f)[:n] for f in self.__slots__))
+
+
+@dataclass(frozen=True, slots=True)
+class TradeMarks:
+    """Every round trip on the timeline, for the slider: bar indices and the P&L's sign."""
+
+    entry_bar: Ints
+    exit_bar: Ints
+    pnl: Floats
+
+
+class RunTimeline:
+    """Everything of one recorded run the replay shows; see the module docstring."""
+
+    def __init__(
+        self,
+        run: dict[str, Any],
+        bars: dict[str, BarColumns],
+        indicators: dict[str, IndicatorColumns],
+        events: RecordedEvents,
+        trades: dict[str, TradeColumns],
+        equity: dict[str, npt.NDArray[Any]],
+    ) -> None:
+        self.run_id = int(run["run_id"])
+        self.run = run
+        self.capital = float(run["capital"])
+        self.period = ev.BarPeriod.parse(run["period"])
+        self.symbols = tuple(s for s in run["symbols"] if s in bars)
+        self.bars = bars
+        self.indicators = indicators
+        self.events = events
+        self.trades = trades
+        self.ts: Ints = _sorted_union([b.ts for b in bars.values()])
+        self.fills = [e for e in events.events if type(e) is ev.FillEvent]
+        self.fill_ts = np.fromiter((f.ts_event_ns for f in self.fills), np.int64, len(self.fills))
+        self._fill_bars = _sorted_union([self.bar_at_or_before(self.fill_ts)])
+        self._fills_by_symbol = {s: _fill_columns(self.fills, s) for s in self.symbols}
+        self.orders = WorkingOrders.from_events(events.events)
+        self.positions = PositionHistory.from_fills(self.fills, self.capital)
+        if np.array_equal(equity["ts"], self.ts):
+            self.cash, self.equity = equity["cash"], equity["equity"]
+        else:  # the run's results were never stored (it was interrupted)
+            self.cash, self.equity = self._equity_from_fills()
+        peak = np.maximum(np.maximum.accumulate(self.equity), self.capital)
+        self.peak_equity: Floats = peak
+        self.max_drawdown: Floats = np.maximum.accumulate(peak - self.equity)
+
+    @classmethod
+    def load(cls, db: DbOrCursor, run_id: int) -> RunTimeline:
+        """Read the run's tables (one query each); raises ``UnknownRunError`` or
+        ``EmptyRunError``."""
+        if isinstance(db, Database):
+            cur = db.cursor()
+            try:
+                return cls.load(cur, run_id)
+            finally:
+                db.release(cur)
+        run = get_run(db, run_id)
+        bars = {}
+        for symbol in run["symbols"]:
+            columns = run_bars(db, run_id, symbol)
+            if len(columns["ts"]):
+                bars[symbol] = BarColumns(
+                    **{k: np.ascontiguousarray(v) for k, v in columns.items()}
+                )
+        if not bars:
+            raise EmptyRunError(f"run {run_id} recorded no bars: there is nothing to replay")
+        indicators = {s: _indicators(db, run_id, s, b.ts) for s, b in bars.items()}
+        return cls(
+            run,
+            bars,
+            {s: i for s, i in indicators.items() if i.names},
+            load_recorded_events(db, run_id),
+            _trades(db, run_id),
+            _recorded_equity(db, run_id),
+        )
+
+    # -- the timeline -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    @property
+    def last(self) -> int:
+        return len(self.ts) - 1
+
+    def clamp(self, k: int) -> int:
+        return min(max(int(k), 0), self.last)
+
+    def bar_at_or_before(self, ts_ns: Any) -> Any:
+        """Index of the last bar at or before ``ts_ns`` (an int or an array; 0 before the
+        first bar)."""
+        idx = np.searchsorted(self.ts, ts_ns, side="right") - 1
+        return np.maximum(idx, 0) if isinstance(idx, np.ndarray) else max(int(idx), 0)
+
+    def next_fill_bar(self, k: int) -> int | None:
+        """The first bar after ``k`` that has a fill."""
+        i = int(np.searchsorted(self._fill_bars, k, side="right"))
+        return int(self._fill_bars[i]) if i < len(self._fill_bars) else None
+
+    def prev_fill_bar(self, k: int) -> int | None:
+        """The last bar before ``k`` that has a fill."""
+        i = int(np.searchsorted(self._fill_bars, k, side="left"))
+        return int(self._fill_bars[i - 1]) if i else None
+
+    # -- state at bar k ---------------------------------------------------------------------
+    def bar_count(self, symbol: str, k: int) -> int:
+        return int(np.searchsorted(self.bars[symbol].ts, self.ts[k], side="right"))
+
+    def bars_until(self, symbol: str, k: int) -> BarColumns:
+        """``symbol``'s bars up to bar ``k`` (views)."""
+        return _head(self.bars[symbol], self.bar_count(symbol, k))
+
+    def indicators_until(self, symbol: str, k: int) -> IndicatorColumns | None:
+        """``symbol``'s indicator values up to bar ``k`` (one row per bar, NaN where none)."""
+        ind = self.indicators.get(symbol)
+        if ind is None:
+            return None
+        n = self.bar_count(symbol, k)
+        return IndicatorColumns(ts=ind.ts[:n], names=ind.names, values=ind.values[:n])
+
+    def latest_bars(self, k: int) -> dict[str, ev.BarReceived]:
+        """Each symbol's latest bar at ``k`` (what the live bridge hands the blotters)."""
+        out = {}
+        for symbol in self.symbols:
+            n = self.bar_count(symbol, k)
+            if n:
+                b = self.bars[symbol]
+                out[symbol] = ev.BarReceived(
+                    ts_event_ns=int(b.ts[n - 1]),
+                    ts_created_ns=0,
+                    symbol=symbol,
+                    period=self.period,
+                    open=float(b.open[n - 1]),
+                    high=float(b.high[n - 1]),
+                    low=float(b.low[n - 1]),
+                    close=float(b.close[n - 1]),
+                    volume=float(b.volume[n - 1]),
+                )
+        return out
+
+    def event_count(self, k: int) -> int:
+        """How many order events and fills have happened at bar ``k``."""
+        return int(np.searchsorted(self.events.ts, self.ts[k], side="right"))
+
+    def events_until(self, k: int) -> list[ev.EventBase]:
+        return self.events.events[: self.event_count(k)]
+
+    def events_between(self, k0: int, k1: int) -> list[ev.EventBase]:
+        """The events after bar ``k0`` up to bar ``k1`` (``k0 < k1``), in canonical order."""
+        return self.events.events[self.event_count(k0) : self.event_count(k1)]
+
+    def fills_until(self, k: int) -> list[ev.FillEvent]:
+        return self.fills[: int(np.searchsorted(self.fill_ts, self.ts[k], side="right"))]
+
+    def fill_columns(self, symbol: str, k: int) -> FillColumns:
+        """``symbol``'s fills up to bar ``k`` (views)."""
+        f = self._fills_by_symbol[symbol]
+        n = int(np.searchsorted(f.ts, self.ts[k], side="right"))
+        return FillColumns(f.ts[:n], f.side[:n], f.quantity[:n], f.price[:n], f.order_id[:n])
+
+    def trades_until(self, symbol: str, k: int) -> TradeColumns:
+        """``symbol``'s round trips closed by bar ``k``."""
+        t = self.trades.get(symbol)
+        if t is None:
+            return _NO_TRADES
+        return t.head(int(np.searchsorted(t.exit_ts, self.ts[k], side="right")))
+
+    def trade_marks(self) -> TradeMarks:
+        trades = list(self.trades.values())
+        if not trades:
+            return TradeMarks(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+        entry = np.concatenate([t.entry_ts for t in trades])
+        exit_ = np.concatenate([t.exit_ts for t in trades])
+        return TradeMarks(
+            self.bar_at_or_before(entry),
+            self.bar_at_or_before(exit_),
+            np.concatenate([t.pnl for t in trades]),
+        )
+
+    def working_orders_at(self, k: int) -> list[WorkingOrder]:
+        """Orders submitted at or before bar ``k`` and not ended by then, prices as modified."""
+        return self.orders.at(int(self.ts[k]))
+
+    def positions_at(self, k: int) -> dict[str, PositionSnapshot]:
+        """Every symbol traded by bar ``k``, marked at its latest close."""
+        marks = {s: float(b.close) for s, b in self.latest_bars(k).items()}
+        return self.positions.positions_at(int(self.ts[k]), marks)
+
+    def cash_at(self, k: int) -> float:
+        return self.positions.cash_at(int(self.ts[k]))
+
+    def equity_until(self, k: int) -> tuple[Ints, Floats]:
+        """Equity per bar up to ``k`` (marked at each bar's close), as views."""
+        return self.ts[: k + 1], self.equity[: k + 1]
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _equity_from_fills(self) -> tuple[Floats, Floats]:
+        """The store's own equity curve, from the recorded bars and fills."""
+        closes = {}
+        for symbol, b in self.bars.items():
+            full = np.full(len(self.ts), np.nan)
+            full[np.searchsorted(self.ts, b.ts)] = b.close
+            closes[symbol] = full
+        fills = {
+            "ts": self.fill_ts,
+            "symbol": np.array([f.symbol for f in self.fills], dtype=object),
+            "side": np.array([f.side.sign for f in self.fills], dtype=np.int8),
+            "quantity": np.array([f.quantity for f in self.fills], dtype=np.float64),
+            "price": np.array([f.price for f in self.fills], dtype=np.float64),
+            "commission": np.array([f.commission for f in self.fills], dtype=np.float64),
+        }
+        curve = equity_curve(self.ts, closes, fills, self.capital)
+        return curve.cash, curve.equity
+
+
+_NO_TRADES = TradeColumns(*(np.empty(0, t) for t in (np.int64, float, np.int64, float, float)))
+
+
+def _head(b: BarColumns, n: int) -> BarColumns:
+    return BarColumns(b.ts[:n], b.open[:n], b.high[:n], b.low[:n], b.close[:n], b.volume[:n])
+
+
+def _fill_columns(fills: list[ev.FillEvent], symbol: str) -> FillColumns:
+    mine = [f for f in fills if f.symbol == symbol]
+    n = len(mine)
+    return FillColumns(
+        np.fromiter((f.ts_event_ns for f in mine), np.int64, n),
+        np.fromiter((f.side.sign for f in mine), np.int8, n),
+        np.fromiter((f.quantity for f in mine), np.float64, n),
+        np.fromiter((f.price for f in mine), np.float64, n),
+        np.fromiter((f.order_id for f in mine), np.int64, n),
+    )
+
+
+def _indicators(
+    con: duckdb.DuckDBPyConnection, run_id: int, symbol: str, bar_ts: Ints
+) -> IndicatorColumns:
+    """Every indicator line of ``symbol`` aligned on its bars (NaN where a bar has none); one
+    numeric query per line keeps strings out of the million-row fetch."""
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT name FROM run_indicators WHERE run_id = ? AND symbol = ?"
+            " ORDER BY name",
+            [run_id, symbol],
+        ).fetchall()
+    ]
+    values = np.full((len(bar_ts), len(names)), np.nan)
+    for i, name in enumerate(names):
+        data = con.execute(
+            "SELECT ts, value FROM run_indicators WHERE run_id = ? AND symbol = ? AND name = ?",
+            [run_id, symbol, name],
+        ).fetchnumpy()
+        ts = np.asarray(data["ts"], dtype=np.int64)
+        value = np.ma.filled(data["value"].astype(np.float64), np.nan)
+        at = np.searchsorted(bar_ts, ts)
+        ok = at < len(bar_ts)
+        ok[ok] = bar_ts[at[ok]] == ts[ok]
+        values[at[ok], i] = value[ok]
+    return IndicatorColumns(ts=bar_ts, names=tuple(names), values=values)
+
+
+def _trades(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, TradeColumns]:
+    t = run_trades(con, run_id)
+    out = {}
+    for symbol in np.unique(t["symbol"]).tolist() if len(t["symbol"]) else []:
+        rows = np.flatnonzero(t["symbol"] == symbol)
+        rows = rows[np.argsort(t["exit_ts"][rows], kind="stable")]
+        out[str(symbol)] = TradeColumns(
+            np.asarray(t["entry_ts"][rows], dtype=np.int64),
+            np.asarray(t["entry_price"][rows], dtype=np.float64),
+            np.asarray(t["exit_ts"][rows], dtype=np.int64),
+            np.asarray(t["exit_price"][rows], dtype=np.float64),
+            np.asarray(t["pnl"][rows], dtype=np.float64),
+        )
+    return out
+
+
+def _recorded_equity(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
+    eq = con.execute(
+        "SELECT ts, cash, equity FROM run_equity WHERE run_id = ? ORDER BY ts", [run_id]
+    ).fetchnumpy()
+    return {
+        "ts": np.asarray(eq["ts"], dtype=np.int64),
+        "cash": np.ma.filled(eq["cash"].astype(np.float64), np.nan),
+        "equity": np.ma.filled(eq["equity"].astype(np.float64), np.nan),
+    }
+
+
+def _sorted_union(arrays: list[Ints]) -> Ints:
+    """Distinct values of sorted arrays, sorted (a merge: no hashing of a million values)."""
+    merged = arrays[0] if len(arrays) == 1 else np.sort(np.concatenate(arrays), kind="stable")
+    if not len(merged):
+        return merged.astype(np.int64)
+    keep = np.empty(len(merged), dtype=bool)
+    keep[0] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep].astype(np.int64, copy=False)
