@@ -36,6 +36,8 @@ from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView, NoticeBar
 from ostdesk.gui.placeholders import WelcomePanel
+from ostdesk.gui.replay.controller import ReplayController
+from ostdesk.gui.replay.toolbar import ReplayToolbar
 from ostdesk.gui.run_controller import RunController
 from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunComparison, RunDetails, show_in_chart
 from ostdesk.gui.status import RunStatusBar
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self.bridge = GuiBridge(self)
         self.controller = RunController(db, self.bridge, self)
         self.docks: dict[str, QDockWidget] = {}
+        self._last_opened: int | None = None
 
         self.notice = NoticeBar()
         self.welcome = WelcomePanel(str(db.path))
@@ -82,6 +85,7 @@ class MainWindow(QMainWindow):
         self.run_comparison = RunComparison(self.run_list.worker)
         self.chart_loader = RunChartLoader(self.run_list.worker, self)
         self.chart_feed = LiveChartFeed(self.chart, self.bridge, self.blotters, db, self)
+        self.replay = ReplayController(db, self.chart, self.blotters, self)
         self.log_view = LogView()
         left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.add_dock("config", "Strategy", self.config_panel, left)
@@ -155,10 +159,11 @@ class MainWindow(QMainWindow):
         self.stop_action.setToolTip("Stop the running backtest (Shift+F5)")
         self.stop_action.setEnabled(False)
         self.replay_action = self._action(
-            "Re&play", None, "F6", icon(QStyle.StandardPixmap.SP_MediaSeekForward)
+            "Re&play", self.replay_selected, "F6", icon(QStyle.StandardPixmap.SP_MediaSeekForward)
         )
-        self.replay_action.setToolTip("Replay a recorded run bar by bar")
-        self.replay_action.setEnabled(False)  # enabled by the replay issue's controller
+        self.replay_action.setToolTip(
+            "Replay the run selected in Runs (or the last run) bar by bar"
+        )
         self.install_demo_action = self._action("Install &demo data", self.install_demo)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
@@ -204,6 +209,9 @@ class MainWindow(QMainWindow):
         for action in (self.run_action, self.stop_action, self.replay_action):
             toolbar.addAction(action)
         self.view_menu.insertAction(self._view_separator, toolbar.toggleViewAction())
+        self.replay_toolbar = ReplayToolbar(self.replay, self)
+        self.addToolBar(self.replay_toolbar)
+        self.view_menu.insertAction(self._view_separator, self.replay_toolbar.toggleViewAction())
 
     def _connect(self) -> None:
         b = self.bridge
@@ -318,11 +326,43 @@ class MainWindow(QMainWindow):
         self.start_run()
 
     def open_run(self, run_id: int) -> None:
-        """Show a recorded run: chart, statistics, equity and trades."""
+        """Show a recorded run: chart, blotters, statistics, equity and trades."""
+        from ostdesk.gui.recorded_blotters import load_blotter_events
+
+        self.replay.close()
         self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self._last_opened = run_id
         self.chart_loader.load(run_id)
         self.run_details.load(run_id)
+        self.run_list.worker.submit(
+            lambda cur: load_blotter_events(cur, run_id),
+            lambda loaded: self.blotters.reset(loaded[0], loaded[1]),
+            self.log_view.error,
+        )
         self.docks["details"].raise_()
+
+    def replay_selected(self) -> None:
+        """Replay the run selected in the browser (else the last one opened or run)."""
+        from ostdesk.store.runs import get_run
+
+        selected = self.run_list.selected_run_ids()
+        run_id = selected[0] if selected else self._last_opened
+        if run_id is None:
+            self.notice.show_warning("Select a run in Runs to replay it")
+            return
+        if self.controller.running:
+            self.notice.show_warning("Stop the running backtest before replaying a run")
+            return
+        try:
+            layout = get_run(self.db, run_id)["indicators"] or None
+            self.replay.open(run_id, layout=layout)
+        except (StoreError, ValueError) as exc:
+            self.notice.show_error(f"Cannot replay run {run_id}: {exc}")
+            return
+        self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self.replay_toolbar.show()
+        self.docks["blotters"].raise_()
+        self.log_view.info(f"replaying run {run_id}")
 
     def _compare_runs(self, run_ids: list[int]) -> None:
         self.run_comparison.compare(run_ids)
@@ -366,6 +406,7 @@ class MainWindow(QMainWindow):
     # -- bridge and controller slots -------------------------------------------------------------
     def _on_run_started(self, run: BacktestRun) -> None:
         self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self.replay.close()
         self.chart_feed.start(run)
         self.blotters.reset(run.config.capital)
         self.docks["blotters"].raise_()
@@ -387,6 +428,7 @@ class MainWindow(QMainWindow):
             self.log_view.info(text)
         self.chart_feed.finish(run)
         if run.recording is not None and run.recording.run_id is not None:
+            self._last_opened = run.recording.run_id
             self.run_list.run_finished(run.recording.run_id)
 
     def _on_running_changed(self, running: bool) -> None:

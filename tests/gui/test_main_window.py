@@ -175,4 +175,25 @@ def test_opening_a_recorded_run_shows_it_in_the_chart_and_details(qtbot, db) -> 
         window.open_run(run_id)
     assert window.chart.bar_count() == 39_000
     qtbot.waitUntil(lambda: window.run_details.run_id == run_id, timeout=RUN_TIMEOUT_MS)
+    live_fills = len(finished.args[0].broker.fills)
+    qtbot.waitUntil(
+        lambda: window.blotters.fills_model.rowCount() == live_fills, timeout=RUN_TIMEOUT_MS
+    )
+    window.close()
+
+
+def test_replay_of_the_last_run_from_the_toolbar(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS):
+        assert window.start_run() is not None
+    window.replay_action.trigger()
+    timeline = window.replay.timeline
+    assert timeline is not None and len(timeline) == 7_800
+    assert window.replay.cursor == 0
+    window.replay.step(100)
+    assert window.replay.cursor == 100
+    assert window.chart.bar_count(window.chart.current_symbol) == 101
+    window.replay.seek(len(timeline) - 1)
+    assert window.chart.bar_count() == 39_000
     window.close()
