@@ -82,9 +82,15 @@ def take(out: Path, dark: bool) -> None:
             sys.exit(f"the demo run did not complete: {window.notice.text}")
         pause(600)
         QGuiApplication.primaryScreen().grabWindow(0).save(str(out))
+        window.replay_action.trigger()  # replay the run just made, stopped mid-way
+        timeline = window.replay.timeline
+        if timeline is not None:
+            window.replay.seek(len(timeline) // 2)
+            pause(600)
+            QGuiApplication.primaryScreen().grabWindow(0).save(str(out.with_name("replay.png")))
         window.close()
         db.close()
-    print(f"saved {out} (and {out.with_name('welcome.png').name})")
+    print(f"saved {out} (and welcome.png, replay.png beside it)")
 
 
 def main() -> int:
