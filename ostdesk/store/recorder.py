@@ -2,7 +2,11 @@
 
 Events are grouped by family into typed columns and appended with one ``INSERT ... SELECT``
 per table per flush (numpy columns, no per-row SQL), all tables of a flush in one transaction,
-at least every ``interval`` seconds (0.25 s): a crash loses at most the last flush interval.
+at least every ``interval`` seconds (0.25 s): a crash loses at most the last flush interval
+(plus the ~0.1 s a block spans). Bars and indicator values, one of each per bar, are recorded
+from the column blocks their publishers emit beside the per-bar events (``BarBlock``,
+``IndicatorBlock``): the same values without taking a Python object apart per bar, which had
+made recording cost more than the backtest itself on multi-symbol runs.
 The run's row is written when the recorder starts (status ``running``); ``finish`` sets the
 final status and stores round trips, the equity curve and the statistics
 (:mod:`ostdesk.store.run_results`). Runs a crashed process left ``running`` are marked
@@ -21,12 +25,12 @@ import numpy as np
 import ostdesk
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
-    BarProcessed,
-    BarReceived,
+    BarBlock,
     CancellationAccepted,
     CancellationRejected,
     EventBase,
     FillEvent,
+    IndicatorBlock,
     ModificationAccepted,
     ModificationRejected,
     OrderAccepted,
@@ -42,7 +46,6 @@ from ostdesk.store.database import Database
 from ostdesk.store.timefmt import utc_now
 
 Row = tuple[Any, ...]
-_BAR = operator.attrgetter("ts_event_ns", "symbol", "open", "high", "low", "close", "volume")
 _FILL = operator.attrgetter("ts_event_ns", "fill_id", "order_id", "strategy_id", "symbol")
 _FILL_NUM = operator.attrgetter("quantity", "price", "commission")
 
@@ -196,37 +199,36 @@ def _symbol_codes(symbols: Sequence[str]) -> tuple[np.ndarray[Any, Any], list[st
     return codes, list(index)
 
 
-def _bar_insert(bars: list[Row]) -> _Insert:
-    ts, symbol, *prices = zip(*bars, strict=True)
-    codes, names = _symbol_codes(symbol)
-    frame: dict[str, Any] = {"ts": np.array(ts, dtype=np.int64), "sym": codes}
-    for name, values in zip(("open", "high", "low", "close", "volume"), prices, strict=True):
-        frame[name] = np.array(values, dtype=np.float64)
+def _bar_insert(blocks: list[BarBlock]) -> _Insert:
+    """The datafeed's bar blocks as one insert: numpy columns straight from its chunks, the
+    symbols crossing into DuckDB once per block (``symbol_index`` into ``symbols``)."""
+    symbols = list(blocks[0].symbols)  # one datafeed: one symbols tuple per run
+    frame: dict[str, Any] = {
+        field: np.concatenate([getattr(b, field) for b in blocks])
+        for field in ("ts", "symbol_index", "open", "high", "low", "close", "volume")
+    }
     return _Insert(
         "run_bars",
         "run_id, ts, symbol, open, high, low, close, volume",
-        "$run, ts, list_extract($symbols, sym + 1), open, high, low, close, volume",
+        "$run, ts, list_extract($symbols, symbol_index + 1), open, high, low, close, volume",
         frame,
-        {"symbols": names},
+        {"symbols": symbols},
     )
 
 
-def _indicator_inserts(events: list[BarProcessed]) -> list[_Insert]:
-    """Long form (ts, symbol, strategy, name, value): one strategy's events share one names
-    tuple, so their values form an (events x lines) matrix that SQL unnests."""
-    groups: dict[tuple[str, tuple[str, ...]], list[BarProcessed]] = {}
-    for e in events:
-        groups.setdefault((e.strategy_id, e.names), []).append(e)
+def _indicator_inserts(blocks: list[IndicatorBlock]) -> list[_Insert]:
+    """Long form (ts, symbol, strategy, name, value): a block's values are an (bars x lines)
+    matrix that SQL unnests, so no value becomes a Python object here."""
+    groups: dict[tuple[str, tuple[str, ...]], list[IndicatorBlock]] = {}
+    for block in blocks:
+        groups.setdefault((block.strategy_id, block.names), []).append(block)
     inserts = []
     for (strategy_id, names), group in groups.items():
         if not names:
             continue
-        values = np.array([e.values for e in group], dtype=np.float64)
-        codes, symbols = _symbol_codes([e.bar.symbol for e in group])
-        frame: dict[str, Any] = {
-            "ts": np.array([e.ts_event_ns for e in group], np.int64),
-            "sym": codes,
-        }
+        values = np.concatenate([b.values for b in group])
+        codes, symbols = _symbol_codes([s for b in group for s in b.symbols])
+        frame: dict[str, Any] = {"ts": np.concatenate([b.ts for b in group]), "sym": codes}
         for k in range(len(names)):
             frame[f"v{k}"] = values[:, k]
         lines = ", ".join(f"v{k}" for k in range(len(names)))
@@ -273,8 +275,8 @@ class RunRecorder(BufferedSink):
         self._on_flush = on_flush
         super().__init__(bus, name="recorder", interval=interval)
         self._subscribe(
-            BarReceived,
-            BarProcessed,
+            BarBlock,
+            IndicatorBlock,
             OrderSubmissionRequest,
             OrderModificationRequest,
             OrderCancellationRequest,
@@ -290,11 +292,11 @@ class RunRecorder(BufferedSink):
             if bucket is None:
                 bucket = buckets[type(e)] = []
             bucket.append(e)
-        bars: list[Row] = list(map(_BAR, buckets.pop(BarReceived, ())))
+        bars: list[BarBlock] = buckets.pop(BarBlock, [])
         inserts = [_bar_insert(bars)] if bars else []
-        processed = buckets.pop(BarProcessed, None)
-        if processed:
-            inserts += _indicator_inserts(processed)
+        indicators = buckets.pop(IndicatorBlock, None)
+        if indicators:
+            inserts += _indicator_inserts(indicators)
         rows: dict[str, list[Row]] = {}
         for kind, family in buckets.items():
             if kind is FillEvent:
@@ -312,11 +314,11 @@ class RunRecorder(BufferedSink):
         inserts += [_row_insert(table, r) for table, r in rows.items()]
         self._write(inserts, bars)
         if bars:
-            self.last_ts = bars[-1][0]
+            self.last_ts = bars[-1].ts_event_ns
         if self._on_flush is not None:
             self._on_flush(self.last_ts)
 
-    def _write(self, inserts: list[_Insert], bars: list[Row]) -> None:
+    def _write(self, inserts: list[_Insert], bars: list[BarBlock]) -> None:
         cur = self._cursor
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -334,7 +336,12 @@ class RunRecorder(BufferedSink):
                 cur.execute(
                     "UPDATE runs SET bars = bars + ?, first_bar_ns = coalesce(first_bar_ns, ?),"
                     " last_bar_ns = ? WHERE run_id = ?",
-                    [len(bars), bars[0][0], bars[-1][0], self.run_id],
+                    [
+                        sum(len(b.ts) for b in bars),
+                        int(bars[0].ts[0]),
+                        bars[-1].ts_event_ns,
+                        self.run_id,
+                    ],
                 )
             cur.execute("COMMIT")
         except BaseException:

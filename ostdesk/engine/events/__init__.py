@@ -8,7 +8,13 @@ from ostdesk.engine.events.enums import (
     Side,
     TimeInForce,
 )
-from ostdesk.engine.events.market import BarProcessed, BarReceived, BarsComplete
+from ostdesk.engine.events.market import (
+    BarBlock,
+    BarProcessed,
+    BarReceived,
+    BarsComplete,
+    IndicatorBlock,
+)
 from ostdesk.engine.events.orders import FillEvent, OrderExpired, OrdersMatched
 from ostdesk.engine.events.requests import (
     OrderCancellationRequest,
@@ -28,6 +34,8 @@ ALL_EVENT_TYPES: tuple[type[EventBase], ...] = (
     BarReceived,
     BarProcessed,
     BarsComplete,
+    BarBlock,
+    IndicatorBlock,
     OrderSubmissionRequest,
     OrderModificationRequest,
     OrderCancellationRequest,
@@ -44,6 +52,7 @@ ALL_EVENT_TYPES: tuple[type[EventBase], ...] = (
 
 __all__ = [
     "ALL_EVENT_TYPES",
+    "BarBlock",
     "BarPeriod",
     "BarProcessed",
     "BarReceived",
@@ -52,6 +61,7 @@ __all__ = [
     "CancellationRejected",
     "EventBase",
     "FillEvent",
+    "IndicatorBlock",
     "ModificationAccepted",
     "ModificationRejected",
     "OrderAccepted",

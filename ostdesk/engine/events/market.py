@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import numpy.typing as npt
+
 from ostdesk.engine.events.base import EventBase
 from ostdesk.engine.events.enums import BarPeriod
 
@@ -43,3 +46,36 @@ class BarsComplete(EventBase):
     """
 
     count: int
+
+
+@dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
+class BarBlock(EventBase):
+    """The bars the datafeed has just published, as columns (``symbol_index`` into
+    ``symbols``), in publication order; ``ts_event_ns`` is the last bar's time.
+
+    For sinks that keep every bar (the recorder): one event per few thousand bars instead of a
+    Python object per bar to take apart. The arrays are views the publisher never changes.
+    """
+
+    symbols: tuple[str, ...]
+    ts: npt.NDArray[np.int64]
+    symbol_index: npt.NDArray[np.int32]
+    open: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+    low: npt.NDArray[np.float64]
+    close: npt.NDArray[np.float64]
+    volume: npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
+class IndicatorBlock(EventBase):
+    """A strategy's indicator values for a run of consecutive bars, as columns: row ``i`` is the
+    bar of ``symbols[i]`` at ``ts[i]`` and ``values[i, j]`` the value of line ``names[j]``.
+
+    The columnar twin of ``BarProcessed`` for sinks that keep every value (the recorder)."""
+
+    strategy_id: str
+    names: tuple[str, ...]
+    ts: npt.NDArray[np.int64]
+    symbols: tuple[str, ...]
+    values: npt.NDArray[np.float64]
