@@ -35,7 +35,11 @@ from ostdesk.store.runs import UnknownRunError
 from ostdesk.strategies.rsi_reversion import RsiReversion
 from ostdesk.timeparse import parse_when
 
-TAPPED = tuple(t for t in ev.ALL_EVENT_TYPES if t not in (ev.BarsComplete, ev.OrdersMatched))
+TAPPED = tuple(
+    t
+    for t in ev.ALL_EVENT_TYPES
+    if t not in (ev.BarsComplete, ev.OrdersMatched, ev.BarBlock, ev.IndicatorBlock)
+)
 
 
 class Tap(Subscriber):
