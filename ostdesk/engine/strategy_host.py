@@ -55,7 +55,10 @@ from ostdesk.engine.subscriber import Subscriber
 log = logging.getLogger("ostdesk.strategy")
 _LAST = operator.itemgetter(-1)
 INDICATOR_BLOCK_ROWS = 4096
-"""Bars of indicator values per ``IndicatorBlock``: ~0.1 s of a backtest."""
+INDICATOR_BLOCK_SECONDS = 0.1
+"""An ``IndicatorBlock`` holds at most this many bars' values or this much wall time (checked
+every 64 bars), so a live chart fed from blocks lags a slow strategy by ~0.1 s at most."""
+_clock = time.perf_counter
 
 
 def _processed_factory() -> Callable[
@@ -183,6 +186,7 @@ class StrategyHost(Subscriber):
         self._block_ts: list[int] = []
         self._block_symbols: list[str] = []
         self._block_values: list[tuple[float, ...]] = []
+        self._block_started = _clock()
         self._states: dict[str, SymbolState] = {}
         self._held: list[BarReceived] = []
         self._held_ts = 0
@@ -377,7 +381,10 @@ class StrategyHost(Subscriber):
                 self._block_ts.append(bar.ts_event_ns)
                 self._block_symbols.append(bar.symbol)
                 self._block_values.append(st.last_values())
-                if len(self._block_ts) >= INDICATOR_BLOCK_ROWS:
+                rows = len(self._block_ts)
+                if rows >= INDICATOR_BLOCK_ROWS or (
+                    rows % 64 == 0 and _clock() - self._block_started >= INDICATOR_BLOCK_SECONDS
+                ):
                     self._publish_indicator_block()
 
         if self.failed is None:
@@ -389,6 +396,7 @@ class StrategyHost(Subscriber):
             return
         ts, symbols, values = self._block_ts, self._block_symbols, self._block_values
         self._block_ts, self._block_symbols, self._block_values = [], [], []
+        self._block_started = _clock()
         names = self.indicator_names
         self._publish(
             IndicatorBlock(
