@@ -211,7 +211,16 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=2_000, help="events per bridge batch")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--during-run",
+        action="store_true",
+        help="with the engine's GC policy in force, as while a backtest streams to the window",
+    )
     args = parser.parse_args()
+    if args.during_run:
+        from ostdesk.engine import gc_policy
+
+        gc_policy.run_started()  # what BacktestRun.start() does for as long as a run lasts
     app = QApplication.instance() or QApplication([])
     n_events = 3 * args.orders
     n_batches = -(-n_events // args.batch)
