@@ -23,6 +23,7 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns, parse_columns_spec
 from ostdesk.store.database import Database
 from ostdesk.store.errors import BarImportError, StoreError
+from ostdesk.store.rows import first_row
 from ostdesk.store.sources import Source, read_raw
 from ostdesk.store.timefmt import format_ns
 
@@ -161,7 +162,7 @@ def _stage_file(
     if not path.is_file():
         raise BarImportError(path, None, "file not found")
     source = read_raw(cur, path)
-    row = cur.execute("SELECT count(*) FROM import_raw").fetchone()
+    row = first_row(cur.execute("SELECT count(*) FROM import_raw"))
     if not row or not row[0]:
         raise BarImportError(path, None, "the file has no data rows")
     try:
@@ -228,19 +229,24 @@ def _check_rows(
     cur: duckdb.DuckDBPyConnection, file_no: int, path: Path, cmap: ColumnMap, source: Source
 ) -> None:
     """Raise for the first bad row of this file, saying what is wrong with it."""
-    row = cur.execute(
-        f"SELECT line, problem, count(*) OVER () FROM (SELECT line, {_PROBLEM} AS problem "
-        "FROM import_rows WHERE file_no = ?) WHERE problem IS NOT NULL ORDER BY line LIMIT 1",
-        [file_no],
-    ).fetchone()
+    row = first_row(
+        cur.execute(
+            f"SELECT line, problem, count(*) OVER () FROM (SELECT line, {_PROBLEM} AS problem "
+            "FROM import_rows WHERE file_no = ?) WHERE problem IS NOT NULL ORDER BY line LIMIT 1",
+            [file_no],
+        )
+    )
     if row is None:
         return
     line, code, count = int(row[0]), str(row[1]), int(row[2])
     kind, _, field = code.partition(":")
-    values = cur.execute(
-        "SELECT ts, open, high, low, close, volume FROM import_rows WHERE file_no = ? AND line = ?",
-        [file_no, line],
-    ).fetchone()
+    values = first_row(
+        cur.execute(
+            "SELECT ts, open, high, low, close, volume FROM import_rows"
+            " WHERE file_no = ? AND line = ?",
+            [file_no, line],
+        )
+    )
     assert values is not None
     bar = dict(zip(("ts", *_PRICES, "volume"), values, strict=True))
     if kind == "unreadable":
@@ -268,24 +274,27 @@ def _raw_value(cur: duckdb.DuckDBPyConnection, cmap: ColumnMap, field: str, inde
     """The text the file has for ``field`` on a data row (``index`` from 0), for messages."""
     column = None if field == "timestamp" else getattr(cmap, field)
     expr = _timestamp_text(cmap) if column is None else f"{_q(column)}::VARCHAR"
-    row = cur.execute(f"SELECT {expr} FROM import_raw WHERE rowid = ?", [index]).fetchone()
+    row = first_row(cur.execute(f"SELECT {expr} FROM import_raw WHERE rowid = ?", [index]))
     return "" if row is None or row[0] is None else str(row[0])
 
 
 def _check_duplicates(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> tuple[int, int, int]:
     """Refuse two bars with one timestamp (across all files); return (rows, first, last)."""
     row = cur.execute("SELECT count(*), count(DISTINCT ts), min(ts), max(ts) FROM import_rows")
-    total, distinct, first, last = row.fetchone() or (0, 0, 0, 0)
+    total, distinct, first, last = first_row(row) or (0, 0, 0, 0)
     if distinct != total:
-        dup = cur.execute(
-            "SELECT file_no, line, ts, first_file, first_line FROM ("
-            " SELECT file_no, line, ts, row_number() OVER w AS k,"
-            "  first_value(file_no) OVER w AS first_file, first_value(line) OVER w AS first_line"
-            " FROM import_rows"
-            " WHERE ts IN (SELECT ts FROM import_rows GROUP BY ts HAVING count(*) > 1)"
-            " WINDOW w AS (PARTITION BY ts ORDER BY file_no, line))"
-            " WHERE k = 2 ORDER BY file_no, line LIMIT 1"
-        ).fetchone()
+        dup = first_row(
+            cur.execute(
+                "SELECT file_no, line, ts, first_file, first_line FROM ("
+                " SELECT file_no, line, ts, row_number() OVER w AS k,"
+                "  first_value(file_no) OVER w AS first_file,"
+                "  first_value(line) OVER w AS first_line"
+                " FROM import_rows"
+                " WHERE ts IN (SELECT ts FROM import_rows GROUP BY ts HAVING count(*) > 1)"
+                " WINDOW w AS (PARTITION BY ts ORDER BY file_no, line))"
+                " WHERE k = 2 ORDER BY file_no, line LIMIT 1"
+            )
+        )
         assert dup is not None
         file_no, line, ts, first_file, first_line = dup
         where = (
@@ -309,11 +318,13 @@ def _check_overlap(
     replace: bool,
 ) -> int:
     """Refuse stored bars inside [first, last], or delete them if ``replace``; return how many."""
-    stored = cur.execute(
-        "SELECT count(*), min(ts_event_ns), max(ts_event_ns) FROM bars "
-        "WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
-        [symbol, period.label, first, last],
-    ).fetchone()
+    stored = first_row(
+        cur.execute(
+            "SELECT count(*), min(ts_event_ns), max(ts_event_ns) FROM bars "
+            "WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
+            [symbol, period.label, first, last],
+        )
+    )
     count = int(stored[0]) if stored else 0
     if count == 0:
         return 0
@@ -324,9 +335,11 @@ def _check_overlap(
             [symbol, period.label, first, last],
         )
         return count
-    clash = cur.execute(
-        "SELECT file_no, line FROM import_rows WHERE ts >= ? ORDER BY ts LIMIT 1", [stored[1]]
-    ).fetchone()
+    clash = first_row(
+        cur.execute(
+            "SELECT file_no, line FROM import_rows WHERE ts >= ? ORDER BY ts LIMIT 1", [stored[1]]
+        )
+    )
     assert clash is not None
     raise BarImportError(
         files[clash[0]],
@@ -342,9 +355,11 @@ def _check_overlap(
 def _set_time_zone(cur: duckdb.DuckDBPyConnection, tz: str) -> None:
     """Naive timestamps are cast in the session time zone, so set it to ``tz`` (checked first:
     SET takes no bound parameters)."""
-    row = cur.execute(
-        "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?) LIMIT 1", [tz]
-    ).fetchone()
+    row = first_row(
+        cur.execute(
+            "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?) LIMIT 1", [tz]
+        )
+    )
     if row is None:
         raise StoreError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or UTC")
     cur.execute(f"SET TimeZone = {_literal(str(row[0]))}")

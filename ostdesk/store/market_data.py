@@ -21,6 +21,7 @@ from ostdesk.engine.datafeed import BarChunk
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database
 from ostdesk.store.errors import StoreError, UnknownSymbolError
+from ostdesk.store.rows import first_row
 from ostdesk.store.timefmt import format_ns
 
 DbOrCursor = Database | duckdb.DuckDBPyConnection
@@ -47,7 +48,7 @@ def list_instruments(db: DbOrCursor) -> list[Instrument]:
 
 def has_market_data(db: DbOrCursor) -> bool:
     """Whether any bar is stored (the GUI offers demo data on a first launch when not)."""
-    row = _con(db).execute("SELECT EXISTS (SELECT 1 FROM bars)").fetchone()
+    row = first_row(_con(db).execute("SELECT EXISTS (SELECT 1 FROM bars)"))
     return bool(row and row[0])
 
 
@@ -98,14 +99,12 @@ def count_bars(
     period = BarPeriod.parse(period)
     symbols = _check_symbols(symbols)
     coverage(db, symbols, period)  # unknown symbols first: the clearer message
-    row = (
-        _con(db)
-        .execute(
+    row = first_row(
+        _con(db).execute(
             "SELECT count(*) FROM bars WHERE period = ? AND list_contains(?, symbol) "
             "AND ts_event_ns >= ? AND ts_event_ns < ?",
             [period.label, symbols, *_bounds(start_ns, end_ns)],
         )
-        .fetchone()
     )
     count = int(row[0]) if row else 0
     if count == 0:
@@ -195,9 +194,9 @@ def _chunks(
     lo, hi = _bounds(start_ns, end_ns)
     where = "period = ? AND list_contains(?, symbol) AND ts_event_ns >= ? AND ts_event_ns < ?"
     params: list[Any] = [period.label, symbols, lo, hi]
-    row = cur.execute(
-        f"SELECT count(*), max(ts_event_ns) FROM bars WHERE {where}", params
-    ).fetchone()
+    row = first_row(
+        cur.execute(f"SELECT count(*), max(ts_event_ns) FROM bars WHERE {where}", params)
+    )
     if row is None or not row[0]:
         return
     total, last = int(row[0]), int(row[1])
@@ -205,10 +204,12 @@ def _chunks(
     cuts: list[int] = []
     if windows > 1:
         fractions = [k / windows for k in range(1, windows)]
-        qrow = cur.execute(
-            f"SELECT quantile_disc(ts_event_ns, ?::DOUBLE[]) FROM bars WHERE {where}",
-            [fractions, *params],
-        ).fetchone()
+        qrow = first_row(
+            cur.execute(
+                f"SELECT quantile_disc(ts_event_ns, ?::DOUBLE[]) FROM bars WHERE {where}",
+                [fractions, *params],
+            )
+        )
         cuts = sorted({int(t) for t in qrow[0]}) if qrow else []
     edges = [lo, *(c for c in cuts if lo < c <= last), last + 1]
     query = (

@@ -25,6 +25,7 @@ from ostdesk.engine.runner import BacktestConfig
 from ostdesk.engine.strategy import Strategy
 from ostdesk.store.database import Database
 from ostdesk.store.errors import StoreError
+from ostdesk.store.rows import first_row
 from ostdesk.store.timefmt import utc_now
 
 DbOrCursor = Database | duckdb.DuckDBPyConnection
@@ -239,7 +240,7 @@ def _put(db: DbOrCursor, name: str, config: SavedConfig) -> None:
 
 
 def _get(db: DbOrCursor, name: str) -> SavedConfig | None:
-    row = _con(db).execute("SELECT config FROM config_presets WHERE name = ?", [name]).fetchone()
+    row = first_row(_con(db).execute("SELECT config FROM config_presets WHERE name = ?", [name]))
     if row is None:
         return None
     try:
@@ -249,7 +250,7 @@ def _get(db: DbOrCursor, name: str) -> SavedConfig | None:
 
 
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute("SELECT count(*) FROM config_presets WHERE name = ?", [name]).fetchone()
+    row = first_row(con.execute("SELECT count(*) FROM config_presets WHERE name = ?", [name]))
     return bool(row and row[0])
 
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database
 from ostdesk.store.errors import StoreError
+from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import EVENT_TABLES
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS, stats_from_record
 
@@ -72,16 +73,14 @@ def data_fingerprint(
     end_ns: int | None,
 ) -> str:
     """A short hash of the market data a run reads: it changes if those bars change."""
-    row = (
-        _con(db)
-        .execute(
+    row = first_row(
+        _con(db).execute(
             "SELECT count(*), min(ts_event_ns), max(ts_event_ns), sum(close), sum(volume)"
             " FROM bars WHERE symbol IN (SELECT unnest(?)) AND period = ?"
             " AND ts_event_ns >= coalesce(?, -9223372036854775807)"
             " AND ts_event_ns < coalesce(?, 9223372036854775807)",
             [list(symbols), period.label, start_ns, end_ns],
         )
-        .fetchone()
     )
     text = json.dumps(
         [sorted(symbols), period.label, [None if v is None else repr(v) for v in (row or ())]]
@@ -116,7 +115,7 @@ def list_runs(db: DbOrCursor, *, limit: int | None = None, offset: int = 0) -> C
 
 def get_run(db: DbOrCursor, run_id: int) -> dict[str, Any]:
     cur = _con(db).execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
-    row = cur.fetchone()
+    row = first_row(cur)
     if row is None:
         raise UnknownRunError(run_id)
     names = [d[0] for d in cur.description or ()]
@@ -222,7 +221,7 @@ def delete_run(db: Database, run_id: int) -> None:
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            if cur.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is None:
+            if first_row(cur.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
                 raise UnknownRunError(run_id)
             for table in EVENT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
@@ -245,7 +244,7 @@ def update_run(
 ) -> None:
     """Rename a run, or set its notes or tags."""
     con = _con(db)
-    if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is None:
+    if first_row(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
         raise UnknownRunError(run_id)
     for column, value in (
         ("name", name),
@@ -273,7 +272,7 @@ def export_run(db: DbOrCursor, run_id: int, what: str, path: str, fmt: str) -> i
         raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
     con = _con(db)
     get_run(con, run_id)
-    count = con.execute(f"SELECT count(*) FROM ({EXPORTS[what]})", {"run": run_id}).fetchone()
+    count = first_row(con.execute(f"SELECT count(*) FROM ({EXPORTS[what]})", {"run": run_id}))
     options = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
     target = path.replace("'", "''")
     con.execute(f"COPY ({EXPORTS[what]}) TO '{target}' {options}", {"run": run_id})

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
+from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import V2_RUNS
 
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
@@ -74,7 +75,7 @@ def current_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                 f"(it has tables {', '.join(sorted(tables))} and no schema version)"
             )
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    row = first_row(con.execute("SELECT max(version) FROM schema_version"))
     return int(row[0]) if row is not None and row[0] is not None else 0
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.store.errors import BarImportError
+from ostdesk.store.rows import first_row
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_LINE = re.compile(r"Line: (\d+)")
@@ -88,7 +89,7 @@ def _sniff(cur: duckdb.DuckDBPyConnection, path: Path) -> _Dialect:
     """DuckDB's sniffer, or (when it gives up, as on a ragged file) a guess from line 1."""
     try:
         result = cur.execute("SELECT * FROM sniff_csv(?)", [str(path)])
-        found = dict(zip([d[0] for d in result.description], result.fetchone() or (), strict=False))
+        found = dict(zip([d[0] for d in result.description], first_row(result) or (), strict=False))
         names = [str(c["name"]) for c in found["Columns"]]
         formats = tuple(str(f) for f in (found["TimestampFormat"], found["DateFormat"]) if f)
         dialect = _Dialect(

@@ -12,7 +12,7 @@ from ostdesk import Strategy
 from ostdesk.engine.commission import CommissionModel
 from ostdesk.engine.events import BarPeriod, BarReceived
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
-from ostdesk.store import Database, import_bars, install_demo_data
+from ostdesk.store import Database, has_market_data, import_bars, install_demo_data
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.run_schema import EVENT_TABLES
 from ostdesk.store.runs import (
@@ -220,3 +220,16 @@ def test_indicator_layout_is_stored_with_the_run(goog_db: Database) -> None:
         ("SMA(10)", "price", "SMA(10)"),
         ("SMA(30)", "price", "SMA(30)"),
     ]
+
+
+def test_a_finished_run_leaves_no_write_ahead_log(db: Database, db_path: Path) -> None:
+    """The run's end checkpoints on the runner thread, so the next write on the GUI thread
+    does not pay for folding a big log into the file."""
+    install_demo_data(db)
+    config = BacktestConfig(
+        strategy=SmaCross, symbols=("DEMO-ALPHA", "DEMO-BRAVO"), period=BarPeriod.MINUTE
+    )
+    assert has_market_data(db)  # a query on the main connection, as the GUI makes
+    _run(db, config)
+    wal = Path(f"{db_path}.wal")
+    assert not wal.exists() or wal.stat().st_size == 0
