@@ -453,7 +453,11 @@ def test_clear_forgets_symbols_trades_and_equity(chart: ChartWidget) -> None:
     chart.clear()
     assert chart.current_symbol is None and chart.price_item.bars is not None
     assert len(chart.price_item.bars) == 0
-    assert chart.panes.all() == [chart.panes.price, chart.panes.volume]
+    panes = chart.panes
+    # indicator panes go; equity panes stay, empty, so the next run's first point does not
+    # re-lay the chart out mid-run
+    assert panes.all() == [panes.price, panes.volume, panes.equity, panes.drawdown]
+    assert len(chart._equity) == 0
     painted(chart)
     assert chart.price_item.shapes_drawn == 0
     feed(chart, 10, symbol="BBB")

@@ -107,12 +107,12 @@ class PaneStack(QObject):
         return {"price": self.price, "volume": self.volume}.get(key) or self.indicator_panes[key]
 
     def _bind_equity(self, data: SymbolData, equity: EquitySeries) -> None:
-        """Equity and drawdown panes while there is equity, placed on ``data``'s bars."""
-        if not len(equity):
-            for pane in (self.equity, self.drawdown):
-                if pane is not None:
-                    self._crosshair.detach(pane)
-            self.equity = self.drawdown = self.equity_item = self.drawdown_item = None
+        """Equity and drawdown panes once there has been equity, placed on ``data``'s bars.
+
+        The panes stay (empty) when the equity is cleared for a new run: creating them costs
+        a re-layout of the whole chart (~50 ms), which would otherwise land on the new run's
+        first live update."""
+        if not len(equity) and self.equity_item is None:
             return
         placement = EquityPlacement(equity, data.bars)
         if self.equity_item is not None and self.drawdown_item is not None:
