@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.notice = NoticeBar()
         self.welcome = WelcomePanel(str(db.path))
         self.chart = ChartWidget()
+        self.chart.show_equity_panes()  # laid out now, not during the first run
         self._stack = QStackedWidget()
         self._stack.addWidget(self.welcome)
         self._stack.addWidget(self.chart)

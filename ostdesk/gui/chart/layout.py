@@ -30,6 +30,7 @@ class PaneStack(QObject):
         crosshair: Crosshair,
     ) -> None:
         super().__init__()
+        self.always_equity = False  # equity panes even before any equity (see ChartWidget)
         self._layout = layout
         self._theme = theme
         self.date_ticks = DateTicks(timestamps)
@@ -112,7 +113,7 @@ class PaneStack(QObject):
         The panes stay (empty) when the equity is cleared for a new run: creating them costs
         a re-layout of the whole chart (~50 ms), which would otherwise land on the new run's
         first live update."""
-        if not len(equity) and self.equity_item is None:
+        if not len(equity) and self.equity_item is None and not self.always_equity:
             return
         placement = EquityPlacement(equity, data.bars)
         if self.equity_item is not None and self.drawdown_item is not None:
