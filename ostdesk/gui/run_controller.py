@@ -12,6 +12,7 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
+from ostdesk.engine.affinity import restore_affinity, share_engine_cpu
 from ostdesk.engine.runner import BacktestConfig, BacktestRun
 from ostdesk.gui.bridge import GuiBridge
 from ostdesk.store.backtests import prepare_backtest
@@ -38,6 +39,7 @@ class RunController(QObject):
         self._db = db
         self._bridge = bridge
         self._run: BacktestRun | None = None
+        self._saved_cpus: set[int] | None = None
         bridge.runFinished.connect(self._on_finished)
 
     @property
@@ -64,7 +66,14 @@ class RunController(QObject):
         )
         self._run = run
         self._bridge.attach(run)
-        run.start()
+        # the GUI thread shares the engine's CPU while the run lasts (see share_engine_cpu)
+        self._saved_cpus = share_engine_cpu()
+        try:
+            run.start()
+        except BaseException:
+            restore_affinity(self._saved_cpus)
+            self._run = None
+            raise
         self.runStarted.emit(run)
         self.runningChanged.emit(True)
         return run
@@ -81,12 +90,16 @@ class RunController(QObject):
             return True
         run.cancel()
         joined = run.wait(timeout)
+        restore_affinity(self._saved_cpus)
+        self._saved_cpus = None
         if not joined:
             log.error("the backtest's threads did not end within %.1f s of cancelling", timeout)
         return joined
 
     def _on_finished(self, run: BacktestRun) -> None:
         if run is self._run:
+            restore_affinity(self._saved_cpus)
+            self._saved_cpus = None
             self._run = None
             self.runFinished.emit(run)
             self.runningChanged.emit(False)

@@ -197,3 +197,22 @@ def test_replay_of_the_last_run_from_the_toolbar(qtbot, db) -> None:  # type: ig
     window.replay.seek(len(timeline) - 1)
     assert window.chart.bar_count() == 39_000
     window.close()
+
+
+def test_the_gui_thread_shares_the_engine_cpu_only_while_a_run_lasts(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from ostdesk.engine.affinity import engine_cpu
+
+    if not hasattr(os, "sched_getaffinity") or os.environ.get("OSTDESK_NO_PIN"):
+        pytest.skip("CPU affinity is Linux-only")
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    before = os.sched_getaffinity(0)
+    seen: list[set[int]] = []
+    window.controller.runStarted.connect(lambda _r: seen.append(os.sched_getaffinity(0)))
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS):
+        assert window.start_run() is not None
+    assert seen == [{engine_cpu()}]
+    assert os.sched_getaffinity(0) == before
+    window.close()
