@@ -1,6 +1,6 @@
 """The main window: a central chart area framed by docks, menus, a toolbar and a status bar.
 
-Widgets of other issues plug in through ``set_central_chart`` and ``add_dock``; everything
+Docks are added (or their widget replaced) by a stable name with ``add_dock``; everything
 engine-related arrives through ``self.bridge`` (the only link to engine threads) and runs are
 started and stopped by ``self.controller``. The dock layout and the window geometry are saved
 under the fixed keys below, so they survive upgrades; "View → Reset layout" restores the
@@ -35,12 +35,12 @@ from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView, NoticeBar
-from ostdesk.gui.placeholders import WelcomePanel
 from ostdesk.gui.replay.controller import ReplayController
 from ostdesk.gui.replay.toolbar import ReplayToolbar
 from ostdesk.gui.run_controller import RunController
 from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunComparison, RunDetails, show_in_chart
 from ostdesk.gui.status import RunStatusBar
+from ostdesk.gui.welcome import WelcomePanel
 from ostdesk.store import DEMO_SYMBOLS, StoreError, has_market_data, install_demo_data
 from ostdesk.store.database import Database
 from ostdesk.store.presets import SavedConfig
@@ -110,17 +110,7 @@ class MainWindow(QMainWindow):
         self._show_welcome_if_empty()
         QTimer.singleShot(0, self._load_after_show)
 
-    # -- extension points for other issues' widgets ---------------------------------------------
-    def set_central_chart(self, widget: QWidget) -> None:
-        """Replace the central chart (the caller connects it to ``self.bridge``)."""
-        old = self.chart
-        self._stack.insertWidget(_CENTRAL_CHART, widget)
-        self._stack.removeWidget(old)
-        old.deleteLater()
-        self.chart = widget
-        if has_market_data(self.db):
-            self._stack.setCurrentIndex(_CENTRAL_CHART)
-
+    # -- docks ------------------------------------------------------------------------------------
     def add_dock(
         self,
         name: str,

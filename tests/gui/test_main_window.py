@@ -151,13 +151,13 @@ def test_layout_is_saved_on_close_restored_on_start_and_resettable(qtbot, db) ->
     second.close()
 
 
-def test_placeholders_can_be_replaced_by_the_real_widgets(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+def test_docks_are_added_or_replaced_by_their_stable_name(qtbot, db) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QLabel
 
     window = make_window(qtbot, db)
-    runs = QLabel("runs")
-    dock = window.add_dock("runs", "Runs", runs, Qt.DockWidgetArea.LeftDockWidgetArea)
-    assert dock.widget() is runs and window.docks["runs"] is dock
+    log = QLabel("log")
+    dock = window.add_dock("log", "Log", log, Qt.DockWidgetArea.LeftDockWidgetArea)
+    assert dock.widget() is log and window.docks["log"] is dock
     extra = window.add_dock("replay", "Replay", QLabel("replay"))
     assert extra.toggleViewAction() in window.view_menu.actions()
     window.close()
