@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
         self.view_menu.insertAction(self._view_separator, toolbar.toggleViewAction())
         self.replay_toolbar = ReplayToolbar(self.replay, self)
         self.addToolBar(self.replay_toolbar)
+        self.replay_toolbar.hide()  # shown by Run > Replay; a saved layout may show it again
         self.view_menu.insertAction(self._view_separator, self.replay_toolbar.toggleViewAction())
 
     def _connect(self) -> None:
