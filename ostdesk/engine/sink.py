@@ -64,9 +64,6 @@ class BufferedSink(Subscriber):
     def _on_batch(self, events: list[EventBase]) -> None:
         raise NotImplementedError
 
-    def _on_event(self, event: EventBase) -> None:
-        self._on_batch([event])
-
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Drain now and block until every event received before this call is handled."""
         if threading.current_thread() is self._thread:

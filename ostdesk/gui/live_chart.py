@@ -27,7 +27,6 @@ from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.store.database import Database
 from ostdesk.store.runs import run_equity, run_trades
 
-_KINDS = {"limit": "limit", "stop": "stop", "stop_limit": "stop_limit"}
 CHART_HZ = 4
 
 
@@ -140,9 +139,7 @@ class LiveChartFeed(QObject):
             working: dict[str, list[tuple[int, str, float]]] = {s: [] for s in self._symbols}
             for index in book.working():
                 order = book.orders[index]
-                lines = working.setdefault(order.symbol, [])
-                if _KINDS.get(order.order_type.value) is None:
-                    continue
+                lines = working.setdefault(order.symbol, [])  # market orders: no price line
                 if order.limit_price is not None:
                     lines.append((order.order_id, "limit", order.limit_price))
                 if order.stop_price is not None:

@@ -21,6 +21,7 @@ from ostdesk.store.database import Database
 from ostdesk.store.equity import EquityCurve, equity_curve
 from ostdesk.store.roundtrips import RoundTrips, round_trips
 from ostdesk.store.rows import first_row
+from ostdesk.store.runs import run_fills
 from ostdesk.store.stats import TIME_KEYS, compute_stats, stats_to_record
 from ostdesk.store.timefmt import utc_now
 
@@ -63,20 +64,10 @@ def run_market(
     return timeline, per_symbol
 
 
-def run_fills(cur: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
-    data = cur.execute(
-        "SELECT ts, symbol, CASE side WHEN 'BUY' THEN 1 ELSE -1 END AS side, quantity, price,"
-        " commission FROM run_fills WHERE run_id = ? ORDER BY ts, fill_id",
-        [run_id],
-    ).fetchnumpy()
-    return {
-        "ts": np.asarray(data["ts"], dtype=np.int64),
-        "symbol": np.asarray(data["symbol"], dtype=object),
-        "side": np.asarray(data["side"], dtype=np.int8),
-        "quantity": np.asarray(data["quantity"], dtype=np.float64),
-        "price": np.asarray(data["price"], dtype=np.float64),
-        "commission": np.asarray(data["commission"], dtype=np.float64),
-    }
+def _fills_for_stats(cur: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
+    """The run's fills as ``round_trips`` and ``equity_curve`` take them (side as +1/-1)."""
+    fills = run_fills(cur, run_id)
+    return {**fills, "side": np.where(fills["side"] == "BUY", 1, -1).astype(np.int8)}
 
 
 def compute_results(
@@ -86,7 +77,7 @@ def compute_results(
     timeline, market = run_market(cur, run_id)
     if len(timeline) == 0:
         return None
-    fills = run_fills(cur, run_id)
+    fills = _fills_for_stats(cur, run_id)
     closes = {s: m["close"] for s, m in market.items()}
     equity = equity_curve(timeline, closes, fills, capital)
     bars = {
