@@ -3,7 +3,8 @@
 Running sums drift: each add/subtract rounds, and after a large value leaves the window its
 rounding error stays behind in the sum. The windowed accumulators therefore re-sum their window
 exactly (``math.fsum``) each time the ring buffer wraps, which costs O(n) once per n updates
-(amortised O(1)) and bounds the error to what one window's worth of updates can add.
+(amortised O(1)) and bounds the error to what one window's worth of updates can add; the
+rolling mean also compensates its running sum, so that within a window it stays exact too.
 
 Inputs are assumed finite (the datafeed rejects NaN bars); a NaN would poison the sums until
 the next re-sum.
@@ -18,30 +19,45 @@ _NAN = math.nan
 
 
 class RollingMean:
-    """Mean of the last ``n`` values; NaN until ``n`` values have been pushed."""
+    """Mean of the last ``n`` values; NaN until ``n`` values have been pushed.
 
-    __slots__ = ("_buf", "_full", "_i", "_n", "_sum")
+    The running sum is compensated (Neumaier) and re-summed exactly at each wrap, keeping the
+    re-sum's own rounding error: otherwise, when a large value leaves the window, its rounding
+    error stays behind, e.g. the mean of (0.001, 0.001) after a 16 came out 0.0010000000000012,
+    above the window's maximum.
+    """
+
+    __slots__ = ("_buf", "_comp", "_full", "_i", "_n", "_sum")
 
     def __init__(self, n: int) -> None:
         self._n = n
         self._buf = [0.0] * n
         self._i = 0
         self._sum = 0.0
+        self._comp = 0.0
         self._full = False
 
     def push(self, x: float) -> float:
         buf = self._buf
         i = self._i
-        s = self._sum + x - buf[i]
+        s, c = self._sum, self._comp
+        t = s + x  # Neumaier: add x, then remove the value leaving, keeping each rounding error
+        c += (s - t) + x if abs(s) >= abs(x) else (x - t) + s
+        old = -buf[i]
+        s = t + old
+        c += (t - s) + old if abs(t) >= abs(old) else (old - s) + t
         buf[i] = x
         i += 1
         if i == self._n:
             i = 0
-            s = math.fsum(buf)
+            s = math.fsum(buf)  # the exact sum, rounded; its rounding error goes to ``c``
+            buf.append(-s)
+            c = math.fsum(buf)
+            buf.pop()
             self._full = True
         self._i = i
-        self._sum = s
-        return s / self._n if self._full else _NAN
+        self._sum, self._comp = s, c
+        return (s + c) / self._n if self._full else _NAN
 
 
 class RollingMoments:
