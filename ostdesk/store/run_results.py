@@ -42,25 +42,39 @@ _HEADLINE = {
 def run_market(
     cur: duckdb.DuckDBPyConnection, run_id: int
 ) -> tuple[npt.NDArray[np.int64], dict[str, dict[str, npt.NDArray[Any]]]]:
-    """The run's bar timeline and, per symbol, its bars aligned on it (NaN where missing)."""
+    """The run's bar timeline and, per symbol, its bars aligned on it (NaN where missing).
+
+    Symbols come back as small integer codes (one string comparison per distinct symbol in
+    SQL, not a sort of 200,000 Python strings here), and the timeline is the sorted ``ts``
+    column without its repeats."""
+    names = [
+        str(r[0])
+        for r in cur.execute(
+            "SELECT DISTINCT symbol FROM run_bars WHERE run_id = ? ORDER BY symbol", [run_id]
+        ).fetchall()
+    ]
     data = cur.execute(
-        "SELECT ts, symbol, high, low, close FROM run_bars WHERE run_id = ? ORDER BY ts, symbol",
-        [run_id],
+        "SELECT ts, list_position($names, symbol)::SMALLINT AS code, high, low, close"
+        " FROM run_bars WHERE run_id = $run ORDER BY ts, code",
+        {"run": run_id, "names": names},
     ).fetchnumpy()
     ts_all = np.asarray(data["ts"], dtype=np.int64)
-    timeline = np.unique(ts_all)
-    symbols = np.asarray(data["symbol"], dtype=object)
+    new_ts = np.ones(len(ts_all), dtype=bool)
+    np.not_equal(ts_all[1:], ts_all[:-1], out=new_ts[1:])
+    timeline = ts_all[new_ts]
+    codes = np.asarray(data["code"])
     per_symbol: dict[str, dict[str, npt.NDArray[Any]]] = {}
-    for symbol in np.unique(symbols) if len(symbols) else []:
-        mine = symbols == symbol
+    for code, symbol in enumerate(names, start=1):
+        mine = codes == code
         idx = np.searchsorted(timeline, ts_all[mine])
         aligned: dict[str, npt.NDArray[Any]] = {"ts": ts_all[mine]}
         for field in ("high", "low", "close"):
+            own = np.asarray(data[field], dtype=np.float64)[mine]
             full = np.full(len(timeline), np.nan)
-            full[idx] = np.asarray(data[field], dtype=np.float64)[mine]
+            full[idx] = own
             aligned[field] = full
-            aligned[f"own_{field}"] = np.asarray(data[field], dtype=np.float64)[mine]
-        per_symbol[str(symbol)] = aligned
+            aligned[f"own_{field}"] = own
+        per_symbol[symbol] = aligned
     return timeline, per_symbol
 
 
