@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
@@ -137,10 +138,23 @@ class OrderState:
 class SymbolState:
     """One symbol's price history and indicator copies."""
 
-    __slots__ = ("close", "high", "indicators", "last_values", "low", "open", "symbol", "volume")
+    __slots__ = (
+        "blocked",
+        "close",
+        "high",
+        "indicators",
+        "last_values",
+        "lines",
+        "low",
+        "open",
+        "symbol",
+        "ts",
+        "volume",
+    )
 
     def __init__(self, symbol: str, prototypes: Sequence[Indicator]) -> None:
         self.symbol = symbol
+        self.ts: list[int] = []
         self.open: list[float] = []
         self.high: list[float] = []
         self.low: list[float] = []
@@ -150,7 +164,18 @@ class SymbolState:
         # the live history list of every indicator line: their last items are BarProcessed's
         # values, read in one C-level pass
         lines = [ind.line(name) for ind in self.indicators for name in ind.lines]
+        self.lines = lines
         self.last_values: Callable[[], tuple[float, ...]] = lambda: tuple(map(_LAST, lines))
+        self.blocked = 0  # bars already handed on in an IndicatorBlock
+
+    def take_block(self) -> tuple[list[int], npt.NDArray[np.float64]]:
+        """The bars since the last block: their times and (bars x lines) indicator values."""
+        start = self.blocked
+        self.blocked = len(self.ts)
+        values = np.empty((self.blocked - start, len(self.lines)))
+        for j, line in enumerate(self.lines):
+            values[:, j] = line[start:]
+        return self.ts[start:], values
 
 
 class StrategyHost(Subscriber):
@@ -181,9 +206,7 @@ class StrategyHost(Subscriber):
         self._prototypes: list[Indicator] = []
         self._names: tuple[str, ...] | None = None
         self._make_processed = _processed_factory()
-        self._block_ts: list[int] = []
-        self._block_symbols: list[str] = []
-        self._block_values: list[tuple[float, ...]] = []
+        self._blocked_bars = 0  # bars_seen when the last IndicatorBlock was published
         self._block_started = _clock()
         self._states: dict[str, SymbolState] = {}
         self._held: list[BarReceived] = []
@@ -355,6 +378,7 @@ class StrategyHost(Subscriber):
         self.now = bar.ts_event_ns
         self.bars_seen += 1
         o, h, lo, c, v = bar.open, bar.high, bar.low, bar.close, bar.volume
+        st.ts.append(self.now)
         st.open.append(o)
         st.high.append(h)
         st.low.append(lo)
@@ -375,13 +399,10 @@ class StrategyHost(Subscriber):
                         st.last_values(),
                     )
                 )
-            if has(IndicatorBlock):
-                self._block_ts.append(bar.ts_event_ns)
-                self._block_symbols.append(bar.symbol)
-                self._block_values.append(st.last_values())
-                rows = len(self._block_ts)
-                if rows >= INDICATOR_BLOCK_ROWS or (
-                    rows % 64 == 0 and _clock() - self._block_started >= INDICATOR_BLOCK_SECONDS
+            if not self.bars_seen & 63 and has(IndicatorBlock):
+                rows = self.bars_seen - self._blocked_bars
+                if rows >= INDICATOR_BLOCK_ROWS or _clock() - self._block_started >= (
+                    INDICATOR_BLOCK_SECONDS
                 ):
                     self._publish_indicator_block()
 
@@ -389,21 +410,35 @@ class StrategyHost(Subscriber):
             self._call(self.strategy.on_bar, bar)
 
     def _publish_indicator_block(self) -> None:
-        """Hand the gathered indicator values on as one ``IndicatorBlock`` (columns)."""
-        if not self._block_ts:
-            return
-        ts, symbols, values = self._block_ts, self._block_symbols, self._block_values
-        self._block_ts, self._block_symbols, self._block_values = [], [], []
+        """Hand the indicator values of the bars since the last block on as one
+        ``IndicatorBlock``, read from the indicators' own histories: nothing is gathered
+        per bar, which cost ~1 µs a bar when it was."""
+        self._blocked_bars = self.bars_seen
         self._block_started = _clock()
         names = self.indicator_names
+        if not names:
+            return
+        index = {symbol: i for i, symbol in enumerate(self.symbols)}
+        ts_parts, codes, value_parts = [], [], []
+        for symbol, st in self._states.items():
+            if st.blocked < len(st.ts):
+                ts, values = st.take_block()
+                ts_parts.append(np.array(ts, dtype=np.int64))
+                codes.append(np.full(len(ts), index[symbol], dtype=np.int32))
+                value_parts.append(values)
+        if not ts_parts:
+            return
+        ts_all = np.concatenate(ts_parts)
+        order = np.argsort(ts_all, kind="stable")
         self._publish(
             IndicatorBlock(
-                ts_event_ns=ts[-1],
+                ts_event_ns=int(ts_all[order[-1]]),
                 strategy_id=self.strategy_id,
                 names=names,
-                ts=np.array(ts, dtype=np.int64),
-                symbols=tuple(symbols),
-                values=np.array(values, dtype=np.float64).reshape(len(ts), len(names)),
+                symbols=self.symbols,
+                ts=ts_all[order],
+                symbol_index=np.concatenate(codes)[order],
+                values=np.concatenate(value_parts)[order],
             )
         )
 
@@ -470,6 +505,7 @@ class StrategyHost(Subscriber):
         """Handle held bars and call ``on_stop``; the runner calls this after the last bar."""
         if self._held:
             self._release_held()
-        self._publish_indicator_block()
+        if self._bus.has_subscribers(IndicatorBlock):
+            self._publish_indicator_block()
         if self.failed is None:
             self._call(self.strategy.on_stop)

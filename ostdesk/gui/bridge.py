@@ -224,10 +224,9 @@ class GuiBridge(QObject):
     def _emit_indicators(self, blocks: list[ev.IndicatorBlock]) -> None:
         parts: dict[str, list[IndicatorColumns]] = {}
         for block in blocks:
-            symbols = np.array(block.symbols, dtype=object)
-            for symbol in dict.fromkeys(block.symbols):
-                mine = symbols == symbol
-                parts.setdefault(symbol, []).append(
+            for code in np.unique(block.symbol_index).tolist():
+                mine = block.symbol_index == code
+                parts.setdefault(block.symbols[code], []).append(
                     IndicatorColumns(
                         ts=block.ts[mine], names=block.names, values=block.values[mine]
                     )

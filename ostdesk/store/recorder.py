@@ -189,16 +189,6 @@ class _Insert:
         self.frame, self.params = frame, params or {}
 
 
-def _symbol_codes(symbols: Sequence[str]) -> tuple[np.ndarray[Any, Any], list[str]]:
-    """Symbols as small ints plus the list they index: strings cross into DuckDB once per
-    distinct symbol instead of once per row."""
-    index: dict[str, int] = {}
-    codes = np.fromiter(
-        (index.setdefault(s, len(index)) for s in symbols), np.int32, count=len(symbols)
-    )
-    return codes, list(index)
-
-
 def _bar_insert(blocks: list[BarBlock]) -> _Insert:
     """The datafeed's bar blocks as one insert: numpy columns straight from its chunks, the
     symbols crossing into DuckDB once per block (``symbol_index`` into ``symbols``)."""
@@ -219,16 +209,18 @@ def _bar_insert(blocks: list[BarBlock]) -> _Insert:
 def _indicator_inserts(blocks: list[IndicatorBlock]) -> list[_Insert]:
     """Long form (ts, symbol, strategy, name, value): a block's values are an (bars x lines)
     matrix that SQL unnests, so no value becomes a Python object here."""
-    groups: dict[tuple[str, tuple[str, ...]], list[IndicatorBlock]] = {}
+    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[IndicatorBlock]] = {}
     for block in blocks:
-        groups.setdefault((block.strategy_id, block.names), []).append(block)
+        groups.setdefault((block.strategy_id, block.names, block.symbols), []).append(block)
     inserts = []
-    for (strategy_id, names), group in groups.items():
+    for (strategy_id, names, symbols), group in groups.items():
         if not names:
             continue
         values = np.concatenate([b.values for b in group])
-        codes, symbols = _symbol_codes([s for b in group for s in b.symbols])
-        frame: dict[str, Any] = {"ts": np.concatenate([b.ts for b in group]), "sym": codes}
+        frame: dict[str, Any] = {
+            "ts": np.concatenate([b.ts for b in group]),
+            "sym": np.concatenate([b.symbol_index for b in group]),
+        }
         for k in range(len(names)):
             frame[f"v{k}"] = values[:, k]
         lines = ", ".join(f"v{k}" for k in range(len(names)))
@@ -239,7 +231,7 @@ def _indicator_inserts(blocks: list[IndicatorBlock]) -> list[_Insert]:
                 "$run, ts, list_extract($symbols, sym + 1), $sid, unnest($names), "
                 f"unnest([{lines}])",
                 frame,
-                {"symbols": symbols, "sid": strategy_id, "names": list(names)},
+                {"symbols": list(symbols), "sid": strategy_id, "names": list(names)},
             )
         )
     return inserts

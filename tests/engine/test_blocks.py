@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from ostdesk.engine import datafeed
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.datafeed import BLOCK_BARS, HistoricalDatafeed
 from ostdesk.engine.events import (
@@ -88,6 +90,17 @@ def test_bar_blocks_cover_every_published_bar_in_order() -> None:
     assert sum(1 for e in keep.events if isinstance(e, BarBlock)) >= 3
 
 
+def test_a_block_spans_at_most_its_wall_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow run (here: any run, with no time allowed) cuts a block at every timestamp
+    rather than holding seconds of bars back from the recorder and the chart."""
+    monkeypatch.setattr(datafeed, "BLOCK_NS", 0)
+    keep, _ = _run_feed(200)
+    blocks = [e for e in keep.events if isinstance(e, BarBlock)]
+    assert _bars_in_blocks(keep.events) == _bars_of(keep.events)
+    assert all(len(set(b.ts.tolist())) == 1 for b in blocks[:-2])  # before the chunk ends
+    assert len(blocks) >= 190
+
+
 def test_bar_blocks_end_where_a_cancelled_feed_stopped() -> None:
     keep, feed = _run_feed(5000, cancel_after=2000)
     assert feed.cancelled
@@ -114,11 +127,15 @@ def test_indicator_blocks_hold_the_values_bar_processed_carries() -> None:
     in_blocks = [
         (int(t), s, tuple(v))
         for b in blocks
-        for t, s, v in zip(b.ts, b.symbols, b.values.tolist(), strict=True)
+        for t, i, v in zip(b.ts, b.symbol_index, b.values.tolist(), strict=True)
+        for s in [b.symbols[i]]
     ]
     assert len(per_bar) == 12_000
     assert blocks[0].names == ("SMA(10)", "SMA(30)")
     assert len(in_blocks) == len(per_bar)
+    assert all(b.ts.tolist() == sorted(b.ts.tolist()) for b in blocks)
+    per_bar.sort(key=lambda row: (row[0], row[1]))  # blocks: by time, then symbol
+    in_blocks.sort(key=lambda row: (row[0], row[1]))
     for (t1, s1, v1), (t2, s2, v2) in zip(per_bar, in_blocks, strict=True):
         assert (t1, s1) == (t2, s2)
         np.testing.assert_array_equal(np.array(v1), np.array(v2))

@@ -69,13 +69,15 @@ class BarBlock(EventBase):
 
 @dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
 class IndicatorBlock(EventBase):
-    """A strategy's indicator values for a run of consecutive bars, as columns: row ``i`` is the
-    bar of ``symbols[i]`` at ``ts[i]`` and ``values[i, j]`` the value of line ``names[j]``.
+    """A strategy's indicator values for the bars it processed since its last block, as
+    columns sorted by time: row ``i`` is the bar of ``symbols[symbol_index[i]]`` at ``ts[i]``
+    and ``values[i, j]`` the value of line ``names[j]``.
 
     The columnar twin of ``BarProcessed`` for sinks that keep every value (the recorder)."""
 
     strategy_id: str
     names: tuple[str, ...]
-    ts: npt.NDArray[np.int64]
     symbols: tuple[str, ...]
+    ts: npt.NDArray[np.int64]
+    symbol_index: npt.NDArray[np.int32]
     values: npt.NDArray[np.float64]
