@@ -221,6 +221,7 @@ class HistoricalDatafeed:
             BarBlock(
                 ts_event_ns=int(chunk.ts[stop - 1]),
                 symbols=self.symbols,
+                period=self.period,
                 ts=chunk.ts[rows],
                 symbol_index=chunk.symbol_index[rows],
                 open=chunk.open[rows],

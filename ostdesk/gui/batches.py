@@ -7,18 +7,14 @@ array operations instead of a Python call per bar.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
 
-from ostdesk.engine.events import BarProcessed, BarReceived
+from ostdesk.engine.events import BarPeriod, BarReceived
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
-
-_TS = attrgetter("ts_event_ns")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -35,20 +31,17 @@ class BarColumns:
     def __len__(self) -> int:
         return len(self.ts)
 
-    @classmethod
-    def from_events(cls, bars: Sequence[BarReceived]) -> BarColumns:
-        n = len(bars)
-
-        def column(name: str) -> Floats:
-            return np.fromiter(map(attrgetter(name), bars), np.float64, n)
-
-        return cls(
-            ts=np.fromiter(map(_TS, bars), np.int64, n),
-            open=column("open"),
-            high=column("high"),
-            low=column("low"),
-            close=column("close"),
-            volume=column("volume"),
+    def last_event(self, symbol: str, period: BarPeriod) -> BarReceived:
+        """The newest bar as the event the blotters mark positions with."""
+        return BarReceived(
+            ts_event_ns=int(self.ts[-1]),
+            symbol=symbol,
+            period=period,
+            open=float(self.open[-1]),
+            high=float(self.high[-1]),
+            low=float(self.low[-1]),
+            close=float(self.close[-1]),
+            volume=float(self.volume[-1]),
         )
 
 
@@ -62,14 +55,6 @@ class IndicatorColumns:
 
     def column(self, name: str) -> Floats:
         return self.values[:, self.names.index(name)]
-
-    @classmethod
-    def from_events(cls, events: Sequence[BarProcessed]) -> IndicatorColumns:
-        n = len(events)
-        ts = np.fromiter((e.bar.ts_event_ns for e in events), np.int64, n)
-        names = events[0].names
-        values = np.array([e.values for e in events], dtype=np.float64).reshape(n, len(names))
-        return cls(ts=ts, names=names, values=values)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

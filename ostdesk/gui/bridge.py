@@ -1,7 +1,8 @@
 """The GUI bridge: the only place where engine events cross into Qt.
 
 Engine side: a run gets one *tap* (a bus subscriber made by :meth:`GuiBridge.factories`) for
-bars, indicator values and order/fill events. The tap is a sink (``in_barrier = False``): the
+bars and indicator values (as the column blocks their publishers emit every 0.1 s at most) and
+order/fill events. The tap is a sink (``in_barrier = False``): the
 bus hands it each event by calling ``deque.append`` on the publisher's thread, so the GUI costs
 the engine one C-level append per event, never a thread wake-up, and the idle barrier never
 waits for the main thread. Errors reach the main thread through an ``ErrorSink`` listener that
@@ -67,10 +68,11 @@ ORDER_EVENT_TYPES: tuple[type[ev.EventBase], ...] = (
     ev.CancellationRejected,
     ev.OrderExpired,
 )
-# Indicator values come as the strategy's column blocks, not one BarProcessed per bar: building
-# and taking apart a BarProcessed per bar cost the engine ~1.5 us a bar and the main thread as
-# much again (the window ran the demo at 54% of headless speed with it, 63% without).
-TAPPED_EVENT_TYPES = (ev.BarReceived, ev.IndicatorBlock, *ORDER_EVENT_TYPES, ev.FillEvent)
+# Bars and indicator values come as their publishers' column blocks, not one event per bar:
+# taking a BarProcessed apart per bar cost the engine ~1.5 us a bar and the main thread as much
+# again (the window ran the demo at 54% of headless speed with it, 63% without), and one
+# BarReceived per bar cost the main thread ~0.1 s of every second of a run.
+TAPPED_EVENT_TYPES = (ev.BarBlock, ev.IndicatorBlock, *ORDER_EVENT_TYPES, ev.FillEvent)
 
 MAX_EVENTS_KEPT = 1_000_000  # ~25 s of a fast backtest if the window stops draining
 MAX_ERRORS_KEPT = 1_000
@@ -181,10 +183,10 @@ class GuiBridge(QObject):
                 "the engine publishes faster than the window can show: the oldest events were "
                 "left out of the display (the recorded run has them all)"
             )
-        bars: list[ev.BarReceived] = []
+        bars: list[ev.BarBlock] = []
         indicators: list[ev.IndicatorBlock] = []
         trades = self._trades
-        bar_type, indicator_type = ev.BarReceived, ev.IndicatorBlock
+        bar_type, indicator_type = ev.BarBlock, ev.IndicatorBlock
         for event in _take(self._events, self._max_batch):
             kind = type(event)
             if kind is bar_type:
@@ -212,14 +214,25 @@ class GuiBridge(QObject):
             else:
                 self._finish(finished)
 
-    def _emit_bars(self, bars: list[ev.BarReceived]) -> None:
-        self._bars_shown += len(bars)
-        groups: dict[str, list[ev.BarReceived]] = {}
-        for bar in bars:
-            groups.setdefault(bar.symbol, []).append(bar)
-        for symbol, group in groups.items():
-            self._latest_bars[symbol] = group[-1]
-        self.barsReady.emit({s: BarColumns.from_events(g) for s, g in groups.items()})
+    def _emit_bars(self, blocks: list[ev.BarBlock]) -> None:
+        columns = _concat_blocks(blocks)
+        ts, index = columns["ts"], columns["symbol_index"]
+        self._bars_shown += len(ts)
+        symbols = blocks[0].symbols  # one datafeed a run: one symbols tuple
+        batch: dict[str, BarColumns] = {}
+        for code in np.unique(index).tolist():
+            mine = index == code
+            bars = BarColumns(
+                ts=ts[mine],
+                open=columns["open"][mine],
+                high=columns["high"][mine],
+                low=columns["low"][mine],
+                close=columns["close"][mine],
+                volume=columns["volume"][mine],
+            )
+            batch[symbols[code]] = bars
+            self._latest_bars[symbols[code]] = bars.last_event(symbols[code], blocks[0].period)
+        self.barsReady.emit(batch)
 
     def _emit_indicators(self, blocks: list[ev.IndicatorBlock]) -> None:
         parts: dict[str, list[IndicatorColumns]] = {}
@@ -315,6 +328,13 @@ class GuiBridge(QObject):
                 "are not drawn (the recorded run has them all)"
             )
         self.runFinished.emit(run)
+
+
+def _concat_blocks(blocks: list[ev.BarBlock]) -> dict[str, np.ndarray[Any, Any]]:
+    fields = ("ts", "symbol_index", "open", "high", "low", "close", "volume")
+    if len(blocks) == 1:
+        return {f: getattr(blocks[0], f) for f in fields}
+    return {f: np.concatenate([getattr(b, f) for b in blocks]) for f in fields}
 
 
 def _take(buffer: deque[Any], limit: int) -> list[Any]:

@@ -54,6 +54,8 @@ class LiveChartFeed(QObject):
         self._had_orders: dict[str, bool] = {}
         self._equity_ts = 0
         self._values: dict[str, list[IndicatorColumns]] = {}
+        self._bars_given: dict[str, int] = {}  # bars / indicator rows handed to the chart
+        self._values_given: dict[str, int] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(1000 // CHART_HZ)
         self._timer.timeout.connect(self.flush)
@@ -77,6 +79,8 @@ class LiveChartFeed(QObject):
         self._symbols = list(run.config.symbols)
         self._bars.clear()
         self._values.clear()
+        self._bars_given.clear()
+        self._values_given.clear()
         self._had_orders.clear()
         self._orders_changed = False
         self._equity_ts = 0
@@ -93,7 +97,9 @@ class LiveChartFeed(QObject):
             self._values.setdefault(symbol, []).append(columns)
 
     def flush(self) -> None:
-        """Hand what was gathered to the chart: bars first, then their indicator values."""
+        """Hand what was gathered to the chart: bars first, then the indicator values of bars
+        the chart has. The strategy's blocks may run ahead of the datafeed's: the values of
+        bars not drawn yet wait for the next flush."""
         bars, self._bars = self._bars, {}
         values, self._values = self._values, {}
         for symbol, parts in bars.items():
@@ -104,16 +110,36 @@ class LiveChartFeed(QObject):
             self.chart.append_bars(
                 symbol, c["ts"], c["open"], c["high"], c["low"], c["close"], c["volume"]
             )
+            self._bars_given[symbol] = self._bars_given.get(symbol, 0) + len(c["ts"])
         for symbol, parts in values.items():
-            for name in parts[0].names:
-                if (symbol, name) not in self._declared:
-                    placement, pane = self._layout.get(name, ("pane", None))
-                    self.chart.add_indicator(symbol, name, placement, pane=pane)
-                    self._declared.add((symbol, name))
-                self.chart.append_indicator(
-                    symbol, name, np.concatenate([p.column(name) for p in parts])
-                )
+            self._append_values(symbol, parts)
         self._flush_orders_and_equity()
+
+    def _append_values(self, symbol: str, parts: list[IndicatorColumns]) -> None:
+        columns = parts[0]
+        if len(parts) > 1:
+            columns = IndicatorColumns(
+                ts=np.concatenate([p.ts for p in parts]),
+                names=columns.names,
+                values=np.concatenate([p.values for p in parts]),
+            )
+        given = self._values_given.get(symbol, 0)
+        ready = min(len(columns.ts), self._bars_given.get(symbol, 0) - given)
+        if ready < len(columns.ts):
+            self._values[symbol] = [
+                IndicatorColumns(
+                    ts=columns.ts[ready:], names=columns.names, values=columns.values[ready:]
+                )
+            ]
+        if ready <= 0:
+            return
+        self._values_given[symbol] = given + ready
+        for name in columns.names:
+            if (symbol, name) not in self._declared:
+                placement, pane = self._layout.get(name, ("pane", None))
+                self.chart.add_indicator(symbol, name, placement, pane=pane)
+                self._declared.add((symbol, name))
+            self.chart.append_indicator(symbol, name, columns.column(name)[:ready])
 
     def on_fills(self, fills: list[FillEvent]) -> None:
         by_symbol: dict[str, list[FillEvent]] = {}

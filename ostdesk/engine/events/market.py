@@ -58,6 +58,7 @@ class BarBlock(EventBase):
     """
 
     symbols: tuple[str, ...]
+    period: BarPeriod
     ts: npt.NDArray[np.int64]
     symbol_index: npt.NDArray[np.int32]
     open: npt.NDArray[np.float64]

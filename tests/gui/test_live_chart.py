@@ -1,0 +1,54 @@
+"""The live chart feed: bars and indicator values from the bridge reach the chart in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.runner import BacktestConfig, BacktestRun
+from ostdesk.gui.batches import BarColumns, IndicatorColumns
+from ostdesk.gui.blotter import Blotters
+from ostdesk.gui.bridge import GuiBridge
+from ostdesk.gui.chart.widget import ChartWidget
+from ostdesk.gui.live_chart import LiveChartFeed
+from ostdesk.store import Database
+from ostdesk.strategies.sma_cross import SmaCross
+from tests.engine.data import random_walk_chunk
+
+
+def bar_columns(start: int, n: int) -> BarColumns:
+    ts = np.arange(start, start + n, dtype=np.int64) * 60 * 10**9
+    close = 100.0 + np.arange(start, start + n)
+    return BarColumns(ts=ts, open=close, high=close + 1, low=close - 1, close=close, volume=close)
+
+
+def values(start: int, n: int) -> IndicatorColumns:
+    ts = np.arange(start, start + n, dtype=np.int64) * 60 * 10**9
+    return IndicatorColumns(
+        ts=ts, names=("SMA(10)",), values=np.arange(start, start + n, dtype=float)[:, None]
+    )
+
+
+def test_indicator_values_ahead_of_their_bars_wait_for_them(qtbot, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The strategy's blocks may arrive before the datafeed's: nothing is lost or misplaced."""
+    chart, blotters = ChartWidget(), Blotters()
+    qtbot.addWidget(chart)
+    qtbot.addWidget(blotters)
+    with Database.open(db_path) as db:
+        feed = LiveChartFeed(chart, GuiBridge(), blotters, db)
+        config = BacktestConfig(strategy=SmaCross, symbols=("AAA",), period=BarPeriod.MINUTE)
+        feed.start(BacktestRun(config, [random_walk_chunk(1, 1)], 1))  # never started
+        feed.on_indicators({"AAA": values(0, 10)})
+        feed.on_bars({"AAA": bar_columns(0, 6)})
+        feed.flush()
+        line = chart.panes.indicator_items["SMA(10)"].source.series.values
+        assert line.view.tolist() == [0, 1, 2, 3, 4, 5]
+
+        feed.on_bars({"AAA": bar_columns(6, 5)})
+        feed.on_indicators({"AAA": values(10, 1)})
+        feed.flush()
+        line = chart.panes.indicator_items["SMA(10)"].source.series.values
+        assert line.view.tolist() == list(range(11))
+        feed.finish(BacktestRun(config, [], 0))
