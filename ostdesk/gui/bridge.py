@@ -16,7 +16,7 @@ and emits typed batches. Coalescing rules:
 - ``indicatorsReady``: every indicator value of the batch, per symbol (``IndicatorColumns``).
 - ``errorsReady``: every error, in the order reported.
 
-and, at most every ``slow_ms`` (5 times a second: table rows and numbers need not change
+and, at most every ``slow_ms`` (4 times a second: table rows and numbers need not change
 faster than they can be read, and each table update costs the main thread milliseconds) and
 once more at the run's end:
 
@@ -114,7 +114,7 @@ class GuiBridge(QObject):
         parent: QObject | None = None,
         *,
         interval_ms: int = 33,
-        slow_ms: int = 200,
+        slow_ms: int = 250,
         max_batch: int = 100_000,
         max_events: int = MAX_EVENTS_KEPT,
     ) -> None:

@@ -1,10 +1,12 @@
 """Feeds the chart from the GUI bridge while a run is live, then swaps in the recorded results.
 
 Bars and indicator values arrive as numpy columns per symbol; they are gathered and handed to
-the chart at most ``CHART_HZ`` times a second (one ``append`` per symbol), because every chart
-update costs a repaint (~14 ms with five panes) on the main thread, whose Python work competes
-with the engine for the GIL: at the bridge's 30 Hz the window slowed the engine to a quarter of
-its headless speed. Indicator lines are declared on first sight with the placement the
+the chart once per slow tick of the bridge (4 times a second; one ``append`` per symbol),
+because every chart update costs a repaint (~14 ms with five panes) on the main thread, whose
+Python work competes with the engine for the GIL: at the bridge's 30 Hz the window slowed the
+engine to a quarter of its headless speed. The chart's turn comes ``CHART_DELAY_MS`` after the
+blotters' (half a tick), so the two costliest jobs of the main thread never add up to one
+stall. Indicator lines are declared on first sight with the placement the
 strategy declared for them. Fills become markers, the working orders of the order book become
 price lines, and the
 equity line follows the account after each trade batch. When the run ends, the recorded
@@ -27,7 +29,7 @@ from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.store.database import Database
 from ostdesk.store.runs import run_equity, run_trades
 
-CHART_HZ = 4
+CHART_DELAY_MS = 125
 
 
 class LiveChartFeed(QObject):
@@ -54,15 +56,17 @@ class LiveChartFeed(QObject):
         self._had_orders: dict[str, bool] = {}
         self._equity_ts = 0
         self._values: dict[str, list[IndicatorColumns]] = {}
+        self._fills: list[FillEvent] = []
         self._bars_given: dict[str, int] = {}  # bars / indicator rows handed to the chart
         self._values_given: dict[str, int] = {}
-        self._timer = QTimer(self)
-        self._timer.setInterval(1000 // CHART_HZ)
+        self._live = False
+        self._timer = QTimer(self, singleShot=True, interval=CHART_DELAY_MS)
         self._timer.timeout.connect(self.flush)
         bridge.barsReady.connect(self.on_bars)
         bridge.indicatorsReady.connect(self.on_indicators)
         bridge.fillsReady.connect(self.on_fills)
         bridge.tradeEventsReady.connect(self.on_trade_events)
+        bridge.progressChanged.connect(self._after_slow_tick)
 
     def start(self, run: BacktestRun) -> None:
         self.chart.clear()
@@ -77,14 +81,23 @@ class LiveChartFeed(QObject):
         self._declared.clear()
         self._last_ts = 0
         self._symbols = list(run.config.symbols)
+        for symbol in self._symbols:  # panes laid out now, not in the middle of the run
+            for name, (placement, pane) in self._layout.items():
+                self.chart.add_indicator(symbol, name, placement, pane=pane)
+                self._declared.add((symbol, name))
         self._bars.clear()
         self._values.clear()
+        self._fills.clear()
         self._bars_given.clear()
         self._values_given.clear()
         self._had_orders.clear()
         self._orders_changed = False
         self._equity_ts = 0
-        self._timer.start()
+        self._live = True
+
+    def _after_slow_tick(self, _progress: object) -> None:
+        if self._live and not self._timer.isActive():
+            self._timer.start()
 
     def on_bars(self, batch: dict[str, BarColumns]) -> None:
         for symbol, columns in batch.items():
@@ -113,7 +126,9 @@ class LiveChartFeed(QObject):
             self._bars_given[symbol] = self._bars_given.get(symbol, 0) + len(c["ts"])
         for symbol, parts in values.items():
             self._append_values(symbol, parts)
+        self._flush_fills()
         self._flush_orders_and_equity()
+        self.chart.refresh()  # follow and fit now: one repaint with the data, not two or three
 
     def _append_values(self, symbol: str, parts: list[IndicatorColumns]) -> None:
         columns = parts[0]
@@ -142,6 +157,10 @@ class LiveChartFeed(QObject):
             self.chart.append_indicator(symbol, name, columns.column(name)[:ready])
 
     def on_fills(self, fills: list[FillEvent]) -> None:
+        self._fills += fills  # drawn with the next bars: one repaint for both
+
+    def _flush_fills(self) -> None:
+        fills, self._fills = self._fills, []
         by_symbol: dict[str, list[FillEvent]] = {}
         for fill in fills:
             by_symbol.setdefault(fill.symbol, []).append(fill)
@@ -182,6 +201,7 @@ class LiveChartFeed(QObject):
     def finish(self, run: BacktestRun) -> None:
         """Show the last bars, then replace the live equity and add round trips from what the
         recorder stored."""
+        self._live = False
         self._timer.stop()
         self.flush()
         recording = run.recording
