@@ -27,6 +27,7 @@ from ostdesk.engine.bus import EventBus
 from ostdesk.engine.runner import BacktestConfig, RunStatus
 from ostdesk.engine.subscriber import Subscriber
 from ostdesk.gui.blotter.book import AccountBook, OrderBook, OrderRecord
+from ostdesk.gui.blotter.rewind import BookRewind
 from ostdesk.gui.replay.timeline import EmptyRunError, RunTimeline
 from ostdesk.indicators import SMA
 from ostdesk.store import Database, install_demo_data
@@ -428,3 +429,89 @@ def test_the_timeline_imports_no_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- rewinding the blotters' books ---------------------------------------------------------------
+def account_rows(account: AccountBook) -> list[tuple[object, ...]]:
+    p = account.portfolio
+    return [(p.cash, p.commission, tuple(account.symbols))] + [
+        (s, q.quantity, q.avg_price, q.realized_pnl, q.commission, q.last_price)
+        for s, q in sorted(p.positions.items())
+    ]
+
+
+def folded(events: Sequence[ev.EventBase], capital: float) -> tuple[OrderBook, AccountBook]:
+    book, account = OrderBook(), AccountBook(capital)
+    book.apply(events)
+    account.apply(events)
+    return book, account
+
+
+def book_rows(book: OrderBook) -> list[tuple[object, ...]]:
+    """Every order with its exact history (same events, same order), then fills and P&L."""
+    assert all(o.index == i for i, o in enumerate(book.orders))
+    orders = [
+        (*row[:-1], tuple(book.history(o)))
+        for row, o in zip(order_rows(book), book.orders, strict=True)
+    ]
+    return [*orders, *fill_rows(book.fills), tuple(book.realized_pnl), tuple(book.working())]
+
+
+def same_books(a: tuple[OrderBook, AccountBook], b: tuple[OrderBook, AccountBook]) -> None:
+    assert book_rows(a[0]) == book_rows(b[0])
+    assert account_rows(a[1]) == account_rows(b[1])
+
+
+def test_rewound_books_equal_the_books_folded_from_the_start(recorded: Recorded) -> None:
+    """At any event count, forwards again from there, and with the full book left intact."""
+    events, capital = recorded.timeline.events.events, recorded.timeline.capital
+    rewind = BookRewind(events, capital)
+    n = len(events)
+    rng = np.random.default_rng(5)
+    counts = sorted({0, 1, n - 1, n, *range(0, n, max(1, n // 40)), *rng.integers(0, n, 40)})
+    for e in counts:
+        rewound = rewind.books_at(int(e))
+        same_books(rewound, folded(events[:e], capital))
+        if e in (n // 3, counts[len(counts) // 2]):
+            book, account = rewound
+            book.apply(events[e:])
+            account.apply(events[e:])
+            same_books((book, account), folded(events, capital))
+    same_books(rewind.books_at(n), folded(events, capital))
+    with pytest.raises(IndexError, match="outside the run"):
+        rewind.books_at(n + 1)
+
+
+def test_a_run_with_a_duplicate_order_id_is_rewound_by_folding() -> None:
+    def submit(ts: int) -> ev.OrderSubmissionRequest:
+        return ev.OrderSubmissionRequest(
+            ts_event_ns=ts,
+            order_id=1,
+            strategy_id="s",
+            symbol="AAA",
+            side=ev.Side.BUY,
+            order_type=ev.OrderType.LIMIT,
+            quantity=1.0,
+            limit_price=10.0,
+            stop_price=None,
+            time_in_force=ev.TimeInForce.GTC,
+            expire_ns=None,
+        )
+
+    events: list[ev.EventBase] = [
+        submit(1),
+        ev.OrderAccepted(ts_event_ns=1, order_id=1, strategy_id="s"),
+        submit(2),
+        ev.OrderRejected(
+            ts_event_ns=2,
+            order_id=1,
+            strategy_id="s",
+            reason=ev.RejectionReason.DUPLICATE_ORDER_ID,
+            message="order id 1 is already in use",
+        ),
+        ev.CancellationAccepted(ts_event_ns=3, order_id=1, strategy_id="s"),
+    ]
+    rewind = BookRewind(events, 1000.0)
+    for e in range(len(events) + 1):
+        same_books(rewind.books_at(e), folded(events[:e], 1000.0))
+    assert rewind.books_at(4)[0].orders[0].status.value == "Accepted"

@@ -99,11 +99,21 @@ class Blotters(QWidget):
 
     def reset(self, capital: float, events: Sequence[EventBase] = ()) -> None:
         """Start over with ``capital`` (and optionally a run's events), one model reset each."""
-        self.order_book = OrderBook()
-        self.account = AccountBook(capital)
+        book, account = OrderBook(), AccountBook(capital)
         self._prices.learn(events)
-        self.order_book.apply(events)
-        self.account.apply(events)
+        book.apply(events)
+        account.apply(events)
+        self.show_books(book, account)
+
+    def learn_prices(self, events: Sequence[EventBase]) -> None:
+        """Size the price columns for these events before their rows are shown."""
+        self._prices.learn(events)
+
+    def show_books(self, book: OrderBook, account: AccountBook) -> None:
+        """Show books built elsewhere (a replay's rewind), one model reset each; later
+        ``apply`` calls fold into them."""
+        self.order_book = book
+        self.account = account
         self.working_model.set_book(self.order_book)
         self.orders_model.set_book(self.order_book)
         self.fills_model.set_book(self.order_book)

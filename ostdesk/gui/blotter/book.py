@@ -206,6 +206,55 @@ class OrderBook:
         self._touched = {}
         return changes
 
+    def handle(self, event: ev.EventBase) -> None:
+        """Fold one event without reporting changes (for building a book, not for showing)."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    @property
+    def log_size(self) -> int:
+        """Lifecycle steps recorded so far (one per event that touched a known order)."""
+        return len(self._log_ns)
+
+    @property
+    def had_duplicates(self) -> bool:
+        """Whether any order id was submitted twice (the rewind then folds from the start)."""
+        return bool(self._duplicates)
+
+    def steps_of(self, order: OrderRecord) -> list[int]:
+        """Indices of ``order``'s lifecycle steps in the book's log, oldest first."""
+        steps: list[int] = []
+        at = order.last_step
+        while at >= 0:
+            steps.append(at)
+            at = self._log_prev[at]
+        steps.reverse()
+        return steps
+
+    def prefix(
+        self,
+        orders: list[OrderRecord],
+        n_fills: int,
+        n_steps: int,
+        pnl: Portfolio,
+    ) -> OrderBook:
+        """A new book holding this book's first ``n_fills`` fills and ``n_steps`` lifecycle
+        steps, the given ``orders`` (records whose steps all lie in that prefix) and the
+        realised-P&L account ``pnl`` after those fills. The two books must not both be
+        folded afterwards if they share a record that later events change."""
+        book = OrderBook()
+        book.orders = orders
+        book.fills = self.fills[:n_fills]
+        book.realized_pnl = self.realized_pnl[:n_fills]
+        book._log_ns = self._log_ns[:n_steps]
+        book._log_step = self._log_step[:n_steps]
+        book._log_prev = self._log_prev[:n_steps]
+        book._pnl = pnl
+        for order in orders:
+            book._by_id.setdefault(order.strategy_id, {})[order.order_id] = order
+        return book
+
     def find(self, strategy_id: str, order_id: int) -> OrderRecord | None:
         per_strategy = self._by_id.get(strategy_id)
         return None if per_strategy is None else per_strategy.get(order_id)

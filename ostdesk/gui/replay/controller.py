@@ -1,10 +1,11 @@
 """Replays a recorded run on the chart and blotters: open, seek, step, play at a speed, pause.
 
-The run is loaded once into a :class:`RunTimeline`; every move then shows the exact state at the
-new cursor. Forward moves feed only what the cursor passed, through the same calls a live run's
-batches use (chart appends, ``Blotters.apply`` with the engine's own event objects), so playback
-looks exactly like the live run; backward moves rebuild the blotters (``Blotters.reset`` with
-the events up to the cursor) and the chart from the state at the cursor. Nothing is re-executed.
+The run is loaded once into a :class:`RunTimeline` (and its events folded once into a
+:class:`BookRewind`); every move then shows the exact state at the new cursor. Short forward
+moves feed only what the cursor passed, through the same calls a live run's batches use (chart
+appends, ``Blotters.apply`` with the engine's own event objects), so playback looks exactly like
+the live run; backward and long forward moves show the books the rewind puts together for the
+cursor and rebuild the chart from the state there. Nothing is re-executed.
 
 Playback follows the wall clock: at ``r`` bars/s the cursor is where ``r`` times the elapsed time
 puts it, whatever the timer's jitter. At Max speed each frame advances as many bars as keep the
@@ -22,6 +23,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ostdesk.engine import events as ev
 from ostdesk.gui.blotter import Blotters
+from ostdesk.gui.blotter.rewind import BookRewind
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.replay.chart_feed import ChartFeed, Layout
 from ostdesk.gui.replay.timeline import DbOrCursor, RunTimeline
@@ -32,6 +34,9 @@ SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 100, 500, None)
 FRAME_MS = 16  # the timer's period at fast speeds (one frame)
 _MAX_FRAME_S = (1 / 45, 1 / 32)  # Max speed keeps each frame's wall time in this band
 _FIRST_MAX_STEP = 500
+FOLD_LIMIT = 5_000
+"""A forward move over at most this many events folds them into the shown books (~1.4 µs an
+event); a longer one takes the rewind's books (~20 ms whatever the distance)."""
 
 
 class ReplayController(QObject):
@@ -57,6 +62,7 @@ class ReplayController(QObject):
         self.blotters = blotters
         self._timeline: RunTimeline | None = None
         self._feed: ChartFeed | None = None
+        self._rewind: BookRewind | None = None
         self._cursor = -1
         self._speed: float | None = 10.0
         self._timer = QTimer(self)
@@ -105,7 +111,11 @@ class ReplayController(QObject):
         """Replay an already loaded timeline (``RunTimeline.load`` is Qt-free and takes a
         cursor, so a window can load a long run on a worker thread and hand it over)."""
         self.pause()
+        with _no_cycle_collection():
+            rewind = BookRewind(timeline.events.events, timeline.capital)
         self._timeline = timeline
+        self._rewind = rewind
+        self.blotters.learn_prices(timeline.events.events)
         self._feed = ChartFeed(self.chart, timeline, layout)
         self._cursor = -1
         self.opened.emit(timeline)
@@ -118,6 +128,7 @@ class ReplayController(QObject):
         self.pause()
         self._timeline = None
         self._feed = None
+        self._rewind = None
         self._cursor = -1
         self.closed.emit()
 
@@ -155,13 +166,14 @@ class ReplayController(QObject):
         self.seek(self._require().bar_at_or_before(ts_ns))
 
     def _show(self, t: RunTimeline, k: int) -> None:
-        assert self._feed is not None
+        assert self._feed is not None and self._rewind is not None
         previous = self._cursor
-        if k > previous >= 0:
+        if k > previous >= 0 and t.event_count(k) - t.event_count(previous) <= FOLD_LIMIT:
             self.blotters.apply(self._with_marks(t, t.events_between(previous, k), k))
         else:
-            with _no_cycle_collection():  # tens of thousands of acyclic records at once
-                self.blotters.reset(t.capital, self._with_marks(t, t.events_until(k), k))
+            book, account = self._rewind.books_at(t.event_count(k))
+            account.apply(list(t.latest_bars(k).values()))
+            self.blotters.show_books(book, account)
         account = self.blotters.account
         account.peak_equity = float(t.peak_equity[k])  # exact at every bar, not per batch
         account.max_drawdown = float(t.max_drawdown[k])
