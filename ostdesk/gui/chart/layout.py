@@ -141,6 +141,17 @@ class PaneStack(QObject):
             if item is not None:
                 item.data_appended()
 
+    def truncated(self) -> None:
+        """Bars or equity were cut: re-place the equity and redraw every line from scratch."""
+        if self.equity_item is not None and self.drawdown_item is not None:
+            source = self.equity_item.source
+            assert isinstance(source, EquitySource)
+            source.placement.truncate()
+            self.equity_item.data_replaced()
+            self.drawdown_item.data_replaced()
+        for item in self.indicator_items.values():
+            item.data_replaced()
+
     def indicator_changed(self, name: str, *, replaced: bool) -> None:
         item = self.indicator_items[name]
         (item.data_replaced if replaced else item.data_appended)()

@@ -82,6 +82,14 @@ class EquityPlacement:
                 self._x.extend(self.bars.index_at(eq_ts[done:stop]).astype(np.float64))
         return self._x.view
 
+    def truncate(self) -> None:
+        """After the equity or the bars were cut: forget the places of points now gone or
+        later than the last bar (the others' bars are unchanged)."""
+        keep = len(self.equity)
+        if len(self.bars):
+            keep = min(keep, int(np.searchsorted(self.equity.ts.view, self.bars.last_ts, "right")))
+        self._x.truncate(keep if len(self.bars) else 0)
+
 
 @dataclasses.dataclass
 class EquitySource:

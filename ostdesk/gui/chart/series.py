@@ -54,6 +54,10 @@ class GrowableArray:
         self._size = 0
         self.extend(values)
 
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` values (no copy)."""
+        self._size = max(0, min(self._size, n))
+
 
 def _column(name: str, values: object, dtype: npt.DTypeLike, where: str) -> np.ndarray:
     arr = np.asarray(values)
@@ -147,6 +151,15 @@ class BarSeries:
             self.price_max = max(self.price_max, float(cols["high"].max()))
             self.volume_total += float(cols["volume"].sum())
 
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` bars (a replay stepping back); O(1) but for the min/max."""
+        for column in (self.ts, self.open, self.high, self.low, self.close, self.volume):
+            column.truncate(n)
+        n = len(self.ts)
+        self.price_min = float(self.low.view.min()) if n else np.inf
+        self.price_max = float(self.high.view.max()) if n else -np.inf
+        self.volume_total = float(self.volume.view.sum())
+
     @property
     def last_ts(self) -> int:
         return int(self.ts.view[-1])
@@ -175,6 +188,13 @@ class IndicatorSeries:
         if finite.size:
             self.vmin = min(self.vmin, float(finite.min()))
             self.vmax = max(self.vmax, float(finite.max()))
+
+    def truncate(self, n: int) -> None:
+        self.values.truncate(n)
+        kept = self.values.view
+        self.vmin, self.vmax = np.inf, -np.inf
+        if len(kept) and not np.isnan(kept).all():
+            self.vmin, self.vmax = float(np.nanmin(kept)), float(np.nanmax(kept))
 
 
 class FillSeries:
@@ -217,6 +237,14 @@ class FillSeries:
         if p.size:
             self.price_min = min(self.price_min, float(p.min()))
             self.price_max = max(self.price_max, float(p.max()))
+
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` fills."""
+        for column in (self.ts, self.side, self.qty, self.price, self.order_id):
+            column.truncate(n)
+        kept = self.price.view
+        self.price_min = float(kept.min()) if len(kept) else np.inf
+        self.price_max = float(kept.max()) if len(kept) else -np.inf
 
 
 @dataclasses.dataclass(frozen=True)
@@ -299,6 +327,16 @@ class EquitySeries:
             self._peak = float(peak[-1])
             self.vmin, self.vmax = min(self.vmin, float(eq.min())), max(self.vmax, float(eq.max()))
             self.dd_min = min(self.dd_min, float(dd.min()))
+
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` points; their drawdowns stand (the peak is a running one)."""
+        for column in (self.ts, self.equity, self.drawdown):
+            column.truncate(n)
+        eq, dd = self.equity.view, self.drawdown.view
+        self._peak = float(eq.max()) if len(eq) else -np.inf
+        self.vmin = float(eq.min()) if len(eq) else np.inf
+        self.vmax = self._peak if len(eq) else -np.inf
+        self.dd_min = min(0.0, float(dd.min())) if len(dd) else 0.0
 
 
 class SymbolData:

@@ -237,6 +237,27 @@ class ChartWidget(QWidget):
             self.panes.bars_appended()
             self._schedule_refresh(follow=True)
 
+    def truncate(self, symbol: str, bars: int, fills: int) -> None:
+        """Keep ``symbol``'s first ``bars`` bars (and indicator values) and ``fills`` fills: a
+        replay stepping back, with nothing copied or laid out again."""
+        data = self._symbol_data(symbol)
+        data.bars.truncate(bars)
+        for series in data.indicators.values():
+            series.truncate(bars)
+        data.fills.truncate(fills)
+        if symbol == self._symbol:
+            self.price_item.data_replaced()
+            self.volume_item.data_replaced()
+            self.fill_markers.data_changed()
+            self.panes.truncated()
+            self._schedule_refresh(follow=True)
+
+    def truncate_equity(self, points: int) -> None:
+        """Keep the first ``points`` equity points."""
+        self._equity.truncate(points)
+        self.panes.truncated()
+        self._schedule_refresh()
+
     def add_indicator(
         self, symbol: str, name: str, placement: str, pane: str | None = None
     ) -> None:

@@ -1,10 +1,10 @@
 """Shows a replay timeline at a cursor on the chart, through the chart's ordinary feeding calls.
 
 Forward moves append what the cursor passed (bars, indicator values, fills, equity), as a live
-run's batches do, so playback costs O(bars passed). A move back rebuilds the chart from the
-prefix at the cursor: bars, lines and equity are replaced, and the chart is cleared first only
-when fills must go (it can only append those). Either way the result is the same chart a live
-run drew up to that bar.
+run's batches do, so playback costs O(bars passed). A move back cuts what the chart holds to the
+prefix at the cursor (``ChartWidget.truncate``: nothing is copied or laid out again); the first
+showing builds the chart from that prefix. Either way the result is the same chart a live run
+drew up to that bar.
 """
 
 from __future__ import annotations
@@ -65,25 +65,22 @@ class ChartFeed:
         self._orders: dict[str, tuple[tuple[int, str, float], ...]] = {}
 
     def show(self, k: int) -> None:
-        """Show bar ``k``: append if it is ahead of what is shown, else rebuild."""
+        """Show bar ``k``: append if it is ahead of what is shown, cut back if behind."""
         if k > self.cursor >= 0:
             self._advance(k)
+        elif 0 <= k < self.cursor:
+            self._cut(k)
         elif k != self.cursor:
-            self._rebuild(k)
+            self._build(k)
         self.cursor = k
 
-    def _rebuild(self, k: int) -> None:
-        """Replace everything by the prefix at ``k``. The chart can only append fills, so it
-        is cleared first when fills must go; otherwise its panes are kept (much cheaper)."""
+    def _build(self, k: int) -> None:
+        """Start the chart over with the prefix at ``k``."""
         chart, t = self.chart, self.timeline
-        keep = self.cursor >= 0 and all(
-            len(t.fill_columns(s, k).ts) == self._fills[s] for s in t.symbols
-        )
-        if not keep:
-            current = chart.current_symbol
-            chart.clear()
-            chart.set_symbols(t.symbols)
-            chart.set_current_symbol(current if current in t.symbols else t.symbols[0])
+        current = chart.current_symbol
+        chart.clear()
+        chart.set_symbols(t.symbols)
+        chart.set_current_symbol(current if current in t.symbols else t.symbols[0])
         for symbol in t.symbols:
             bars = t.bars_until(symbol, k)
             chart.set_bars(symbol, bars.ts, bars.open, bars.high, bars.low, bars.close, bars.volume)
@@ -91,16 +88,25 @@ class ChartFeed:
             ind = t.indicators_until(symbol, k)
             if ind is not None:
                 for name, placement, group in self._layout[symbol]:
-                    if not keep:
-                        chart.add_indicator(symbol, name, placement, group)
+                    chart.add_indicator(symbol, name, placement, group)
                     chart.set_indicator(symbol, name, ind.column(name))
-            if not keep:
-                self._fills[symbol] = 0
-                self._orders[symbol] = ()
+            self._fills[symbol] = 0
+            self._orders[symbol] = ()
             self._trades[symbol] = -1
             self._trade_events(symbol, k)
         self._working_orders(k)
         chart.set_equity(*t.equity_until(k))
+
+    def _cut(self, k: int) -> None:
+        """Cut the chart back to the prefix at ``k`` (what it shows is a longer prefix)."""
+        t = self.timeline
+        for symbol in t.symbols:
+            bars, fills = t.bar_count(symbol, k), len(t.fill_columns(symbol, k).ts)
+            self.chart.truncate(symbol, bars, fills)
+            self._bars[symbol], self._fills[symbol] = bars, fills
+            self._trade_events(symbol, k)
+        self._working_orders(k)
+        self.chart.truncate_equity(k + 1)
 
     def _advance(self, k: int) -> None:
         chart, t = self.chart, self.timeline
