@@ -402,6 +402,48 @@ def test_equity_maps_to_bars_by_time_with_drawdown_from_the_peak(chart: ChartWid
     assert chart.panes.all()[-1] is chart.panes.drawdown
 
 
+def test_truncating_equals_a_chart_fed_only_the_prefix(qtbot, chart: ChartWidget) -> None:  # type: ignore[no-untyped-def]
+    """A replay stepping back cuts the chart; appending afterwards carries on from the cut."""
+
+    bars = make_bars(300)
+
+    def fill(chart: ChartWidget, n_bars: int) -> None:
+        chart.append_bars("AAA", *(column[:n_bars] for column in bars))
+        chart.add_indicator("AAA", "SMA(5)", "price")
+        chart.append_indicator("AAA", "SMA(5)", np.arange(float(n_bars)))
+        ts = T0 + np.arange(n_bars, dtype=np.int64) * MINUTE
+        fills = np.arange(10, n_bars, 40)
+        chart.add_fills(
+            "AAA", ts[fills], np.ones(len(fills), int), np.ones(len(fills)), 100.0 + fills, fills
+        )
+        equity = 1000.0 + np.sin(np.arange(n_bars) / 7.0) * 50
+        chart.append_equity(ts, equity)
+        chart.refresh()
+
+    fill(chart, 300)
+    chart.truncate("AAA", 120, 3)
+    chart.truncate_equity(120)
+    other = ChartWidget()
+    qtbot.addWidget(other)
+    fill(other, 120)
+    mine, theirs = chart._data["AAA"], other._data["AAA"]
+    assert np.array_equal(mine.bars.close.view, theirs.bars.close.view)
+    assert (mine.bars.price_min, mine.bars.price_max) == (
+        theirs.bars.price_min,
+        theirs.bars.price_max,
+    )
+    assert np.array_equal(mine.fills.ts.view, theirs.fills.ts.view)
+    assert mine.indicators["SMA(5)"].vmax == theirs.indicators["SMA(5)"].vmax == 119.0
+    assert np.array_equal(chart._equity.drawdown.view, other._equity.drawdown.view)
+    assert chart._equity.vmax == other._equity.vmax
+    x, equity = chart.panes.equity_item.source.xy(0, 300)  # type: ignore[union-attr]
+    assert np.array_equal(x, np.arange(120.0)) and len(equity) == 120
+    chart.append_bars("AAA", *(column[120:125] for column in bars))
+    assert len(chart._data["AAA"].bars) == 125
+    painted(chart)
+    assert chart.price_item.shapes_drawn > 0
+
+
 def test_screenshot_of_a_small_chart_is_not_blank(chart: ChartWidget) -> None:
     chart.add_indicator("AAA", "SMA(10)", "price")
     for start in (0, 60):

@@ -22,6 +22,7 @@ from ostdesk.gui.chart.series import (
     FloatArray,
     GrowableArray,
     IndicatorSeries,
+    IntArray,
 )
 from ostdesk.gui.chart.spancache import SpanCachedItem
 
@@ -79,8 +80,16 @@ class EquityPlacement:
         if done < len(eq_ts) and len(self.bars):
             stop = int(np.searchsorted(eq_ts, self.bars.last_ts, "right"))
             if stop > done:
-                self._x.extend(self.bars.index_at(eq_ts[done:stop]).astype(np.float64))
+                self._x.extend(self._place(eq_ts[done:stop], done))
         return self._x.view
+
+    def _place(self, ts: IntArray, first: int) -> FloatArray:
+        """Bar index of each point: the points themselves when they are the bars' own times
+        (every bar of a single-symbol run), else a search per point."""
+        bars_ts = self.bars.ts.view[first : first + len(ts)]
+        if np.array_equal(bars_ts, ts):
+            return np.arange(first, first + len(ts), dtype=np.float64)
+        return self.bars.index_at(ts).astype(np.float64)
 
     def truncate(self) -> None:
         """After the equity or the bars were cut: forget the places of points now gone or

@@ -24,12 +24,14 @@ class GrowableArray:
     """A 1-D numpy column with amortised O(1) append; ``view`` is a view, not a copy.
 
     A view taken before an append that grows the capacity keeps the old buffer: take a fresh
-    ``view`` after appending.
+    ``view`` after appending. ``truncate`` hides values without dropping them, and ``reveal``
+    shows them again until an append writes over them (a replay moving back and forth).
     """
 
     def __init__(self, dtype: npt.DTypeLike, capacity: int = 1024) -> None:
         self._data: np.ndarray = np.empty(max(capacity, 16), dtype=dtype)
         self._size = 0
+        self._filled = 0  # values [0, _filled) are valid: shown, then hidden by truncate
 
     def __len__(self) -> int:
         return self._size
@@ -48,15 +50,26 @@ class GrowableArray:
             grown[: self._size] = self._data[: self._size]
             self._data = grown
         self._data[self._size : need] = values
-        self._size = need
+        self._size = self._filled = need
 
     def replace(self, values: np.ndarray) -> None:
         self._size = 0
         self.extend(values)
 
     def truncate(self, n: int) -> None:
-        """Keep the first ``n`` values (no copy)."""
+        """Show only the first ``n`` values (no copy; the rest can be revealed again)."""
         self._size = max(0, min(self._size, n))
+
+    @property
+    def hidden(self) -> int:
+        """Values ``truncate`` hid that ``reveal`` can show again."""
+        return self._filled - self._size
+
+    def reveal(self, n: int) -> None:
+        """Show the first ``n`` values again (``len(self) <= n <= len(self) + hidden``)."""
+        if not self._size <= n <= self._filled:
+            raise ValueError(f"cannot reveal {n} values: {self._size} shown, {self.hidden} hidden")
+        self._size = n
 
 
 def _column(name: str, values: object, dtype: npt.DTypeLike, where: str) -> np.ndarray:
@@ -151,6 +164,17 @@ class BarSeries:
             self.price_max = max(self.price_max, float(cols["high"].max()))
             self.volume_total += float(cols["volume"].sum())
 
+    def reveal(self, n: int) -> None:
+        """Show the first ``n`` bars again after ``truncate``: like appending them, but with
+        no copy and no check (they were checked when first appended)."""
+        start = len(self.ts)
+        for column in (self.ts, self.open, self.high, self.low, self.close, self.volume):
+            column.reveal(n)
+        if n > start:
+            self.price_min = min(self.price_min, float(self.low.view[start:].min()))
+            self.price_max = max(self.price_max, float(self.high.view[start:].max()))
+            self.volume_total += float(self.volume.view[start:].sum())
+
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` bars (a replay stepping back); O(1) but for the min/max."""
         for column in (self.ts, self.open, self.high, self.low, self.close, self.volume):
@@ -188,6 +212,14 @@ class IndicatorSeries:
         if finite.size:
             self.vmin = min(self.vmin, float(finite.min()))
             self.vmax = max(self.vmax, float(finite.max()))
+
+    def reveal(self, n: int) -> None:
+        start = len(self.values)
+        self.values.reveal(n)
+        new = self.values.view[start:]
+        if new.size and not np.isnan(new).all():
+            self.vmin = min(self.vmin, float(np.nanmin(new)))
+            self.vmax = max(self.vmax, float(np.nanmax(new)))
 
     def truncate(self, n: int) -> None:
         self.values.truncate(n)
@@ -237,6 +269,15 @@ class FillSeries:
         if p.size:
             self.price_min = min(self.price_min, float(p.min()))
             self.price_max = max(self.price_max, float(p.max()))
+
+    def reveal(self, n: int) -> None:
+        start = len(self.ts)
+        for column in (self.ts, self.side, self.qty, self.price, self.order_id):
+            column.reveal(n)
+        new = self.price.view[start:]
+        if new.size:
+            self.price_min = min(self.price_min, float(new.min()))
+            self.price_max = max(self.price_max, float(new.max()))
 
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` fills."""
@@ -325,6 +366,16 @@ class EquitySeries:
             (column.replace if replace else column.extend)(values)
         if eq.size:
             self._peak = float(peak[-1])
+            self.vmin, self.vmax = min(self.vmin, float(eq.min())), max(self.vmax, float(eq.max()))
+            self.dd_min = min(self.dd_min, float(dd.min()))
+
+    def reveal(self, n: int) -> None:
+        start = len(self.ts)
+        for column in (self.ts, self.equity, self.drawdown):
+            column.reveal(n)
+        eq, dd = self.equity.view[start:], self.drawdown.view[start:]
+        if eq.size:
+            self._peak = max(self._peak, float(eq.max()))
             self.vmin, self.vmax = min(self.vmin, float(eq.min())), max(self.vmax, float(eq.max()))
             self.dd_min = min(self.dd_min, float(dd.min()))
 

@@ -258,6 +258,29 @@ class ChartWidget(QWidget):
         self.panes.truncated()
         self._schedule_refresh()
 
+    def reveal(self, symbol: str, bars: int, fills: int) -> None:
+        """Show again the first ``bars`` bars (and indicator values) and ``fills`` fills that
+        ``truncate`` hid: a replay moving forward, with nothing copied."""
+        data = self._symbol_data(symbol)
+        data.bars.reveal(bars)
+        for series in data.indicators.values():
+            series.reveal(bars)
+        data.fills.reveal(fills)
+        if symbol == self._symbol:
+            self.price_item.data_appended()
+            self.volume_item.data_appended()
+            self.fill_markers.data_changed()
+            self.panes.bars_appended()
+            for name in data.indicators:
+                self.panes.indicator_changed(name, replaced=False)
+            self._schedule_refresh(follow=True)
+
+    def reveal_equity(self, points: int) -> None:
+        """Show again the first ``points`` equity points ``truncate_equity`` hid."""
+        self._equity.reveal(points)
+        self.panes.equity_appended()
+        self._schedule_refresh()
+
     def add_indicator(
         self, symbol: str, name: str, placement: str, pane: str | None = None
     ) -> None:

@@ -1,10 +1,10 @@
 """Shows a replay timeline at a cursor on the chart, through the chart's ordinary feeding calls.
 
-Forward moves append what the cursor passed (bars, indicator values, fills, equity), as a live
-run's batches do, so playback costs O(bars passed). A move back cuts what the chart holds to the
-prefix at the cursor (``ChartWidget.truncate``: nothing is copied or laid out again); the first
-showing builds the chart from that prefix. Either way the result is the same chart a live run
-drew up to that bar.
+The chart is given the whole run once (bars, indicator values, fills, equity: checked and
+copied once) and then cut to the cursor; every move after that only cuts it back
+(``ChartWidget.truncate``) or shows more of what it holds (``ChartWidget.reveal``), so a move
+costs what was redrawn, not what was passed, whichever its direction or length. The chart
+then shows what a live run drew up to that bar.
 """
 
 from __future__ import annotations
@@ -59,95 +59,66 @@ class ChartFeed:
             for s in timeline.symbols
         }
         self.cursor = -1
-        self._bars: dict[str, int] = {}
-        self._fills: dict[str, int] = {}
         self._trades: dict[str, int] = {}
         self._orders: dict[str, tuple[tuple[int, str, float], ...]] = {}
 
     def show(self, k: int) -> None:
-        """Show bar ``k``: append if it is ahead of what is shown, cut back if behind."""
-        if k > self.cursor >= 0:
-            self._advance(k)
-        elif 0 <= k < self.cursor:
-            self._cut(k)
-        elif k != self.cursor:
+        """Show bar ``k``."""
+        if self.cursor < 0:
             self._build(k)
+        elif k > self.cursor:
+            self._advance(k)
+        elif k < self.cursor:
+            self._cut(k)
         self.cursor = k
 
     def _build(self, k: int) -> None:
-        """Start the chart over with the prefix at ``k``."""
+        """Give the chart the whole run, then cut it to ``k``."""
         chart, t = self.chart, self.timeline
         current = chart.current_symbol
         chart.clear()
         chart.set_symbols(t.symbols)
         chart.set_current_symbol(current if current in t.symbols else t.symbols[0])
         for symbol in t.symbols:
-            bars = t.bars_until(symbol, k)
+            bars = t.bars[symbol]
             chart.set_bars(symbol, bars.ts, bars.open, bars.high, bars.low, bars.close, bars.volume)
-            self._bars[symbol] = len(bars)
-            ind = t.indicators_until(symbol, k)
+            ind = t.indicators.get(symbol)
             if ind is not None:
                 for name, placement, group in self._layout[symbol]:
                     chart.add_indicator(symbol, name, placement, group)
                     chart.set_indicator(symbol, name, ind.column(name))
-            self._fills[symbol] = 0
+            fills = t.fill_columns(symbol, t.last)
+            chart.add_fills(
+                symbol, fills.ts, fills.side, fills.quantity, fills.price, fills.order_id
+            )
             self._orders[symbol] = ()
             self._trades[symbol] = -1
-            self._trade_events(symbol, k)
-        self._working_orders(k)
-        chart.set_equity(*t.equity_until(k))
+        chart.set_equity(t.ts, t.equity)
+        self._cut(k)
 
     def _cut(self, k: int) -> None:
-        """Cut the chart back to the prefix at ``k`` (what it shows is a longer prefix)."""
+        """Show the prefix at ``k`` of a chart holding a longer one."""
         t = self.timeline
         for symbol in t.symbols:
-            bars, fills = t.bar_count(symbol, k), len(t.fill_columns(symbol, k).ts)
-            self.chart.truncate(symbol, bars, fills)
-            self._bars[symbol], self._fills[symbol] = bars, fills
-            self._trade_events(symbol, k)
+            self.chart.truncate(symbol, t.bar_count(symbol, k), self._fill_count(symbol, k))
+            self._round_trips(symbol, k)
         self._working_orders(k)
         self.chart.truncate_equity(k + 1)
 
     def _advance(self, k: int) -> None:
-        chart, t = self.chart, self.timeline
+        """Show the prefix at ``k`` of a chart holding a shorter one (and the whole run)."""
+        t = self.timeline
         for symbol in t.symbols:
-            n0, n1 = self._bars[symbol], t.bar_count(symbol, k)
-            if n1 > n0:
-                b = t.bars[symbol]
-                part = slice(n0, n1)
-                chart.append_bars(
-                    symbol,
-                    b.ts[part],
-                    b.open[part],
-                    b.high[part],
-                    b.low[part],
-                    b.close[part],
-                    b.volume[part],
-                )
-                ind = t.indicators.get(symbol)
-                if ind is not None:
-                    for name, _, _ in self._layout[symbol]:
-                        chart.append_indicator(symbol, name, ind.column(name)[part])
-                self._bars[symbol] = n1
-            self._trade_events(symbol, k)
+            self.chart.reveal(symbol, t.bar_count(symbol, k), self._fill_count(symbol, k))
+            self._round_trips(symbol, k)
         self._working_orders(k)
-        chart.append_equity(t.ts[self.cursor + 1 : k + 1], t.equity[self.cursor + 1 : k + 1])
+        self.chart.reveal_equity(k + 1)
 
-    def _trade_events(self, symbol: str, k: int) -> None:
-        """New fills of ``symbol`` up to ``k``, and its closed round trips if they changed."""
-        fills = self.timeline.fill_columns(symbol, k)
-        shown = self._fills[symbol]
-        if len(fills.ts) > shown:
-            new = slice(shown, None)
-            self.chart.add_fills(
-                symbol,
-                fills.ts[new],
-                fills.side[new],
-                fills.quantity[new],
-                fills.price[new],
-                fills.order_id[new],
-            )
-            self._fills[symbol] = len(fills.ts)
+    def _fill_count(self, symbol: str, k: int) -> int:
+        return len(self.timeline.fill_columns(symbol, k).ts)
+
+    def _round_trips(self, symbol: str, k: int) -> None:
+        """``symbol``'s round trips closed by ``k``, if they changed."""
         trades = self.timeline.trades_until(symbol, k)
         if len(trades.pnl) != self._trades[symbol]:
             self.chart.set_round_trips(
