@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Sized
 from typing import Any
 
 from ostdesk.engine import events as ev
@@ -156,6 +156,8 @@ class OrderBook:
         self.orders: list[OrderRecord] = []
         self.fills: list[ev.FillEvent] = []
         self.realized_pnl = array("d")  # per fill, average cost, before commission
+        self.submitted_ns = array("q")  # per order and per fill: their times as one column,
+        self.fill_ns = array("q")  # so the blotters sort by time without a call per row
         self._by_id: dict[str, dict[int, OrderRecord]] = {}
         self._duplicates: dict[tuple[str, int], int] = {}
         self._pnl = Portfolio(0.0)
@@ -163,29 +165,16 @@ class OrderBook:
         self._log_step = array("B")
         self._log_prev = array("l")
         self._touched: dict[int, bool] = {}
-        self._handlers: dict[type[ev.EventBase], Callable[[Any], None]] = {
-            ev.OrderSubmissionRequest: self._on_submission,
-            ev.OrderModificationRequest: self._on_modification_request,
-            ev.OrderCancellationRequest: self._on_cancellation_request,
-            ev.OrderAccepted: self._on_order_accepted,
-            ev.OrderRejected: self._on_order_rejected,
-            ev.ModificationAccepted: self._on_modification_accepted,
-            ev.ModificationRejected: self._on_modification_rejected,
-            ev.CancellationAccepted: self._on_cancellation_accepted,
-            ev.CancellationRejected: self._on_cancellation_rejected,
-            ev.FillEvent: self._on_fill,
-            ev.OrderExpired: self._on_order_expired,
-        }
 
     def apply(self, events: Sequence[ev.EventBase]) -> BookChanges:
         """Fold one batch of events (in publication order) and report what changed."""
         first_order, first_fill = len(self.orders), len(self.fills)
         self._touched = touched = dict[int, bool]()
-        handlers = self._handlers
+        handlers = _HANDLERS
         for event in events:
             handler = handlers.get(type(event))
             if handler is not None:
-                handler(event)
+                handler(self, event)
         changes = BookChanges(
             inserted=range(first_order, len(self.orders)),
             updated=[],
@@ -208,14 +197,19 @@ class OrderBook:
 
     def handle(self, event: ev.EventBase) -> None:
         """Fold one event without reporting changes (for building a book, not for showing)."""
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is not None:
-            handler(event)
+            handler(self, event)
 
     @property
     def log_size(self) -> int:
         """Lifecycle steps recorded so far (one per event that touched a known order)."""
         return len(self._log_ns)
+
+    @property
+    def log_steps(self) -> Sized:
+        """The log itself, to take ``len`` of in a loop (the log grows in place)."""
+        return self._log_ns
 
     @property
     def had_duplicates(self) -> bool:
@@ -247,6 +241,8 @@ class OrderBook:
         book.orders = orders
         book.fills = self.fills[:n_fills]
         book.realized_pnl = self.realized_pnl[:n_fills]
+        book.submitted_ns = self.submitted_ns[: len(orders)]
+        book.fill_ns = self.fill_ns[:n_fills]
         book._log_ns = self._log_ns[:n_steps]
         book._log_step = self._log_step[:n_steps]
         book._log_prev = self._log_prev[:n_steps]
@@ -302,6 +298,7 @@ class OrderBook:
             return
         order = OrderRecord(len(self.orders), e)
         self.orders.append(order)
+        self.submitted_ns.append(e.ts_event_ns)
         per_strategy[e.order_id] = order
         self._touched[order.index] = False
         self._touch(order, e.ts_event_ns, OrderStatus.SUBMITTED.value)
@@ -372,6 +369,7 @@ class OrderBook:
         realized = self._pnl.apply_fill(e.symbol, signed, e.price, e.commission)
         self.fills.append(e)
         self.realized_pnl.append(realized)
+        self.fill_ns.append(e.ts_event_ns)
         order = self.find(e.strategy_id, e.order_id)
         if order is None:
             return
@@ -390,6 +388,24 @@ class OrderBook:
             self._touch(order, e.ts_event_ns, OrderStatus.EXPIRED.value)
             order.status = OrderStatus.EXPIRED
             order.reason = f"Time in force {order.time_in_force.name} ended"
+
+
+# Plain functions, not bound methods kept on each book: a book holding its own bound methods
+# is a reference cycle, so every book thrown away (each replay seek, each new run) waited for
+# the cycle collector, which then walked its tens of thousands of records: 100 ms stalls.
+_HANDLERS: dict[type[ev.EventBase], Callable[[OrderBook, Any], None]] = {
+    ev.OrderSubmissionRequest: OrderBook._on_submission,
+    ev.OrderModificationRequest: OrderBook._on_modification_request,
+    ev.OrderCancellationRequest: OrderBook._on_cancellation_request,
+    ev.OrderAccepted: OrderBook._on_order_accepted,
+    ev.OrderRejected: OrderBook._on_order_rejected,
+    ev.ModificationAccepted: OrderBook._on_modification_accepted,
+    ev.ModificationRejected: OrderBook._on_modification_rejected,
+    ev.CancellationAccepted: OrderBook._on_cancellation_accepted,
+    ev.CancellationRejected: OrderBook._on_cancellation_rejected,
+    ev.FillEvent: OrderBook._on_fill,
+    ev.OrderExpired: OrderBook._on_order_expired,
+}
 
 
 def _reason_text(reason: ev.RejectionReason, message: str) -> str:

@@ -10,6 +10,7 @@ the mouse.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -179,10 +180,18 @@ class BlotterModel(QAbstractTableModel):
         return [i for i in indices if row_filter.accepts(*fields(record(i)))]
 
     def _keys(self, records: np.ndarray) -> np.ndarray:
+        times = self._times()
+        if times is not None and self.columns[self._sort_column].name == "Time":
+            keys: np.ndarray = np.frombuffer(times, np.int64)[records]
+            return keys  # ~50x faster than a call per row
         key = self.columns[self._sort_column].key
         record = self._record
         values: list[SortKey] = [key(record(int(i))) for i in records]
         return np.array(values) if values else np.empty(0, np.float64)
+
+    def _times(self) -> array[int] | None:
+        """The "Time" column's key of every record as one column, if the model has it."""
+        return None
 
     def _insert(self, indices: Iterable[int]) -> None:
         accepted = self._accepted(indices)
@@ -254,6 +263,9 @@ class _OrderModel(BlotterModel):
     def _record(self, index: int) -> OrderRecord:
         return self.book.orders[index]
 
+    def _times(self) -> array[int]:
+        return self.book.submitted_ns
+
     def _filter_fields(self, record: OrderRecord) -> tuple[str, Side | None, OrderStatus | None]:
         return record.symbol, record.side, record.status
 
@@ -313,6 +325,9 @@ class FillsModel(BlotterModel):
 
     def _record(self, index: int) -> FillRecord:
         return self.book.fill(index)
+
+    def _times(self) -> array[int]:
+        return self.book.fill_ns
 
     def _candidates(self) -> Iterable[int]:
         return range(len(self.book.fills))

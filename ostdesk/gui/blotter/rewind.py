@@ -14,6 +14,7 @@ plus the fills since. Exact by construction: the same handlers fold the same eve
 from __future__ import annotations
 
 import copy
+from array import array
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,21 +37,26 @@ class BookRewind:
         full = self._full = OrderBook()
         account = AccountBook(capital)
         self._accounts = [copy.deepcopy(account)]  # after 0, 256, 512, ... fills
-        n = len(events)
-        orders, fills, steps = (np.empty(n, np.int64) for _ in range(3))
-        fill_type = ev.FillEvent
-        for i, event in enumerate(events):
-            full.handle(event)
+        orders, fills, steps = array("q"), array("q"), array("q")  # sizes after each event
+        n_orders, n_fills = full.orders.__len__, full.fills.__len__
+        log = full.log_steps
+        handle, fill_type = full.handle, ev.FillEvent
+        for event in events:
+            handle(event)
             if type(event) is fill_type:
                 account.apply((event,))
-                if len(full.fills) % CHECKPOINT_FILLS == 0:
+                if n_fills() % CHECKPOINT_FILLS == 0:
                     self._accounts.append(copy.deepcopy(account))
-            orders[i], fills[i], steps[i] = len(full.orders), len(full.fills), full.log_size
-        self._orders: Ints = orders
-        self._fills: Ints = fills
-        self._steps: Ints = steps
+            orders.append(n_orders())
+            fills.append(n_fills())
+            steps.append(len(log))
+        self._orders: Ints = np.frombuffer(orders, np.int64)
+        self._fills: Ints = np.frombuffer(fills, np.int64)
+        self._steps: Ints = np.frombuffer(steps, np.int64)
         # the event that wrote each lifecycle step, and each order's last step
-        self._step_event: Ints = np.searchsorted(steps, np.arange(full.log_size), side="right")
+        self._step_event: Ints = np.searchsorted(
+            self._steps, np.arange(full.log_size), side="right"
+        )
         self._last_step: Ints = np.fromiter(
             (o.last_step for o in full.orders), np.int64, len(full.orders)
         )
