@@ -6,7 +6,9 @@ broker would publish them, on a clock that advances one minute per event.
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 from typing import Any
 
 import pytest
@@ -377,3 +379,22 @@ def test_flat_position_keeps_its_realised_pnl() -> None:
     assert position.realized_pnl == pytest.approx(40.0)
     assert position.unrealized_pnl() == 0.0
     assert not math.isnan(position.last_price)
+
+
+def test_a_book_thrown_away_is_freed_without_the_cycle_collector() -> None:
+    """Replays replace their books on every seek: a reference cycle would leave each one (and
+    its records) for a cycle collection that stalls the window."""
+
+    s = Script()
+    s.submit(1, order_type=OrderType.LIMIT, limit=100.0)
+    s.accept(1)
+    s.fill(1, price=100.0)
+    book = OrderBook()
+    book.apply(s.events)
+    gone = weakref.ref(book)
+    gc.disable()
+    try:
+        del book
+        assert gone() is None
+    finally:
+        gc.enable()
