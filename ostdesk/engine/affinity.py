@@ -4,7 +4,11 @@ The GIL lets one Python thread run at a time, so spreading the engine's threads 
 nothing, while every hand-off between threads on different cores costs a cross-core wake-up.
 On the 2-core machines this was measured at ~25 µs a hand-off against ~5 µs on one core:
 pinning makes the idle barrier ~2x and plain bus throughput ~4x faster (bench/bus.py).
-DuckDB's own worker threads and the GUI thread are not pinned. Linux only; elsewhere a no-op.
+DuckDB's own worker threads and the GUI thread are not pinned. A sink whose work is mostly
+outside Python (the recorder: DuckDB releases the GIL while it writes) runs on the other CPUs
+instead, where that work overlaps the engine's rather than taking its CPU time: the recorder's
+cost to a 10-symbol backtest fell from ~25% to ~8% of the run (bench/recorder.py). Linux only;
+elsewhere a no-op.
 """
 
 from __future__ import annotations
@@ -31,6 +35,19 @@ def pin_current_thread() -> None:
     if cpu is not None:
         with contextlib.suppress(OSError):  # a container may forbid it: run unpinned
             os.sched_setaffinity(0, {cpu})
+
+
+def avoid_engine_cpu() -> None:
+    """Move the calling thread to every CPU but the engine's (where there is another)."""
+    if os.environ.get("OSTDESK_NO_PIN"):
+        return
+    cpu = engine_cpu()
+    if cpu is None:
+        return
+    others = os.sched_getaffinity(0) - {cpu}
+    if others:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, others)
 
 
 def share_engine_cpu() -> set[int] | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from _thread import allocate_lock
 
-from ostdesk.engine.affinity import pin_current_thread
+from ostdesk.engine.affinity import avoid_engine_cpu, pin_current_thread
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import EventBase
 from ostdesk.engine.subscriber import Subscriber
@@ -23,6 +23,9 @@ class BufferedSink(Subscriber):
     """Base of sinks: implement :meth:`_on_batch`; events arrive in publication order."""
 
     in_barrier = False
+    #: Run beside the engine's threads rather than on their CPU: for sinks whose work releases
+    #: the GIL (database writes), which then overlaps the engine instead of delaying it.
+    beside_engine = False
 
     def __init__(self, bus: EventBus, name: str | None = None, interval: float = 0.25) -> None:
         self._buffer: list[EventBase] = []
@@ -37,8 +40,10 @@ class BufferedSink(Subscriber):
         self._buffer.append(event)
 
     def _event_loop(self) -> None:
-        # with the engine's threads: GIL hand-offs across cores cost several times more
-        pin_current_thread()
+        if self.beside_engine:
+            avoid_engine_cpu()
+        else:  # with the engine's threads: GIL hand-offs across cores cost several times more
+            pin_current_thread()
         buffer = self._buffer
         while True:
             self._wake.wait(self._interval)

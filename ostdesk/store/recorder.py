@@ -251,6 +251,8 @@ def _row_insert(table: str, rows: list[Row]) -> _Insert:
 class RunRecorder(BufferedSink):
     """Records one run's events; created by :class:`RunRecording` when the run starts."""
 
+    beside_engine = True  # its time is spent in DuckDB, outside the GIL
+
     def __init__(
         self,
         bus: EventBus,
