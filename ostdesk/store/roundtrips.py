@@ -281,10 +281,23 @@ def _place_on_bars(
                 f"bars[{sym!r}]: round trip entered at ts {entry_ts[row]} before the first bar"
             )
         entry_bar[rows], exit_bar[rows] = first, last
-        # One slice per round trip (a loop over trades, never over bars).
-        hi = np.array([high[a : b + 1].max() for a, b in zip(first, last, strict=True)])
-        lo = np.array([low[a : b + 1].min() for a, b in zip(first, last, strict=True)])
+        hi = _range_reduce(np.maximum, high, first, last)
+        lo = _range_reduce(np.minimum, low, first, last)
         price = entry_price[rows]
         is_long = side[rows] > 0
         mfe[rows] = 100.0 * np.where(is_long, hi / price - 1.0, 1.0 - lo / price)
         mae[rows] = 100.0 * np.where(is_long, lo / price - 1.0, 1.0 - hi / price)
+
+
+def _range_reduce(
+    ufunc: np.ufunc, values: FloatArray, first: IntArray, last: IntArray
+) -> FloatArray:
+    """``ufunc`` over ``values[first[i] : last[i] + 1]`` for every i (ranges may overlap), in
+    one ``reduceat``: its even rows are exactly these ranges, the odd ones are discarded."""
+    if not len(first):
+        return np.empty(0)
+    bounds = np.empty(2 * len(first), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = first, last + 1
+    padded = np.append(values, values[-1])  # ``last + 1`` may be one past the end
+    reduced: FloatArray = ufunc.reduceat(padded, bounds)[0::2]
+    return reduced

@@ -144,8 +144,11 @@ def store_results(
                 _insert_equity(cur, run_id, equity)
                 _insert_trades(cur, run_id, trades)
                 record = stats_to_record(stats)
-                rows = [(run_id, k, _storable(k, v)) for k, v in record.items()]
-                cur.executemany("INSERT INTO run_stats VALUES (?, ?, ?)", rows)
+                # one statement, not one per row (executemany: ~0.5 ms a row)
+                cur.execute(
+                    "INSERT INTO run_stats SELECT ?, unnest(?::VARCHAR[]), unnest(?::DOUBLE[])",
+                    [run_id, list(record), [_storable(k, v) for k, v in record.items()]],
+                )
                 headline = {col: _finite(record.get(key)) for col, key in _HEADLINE.items()}
             cur.execute(
                 "UPDATE runs SET indicators = ? WHERE run_id = ?",
