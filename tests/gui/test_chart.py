@@ -421,8 +421,8 @@ def test_truncating_equals_a_chart_fed_only_the_prefix(qtbot, chart: ChartWidget
         chart.refresh()
 
     fill(chart, 300)
-    chart.truncate("AAA", 120, 3)
-    chart.truncate_equity(120)
+    chart.show_prefix("AAA", 120, 3)
+    chart.show_equity_prefix(120)
     other = ChartWidget()
     qtbot.addWidget(other)
     fill(other, 120)
@@ -438,8 +438,8 @@ def test_truncating_equals_a_chart_fed_only_the_prefix(qtbot, chart: ChartWidget
     assert chart._equity.vmax == other._equity.vmax
     x, equity = chart.panes.equity_item.source.xy(0, 300)  # type: ignore[union-attr]
     assert np.array_equal(x, np.arange(120.0)) and len(equity) == 120
-    chart.reveal("AAA", 200, 5)  # a replay moving forward again: nothing copied
-    chart.reveal_equity(200)
+    chart.show_prefix("AAA", 200, 5)  # a replay moving forward again: nothing copied
+    chart.show_equity_prefix(200)
     fuller = ChartWidget()
     qtbot.addWidget(fuller)
     fill(fuller, 200)
@@ -448,12 +448,12 @@ def test_truncating_equals_a_chart_fed_only_the_prefix(qtbot, chart: ChartWidget
     assert mine.indicators["SMA(5)"].vmax == 199.0 and len(mine.fills) == 5
     assert np.array_equal(chart._equity.drawdown.view, fuller._equity.drawdown.view)
     with pytest.raises(ValueError, match="cannot reveal 301 values"):
-        chart.reveal("AAA", 301, 5)
-    chart.truncate("AAA", 120, 3)
+        chart.show_prefix("AAA", 301, 5)
+    chart.show_prefix("AAA", 120, 3)
     chart.append_bars("AAA", *(column[120:125] for column in bars))  # writes over the rest
     assert len(chart._data["AAA"].bars) == 125
     with pytest.raises(ValueError, match="0 hidden"):
-        chart.reveal("AAA", 126, 3)
+        chart.show_prefix("AAA", 126, 3)
     painted(chart)
     assert chart.price_item.shapes_drawn > 0
 

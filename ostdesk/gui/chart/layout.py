@@ -141,16 +141,20 @@ class PaneStack(QObject):
             if item is not None:
                 item.data_appended()
 
-    def truncated(self) -> None:
-        """Bars or equity were cut: re-place the equity and redraw every line from scratch."""
+    def prefix_changed(self, *, back: bool) -> None:
+        """Bars or equity were cut back (``back``) or shown again: re-place the equity and
+        redraw the lines, from scratch after a cut, else only what was added."""
+        items = list(self.indicator_items.values())
         if self.equity_item is not None and self.drawdown_item is not None:
             source = self.equity_item.source
             assert isinstance(source, EquitySource)
             source.placement.truncate()
-            self.equity_item.data_replaced()
-            self.drawdown_item.data_replaced()
-        for item in self.indicator_items.values():
-            item.data_replaced()
+            items += [self.equity_item, self.drawdown_item]
+        for item in items:
+            if back:
+                item.data_replaced()
+            else:
+                item.data_appended()
 
     def indicator_changed(self, name: str, *, replaced: bool) -> None:
         item = self.indicator_items[name]

@@ -164,6 +164,13 @@ class BarSeries:
             self.price_max = max(self.price_max, float(cols["high"].max()))
             self.volume_total += float(cols["volume"].sum())
 
+    def resize(self, n: int) -> None:
+        """``truncate`` or ``reveal`` to ``n``."""
+        if n < len(self):
+            self.truncate(n)
+        else:
+            self.reveal(n)
+
     def reveal(self, n: int) -> None:
         """Show the first ``n`` bars again after ``truncate``: like appending them, but with
         no copy and no check (they were checked when first appended)."""
@@ -204,6 +211,9 @@ class IndicatorSeries:
     vmin: float = np.inf
     vmax: float = -np.inf
 
+    def __len__(self) -> int:
+        return len(self.values)
+
     def extend(self, values: FloatArray, *, replace: bool = False) -> None:
         if replace:
             self.vmin, self.vmax = np.inf, -np.inf
@@ -212,6 +222,13 @@ class IndicatorSeries:
         if finite.size:
             self.vmin = min(self.vmin, float(finite.min()))
             self.vmax = max(self.vmax, float(finite.max()))
+
+    def resize(self, n: int) -> None:
+        """``truncate`` or ``reveal`` to ``n``."""
+        if n < len(self):
+            self.truncate(n)
+        else:
+            self.reveal(n)
 
     def reveal(self, n: int) -> None:
         start = len(self.values)
@@ -269,6 +286,13 @@ class FillSeries:
         if p.size:
             self.price_min = min(self.price_min, float(p.min()))
             self.price_max = max(self.price_max, float(p.max()))
+
+    def resize(self, n: int) -> None:
+        """``truncate`` or ``reveal`` to ``n``."""
+        if n < len(self):
+            self.truncate(n)
+        else:
+            self.reveal(n)
 
     def reveal(self, n: int) -> None:
         start = len(self.ts)
@@ -368,6 +392,13 @@ class EquitySeries:
             self._peak = float(peak[-1])
             self.vmin, self.vmax = min(self.vmin, float(eq.min())), max(self.vmax, float(eq.max()))
             self.dd_min = min(self.dd_min, float(dd.min()))
+
+    def resize(self, n: int) -> None:
+        """``truncate`` or ``reveal`` to ``n``."""
+        if n < len(self):
+            self.truncate(n)
+        else:
+            self.reveal(n)
 
     def reveal(self, n: int) -> None:
         start = len(self.ts)

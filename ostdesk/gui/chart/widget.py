@@ -237,48 +237,30 @@ class ChartWidget(QWidget):
             self.panes.bars_appended()
             self._schedule_refresh(follow=True)
 
-    def truncate(self, symbol: str, bars: int, fills: int) -> None:
-        """Keep ``symbol``'s first ``bars`` bars (and indicator values) and ``fills`` fills: a
-        replay stepping back, with nothing copied or laid out again."""
+    def show_prefix(self, symbol: str, bars: int, fills: int) -> None:
+        """Show only ``symbol``'s first ``bars`` bars (and indicator values) and ``fills``
+        fills: a replay's moves. Cutting back hides the rest without dropping it, and a later
+        call may show it again (until an append writes over it): nothing is copied."""
         data = self._symbol_data(symbol)
-        data.bars.truncate(bars)
-        for series in data.indicators.values():
-            series.truncate(bars)
-        data.fills.truncate(fills)
+        back = bars < len(data.bars) or fills < len(data.fills)
+        for series in (data.bars, *data.indicators.values()):
+            series.resize(bars)
+        data.fills.resize(fills)
         if symbol == self._symbol:
-            self.price_item.data_replaced()
-            self.volume_item.data_replaced()
+            for item in (self.price_item, self.volume_item):
+                if back:
+                    item.data_replaced()
+                else:
+                    item.data_appended()
             self.fill_markers.data_changed()
-            self.panes.truncated()
+            self.panes.prefix_changed(back=back)
             self._schedule_refresh(follow=True)
 
-    def truncate_equity(self, points: int) -> None:
-        """Keep the first ``points`` equity points."""
-        self._equity.truncate(points)
-        self.panes.truncated()
-        self._schedule_refresh()
-
-    def reveal(self, symbol: str, bars: int, fills: int) -> None:
-        """Show again the first ``bars`` bars (and indicator values) and ``fills`` fills that
-        ``truncate`` hid: a replay moving forward, with nothing copied."""
-        data = self._symbol_data(symbol)
-        data.bars.reveal(bars)
-        for series in data.indicators.values():
-            series.reveal(bars)
-        data.fills.reveal(fills)
-        if symbol == self._symbol:
-            self.price_item.data_appended()
-            self.volume_item.data_appended()
-            self.fill_markers.data_changed()
-            self.panes.bars_appended()
-            for name in data.indicators:
-                self.panes.indicator_changed(name, replaced=False)
-            self._schedule_refresh(follow=True)
-
-    def reveal_equity(self, points: int) -> None:
-        """Show again the first ``points`` equity points ``truncate_equity`` hid."""
-        self._equity.reveal(points)
-        self.panes.equity_appended()
+    def show_equity_prefix(self, points: int) -> None:
+        """Show only the first ``points`` equity points (hidden ones can be shown again)."""
+        back = points < len(self._equity)
+        self._equity.resize(points)
+        self.panes.prefix_changed(back=back)
         self._schedule_refresh()
 
     def add_indicator(

@@ -1,9 +1,9 @@
 """Shows a replay timeline at a cursor on the chart, through the chart's ordinary feeding calls.
 
 The chart is given the whole run once (bars, indicator values, fills, equity: checked and
-copied once) and then cut to the cursor; every move after that only cuts it back
-(``ChartWidget.truncate``) or shows more of what it holds (``ChartWidget.reveal``), so a move
-costs what was redrawn, not what was passed, whichever its direction or length. The chart
+copied once) and then shows the prefix at the cursor; every move after that only changes how
+much of what it holds is shown (``ChartWidget.show_prefix``), so a move costs what is redrawn,
+not what was passed, whichever its direction or length. The chart
 then shows what a live run drew up to that bar.
 """
 
@@ -65,15 +65,18 @@ class ChartFeed:
     def show(self, k: int) -> None:
         """Show bar ``k``."""
         if self.cursor < 0:
-            self._build(k)
-        elif k > self.cursor:
-            self._advance(k)
-        elif k < self.cursor:
-            self._cut(k)
+            self._build()
+        if k != self.cursor:
+            t = self.timeline
+            for symbol in t.symbols:
+                self.chart.show_prefix(symbol, t.bar_count(symbol, k), self._fill_count(symbol, k))
+                self._round_trips(symbol, k)
+            self._working_orders(k)
+            self.chart.show_equity_prefix(k + 1)
         self.cursor = k
 
-    def _build(self, k: int) -> None:
-        """Give the chart the whole run, then cut it to ``k``."""
+    def _build(self) -> None:
+        """Give the chart the whole run (``show`` then cuts it to the cursor)."""
         chart, t = self.chart, self.timeline
         current = chart.current_symbol
         chart.clear()
@@ -94,25 +97,6 @@ class ChartFeed:
             self._orders[symbol] = ()
             self._trades[symbol] = -1
         chart.set_equity(t.ts, t.equity)
-        self._cut(k)
-
-    def _cut(self, k: int) -> None:
-        """Show the prefix at ``k`` of a chart holding a longer one."""
-        t = self.timeline
-        for symbol in t.symbols:
-            self.chart.truncate(symbol, t.bar_count(symbol, k), self._fill_count(symbol, k))
-            self._round_trips(symbol, k)
-        self._working_orders(k)
-        self.chart.truncate_equity(k + 1)
-
-    def _advance(self, k: int) -> None:
-        """Show the prefix at ``k`` of a chart holding a shorter one (and the whole run)."""
-        t = self.timeline
-        for symbol in t.symbols:
-            self.chart.reveal(symbol, t.bar_count(symbol, k), self._fill_count(symbol, k))
-            self._round_trips(symbol, k)
-        self._working_orders(k)
-        self.chart.reveal_equity(k + 1)
 
     def _fill_count(self, symbol: str, k: int) -> int:
         return len(self.timeline.fill_columns(symbol, k).ts)
