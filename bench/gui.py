@@ -91,6 +91,7 @@ def paired_runs(
     """
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
+    from ostdesk.engine.gc_policy import freeze_startup_objects
     from ostdesk.gui.app import create_application
     from ostdesk.gui.main_window import MainWindow
     from ostdesk.store import Database
@@ -102,6 +103,7 @@ def paired_runs(
     window.show()
     app.processEvents()
     window._load_after_show()
+    freeze_startup_objects()  # as ostdesk.gui.app does a second after start
     clock = QElapsedTimer()
     clock.start()
     worst = [0.0]

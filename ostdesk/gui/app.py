@@ -61,6 +61,9 @@ def run_app(db_arg: str | None) -> int:
     if db is None:
         return EXIT_DB_UNAVAILABLE
     try:
+        from PySide6.QtCore import QTimer
+
+        from ostdesk.engine.gc_policy import freeze_startup_objects
         from ostdesk.gui.main_window import MainWindow
         from ostdesk.store.runs import recover_interrupted_runs
 
@@ -71,6 +74,7 @@ def run_app(db_arg: str | None) -> int:
             )
         previous_hook = install_excepthook(window.bridge)
         window.show()
+        QTimer.singleShot(1000, freeze_startup_objects)  # once the window is up and loaded
         try:
             return app.exec()
         finally:
