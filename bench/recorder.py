@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+if not __package__:  # run as ``python bench/recorder.py``: make its sibling importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.backtest import ensure_workload
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig
