@@ -24,7 +24,9 @@ once more at the run's end:
 - ``ordersReady`` / ``fillsReady``: every order event / fill, in publication order.
 - ``tradeEventsReady``: what the blotters fold: the order events and fills in publication
   order, then only the *latest* bar of each symbol (marking positions needs nothing older).
-- ``positionsReady``: only the *latest* position of each symbol whose position or mark changed.
+- ``positionsReady``: only the *latest* position of each symbol whose position or mark changed
+  (booked only once something is connected to it, so connect before the run: the blotters
+  book positions themselves, and every fill booked twice on the main thread costs the engine).
 - ``progressChanged``: only the latest progress.
 
 ``runFinished`` comes once, after the run's last batch.
@@ -136,6 +138,7 @@ class GuiBridge(QObject):
         self._last_slow = 0.0
         self._latest_bars: dict[str, ev.BarReceived] = {}
         self._portfolio = Portfolio(1.0)
+        self._book = False  # whether this run's positions are booked (see the docstring)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush)
@@ -161,6 +164,7 @@ class GuiBridge(QObject):
         self._trades = []
         self._latest_bars = {}
         self._portfolio = Portfolio(run.config.capital)
+        self._book = False
         run.bus.errors.add_listener(self._on_error)
         run.add_done_listener(self._on_done)
         self._timer.start()
@@ -269,9 +273,13 @@ class GuiBridge(QObject):
         if fills:
             self.fillsReady.emit(fills)
         self.tradeEventsReady.emit([*trades, *latest.values()])
-        changed = self._book_positions(fills, latest)
-        if changed:
-            self.positionsReady.emit(changed)
+        self._book = self._book or self.isSignalConnected(
+            QMetaMethod.fromSignal(self.positionsReady)
+        )
+        if self._book:
+            changed = self._book_positions(fills, latest)
+            if changed:
+                self.positionsReady.emit(changed)
 
     def _book_positions(
         self, fills: list[ev.FillEvent], latest: dict[str, ev.BarReceived]
