@@ -97,7 +97,7 @@ class EquityPlacement:
         keep = len(self.equity)
         if len(self.bars):
             keep = min(keep, int(np.searchsorted(self.equity.ts.view, self.bars.last_ts, "right")))
-        self._x.truncate(keep if len(self.bars) else 0)
+        self._x.resize(min(keep, len(self._x)) if len(self.bars) else 0)
 
 
 @dataclasses.dataclass

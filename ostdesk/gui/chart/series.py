@@ -24,14 +24,14 @@ class GrowableArray:
     """A 1-D numpy column with amortised O(1) append; ``view`` is a view, not a copy.
 
     A view taken before an append that grows the capacity keeps the old buffer: take a fresh
-    ``view`` after appending. ``truncate`` hides values without dropping them, and ``reveal``
-    shows them again until an append writes over them (a replay moving back and forth).
+    ``view`` after appending. ``resize`` hides values without dropping them and shows them again
+    until an append writes over them (a replay moving back and forth).
     """
 
     def __init__(self, dtype: npt.DTypeLike, capacity: int = 1024) -> None:
         self._data: np.ndarray = np.empty(max(capacity, 16), dtype=dtype)
         self._size = 0
-        self._filled = 0  # values [0, _filled) are valid: shown, then hidden by truncate
+        self._filled = 0  # values [0, _filled) are valid: shown, then hidden by resize
 
     def __len__(self) -> int:
         return self._size
@@ -56,19 +56,12 @@ class GrowableArray:
         self._size = 0
         self.extend(values)
 
-    def truncate(self, n: int) -> None:
-        """Show only the first ``n`` values (no copy; the rest can be revealed again)."""
-        self._size = max(0, min(self._size, n))
-
-    @property
-    def hidden(self) -> int:
-        """Values ``truncate`` hid that ``reveal`` can show again."""
-        return self._filled - self._size
-
-    def reveal(self, n: int) -> None:
-        """Show the first ``n`` values again (``len(self) <= n <= len(self) + hidden``)."""
-        if not self._size <= n <= self._filled:
-            raise ValueError(f"cannot reveal {n} values: {self._size} shown, {self.hidden} hidden")
+    def resize(self, n: int) -> None:
+        """Show the first ``n`` values: fewer hides the rest without dropping it, more shows
+        hidden ones again (until an append writes over them). No copy either way."""
+        if not 0 <= n <= self._filled:
+            hidden = self._filled - self._size
+            raise ValueError(f"cannot reveal {n} values: {self._size} shown, {hidden} hidden")
         self._size = n
 
 
@@ -148,8 +141,7 @@ class BarSeries:
         _check_increasing(where, ts, None if replace or not len(self) else self.last_ts, True)
         if not ts.size and not replace:
             return
-        if replace:
-            self.price_min, self.price_max, self.volume_total = np.inf, -np.inf, 0.0
+        start = 0 if replace else len(self)
         for column, name in (
             (self.open, "open"),
             (self.high, "high"),
@@ -159,37 +151,24 @@ class BarSeries:
         ):
             (column.replace if replace else column.extend)(cols[name])
         (self.ts.replace if replace else self.ts.extend)(ts)
-        if ts.size:
-            self.price_min = min(self.price_min, float(cols["low"].min()))
-            self.price_max = max(self.price_max, float(cols["high"].max()))
-            self.volume_total += float(cols["volume"].sum())
+        self._fold_stats(start)
 
     def resize(self, n: int) -> None:
-        """``truncate`` or ``reveal`` to ``n``."""
-        if n < len(self):
-            self.truncate(n)
-        else:
-            self.reveal(n)
-
-    def reveal(self, n: int) -> None:
-        """Show the first ``n`` bars again after ``truncate``: like appending them, but with
-        no copy and no check (they were checked when first appended)."""
-        start = len(self.ts)
+        """Show the first ``n`` bars (see ``GrowableArray.resize``): a replay's moves, with no
+        copy and no check (the bars were checked when first appended)."""
+        start = len(self)
         for column in (self.ts, self.open, self.high, self.low, self.close, self.volume):
-            column.reveal(n)
-        if n > start:
+            column.resize(n)
+        self._fold_stats(start if n >= start else 0)
+
+    def _fold_stats(self, start: int) -> None:
+        """Fold bars ``[start:]`` into the price range and volume (from scratch at 0)."""
+        if start == 0:
+            self.price_min, self.price_max, self.volume_total = np.inf, -np.inf, 0.0
+        if len(self) > start:
             self.price_min = min(self.price_min, float(self.low.view[start:].min()))
             self.price_max = max(self.price_max, float(self.high.view[start:].max()))
             self.volume_total += float(self.volume.view[start:].sum())
-
-    def truncate(self, n: int) -> None:
-        """Keep the first ``n`` bars (a replay stepping back); O(1) but for the min/max."""
-        for column in (self.ts, self.open, self.high, self.low, self.close, self.volume):
-            column.truncate(n)
-        n = len(self.ts)
-        self.price_min = float(self.low.view.min()) if n else np.inf
-        self.price_max = float(self.high.view.max()) if n else -np.inf
-        self.volume_total = float(self.volume.view.sum())
 
     @property
     def last_ts(self) -> int:
@@ -215,35 +194,23 @@ class IndicatorSeries:
         return len(self.values)
 
     def extend(self, values: FloatArray, *, replace: bool = False) -> None:
-        if replace:
-            self.vmin, self.vmax = np.inf, -np.inf
+        start = 0 if replace else len(self)
         (self.values.replace if replace else self.values.extend)(values)
-        finite = values[np.isfinite(values)]
+        self._fold_stats(start)
+
+    def resize(self, n: int) -> None:
+        start = len(self)
+        self.values.resize(n)
+        self._fold_stats(start if n >= start else 0)
+
+    def _fold_stats(self, start: int) -> None:
+        if start == 0:
+            self.vmin, self.vmax = np.inf, -np.inf
+        new = self.values.view[start:]
+        finite = new[np.isfinite(new)]
         if finite.size:
             self.vmin = min(self.vmin, float(finite.min()))
             self.vmax = max(self.vmax, float(finite.max()))
-
-    def resize(self, n: int) -> None:
-        """``truncate`` or ``reveal`` to ``n``."""
-        if n < len(self):
-            self.truncate(n)
-        else:
-            self.reveal(n)
-
-    def reveal(self, n: int) -> None:
-        start = len(self.values)
-        self.values.reveal(n)
-        new = self.values.view[start:]
-        if new.size and not np.isnan(new).all():
-            self.vmin = min(self.vmin, float(np.nanmin(new)))
-            self.vmax = max(self.vmax, float(np.nanmax(new)))
-
-    def truncate(self, n: int) -> None:
-        self.values.truncate(n)
-        kept = self.values.view
-        self.vmin, self.vmax = np.inf, -np.inf
-        if len(kept) and not np.isnan(kept).all():
-            self.vmin, self.vmax = float(np.nanmin(kept)), float(np.nanmax(kept))
 
 
 class FillSeries:
@@ -278,38 +245,28 @@ class FillSeries:
         if bad.size:
             raise ValueError(f"{where}: price or qty [{bad[0]}] is not finite")
         _check_increasing(where, ts, int(self.ts.view[-1]) if len(self) else None, False)
+        start = len(self)
         self.ts.extend(ts)
         self.side.extend(sides.astype(np.int8))
         self.qty.extend(q)
         self.price.extend(p)
         self.order_id.extend(ids)
-        if p.size:
-            self.price_min = min(self.price_min, float(p.min()))
-            self.price_max = max(self.price_max, float(p.max()))
+        self._fold_stats(start)
 
     def resize(self, n: int) -> None:
-        """``truncate`` or ``reveal`` to ``n``."""
-        if n < len(self):
-            self.truncate(n)
-        else:
-            self.reveal(n)
-
-    def reveal(self, n: int) -> None:
-        start = len(self.ts)
+        """Show the first ``n`` fills (see ``GrowableArray.resize``)."""
+        start = len(self)
         for column in (self.ts, self.side, self.qty, self.price, self.order_id):
-            column.reveal(n)
+            column.resize(n)
+        self._fold_stats(start if n >= start else 0)
+
+    def _fold_stats(self, start: int) -> None:
+        if start == 0:
+            self.price_min, self.price_max = np.inf, -np.inf
         new = self.price.view[start:]
         if new.size:
             self.price_min = min(self.price_min, float(new.min()))
             self.price_max = max(self.price_max, float(new.max()))
-
-    def truncate(self, n: int) -> None:
-        """Keep the first ``n`` fills."""
-        for column in (self.ts, self.side, self.qty, self.price, self.order_id):
-            column.truncate(n)
-        kept = self.price.view
-        self.price_min = float(kept.min()) if len(kept) else np.inf
-        self.price_max = float(kept.max()) if len(kept) else -np.inf
 
 
 @dataclasses.dataclass(frozen=True)
@@ -381,44 +338,29 @@ class EquitySeries:
             raise ValueError(f"{where}: equity[{bad[0]}] is not finite")
         last = None if replace or not len(self) else int(self.ts.view[-1])
         _check_increasing(where, ts, last, False)
-        if replace:
-            self._peak, self.vmin, self.vmax, self.dd_min = -np.inf, np.inf, -np.inf, 0.0
-        peak = np.maximum.accumulate(np.concatenate(([self._peak], eq)))[1:]
+        start = 0 if replace else len(self)
+        peak = np.maximum.accumulate(np.concatenate(([-np.inf if replace else self._peak], eq)))
         with np.errstate(divide="ignore", invalid="ignore"):
-            dd = np.where(peak > 0, eq / peak - 1.0, 0.0)
+            dd = np.where(peak[1:] > 0, eq / peak[1:] - 1.0, 0.0)
         for column, values in ((self.ts, ts), (self.equity, eq), (self.drawdown, dd)):
             (column.replace if replace else column.extend)(values)
-        if eq.size:
-            self._peak = float(peak[-1])
-            self.vmin, self.vmax = min(self.vmin, float(eq.min())), max(self.vmax, float(eq.max()))
-            self.dd_min = min(self.dd_min, float(dd.min()))
+        self._fold_stats(start)
 
     def resize(self, n: int) -> None:
-        """``truncate`` or ``reveal`` to ``n``."""
-        if n < len(self):
-            self.truncate(n)
-        else:
-            self.reveal(n)
-
-    def reveal(self, n: int) -> None:
-        start = len(self.ts)
+        """Show the first ``n`` points; their drawdowns stand (the peak is a running one)."""
+        start = len(self)
         for column in (self.ts, self.equity, self.drawdown):
-            column.reveal(n)
+            column.resize(n)
+        self._fold_stats(start if n >= start else 0)
+
+    def _fold_stats(self, start: int) -> None:
+        if start == 0:
+            self._peak, self.vmin, self.vmax, self.dd_min = -np.inf, np.inf, -np.inf, 0.0
         eq, dd = self.equity.view[start:], self.drawdown.view[start:]
         if eq.size:
             self._peak = max(self._peak, float(eq.max()))
             self.vmin, self.vmax = min(self.vmin, float(eq.min())), max(self.vmax, float(eq.max()))
             self.dd_min = min(self.dd_min, float(dd.min()))
-
-    def truncate(self, n: int) -> None:
-        """Keep the first ``n`` points; their drawdowns stand (the peak is a running one)."""
-        for column in (self.ts, self.equity, self.drawdown):
-            column.truncate(n)
-        eq, dd = self.equity.view, self.drawdown.view
-        self._peak = float(eq.max()) if len(eq) else -np.inf
-        self.vmin = float(eq.min()) if len(eq) else np.inf
-        self.vmax = self._peak if len(eq) else -np.inf
-        self.dd_min = min(0.0, float(dd.min())) if len(dd) else 0.0
 
 
 class SymbolData:
