@@ -14,6 +14,7 @@ import numpy.typing as npt
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database
 from ostdesk.store.importer import Progress
+from ostdesk.store.transactions import insert_frame, transaction
 
 DEMO_SYMBOLS: tuple[str, ...] = (
     "DEMO-ALPHA",
@@ -44,8 +45,7 @@ def install_demo_data(db: Database, progress: Progress | None = None) -> list[st
     report(0.4, f"storing {len(columns['ts_event_ns']):,} demo bars")
     cur = db.cursor()
     try:
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             symbols = list(DEMO_SYMBOLS)
             cur.execute("DELETE FROM bars WHERE list_contains(?, symbol)", [symbols])
             cur.execute("DELETE FROM instruments WHERE list_contains(?, symbol)", [symbols])
@@ -53,17 +53,14 @@ def install_demo_data(db: Database, progress: Progress | None = None) -> list[st
                 "INSERT INTO instruments (symbol, description, tick_size) VALUES (?, ?, ?)",
                 [[s, f"{DEMO_DESCRIPTION}", TICK_SIZE] for s in symbols],
             )
-            cur.register("demo_bars", columns)
-            cur.execute(
+            insert_frame(
+                cur,
+                "demo_bars",
+                columns,
                 "INSERT INTO bars SELECT symbol::VARCHAR, ?, ts_event_ns, open, high, low, close, "
                 "volume FROM demo_bars ORDER BY symbol, ts_event_ns",
                 [BarPeriod.MINUTE.label],
             )
-            cur.unregister("demo_bars")
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
     finally:
         db.release(cur)
     report(1.0, f"installed demo data for {len(DEMO_SYMBOLS)} symbols")

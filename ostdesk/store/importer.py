@@ -12,7 +12,6 @@ Naive timestamps are read in ``tz`` (an IANA name, default UTC); ones with an of
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ from ostdesk.store.errors import BarImportError, StoreError
 from ostdesk.store.rows import first_row
 from ostdesk.store.sources import Source, read_raw
 from ostdesk.store.timefmt import format_ns
+from ostdesk.store.transactions import transaction
 
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what is being done, in the importing thread."""
@@ -97,13 +97,8 @@ def import_bars(
         # a transaction are not 0-based, while they are our row numbers.
         _stage_files(cur, files, mapping, report)
         report(0.8, "checking against stored bars")
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             result = _store(cur, files, symbol, period, replace, description, report)
-            cur.execute("COMMIT")
-        except BaseException:
-            _rollback(cur)
-            raise
     finally:
         db.release(cur)  # closing the session drops its temp tables
     report(1.0, f"imported {result.rows:,} bars of {symbol}")
@@ -363,12 +358,6 @@ def _set_time_zone(cur: duckdb.DuckDBPyConnection, tz: str) -> None:
     if row is None:
         raise StoreError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or UTC")
     cur.execute(f"SET TimeZone = {_literal(str(row[0]))}")
-
-
-def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
-    # a failed COMMIT has already ended the transaction; the original error propagates
-    with contextlib.suppress(duckdb.TransactionException):
-        cur.execute("ROLLBACK")
 
 
 def _q(name: str) -> str:

@@ -44,6 +44,7 @@ from ostdesk.engine.runner import BacktestConfig
 from ostdesk.engine.sink import BufferedSink
 from ostdesk.store.database import Database
 from ostdesk.store.timefmt import utc_now
+from ostdesk.store.transactions import insert_frame, transaction
 
 Row = tuple[Any, ...]
 _FILL = operator.attrgetter("ts_event_ns", "fill_id", "order_id", "strategy_id", "symbol")
@@ -314,18 +315,16 @@ class RunRecorder(BufferedSink):
 
     def _write(self, inserts: list[_Insert], bars: list[BarBlock]) -> None:
         cur = self._cursor
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             for insert in inserts:
-                cur.register("recorder_frame", insert.frame)
-                try:
-                    cur.execute(
-                        f"INSERT INTO {insert.table} ({insert.columns}) "
-                        f"SELECT {insert.select} FROM recorder_frame",
-                        {"run": self.run_id, **insert.params},
-                    )
-                finally:
-                    cur.unregister("recorder_frame")
+                insert_frame(
+                    cur,
+                    "recorder_frame",
+                    insert.frame,
+                    f"INSERT INTO {insert.table} ({insert.columns}) "
+                    f"SELECT {insert.select} FROM recorder_frame",
+                    {"run": self.run_id, **insert.params},
+                )
             if bars:
                 cur.execute(
                     "UPDATE runs SET bars = bars + ?, first_bar_ns = coalesce(first_bar_ns, ?),"
@@ -337,10 +336,6 @@ class RunRecorder(BufferedSink):
                         self.run_id,
                     ],
                 )
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
         self.rows_written += sum(len(next(iter(i.frame.values()))) for i in inserts)
 
     def _cleanup(self) -> None:

@@ -24,6 +24,7 @@ from ostdesk.store.rows import first_row
 from ostdesk.store.runs import run_fills
 from ostdesk.store.stats import TIME_KEYS, compute_stats, stats_to_record
 from ostdesk.store.timefmt import utc_now
+from ostdesk.store.transactions import insert_frame, transaction
 
 log = logging.getLogger("ostdesk.store")
 
@@ -134,8 +135,7 @@ def store_results(
         if row is None:
             return
         results = compute_results(cur, run_id, float(row[0]))
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             for table in ("run_equity", "run_trades", "run_stats"):
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             headline: dict[str, Any] = dict.fromkeys(_HEADLINE)
@@ -160,10 +160,6 @@ def store_results(
                 + " WHERE run_id = ?",
                 [status, error, utc_now(), *headline.values(), run_id],
             )
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
     finally:
         db.release(cur)
     _checkpoint(db)
@@ -202,11 +198,7 @@ def _insert_equity(cur: duckdb.DuckDBPyConnection, run_id: int, eq: EquityCurve)
         "equity": eq.equity,
         "drawdown_pct": eq.drawdown_pct,
     }
-    cur.register("equity_frame", frame)
-    try:
-        cur.execute("INSERT INTO run_equity SELECT * FROM equity_frame")
-    finally:
-        cur.unregister("equity_frame")
+    insert_frame(cur, "equity_frame", frame, "INSERT INTO run_equity SELECT * FROM equity_frame")
 
 
 def _insert_trades(cur: duckdb.DuckDBPyConnection, run_id: int, t: RoundTrips) -> None:
@@ -229,8 +221,4 @@ def _insert_trades(cur: duckdb.DuckDBPyConnection, run_id: int, t: RoundTrips) -
         "mae_pct": t.mae_pct,
         "mfe_pct": t.mfe_pct,
     }
-    cur.register("trades_frame", frame)
-    try:
-        cur.execute("INSERT INTO run_trades SELECT * FROM trades_frame")
-    finally:
-        cur.unregister("trades_frame")
+    insert_frame(cur, "trades_frame", frame, "INSERT INTO run_trades SELECT * FROM trades_frame")

@@ -21,6 +21,7 @@ from ostdesk.store.errors import StoreError
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import EVENT_TABLES
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS, stats_from_record
+from ostdesk.store.transactions import transaction
 
 DbOrCursor = Database | duckdb.DuckDBPyConnection
 Columns = dict[str, npt.NDArray[Any]]
@@ -226,17 +227,12 @@ def delete_run(db: Database, run_id: int) -> None:
     """Remove a run and every row it owns, in one transaction."""
     cur = db.cursor()
     try:
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             if first_row(cur.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
                 raise UnknownRunError(run_id)
             for table in EVENT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             cur.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
     finally:
         db.release(cur)
 

@@ -16,6 +16,7 @@ import duckdb
 from ostdesk.store.errors import SchemaTooNewError, StoreError
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import V2_RUNS
+from ostdesk.store.transactions import transaction
 
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -90,19 +91,14 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     check_not_too_new(version, path)
     for number in range(version + 1, latest_version() + 1):
         migration = MIGRATIONS[number - 1]
-        con.execute("BEGIN TRANSACTION")
         try:
-            if isinstance(migration, str):
-                con.execute(migration)
-            else:
-                migration(con)
-            con.execute("DELETE FROM schema_version")
-            con.execute("INSERT INTO schema_version VALUES (?)", [number])
-            con.execute("COMMIT")
+            with transaction(con):
+                if isinstance(migration, str):
+                    con.execute(migration)
+                else:
+                    migration(con)
+                con.execute("DELETE FROM schema_version")
+                con.execute("INSERT INTO schema_version VALUES (?)", [number])
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
             raise StoreError(f"upgrading {path} to schema version {number} failed: {exc}") from exc
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return latest_version()
