@@ -88,8 +88,30 @@ class _WorkingOrder:
         self.triggered = False
 
 
-def _bad_price(value: float | None) -> bool:
-    return value is not None and (not math.isfinite(value) or value <= 0)
+Problem = tuple[RejectionReason, str]
+
+
+def _quantity_problem(oid: str, quantity: float | None) -> Problem | None:
+    if quantity is None or (math.isfinite(quantity) and quantity > 0):
+        return None
+    return (
+        RejectionReason.INVALID_QUANTITY,
+        f"{oid}: quantity must be a positive number, got {quantity:g}",
+    )
+
+
+def _price_problem(oid: str, limit: float | None, stop: float | None) -> Problem | None:
+    for label, value in (("limit", limit), ("stop", stop)):
+        if value is not None and (not math.isfinite(value) or value <= 0):
+            return (
+                RejectionReason.INVALID_PRICE,
+                f"{oid}: {label} price must be a positive finite number, got {value}",
+            )
+    return None
+
+
+def _kind(order_type: OrderType) -> str:
+    return order_type.value.replace("_", "-")
 
 
 class SimulatedBroker(Subscriber):
@@ -121,7 +143,6 @@ class SimulatedBroker(Subscriber):
         self._working: dict[str, dict[int, _WorkingOrder]] = {}
         self._orders: dict[int, _WorkingOrder] = {}
         self._ended: dict[int, str] = {}  # order id -> how it ended, for clear rejections
-        self._n_working = 0
         self._fill_ids = 0
         self.fills: list[FillEvent] = []
         self._current_ts: int | None = None
@@ -163,7 +184,7 @@ class SimulatedBroker(Subscriber):
             self._complete_ts = max(self._complete_ts, request.ts_event_ns)
         if request.ts_event_ns <= self._complete_ts:
             self._requests[type(request)](request)
-            if self._n_working:
+            if self._orders:
                 self._listen(True)
         else:
             self._deferred.append(request)
@@ -173,7 +194,7 @@ class SimulatedBroker(Subscriber):
         ts = bar.ts_event_ns
         if ts != self._current_ts:
             self._current_ts = ts
-            self._held_orders_at_ts = self._n_working > 0
+            self._held_orders_at_ts = bool(self._orders)
         orders = self._working.get(bar.symbol)
         if orders:
             self._match(bar, orders)
@@ -187,7 +208,7 @@ class SimulatedBroker(Subscriber):
                 self._on_request(request)
         if self._held_orders_at_ts:
             self._publish(OrdersMatched(ts_event_ns=event.ts_event_ns))
-        if not self._n_working and not self._deferred and self.max_leverage is None:
+        if not self._orders and not self._deferred and self.max_leverage is None:
             self._listen(False)
 
     def _match(self, bar: BarReceived, orders: dict[int, _WorkingOrder]) -> None:
@@ -250,7 +271,6 @@ class SimulatedBroker(Subscriber):
         del self._working[order.symbol][order.order_id]
         del self._orders[order.order_id]
         self._ended[order.order_id] = how
-        self._n_working -= 1
 
     # -- requests ----------------------------------------------------------------------------
     def _on_submission(self, req: OrderSubmissionRequest) -> None:
@@ -271,14 +291,13 @@ class SimulatedBroker(Subscriber):
         order = _WorkingOrder(req)
         self._working.setdefault(req.symbol, {})[req.order_id] = order
         self._orders[req.order_id] = order
-        self._n_working += 1
         self._publish(
             OrderAccepted(
                 ts_event_ns=req.ts_event_ns, order_id=req.order_id, strategy_id=req.strategy_id
             )
         )
 
-    def _check_submission(self, req: OrderSubmissionRequest) -> tuple[RejectionReason, str] | None:
+    def _check_submission(self, req: OrderSubmissionRequest) -> Problem | None:
         oid = f"order {req.order_id}"
         if req.order_id in self._orders or req.order_id in self._ended:
             return RejectionReason.DUPLICATE_ORDER_ID, f"{oid}: this order id was already used"
@@ -288,14 +307,11 @@ class SimulatedBroker(Subscriber):
                 f"{oid}: unknown symbol {req.symbol!r}; this run trades "
                 f"{', '.join(sorted(self.symbols))}",
             )
-        if not (math.isfinite(req.quantity) and req.quantity > 0):
-            return (
-                RejectionReason.INVALID_QUANTITY,
-                f"{oid}: quantity must be a positive number, got {req.quantity:g}",
-            )
-        price_problem = self._check_prices(oid, req.order_type, req.limit_price, req.stop_price)
-        if price_problem is not None:
-            return price_problem
+        problem = _quantity_problem(oid, req.quantity) or self._check_prices(
+            oid, req.order_type, req.limit_price, req.stop_price
+        )
+        if problem is not None:
+            return problem
         if req.time_in_force is TimeInForce.GTD and (
             req.expire_ns is None or req.expire_ns <= req.ts_event_ns
         ):
@@ -308,10 +324,10 @@ class SimulatedBroker(Subscriber):
     @staticmethod
     def _check_prices(
         oid: str, order_type: OrderType, limit: float | None, stop: float | None
-    ) -> tuple[RejectionReason, str] | None:
+    ) -> Problem | None:
         needs_limit = order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
         needs_stop = order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
-        kind = order_type.value.replace("_", "-")
+        kind = _kind(order_type)
         if needs_limit and limit is None:
             return RejectionReason.MISSING_PRICE, f"{oid}: a {kind} order needs a limit price"
         if needs_stop and stop is None:
@@ -326,17 +342,9 @@ class SimulatedBroker(Subscriber):
                 RejectionReason.UNEXPECTED_PRICE,
                 f"{oid}: a {kind} order takes no stop price (got {stop:g})",
             )
-        for label, value in (("limit", limit), ("stop", stop)):
-            if _bad_price(value):
-                return (
-                    RejectionReason.INVALID_PRICE,
-                    f"{oid}: {label} price must be a positive finite number, got {value}",
-                )
-        return None
+        return _price_problem(oid, limit, stop)
 
-    def _check_buying_power(
-        self, req: OrderSubmissionRequest
-    ) -> tuple[RejectionReason, str] | None:
+    def _check_buying_power(self, req: OrderSubmissionRequest) -> Problem | None:
         if self.max_leverage is None:
             return None
         account = self.account
@@ -369,26 +377,22 @@ class SimulatedBroker(Subscriber):
         price = pos.last_price if pos is not None else math.nan
         return price if math.isfinite(price) else 0.0
 
-    def _working_order(self, order_id: int) -> tuple[_WorkingOrder | None, str]:
+    def _working_order(self, order_id: int) -> tuple[_WorkingOrder | None, Problem | None]:
+        """The working order, or why a request about it must be refused."""
         order = self._orders.get(order_id)
         if order is not None:
-            return order, ""
+            return order, None
         how = self._ended.get(order_id)
         if how is None:
-            return None, f"order {order_id}: no such order"
-        return None, f"order {order_id}: the order is already {how}"
+            return None, (RejectionReason.UNKNOWN_ORDER, f"order {order_id}: no such order")
+        return None, (
+            RejectionReason.ORDER_NOT_WORKING,
+            f"order {order_id}: the order is already {how}",
+        )
 
     def _on_modification(self, req: OrderModificationRequest) -> None:
-        order, why = self._working_order(req.order_id)
-        problem: tuple[RejectionReason, str] | None = None
-        if order is None:
-            reason = (
-                RejectionReason.UNKNOWN_ORDER
-                if req.order_id not in self._ended
-                else RejectionReason.ORDER_NOT_WORKING
-            )
-            problem = reason, why
-        else:
+        order, problem = self._working_order(req.order_id)
+        if order is not None:
             problem = self._check_modification(order, req)
         if problem is not None:
             self._publish(
@@ -421,53 +425,41 @@ class SimulatedBroker(Subscriber):
 
     def _check_modification(
         self, order: _WorkingOrder, req: OrderModificationRequest
-    ) -> tuple[RejectionReason, str] | None:
+    ) -> Problem | None:
         oid = f"order {req.order_id}"
-        if req.quantity is not None and not (math.isfinite(req.quantity) and req.quantity > 0):
-            return (
-                RejectionReason.INVALID_QUANTITY,
-                f"{oid}: quantity must be a positive number, got {req.quantity:g}",
-            )
+        problem = _quantity_problem(oid, req.quantity)
+        if problem is not None:
+            return problem
         kind = order.order_type
         if req.limit_price is not None and kind not in (OrderType.LIMIT, OrderType.STOP_LIMIT):
             return (
                 RejectionReason.UNEXPECTED_PRICE,
-                f"{oid}: a {kind.value.replace('_', '-')} order has no limit price to change",
+                f"{oid}: a {_kind(kind)} order has no limit price to change",
             )
         if req.stop_price is not None:
             if kind not in (OrderType.STOP, OrderType.STOP_LIMIT):
                 return (
                     RejectionReason.UNEXPECTED_PRICE,
-                    f"{oid}: a {kind.value.replace('_', '-')} order has no stop price to change",
+                    f"{oid}: a {_kind(kind)} order has no stop price to change",
                 )
             if order.triggered:
                 return (
                     RejectionReason.ORDER_NOT_WORKING,
                     f"{oid}: the stop was already triggered; only the limit can change",
                 )
-        for label, value in (("limit", req.limit_price), ("stop", req.stop_price)):
-            if _bad_price(value):
-                return (
-                    RejectionReason.INVALID_PRICE,
-                    f"{oid}: {label} price must be a positive finite number, got {value}",
-                )
-        return None
+        return _price_problem(oid, req.limit_price, req.stop_price)
 
     def _on_cancellation(self, req: OrderCancellationRequest) -> None:
-        order, why = self._working_order(req.order_id)
+        order, problem = self._working_order(req.order_id)
         if order is None:
-            reason = (
-                RejectionReason.UNKNOWN_ORDER
-                if req.order_id not in self._ended
-                else RejectionReason.ORDER_NOT_WORKING
-            )
+            assert problem is not None
             self._publish(
                 CancellationRejected(
                     ts_event_ns=req.ts_event_ns,
                     order_id=req.order_id,
                     strategy_id=req.strategy_id,
-                    reason=reason,
-                    message=why,
+                    reason=problem[0],
+                    message=problem[1],
                 )
             )
             return

@@ -17,11 +17,9 @@ from ostdesk.engine.events import OrderType
 NO_FILL = math.nan
 
 
-def market_price(open_: float) -> float:
-    return open_
-
-
 def limit_price(is_buy: bool, limit: float, open_: float, high: float, low: float) -> float:
+    """A limit's fill on this bar; ``open_`` is where the bar starts for it (for a stop-limit
+    triggered on this bar: where it triggered, the stop or the open if the bar gapped)."""
     if is_buy:
         return min(limit, open_) if low <= limit else NO_FILL
     return max(limit, open_) if high >= limit else NO_FILL
@@ -35,16 +33,6 @@ def stop_price(is_buy: bool, stop: float, open_: float, high: float, low: float)
     if not stop_triggered(is_buy, stop, high, low):
         return NO_FILL
     return max(stop, open_) if is_buy else min(stop, open_)
-
-
-def triggered_limit_price(
-    is_buy: bool, limit: float, trigger: float, high: float, low: float
-) -> float:
-    """A stop-limit's limit leg on the bar that triggered it, ``trigger`` being where it
-    triggered (the stop, or the open if the bar gapped through it)."""
-    if is_buy:
-        return min(limit, trigger) if low <= limit else NO_FILL
-    return max(limit, trigger) if high >= limit else NO_FILL
 
 
 def fill_price(
@@ -70,7 +58,7 @@ def fill_price(
     assert limit is not None and stop is not None
     if triggered:
         return limit_price(is_buy, limit, open_, high, low), True
-    if not stop_triggered(is_buy, stop, high, low):
+    trigger = stop_price(is_buy, stop, open_, high, low)
+    if math.isnan(trigger):
         return NO_FILL, False
-    trigger = max(stop, open_) if is_buy else min(stop, open_)
-    return triggered_limit_price(is_buy, limit, trigger, high, low), True
+    return limit_price(is_buy, limit, trigger, high, low), True
