@@ -43,7 +43,8 @@ _HEADLINE = {
 def run_market(
     cur: duckdb.DuckDBPyConnection, run_id: int
 ) -> tuple[npt.NDArray[np.int64], dict[str, dict[str, npt.NDArray[Any]]]]:
-    """The run's bar timeline and, per symbol, its bars aligned on it (NaN where missing).
+    """The run's bar timeline and, per symbol, its own bars (ts, high, low, close) and its
+    closes aligned on the timeline (``timeline_close``, NaN where it has no bar).
 
     Symbols come back as small integer codes (one string comparison per distinct symbol in
     SQL, not a sort of 200,000 Python strings here), and the timeline is the sorted ``ts``
@@ -68,14 +69,12 @@ def run_market(
     for code, symbol in enumerate(names, start=1):
         mine = codes == code
         idx = np.searchsorted(timeline, ts_all[mine])
-        aligned: dict[str, npt.NDArray[Any]] = {"ts": ts_all[mine]}
+        bars: dict[str, npt.NDArray[Any]] = {"ts": ts_all[mine]}
         for field in ("high", "low", "close"):
-            own = np.asarray(data[field], dtype=np.float64)[mine]
-            full = np.full(len(timeline), np.nan)
-            full[idx] = own
-            aligned[field] = full
-            aligned[f"own_{field}"] = own
-        per_symbol[symbol] = aligned
+            bars[field] = np.asarray(data[field], dtype=np.float64)[mine]
+        bars["timeline_close"] = np.full(len(timeline), np.nan)
+        bars["timeline_close"][idx] = bars["close"]
+        per_symbol[symbol] = bars
     return timeline, per_symbol
 
 
@@ -93,13 +92,9 @@ def compute_results(
     if len(timeline) == 0:
         return None
     fills = _fills_for_stats(cur, run_id)
-    closes = {s: m["close"] for s, m in market.items()}
+    closes = {s: m["timeline_close"] for s, m in market.items()}
     equity = equity_curve(timeline, closes, fills, capital)
-    bars = {
-        s: {"ts": m["ts"], "high": m["own_high"], "low": m["own_low"], "close": m["own_close"]}
-        for s, m in market.items()
-    }
-    trades = round_trips(fills, bars)
+    trades = round_trips(fills, market)
     stats = compute_stats(equity, trades, buy_hold_close=_equal_weight(closes))
     return equity, trades, stats
 
