@@ -36,9 +36,6 @@ class BufferedSink(Subscriber):
         super().__init__(bus, name)
         self.enqueue = self._buffer.append
 
-    def receive(self, event: EventBase) -> None:
-        self._buffer.append(event)
-
     def _event_loop(self) -> None:
         if self.beside_engine:
             avoid_engine_cpu()

@@ -59,11 +59,6 @@ class Subscriber:
     def _publish(self, event: EventBase) -> None:
         self._bus.publish(event)
 
-    def receive(self, event: EventBase) -> None:
-        """Hand an event to this subscriber directly (outside ``publish``); never blocks."""
-        self._bus.idle.add(1)
-        self._enqueue(event)
-
     # -- worker side -------------------------------------------------------------------------
     def _event_loop(self) -> None:
         pin_current_thread()

@@ -91,11 +91,8 @@ class EventTap(Subscriber):
 
     def __init__(self, bus: EventBus, buffer: deque[ev.EventBase]) -> None:
         super().__init__(bus, "gui-bridge")
-        self.enqueue = self._append = buffer.append
+        self.enqueue = buffer.append
         self._subscribe(*TAPPED_EVENT_TYPES)
-
-    def receive(self, event: ev.EventBase) -> None:
-        self._append(event)
 
 
 class GuiBridge(QObject):

@@ -55,7 +55,7 @@ class SavedConfig:
     def from_config(cls, config: BacktestConfig) -> SavedConfig:
         return cls(
             strategy=config.strategy.__name__,
-            params={k: _json_value(v) for k, v in config.params.items()},
+            params={k: json_value(v) for k, v in config.params.items()},
             symbols=tuple(config.symbols),
             period=config.period,
             start_ns=config.start_ns,
@@ -258,7 +258,8 @@ def _con(db: DbOrCursor) -> duckdb.DuckDBPyConnection:
     return db.connection if isinstance(db, Database) else db
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A parameter value as JSON stores it: an Enum by its member name."""
     return value.name if isinstance(value, enum.Enum) else value
 
 

@@ -43,6 +43,8 @@ from ostdesk.engine.events import (
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.engine.sink import BufferedSink
 from ostdesk.store.database import Database
+from ostdesk.store.presets import json_value
+from ostdesk.store.rows import first_row
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
 
@@ -140,7 +142,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
             "limit_price",
             "stop_price",
         ),
-        "iiooooff" + "f",
+        "iioooofff",
     ),
     "run_fills": (
         (
@@ -158,7 +160,6 @@ _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "run_expirations": (("ts", "order_id", "strategy_id"), "iio"),
 }
-_DTYPES = {"i": np.int64, "f": np.float64, "o": object}
 
 
 def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
@@ -170,7 +171,7 @@ def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
         arr = np.empty(len(values), dtype=object)
         arr[:] = values
         return arr
-    return np.asarray(values, dtype=_DTYPES[code])
+    return np.asarray(values, dtype=np.int64)
 
 
 class _Insert:
@@ -264,7 +265,6 @@ class RunRecorder(BufferedSink):
         on_flush: Callable[[int], None] | None = None,
     ) -> None:
         self.run_id = run_id
-        self.rows_written = 0
         self.last_ts = -1
         self._cursor = db.cursor()
         self._on_flush = on_flush
@@ -336,7 +336,6 @@ class RunRecorder(BufferedSink):
                         self.run_id,
                     ],
                 )
-        self.rows_written += sum(len(next(iter(i.frame.values()))) for i in inserts)
 
     def _cleanup(self) -> None:
         self._cursor.close()
@@ -362,49 +361,47 @@ class RunRecording:
         self.interval = interval
         self.on_flush = on_flush
         self.run_id: int | None = None
-        self.recorder: RunRecorder | None = None
 
     def attach(self, bus: EventBus) -> RunRecorder:
         """Subscriber factory for :class:`~ostdesk.engine.runner.BacktestRun`: writes the run's
         row (``running``) and returns the recorder."""
         self.run_id = self._insert_run()
-        self.recorder = RunRecorder(
+        return RunRecorder(
             bus, self.db, self.run_id, interval=self.interval, on_flush=self.on_flush
         )
-        return self.recorder
 
     def _insert_run(self) -> int:
         cfg = self.config
-        params = {
-            k: (v.name if hasattr(v, "name") and not isinstance(v, str) else v)
-            for k, v in cfg.make_strategy().parameters.items()
-        }
+        params = {k: json_value(v) for k, v in cfg.make_strategy().parameters.items()}
         cur = self.db.cursor()
         try:
-            row = cur.execute(
-                "INSERT INTO runs (name, strategy, strategy_source, params, symbols, period,"
-                " start_ns, end_ns, capital, commission, slippage_ticks, app_version,"
-                " data_fingerprint, status, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING run_id",
-                [
-                    cfg.name,
-                    cfg.strategy.name,
-                    self.strategy_source,
-                    json.dumps(params),
-                    list(cfg.symbols),
-                    cfg.period.label,
-                    cfg.start_ns,
-                    cfg.end_ns,
-                    cfg.capital,
-                    cfg.commission.describe(),
-                    cfg.slippage_ticks,
-                    ostdesk.__version__,
-                    self.fingerprint,
-                    utc_now(),
-                ],
-            ).fetchall()[0]  # fetch to the end: a pending result keeps its transaction open
+            row = first_row(
+                cur.execute(
+                    "INSERT INTO runs (name, strategy, strategy_source, params, symbols, period,"
+                    " start_ns, end_ns, capital, commission, slippage_ticks, app_version,"
+                    " data_fingerprint, status, started_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING run_id",
+                    [
+                        cfg.name,
+                        cfg.strategy.name,
+                        self.strategy_source,
+                        json.dumps(params),
+                        list(cfg.symbols),
+                        cfg.period.label,
+                        cfg.start_ns,
+                        cfg.end_ns,
+                        cfg.capital,
+                        cfg.commission.describe(),
+                        cfg.slippage_ticks,
+                        ostdesk.__version__,
+                        self.fingerprint,
+                        utc_now(),
+                    ],
+                )
+            )
         finally:
             self.db.release(cur)
+        assert row is not None  # INSERT ... RETURNING gives the new row
         return int(row[0])
 
     def finish(self, run: Any) -> None:

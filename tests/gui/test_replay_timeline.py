@@ -51,11 +51,8 @@ class Tap(Subscriber):
 
     def __init__(self, bus: EventBus, out: list[ev.EventBase]) -> None:
         super().__init__(bus, "replay-test-tap")
-        self.enqueue = self._append = out.append
+        self.enqueue = out.append
         self._subscribe(*TAPPED)
-
-    def receive(self, event: ev.EventBase) -> None:
-        self._append(event)
 
 
 class Busy(Strategy):
