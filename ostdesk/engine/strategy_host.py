@@ -201,6 +201,7 @@ class StrategyHost(Subscriber):
         self.now = 0
         self.bars_seen = 0
         self._symbol_set = frozenset(self.symbols)
+        self._symbol_index = {symbol: i for i, symbol in enumerate(self.symbols)}
         self._wait_for_broker = wait_for_broker
         self._next_order_id = order_id_base
         self._prototypes: list[Indicator] = []
@@ -357,7 +358,9 @@ class StrategyHost(Subscriber):
                 self._held.append(bar)
                 return
             self._release_held()  # no OrdersMatched came (not a simulated broker): go on
-        if self._wait_for_broker and self.working and any(o.ts < ts for o in self.working.values()):
+        # working keeps submission order and orders are stamped with a time that never goes
+        # back, so its first order is its oldest: one look instead of a scan per bar
+        if self._wait_for_broker and self.working and next(iter(self.working.values())).ts < ts:
             self._held.append(bar)
             self._held_ts = ts
             return
@@ -418,7 +421,7 @@ class StrategyHost(Subscriber):
         names = self.indicator_names
         if not names:
             return
-        index = {symbol: i for i, symbol in enumerate(self.symbols)}
+        index = self._symbol_index
         ts_parts, codes, value_parts = [], [], []
         for symbol, st in self._states.items():
             if st.blocked < len(st.ts):

@@ -380,7 +380,8 @@ class RunRecording:
                     "INSERT INTO runs (name, strategy, strategy_source, params, symbols, period,"
                     " start_ns, end_ns, capital, commission, slippage_ticks, app_version,"
                     " data_fingerprint, status, started_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING run_id",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)"
+                    " RETURNING run_id",
                     [
                         cfg.name,
                         cfg.strategy.name,
