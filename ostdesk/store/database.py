@@ -134,17 +134,26 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "lock" in text.lower():
             match = _LOCK_PID.search(text)
             raise DatabaseLockedError(path, int(match.group(1)) if match else None) from exc
-        raise StoreError(f"cannot open the database {path}: {_strip_prefix(text)}") from exc
+        raise StoreError(f"cannot open the database {path}: {duckdb_message(text)}") from exc
     except duckdb.ConnectionException as exc:
         raise StoreError(
             f"the database {path} is already open in this process with other settings "
-            f"(read-only vs read-write): {_strip_prefix(str(exc))}"
+            f"(read-only vs read-write): {duckdb_message(exc)}"
         ) from exc
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the database {path}: {_strip_prefix(str(exc))}") from exc
+        raise StoreError(f"cannot open the database {path}: {duckdb_message(exc)}") from exc
 
 
-def _strip_prefix(text: str) -> str:
+DbOrCursor = Database | duckdb.DuckDBPyConnection
+"""What the store's queries take: the database, or a cursor of it (a worker thread's)."""
+
+
+def connection_of(db: DbOrCursor) -> duckdb.DuckDBPyConnection:
+    return db.connection if isinstance(db, Database) else db
+
+
+def duckdb_message(error: object) -> str:
     """DuckDB's messages start with 'IO Error: ' and the like; keep only the sentence."""
+    text = str(error)
     head, sep, rest = text.partition(": ")
     return rest if sep and head.endswith("Error") else text

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database
-from ostdesk.store.importer import Progress
+from ostdesk.store.importer import Progress, no_progress
 from ostdesk.store.transactions import insert_frame, transaction
 
 DEMO_SYMBOLS: tuple[str, ...] = (
@@ -39,7 +39,7 @@ _MINUTE_NS = BarPeriod.MINUTE.value
 
 def install_demo_data(db: Database, progress: Progress | None = None) -> list[str]:
     """(Re)write the demo symbols' bars and instruments in one transaction; return the symbols."""
-    report = progress or (lambda fraction, message: None)
+    report = progress or no_progress
     report(0.0, "generating demo bars")
     columns = demo_bars()
     report(0.4, f"storing {len(columns['ts_event_ns']):,} demo bars")

@@ -89,7 +89,7 @@ def import_bars(
     if not files:
         raise StoreError("no files to import")
     mapping = parse_columns_spec(columns) if isinstance(columns, str) else columns
-    report: Progress = progress or _no_progress
+    report: Progress = progress or no_progress
     cur = db.cursor()  # its own session: time zone setting and temp tables stay private
     try:
         _set_time_zone(cur, tz or "UTC")
@@ -369,5 +369,5 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _no_progress(fraction: float, message: str) -> None:
+def no_progress(fraction: float, message: str) -> None:
     pass

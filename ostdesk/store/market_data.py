@@ -19,12 +19,10 @@ import numpy.typing as npt
 
 from ostdesk.engine.datafeed import BarChunk
 from ostdesk.engine.events import BarPeriod
-from ostdesk.store.database import Database
+from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError, UnknownSymbolError
 from ostdesk.store.rows import first_row
 from ostdesk.store.timefmt import format_ns
-
-DbOrCursor = Database | duckdb.DuckDBPyConnection
 
 BAR_COLUMNS = ("ts_event_ns", "open", "high", "low", "close", "volume")
 DEFAULT_CHUNK_ROWS = 100_000
@@ -39,7 +37,7 @@ class Instrument:
 
 def list_instruments(db: DbOrCursor) -> list[Instrument]:
     rows = (
-        _con(db)
+        connection_of(db)
         .execute("SELECT symbol, description, tick_size FROM instruments ORDER BY symbol")
         .fetchall()
     )
@@ -48,15 +46,14 @@ def list_instruments(db: DbOrCursor) -> list[Instrument]:
 
 def has_market_data(db: DbOrCursor) -> bool:
     """Whether any bar is stored (the GUI offers demo data on a first launch when not)."""
-    row = first_row(_con(db).execute("SELECT EXISTS (SELECT 1 FROM bars)"))
+    row = first_row(connection_of(db).execute("SELECT EXISTS (SELECT 1 FROM bars)"))
     return bool(row and row[0])
 
 
 def stored_periods(db: DbOrCursor, symbol: str) -> list[BarPeriod]:
     """The bar periods stored for ``symbol``, shortest first."""
-    rows = (
-        _con(db).execute("SELECT DISTINCT period FROM bars WHERE symbol = ?", [symbol]).fetchall()
-    )
+    con = connection_of(db)
+    rows = con.execute("SELECT DISTINCT period FROM bars WHERE symbol = ?", [symbol]).fetchall()
     return sorted((BarPeriod.parse(p) for (p,) in rows), key=lambda p: p.value)
 
 
@@ -69,7 +66,7 @@ def coverage(
     """
     period = BarPeriod.parse(period)
     rows = (
-        _con(db)
+        connection_of(db)
         .execute(
             "SELECT symbol, min(ts_event_ns), max(ts_event_ns), count(*) FROM bars "
             "WHERE period = ? AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], symbol)) "
@@ -100,7 +97,7 @@ def count_bars(
     symbols = _check_symbols(symbols)
     coverage(db, symbols, period)  # unknown symbols first: the clearer message
     row = first_row(
-        _con(db).execute(
+        connection_of(db).execute(
             "SELECT count(*) FROM bars WHERE period = ? AND list_contains(?, symbol) "
             "AND ts_event_ns >= ? AND ts_event_ns < ?",
             [period.label, symbols, *_bounds(start_ns, end_ns)],
@@ -129,7 +126,7 @@ def load_bars(
     period = BarPeriod.parse(period)
     coverage(db, [symbol], period)
     result = (
-        _con(db)
+        connection_of(db)
         .execute(
             "SELECT ts_event_ns, open, high, low, close, volume FROM bars "
             "WHERE symbol = ? AND period = ? AND ts_event_ns >= ? AND ts_event_ns < ? "
@@ -230,10 +227,6 @@ def _chunks(
             close=np.asarray(cols["close"], dtype=np.float64),
             volume=np.asarray(cols["volume"], dtype=np.float64),
         )
-
-
-def _con(db: DbOrCursor) -> duckdb.DuckDBPyConnection:
-    return db.connection if isinstance(db, Database) else db
 
 
 def _check_symbols(symbols: Sequence[str]) -> list[str]:

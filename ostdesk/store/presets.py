@@ -23,12 +23,10 @@ from ostdesk.engine.commission import parse_commission
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.engine.strategy import Strategy
-from ostdesk.store.database import Database
+from ostdesk.store.database import DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError
 from ostdesk.store.rows import first_row
 from ostdesk.store.timefmt import utc_now
-
-DbOrCursor = Database | duckdb.DuckDBPyConnection
 
 FORMAT_VERSION = 1
 _LAST_USED = ""  # user names are stripped and non-empty, so this one never clashes
@@ -166,7 +164,7 @@ class SavedConfig:
 def preset_names(db: DbOrCursor) -> list[str]:
     """The user's presets, in alphabetical order (case-insensitive)."""
     rows = (
-        _con(db)
+        connection_of(db)
         .execute(
             "SELECT name FROM config_presets WHERE name <> ? ORDER BY lower(name), name",
             [_LAST_USED],
@@ -193,7 +191,7 @@ def load_preset(db: DbOrCursor, name: str) -> SavedConfig:
 def rename_preset(db: DbOrCursor, old: str, new: str) -> str:
     """Rename ``old`` to ``new`` (refused if ``new`` exists); returns the stored new name."""
     new = check_preset_name(new)
-    con = _con(db)
+    con = connection_of(db)
     if old == _LAST_USED or not _exists(con, old):
         raise StoreError(f"there is no preset named {old!r}")
     if new != old and _exists(con, new):
@@ -203,7 +201,7 @@ def rename_preset(db: DbOrCursor, old: str, new: str) -> str:
 
 
 def delete_preset(db: DbOrCursor, name: str) -> None:
-    con = _con(db)
+    con = connection_of(db)
     if name == _LAST_USED or not _exists(con, name):
         raise StoreError(f"there is no preset named {name!r}")
     con.execute("DELETE FROM config_presets WHERE name = ?", [name])
@@ -233,14 +231,15 @@ def load_last_used(db: DbOrCursor) -> SavedConfig | None:
 
 # -- internals ----------------------------------------------------------------------------------
 def _put(db: DbOrCursor, name: str, config: SavedConfig) -> None:
-    _con(db).execute(
+    connection_of(db).execute(
         "INSERT OR REPLACE INTO config_presets (name, config, updated_at) VALUES (?, ?, ?)",
         [name, json.dumps(config.to_dict()), utc_now()],
     )
 
 
 def _get(db: DbOrCursor, name: str) -> SavedConfig | None:
-    row = first_row(_con(db).execute("SELECT config FROM config_presets WHERE name = ?", [name]))
+    con = connection_of(db)
+    row = first_row(con.execute("SELECT config FROM config_presets WHERE name = ?", [name]))
     if row is None:
         return None
     try:
@@ -252,10 +251,6 @@ def _get(db: DbOrCursor, name: str) -> SavedConfig | None:
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     row = first_row(con.execute("SELECT count(*) FROM config_presets WHERE name = ?", [name]))
     return bool(row and row[0])
-
-
-def _con(db: DbOrCursor) -> duckdb.DuckDBPyConnection:
-    return db.connection if isinstance(db, Database) else db
 
 
 def json_value(value: Any) -> Any:

@@ -11,19 +11,17 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 
 from ostdesk.engine.events import BarPeriod
-from ostdesk.store.database import Database
+from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import EVENT_TABLES
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS, stats_from_record
 from ostdesk.store.transactions import transaction
 
-DbOrCursor = Database | duckdb.DuckDBPyConnection
 Columns = dict[str, npt.NDArray[Any]]
 
 RUN_LIST_COLUMNS = (
@@ -56,10 +54,6 @@ RUN_LIST_COLUMNS = (
 )
 
 
-def _con(db: DbOrCursor) -> duckdb.DuckDBPyConnection:
-    return db.connection if isinstance(db, Database) else db
-
-
 class UnknownRunError(StoreError):
     def __init__(self, run_id: int) -> None:
         super().__init__(f"no run with id {run_id}")
@@ -75,7 +69,7 @@ def data_fingerprint(
 ) -> str:
     """A short hash of the market data a run reads: it changes if those bars change."""
     row = first_row(
-        _con(db).execute(
+        connection_of(db).execute(
             "SELECT count(*), min(ts_event_ns), max(ts_event_ns), sum(close), sum(volume)"
             " FROM bars WHERE symbol IN (SELECT unnest(?)) AND period = ?"
             " AND ts_event_ns >= coalesce(?, -9223372036854775807)"
@@ -95,7 +89,7 @@ def recover_interrupted_runs(db: DbOrCursor) -> list[int]:
     Only one process can hold the database for writing, so at open no run can be live.
     """
     rows = (
-        _con(db)
+        connection_of(db)
         .execute(
             "UPDATE runs SET status = 'interrupted', ended_at = coalesce(ended_at, now())"
             " WHERE status = 'running' RETURNING run_id"
@@ -111,11 +105,11 @@ def list_runs(db: DbOrCursor, *, limit: int | None = None, offset: int = 0) -> C
         " LIMIT ? OFFSET ?" if limit is not None else ""
     )
     params = [limit, offset] if limit is not None else []
-    return dict(_con(db).execute(sql, params).fetchnumpy())
+    return dict(connection_of(db).execute(sql, params).fetchnumpy())
 
 
 def get_run(db: DbOrCursor, run_id: int) -> dict[str, Any]:
-    cur = _con(db).execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
+    cur = connection_of(db).execute("SELECT * FROM runs WHERE run_id = ?", [run_id])
     row = first_row(cur)
     if row is None:
         raise UnknownRunError(run_id)
@@ -128,9 +122,9 @@ def get_run(db: DbOrCursor, run_id: int) -> dict[str, Any]:
 
 def run_stats(db: DbOrCursor, run_id: int) -> dict[str, object]:
     """The run's statistics in the order of ``STAT_DEFINITIONS`` (times, durations typed)."""
-    rows = dict(
-        _con(db).execute("SELECT name, value FROM run_stats WHERE run_id = ?", [run_id]).fetchall()
-    )
+    con = connection_of(db)
+    query = "SELECT name, value FROM run_stats WHERE run_id = ?"
+    rows = dict(con.execute(query, [run_id]).fetchall())
     record = {
         k: (None if rows[k] is None else (int(rows[k] * 1e9) if k in TIME_KEYS else rows[k]))
         for k in STAT_DEFINITIONS
@@ -142,7 +136,7 @@ def run_stats(db: DbOrCursor, run_id: int) -> dict[str, object]:
 def _numpy(db: DbOrCursor, sql: str, params: list[Any]) -> Columns:
     """Columns as plain numpy arrays: SQL NULL (DuckDB stores NaN inserted from numpy as
     NULL) comes back as NaN in float columns and None in the others, never a masked array."""
-    columns = dict(_con(db).execute(sql, params).fetchnumpy())
+    columns = dict(connection_of(db).execute(sql, params).fetchnumpy())
     for name, values in columns.items():
         if np.ma.isMaskedArray(values):
             if values.dtype.kind == "f":
@@ -246,7 +240,7 @@ def update_run(
     tags: Sequence[str] | None = None,
 ) -> None:
     """Rename a run, or set its notes or tags."""
-    con = _con(db)
+    con = connection_of(db)
     if first_row(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
         raise UnknownRunError(run_id)
     for column, value in (
@@ -273,7 +267,7 @@ def export_run(db: DbOrCursor, run_id: int, what: str, path: str, fmt: str) -> i
         raise StoreError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
     if fmt not in ("csv", "parquet"):
         raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
-    con = _con(db)
+    con = connection_of(db)
     get_run(con, run_id)
     count = first_row(con.execute(f"SELECT count(*) FROM ({EXPORTS[what]})", {"run": run_id}))
     options = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from ostdesk.store.database import duckdb_message
 from ostdesk.store.errors import BarImportError
 from ostdesk.store.rows import first_row
 
@@ -136,8 +137,3 @@ def _unique(names: list[str]) -> list[str]:
             n += 1
         result.append(candidate)
     return result
-
-
-def duckdb_message(exc: duckdb.Error) -> str:
-    head, sep, rest = str(exc).partition(": ")
-    return rest if sep and head.endswith("Error") else str(exc)

@@ -24,13 +24,12 @@ from ostdesk.gui.batches import BarColumns, IndicatorColumns, PositionSnapshot
 from ostdesk.gui.replay.positions import PositionHistory
 from ostdesk.gui.replay.recorded_events import RecordedEvents, load_recorded_events
 from ostdesk.gui.replay.working_orders import WorkingOrder, WorkingOrders
-from ostdesk.store.database import Database
+from ostdesk.store.database import Database, DbOrCursor
 from ostdesk.store.equity import equity_curve
 from ostdesk.store.runs import get_run, run_bars, run_trades
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
-DbOrCursor = Database | duckdb.DuckDBPyConnection
 
 
 class EmptyRunError(ValueError):
