@@ -222,8 +222,7 @@ def delete_run(db: Database, run_id: int) -> None:
     cur = db.cursor()
     try:
         with transaction(cur):
-            if first_row(cur.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
-                raise UnknownRunError(run_id)
+            _require_run(cur, run_id)
             for table in EVENT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             cur.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
@@ -241,8 +240,7 @@ def update_run(
 ) -> None:
     """Rename a run, or set its notes or tags."""
     con = connection_of(db)
-    if first_row(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
-        raise UnknownRunError(run_id)
+    _require_run(con, run_id)
     for column, value in (
         ("name", name),
         ("notes", notes),
@@ -268,9 +266,17 @@ def export_run(db: DbOrCursor, run_id: int, what: str, path: str, fmt: str) -> i
     if fmt not in ("csv", "parquet"):
         raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
     con = connection_of(db)
-    get_run(con, run_id)
-    count = first_row(con.execute(f"SELECT count(*) FROM ({EXPORTS[what]})", {"run": run_id}))
+    _require_run(con, run_id)
     options = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
     target = path.replace("'", "''")
-    con.execute(f"COPY ({EXPORTS[what]}) TO '{target}' {options}", {"run": run_id})
+    # COPY answers with the number of rows it wrote
+    count = first_row(
+        con.execute(f"COPY ({EXPORTS[what]}) TO '{target}' {options}", {"run": run_id})
+    )
     return int(count[0]) if count else 0
+
+
+def _require_run(db: DbOrCursor, run_id: int) -> None:
+    found = connection_of(db).execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])
+    if first_row(found) is None:
+        raise UnknownRunError(run_id)
