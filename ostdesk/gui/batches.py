@@ -7,6 +7,7 @@ array operations instead of a Python call per bar.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import numpy.typing as npt
@@ -31,17 +32,20 @@ class BarColumns:
     def __len__(self) -> int:
         return len(self.ts)
 
-    def last_event(self, symbol: str, period: BarPeriod) -> BarReceived:
-        """The newest bar as the event the blotters mark positions with."""
+    def bar_event(
+        self, i: int, symbol: str, period: BarPeriod, created_ns: int | None = None
+    ) -> BarReceived:
+        """Bar ``i`` as the event the blotters mark positions with (made now by default)."""
         return BarReceived(
-            ts_event_ns=int(self.ts[-1]),
+            ts_event_ns=int(self.ts[i]),
+            ts_created_ns=time.time_ns() if created_ns is None else created_ns,
             symbol=symbol,
             period=period,
-            open=float(self.open[-1]),
-            high=float(self.high[-1]),
-            low=float(self.low[-1]),
-            close=float(self.close[-1]),
-            volume=float(self.volume[-1]),
+            open=float(self.open[i]),
+            high=float(self.high[i]),
+            low=float(self.low[i]),
+            close=float(self.close[i]),
+            volume=float(self.volume[i]),
         )
 
 

@@ -233,7 +233,7 @@ class GuiBridge(QObject):
                 volume=columns["volume"][mine],
             )
             batch[symbols[code]] = bars
-            self._latest_bars[symbols[code]] = bars.last_event(symbols[code], blocks[0].period)
+            self._latest_bars[symbols[code]] = bars.bar_event(-1, symbols[code], blocks[0].period)
         self.barsReady.emit(batch)
 
     def _emit_indicators(self, blocks: list[ev.IndicatorBlock]) -> None:

@@ -102,10 +102,6 @@ class OrderRecord:
         self.reason = ""
         self.last_step = -1
 
-    @property
-    def is_working(self) -> bool:
-        return not self.status.is_final
-
     def __repr__(self) -> str:
         return (
             f"OrderRecord({self.strategy_id}/{self.order_id} {self.symbol} {self.side.name} "
@@ -202,13 +198,9 @@ class OrderBook:
             handler(self, event)
 
     @property
-    def log_size(self) -> int:
-        """Lifecycle steps recorded so far (one per event that touched a known order)."""
-        return len(self._log_ns)
-
-    @property
     def log_steps(self) -> Sized:
-        """The log itself, to take ``len`` of in a loop (the log grows in place)."""
+        """The lifecycle log (one step per event that touched a known order); it grows in
+        place, so a fold can take its ``len`` as it goes."""
         return self._log_ns
 
     @property
@@ -264,13 +256,7 @@ class OrderBook:
 
     def history(self, order: OrderRecord) -> list[tuple[int, str]]:
         """The order's lifecycle as (ts_event_ns, step label), oldest first."""
-        steps: list[tuple[int, str]] = []
-        at = order.last_step
-        while at >= 0:
-            steps.append((self._log_ns[at], _STEPS[self._log_step[at]]))
-            at = self._log_prev[at]
-        steps.reverse()
-        return steps
+        return [(self._log_ns[s], _STEPS[self._log_step[s]]) for s in self.steps_of(order)]
 
     def _touch(self, order: OrderRecord, ts_ns: int, step: str) -> None:
         if order.index not in self._touched:

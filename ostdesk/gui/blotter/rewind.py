@@ -54,9 +54,7 @@ class BookRewind:
         self._fills: Ints = np.frombuffer(fills, np.int64)
         self._steps: Ints = np.frombuffer(steps, np.int64)
         # the event that wrote each lifecycle step, and each order's last step
-        self._step_event: Ints = np.searchsorted(
-            self._steps, np.arange(full.log_size), side="right"
-        )
+        self._step_event: Ints = np.searchsorted(self._steps, np.arange(len(log)), side="right")
         self._last_step: Ints = np.fromiter(
             (o.last_step for o in full.orders), np.int64, len(full.orders)
         )

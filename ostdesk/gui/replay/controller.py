@@ -168,10 +168,12 @@ class ReplayController(QObject):
     def _show(self, t: RunTimeline, k: int) -> None:
         assert self._feed is not None and self._rewind is not None
         previous = self._cursor
-        if k > previous >= 0 and t.event_count(k) - t.event_count(previous) <= FOLD_LIMIT:
-            self.blotters.apply(self._with_marks(t, t.events_between(previous, k), k))
+        done = t.event_count(k)  # events that have happened at k
+        shown = t.event_count(previous) if previous >= 0 else -1
+        if k > previous >= 0 and done - shown <= FOLD_LIMIT:
+            self.blotters.apply(self._with_marks(t, t.events.events[shown:done], k))
         else:
-            book, account = self._rewind.books_at(t.event_count(k))
+            book, account = self._rewind.books_at(done)
             account.apply(list(t.latest_bars(k).values()))
             self.blotters.show_books(book, account)
         account = self.blotters.account

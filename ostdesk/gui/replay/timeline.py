@@ -12,6 +12,7 @@ Qt-free: the replay controller turns these into the chart's and blotters' feedin
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from ostdesk.gui.replay.recorded_events import RecordedEvents, load_recorded_eve
 from ostdesk.gui.replay.working_orders import WorkingOrder, WorkingOrders
 from ostdesk.store.database import Database, DbOrCursor
 from ostdesk.store.equity import equity_curve
-from ostdesk.store.runs import get_run, run_bars, run_trades
+from ostdesk.store.runs import get_run, run_bars, run_equity, run_trades
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -97,7 +98,6 @@ class RunTimeline:
         self._fill_bars = _sorted_union([self.bar_at_or_before(self.fill_ts)])
         self._fills_by_symbol = {s: _fill_columns(self.fills, s) for s in self.symbols}
         self.orders = WorkingOrders.from_events(events.events)
-        self.positions = PositionHistory.from_fills(self.fills, self.capital)
         if np.array_equal(equity["ts"], self.ts):
             self.cash, self.equity = equity["cash"], equity["equity"]
         else:  # the run's results were never stored (it was interrupted)
@@ -133,7 +133,7 @@ class RunTimeline:
             {s: i for s, i in indicators.items() if i.names},
             load_recorded_events(db, run_id),
             _trades(db, run_id),
-            _recorded_equity(db, run_id),
+            run_equity(db, run_id),
         )
 
     # -- the timeline -----------------------------------------------------------------------
@@ -185,18 +185,7 @@ class RunTimeline:
         for symbol in self.symbols:
             n = self.bar_count(symbol, k)
             if n:
-                b = self.bars[symbol]
-                out[symbol] = ev.BarReceived(
-                    ts_event_ns=int(b.ts[n - 1]),
-                    ts_created_ns=0,
-                    symbol=symbol,
-                    period=self.period,
-                    open=float(b.open[n - 1]),
-                    high=float(b.high[n - 1]),
-                    low=float(b.low[n - 1]),
-                    close=float(b.close[n - 1]),
-                    volume=float(b.volume[n - 1]),
-                )
+                out[symbol] = self.bars[symbol].bar_event(n - 1, symbol, self.period, 0)
         return out
 
     def event_count(self, k: int) -> int:
@@ -205,10 +194,6 @@ class RunTimeline:
 
     def events_until(self, k: int) -> list[ev.EventBase]:
         return self.events.events[: self.event_count(k)]
-
-    def events_between(self, k0: int, k1: int) -> list[ev.EventBase]:
-        """The events after bar ``k0`` up to bar ``k1`` (``k0 < k1``), in canonical order."""
-        return self.events.events[self.event_count(k0) : self.event_count(k1)]
 
     def fills_until(self, k: int) -> list[ev.FillEvent]:
         return self.fills[: int(np.searchsorted(self.fill_ts, self.ts[k], side="right"))]
@@ -241,6 +226,12 @@ class RunTimeline:
     def working_orders_at(self, k: int) -> list[WorkingOrder]:
         """Orders submitted at or before bar ``k`` and not ended by then, prices as modified."""
         return self.orders.at(int(self.ts[k]))
+
+    @functools.cached_property
+    def positions(self) -> PositionHistory:
+        """Account state after every fill, built on first use: the window's blotters get
+        theirs from the order events, so opening a replay need not fold the fills here."""
+        return PositionHistory.from_fills(self.fills, self.capital)
 
     def positions_at(self, k: int) -> dict[str, PositionSnapshot]:
         """Every symbol traded by bar ``k``, marked at its latest close."""
@@ -325,8 +316,7 @@ def _trades(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, TradeColum
     t = run_trades(con, run_id)
     out = {}
     for symbol in np.unique(t["symbol"]).tolist() if len(t["symbol"]) else []:
-        rows = np.flatnonzero(t["symbol"] == symbol)
-        rows = rows[np.argsort(t["exit_ts"][rows], kind="stable")]
+        rows = np.flatnonzero(t["symbol"] == symbol)  # run_trades sorts by exit time
         out[str(symbol)] = TradeColumns(
             np.asarray(t["entry_ts"][rows], dtype=np.int64),
             np.asarray(t["entry_price"][rows], dtype=np.float64),
@@ -335,17 +325,6 @@ def _trades(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, TradeColum
             np.asarray(t["pnl"][rows], dtype=np.float64),
         )
     return out
-
-
-def _recorded_equity(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
-    eq = con.execute(
-        "SELECT ts, cash, equity FROM run_equity WHERE run_id = ? ORDER BY ts", [run_id]
-    ).fetchnumpy()
-    return {
-        "ts": np.asarray(eq["ts"], dtype=np.int64),
-        "cash": np.ma.filled(eq["cash"].astype(np.float64), np.nan),
-        "equity": np.ma.filled(eq["equity"].astype(np.float64), np.nan),
-    }
 
 
 def _sorted_union(arrays: list[Ints]) -> Ints:
