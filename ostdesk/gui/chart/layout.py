@@ -141,15 +141,25 @@ class PaneStack(QObject):
             if item is not None:
                 item.data_appended()
 
-    def prefix_changed(self, *, back: bool) -> None:
-        """Bars or equity were cut back (``back``) or shown again: re-place the equity and
-        redraw the lines, from scratch after a cut, else only what was added."""
-        items = list(self.indicator_items.values())
-        if self.equity_item is not None and self.drawdown_item is not None:
-            source = self.equity_item.source
-            assert isinstance(source, EquitySource)
-            source.placement.truncate()
-            items += [self.equity_item, self.drawdown_item]
+    def bars_prefix_changed(self, *, back: bool) -> None:
+        """The bars were cut back (``back``) or shown again: the indicator lines and the
+        equity placed on the bars redraw, from scratch after a cut, else only what was added."""
+        self._redraw([*self.indicator_items.values(), *self._equity_items()], back)
+
+    def equity_prefix_changed(self, *, back: bool) -> None:
+        """The equity was cut back or shown again: only its lines redraw."""
+        self._redraw(self._equity_items(), back)
+
+    def _equity_items(self) -> list[LineItem]:
+        if self.equity_item is None or self.drawdown_item is None:
+            return []
+        source = self.equity_item.source
+        assert isinstance(source, EquitySource)
+        source.placement.truncate()
+        return [self.equity_item, self.drawdown_item]
+
+    @staticmethod
+    def _redraw(items: list[LineItem], back: bool) -> None:
         for item in items:
             if back:
                 item.data_replaced()

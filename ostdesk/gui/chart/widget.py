@@ -253,14 +253,14 @@ class ChartWidget(QWidget):
                 else:
                     item.data_appended()
             self.fill_markers.data_changed()
-            self.panes.prefix_changed(back=back)
+            self.panes.bars_prefix_changed(back=back)
             self._schedule_refresh(follow=True)
 
     def show_equity_prefix(self, points: int) -> None:
         """Show only the first ``points`` equity points (hidden ones can be shown again)."""
         back = points < len(self._equity)
         self._equity.resize(points)
-        self.panes.prefix_changed(back=back)
+        self.panes.equity_prefix_changed(back=back)
         self._schedule_refresh()
 
     def add_indicator(
@@ -400,10 +400,12 @@ class ChartWidget(QWidget):
         """Apply pending view work now: follow the latest bar, fit y, update legends. The
         event loop does this after each batch of feeding calls."""
         self._refresh_timer.stop()
+        before = self.x_range()
         if self._pending_follow and self.navigator.follow:
-            self.navigator.show_latest()
+            self.navigator.show_latest()  # a new x range fits y on its own (sigXRangeChanged)
         self._pending_follow = False
-        self._on_x_changed()
+        if self.x_range() == before:
+            self._on_x_changed()
         self._update_legends()
 
     def _update_legends(self) -> None:
