@@ -199,17 +199,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_symbols(args: argparse.Namespace) -> int:
+    from ostdesk.engine.events import BarPeriod
     from ostdesk.store import list_instruments
-    from ostdesk.store.market_data import coverage, stored_periods
+    from ostdesk.store.market_data import coverage
     from ostdesk.store.timefmt import format_ns
 
     with _open_db(args) as db:
         instruments = list_instruments(db)
         if not instruments:
             print("no market data stored; try `ostdesk demo-data` or `ostdesk import`")
+        stored = {period: coverage(db, None, period) for period in BarPeriod}  # shortest first
         for inst in instruments:
-            for period in stored_periods(db, inst.symbol):
-                first, last, count = coverage(db, [inst.symbol], period)[inst.symbol]
+            for period, per_symbol in stored.items():
+                if inst.symbol not in per_symbol:
+                    continue
+                first, last, count = per_symbol[inst.symbol]
                 print(
                     f"{inst.symbol:<12} {period.label:<7} {count:>10,} bars  "
                     f"{format_ns(first)} .. {format_ns(last)}  {inst.description or ''}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 import ostdesk
 from ostdesk.engine.errors import ComponentError
 from ostdesk.engine.params import ParamError
-from ostdesk.engine.runner import BacktestRun, RunStatus
+from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.gui.batches import RunProgress
 from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.bridge import GuiBridge
@@ -269,11 +269,13 @@ class MainWindow(QMainWindow):
         self._stack.setCurrentIndex(0 if empty else _CENTRAL_CHART)
 
     # -- commands --------------------------------------------------------------------------------
-    def start_run(self) -> BacktestRun | None:
-        """Run what the strategy dock describes; a mistake is shown, never raised."""
+    def start_run(self, config: BacktestConfig | None = None) -> BacktestRun | None:
+        """Run ``config``, by default what the strategy dock describes; a mistake is shown,
+        never raised."""
         try:
             return self.controller.start(
-                self.config_panel.config(), strategy_source=self.config_panel.strategy_source()
+                config or self.config_panel.config(),
+                strategy_source=self.config_panel.strategy_source(),
             )
         except (StoreError, ParamError, ValueError, KeyError, RuntimeError) as exc:
             text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
@@ -314,8 +316,8 @@ class MainWindow(QMainWindow):
         self.config_panel.set_symbols(list(DEMO_SYMBOLS))
         return self.start_run()
 
-    def _run_config(self, _config: object) -> None:
-        self.start_run()
+    def _run_config(self, config: BacktestConfig) -> None:
+        self.start_run(config)  # the dock built and checked it already
 
     def open_run(self, run_id: int) -> None:
         """Show a recorded run: chart, blotters, statistics, equity and trades."""
@@ -453,9 +455,6 @@ class MainWindow(QMainWindow):
         return str(run_id) if run_id is not None else run.config.strategy.name
 
     # -- Qt overrides ----------------------------------------------------------------------------
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the layout, cancel a running backtest and join its threads (within 2 s)."""
         self.save_layout()

@@ -43,15 +43,6 @@ class RunController(QObject):
         bridge.runFinished.connect(self._on_finished)
 
     @property
-    def db(self) -> Database:
-        return self._db
-
-    @property
-    def run(self) -> BacktestRun | None:
-        """The run in progress (None between runs)."""
-        return self._run
-
-    @property
     def running(self) -> bool:
         return self._run is not None and not self._run.done
 

@@ -50,13 +50,6 @@ def has_market_data(db: DbOrCursor) -> bool:
     return bool(row and row[0])
 
 
-def stored_periods(db: DbOrCursor, symbol: str) -> list[BarPeriod]:
-    """The bar periods stored for ``symbol``, shortest first."""
-    con = connection_of(db)
-    rows = con.execute("SELECT DISTINCT period FROM bars WHERE symbol = ?", [symbol]).fetchall()
-    return sorted((BarPeriod.parse(p) for (p,) in rows), key=lambda p: p.value)
-
-
 def coverage(
     db: DbOrCursor, symbols: Sequence[str] | None, period: BarPeriod | str
 ) -> dict[str, tuple[int, int, int]]:

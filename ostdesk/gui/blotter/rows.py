@@ -47,10 +47,6 @@ class SortedRows:
         n = len(self.records)
         return int(self.records[n - 1 - row if self.descending else row])
 
-    def display(self) -> IntArray:
-        """All record indices, top row first."""
-        return self.records[::-1] if self.descending else self.records
-
     def rows_of(self, records: IntArray | Sequence[int]) -> IntArray:
         """Display row of each record, -1 where the record is not shown."""
         wanted = np.asarray(records, dtype=np.int64)

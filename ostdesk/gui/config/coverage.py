@@ -60,10 +60,6 @@ class SummaryLoader(QObject):
         self._thread: threading.Thread | None = None
         self._answered.connect(self._on_answer)
 
-    @property
-    def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
     def load(self, db: Database) -> None:
         self._generation += 1
         generation = self._generation

@@ -57,7 +57,6 @@ class ConfigDock(QWidget):
 
     runRequested = Signal(object)  # BacktestConfig
     validityChanged = Signal(bool, str)  # valid, reason it is not ('' when valid)
-    configChanged = Signal()
     dataImported = Signal(object)  # ImportResult, after File → Import bars…
     problemReported = Signal(str)  # for the log: a preset or "last used" could not be saved
 
@@ -326,7 +325,6 @@ class ConfigDock(QWidget):
         if (valid, reason) != (self._valid, self._reason):
             self._valid, self._reason = valid, reason
             self.validityChanged.emit(valid, reason)
-        self.configChanged.emit()
         if self._db is not None and not self._restoring:
             self._save_timer.start()
 

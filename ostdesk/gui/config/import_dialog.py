@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from ostdesk.engine.events import BarPeriod
 from ostdesk.gui.config.form import ERROR_COLOR
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns
-from ostdesk.store.database import Database
+from ostdesk.store.database import Database, duckdb_message
 from ostdesk.store.errors import StoreError
 from ostdesk.store.importer import ImportResult, import_bars
 from ostdesk.store.timefmt import format_ns
@@ -355,7 +355,5 @@ class ImportBarsDialog(QDialog):
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc)
-    head, sep, rest = text.partition(": ")
-    text = rest if sep and head.endswith("Error") else text
+    text = duckdb_message(exc)
     return text.splitlines()[0] if text else type(exc).__name__

@@ -113,13 +113,9 @@ class RunTable:
         cols["started"] = _micros(col.get("started_at"), n)
         cols["ended"] = _micros(col.get("ended_at"), n)
         cols["wall"] = (cols["ended"] - cols["started"]) / 1e6
-        memo: dict[str, str] = {}
-        cols["params_text"] = np.array(
-            [memo.setdefault(p, params_text(params_from_json(p))) for p in cols["params"]]
-            if n
-            else [],
-            dtype=object,
-        )
+        texts = {p: params_text(params_from_json(p)) for p in set(cols["params"])}  # once each
+        shown = [texts[p] for p in cols["params"]] if n else []
+        cols["params_text"] = np.array(shown, dtype=object)
         cols["symbols_text"] = _joined(col.get("symbols"), n)
         cols["tags_text"] = _joined(col.get("tags"), n)
         parts = zip(

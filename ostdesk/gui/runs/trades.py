@@ -29,6 +29,13 @@ TRADE_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
 EXIT_COLUMN = [c[0] for c in TRADE_COLUMNS].index("exit_ts")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 AnyIndex = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+    }
+)
 
 
 class TradeTableModel(QAbstractTableModel):
@@ -83,7 +90,7 @@ class TradeTableModel(QAbstractTableModel):
         return np.argsort(-keys if self.descending else keys, kind="stable")
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():  # views ask for ~10 roles per cell
             return None
         key, _, fmt = TRADE_COLUMNS[index.column()]
         value = self.trades[key][self.rows[index.row()]]
