@@ -102,7 +102,6 @@ def paired_runs(
     window = MainWindow(db)
     window.show()
     app.processEvents()
-    window._load_after_show()
     freeze_startup_objects()  # as ostdesk.gui.app does a second after start
     clock = QElapsedTimer()
     clock.start()

@@ -67,8 +67,9 @@ def run_app(db_arg: str | None) -> int:
         from ostdesk.gui.main_window import MainWindow
         from ostdesk.store.runs import recover_interrupted_runs
 
+        recovered = recover_interrupted_runs(db)  # before the run browser lists them
         window = MainWindow(db)
-        for run_id in recover_interrupted_runs(db):
+        for run_id in recovered:
             window.log_view.warning(
                 f"run {run_id} was left running by an ostdesk that ended; marked interrupted"
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -108,7 +108,6 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
         self._show_welcome_if_empty()
-        QTimer.singleShot(0, self._load_after_show)
 
     # -- docks ------------------------------------------------------------------------------------
     def add_dock(
@@ -259,10 +258,6 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.docks["blotters"].raise_()
-
-    def _load_after_show(self) -> None:
-        """Work that can wait until the window is on screen (keeps the cold start short)."""
-        self._refresh_runs()
 
     def _show_welcome_if_empty(self) -> None:
         empty = not has_market_data(self.db)
@@ -445,9 +440,6 @@ class MainWindow(QMainWindow):
     def _show_log(self) -> None:
         self.docks["log"].show()
         self.docks["log"].raise_()
-
-    def _refresh_runs(self) -> None:
-        self.run_list.refresh()
 
     @staticmethod
     def _run_label(run: BacktestRun) -> str:
