@@ -26,8 +26,9 @@ from ostdesk.gui.batches import BarColumns, IndicatorColumns
 from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.bridge import GuiBridge
 from ostdesk.gui.chart.widget import ChartWidget
+from ostdesk.gui.runs.chart_data import show_round_trips
 from ostdesk.store.database import Database
-from ostdesk.store.runs import run_equity, run_trades
+from ostdesk.store.runs import run_equity_points, run_trades
 
 CHART_DELAY_MS = 125
 
@@ -209,20 +210,10 @@ class LiveChartFeed(QObject):
             return
         cur = self.db.cursor()
         try:
-            equity = run_equity(cur, recording.run_id)
+            equity = run_equity_points(cur, recording.run_id)
             trades = run_trades(cur, recording.run_id)
         finally:
             self.db.release(cur)
-        finite = np.isfinite(equity["equity"])
-        if finite.any():
-            self.chart.set_equity(equity["ts"][finite], equity["equity"][finite])
-        for symbol in run.config.symbols:
-            mine = trades["symbol"] == symbol
-            self.chart.set_round_trips(
-                symbol,
-                trades["entry_ts"][mine],
-                trades["entry_price"][mine],
-                trades["exit_ts"][mine],
-                trades["exit_price"][mine],
-                trades["pnl"][mine],
-            )
+        if len(equity["ts"]):
+            self.chart.set_equity(equity["ts"], equity["equity"])
+        show_round_trips(self.chart, trades, run.config.symbols)

@@ -199,6 +199,15 @@ def run_equity(db: DbOrCursor, run_id: int) -> Columns:
     )
 
 
+def run_equity_points(db: DbOrCursor, run_id: int) -> Columns:
+    """The equity a chart draws: ``ts`` and ``equity`` where the equity is a number."""
+    return _numpy(
+        db,
+        "SELECT ts, equity FROM run_equity WHERE run_id = ? AND isfinite(equity) ORDER BY ts",
+        [run_id],
+    )
+
+
 def run_indicators(db: DbOrCursor, run_id: int, symbol: str) -> dict[str, Columns]:
     """Per indicator line name: its ``ts`` and ``value`` series for one symbol."""
     data = _numpy(

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.runs.queries import RunChartData, load_chart_data
 from ostdesk.gui.runs.worker import RunWorker
+from ostdesk.store.runs import Columns
 
 
 class RunChartLoader(QObject):
@@ -54,9 +57,15 @@ def show_in_chart(chart: ChartWidget, data: RunChartData) -> None:
                 symbol, fills["ts"][mine], side, fills["quantity"][mine], fills["price"][mine],
                 fills["order_id"][mine],
             )  # fmt: skip
+    show_round_trips(chart, trades, data.bars)
+    chart.set_equity(data.equity["ts"], data.equity["equity"])
+
+
+def show_round_trips(chart: ChartWidget, trades: Columns, symbols: Iterable[str]) -> None:
+    """Each symbol's recorded round trips (``run_trades`` columns) on the chart."""
+    for symbol in symbols:
         mine = trades["symbol"] == symbol
         chart.set_round_trips(
             symbol, trades["entry_ts"][mine], trades["entry_price"][mine],
             trades["exit_ts"][mine], trades["exit_price"][mine], trades["pnl"][mine],
         )  # fmt: skip
-    chart.set_equity(data.equity["ts"], data.equity["equity"])

@@ -25,6 +25,7 @@ from ostdesk.store.runs import (
     list_runs,
     run_bars,
     run_equity,
+    run_equity_points,
     run_fills,
     run_indicators,
     run_stats,
@@ -107,17 +108,10 @@ def load_chart_data(cur: Cursor, run_id: int) -> RunChartData:
         bars=bars,
         fills=run_fills(cur, run_id),
         trades=run_trades(cur, run_id),
-        equity=_equity_line(cur, run_id),
+        equity=run_equity_points(cur, run_id),
         indicators=indicators,
         panes=panes,
     )
-
-
-def _equity_line(cur: Cursor, run_id: int) -> Columns:
-    """The equity points the chart draws: finite ones only (the chart refuses NaN equity)."""
-    equity = run_equity(cur, run_id)
-    finite = np.isfinite(equity["equity"])
-    return {"ts": equity["ts"][finite], "equity": equity["equity"][finite]}
 
 
 def _aligned_indicators(
