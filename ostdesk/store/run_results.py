@@ -21,23 +21,13 @@ from ostdesk.store.database import Database
 from ostdesk.store.equity import EquityCurve, equity_curve
 from ostdesk.store.roundtrips import RoundTrips, round_trips
 from ostdesk.store.rows import first_row
+from ostdesk.store.run_schema import HEADLINE_STATS
 from ostdesk.store.runs import run_fills
 from ostdesk.store.stats import TIME_KEYS, compute_stats, stats_to_record
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
 
 log = logging.getLogger("ostdesk.store")
-
-_HEADLINE = {
-    "equity_final": "Equity Final [$]",
-    "return_pct": "Return [%]",
-    "cagr_pct": "CAGR [%]",
-    "sharpe": "Sharpe Ratio",
-    "max_drawdown_pct": "Max. Drawdown [%]",
-    "trades": "# Trades",
-    "win_rate_pct": "Win Rate [%]",
-    "profit_factor": "Profit Factor",
-}
 
 
 def run_market(
@@ -133,7 +123,7 @@ def store_results(
         with transaction(cur):
             for table in ("run_equity", "run_trades", "run_stats"):
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
-            headline: dict[str, Any] = dict.fromkeys(_HEADLINE)
+            headline: dict[str, Any] = dict.fromkeys(HEADLINE_STATS)
             if results is not None:
                 equity, trades, stats = results
                 _insert_equity(cur, run_id, equity)
@@ -144,7 +134,7 @@ def store_results(
                     "INSERT INTO run_stats SELECT ?, unnest(?::VARCHAR[]), unnest(?::DOUBLE[])",
                     [run_id, list(record), [_storable(k, v) for k, v in record.items()]],
                 )
-                headline = {col: _finite(record.get(key)) for col, key in _HEADLINE.items()}
+                headline = {col: _finite(record.get(key)) for col, key in HEADLINE_STATS.items()}
             cur.execute(
                 "UPDATE runs SET indicators = ? WHERE run_id = ?",
                 [json.dumps([list(t) for t in indicator_layout]), run_id],

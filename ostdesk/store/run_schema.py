@@ -97,6 +97,18 @@ CREATE TABLE run_stats (
 );
 """
 
+HEADLINE_STATS = {
+    "equity_final": "Equity Final [$]",
+    "return_pct": "Return [%]",
+    "cagr_pct": "CAGR [%]",
+    "sharpe": "Sharpe Ratio",
+    "max_drawdown_pct": "Max. Drawdown [%]",
+    "trades": "# Trades",
+    "win_rate_pct": "Win Rate [%]",
+    "profit_factor": "Profit Factor",
+}
+"""The statistics ``runs`` keeps in columns of its own (column -> statistic), for listing."""
+
 EVENT_TABLES = (
     "run_bars",
     "run_indicators",

@@ -18,7 +18,7 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError
 from ostdesk.store.rows import first_row
-from ostdesk.store.run_schema import EVENT_TABLES
+from ostdesk.store.run_schema import EVENT_TABLES, HEADLINE_STATS
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS, stats_from_record
 from ostdesk.store.transactions import transaction
 
@@ -43,14 +43,7 @@ RUN_LIST_COLUMNS = (
     "notes",
     "tags",
     "bars",
-    "equity_final",
-    "return_pct",
-    "cagr_pct",
-    "sharpe",
-    "max_drawdown_pct",
-    "trades",
-    "win_rate_pct",
-    "profit_factor",
+    *HEADLINE_STATS,
 )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ostdesk.gui.runs.format import params_from_json, params_text
+from ostdesk.store.run_schema import HEADLINE_STATS
 
 Array = npt.NDArray[Any]
 Indices = npt.NDArray[np.intp]
@@ -48,18 +49,7 @@ COLUMNS = (
     RunColumn("profit_factor", "PF", True, "Profit factor: winning over losing trade returns"),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
-_STAT_KEYS = (
-    "capital",
-    "equity_final",
-    "return_pct",
-    "cagr_pct",
-    "sharpe",
-    "max_drawdown_pct",
-    "trades",
-    "win_rate_pct",
-    "profit_factor",
-    "bars",
-)
+_STAT_KEYS = ("capital", *HEADLINE_STATS, "bars")
 
 
 @dataclasses.dataclass(frozen=True)
