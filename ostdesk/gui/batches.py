@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from ostdesk.engine.events import BarPeriod, BarReceived
+from ostdesk.engine.events import BarPeriod, BarReceived, FillEvent
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -31,6 +32,13 @@ class BarColumns:
 
     def __len__(self) -> int:
         return len(self.ts)
+
+    @classmethod
+    def concat(cls, parts: Sequence[BarColumns]) -> BarColumns:
+        """Batches of one symbol, oldest first, as one (no copy for a single batch)."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__slots__))
 
     def bar_event(
         self, i: int, symbol: str, period: BarPeriod, created_ns: int | None = None
@@ -56,6 +64,17 @@ class IndicatorColumns:
     ts: Ints
     names: tuple[str, ...]
     values: Floats
+
+    @classmethod
+    def concat(cls, parts: Sequence[IndicatorColumns]) -> IndicatorColumns:
+        """Batches of one symbol's lines, oldest first, as one (no copy for a single one)."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            ts=np.concatenate([p.ts for p in parts]),
+            names=parts[0].names,
+            values=np.concatenate([p.values for p in parts]),
+        )
 
     def column(self, name: str) -> Floats:
         return self.values[:, self.names.index(name)]
@@ -84,3 +103,25 @@ class RunProgress:
     bars_per_second: float
     elapsed: float
     status: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FillColumns:
+    """One symbol's fills as the chart takes them; ``side`` is +1 buy / -1 sell."""
+
+    ts: Ints
+    side: npt.NDArray[np.int8]
+    quantity: Floats
+    price: Floats
+    order_id: Ints
+
+    @classmethod
+    def from_events(cls, fills: Sequence[FillEvent]) -> FillColumns:
+        n = len(fills)
+        return cls(
+            np.fromiter((f.ts_event_ns for f in fills), np.int64, n),
+            np.fromiter((f.side.sign for f in fills), np.int8, n),
+            np.fromiter((f.quantity for f in fills), np.float64, n),
+            np.fromiter((f.price for f in fills), np.float64, n),
+            np.fromiter((f.order_id for f in fills), np.int64, n),
+        )

@@ -246,18 +246,7 @@ class GuiBridge(QObject):
                         ts=block.ts[mine], names=block.names, values=block.values[mine]
                     )
                 )
-        self.indicatorsReady.emit(
-            {
-                s: p[0]
-                if len(p) == 1
-                else IndicatorColumns(
-                    ts=np.concatenate([c.ts for c in p]),
-                    names=p[0].names,
-                    values=np.concatenate([c.values for c in p]),
-                )
-                for s, p in parts.items()
-            }
-        )
+        self.indicatorsReady.emit({s: IndicatorColumns.concat(p) for s, p in parts.items()})
 
     def _emit_trades(self, trades: list[ev.EventBase]) -> None:
         latest, self._latest_bars = self._latest_bars, {}

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from ostdesk.engine.events import FillEvent, Side
+from ostdesk.engine.events import FillEvent
 from ostdesk.engine.runner import BacktestRun
-from ostdesk.gui.batches import BarColumns, IndicatorColumns
+from ostdesk.gui.batches import BarColumns, FillColumns, IndicatorColumns
 from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.bridge import GuiBridge
 from ostdesk.gui.chart.widget import ChartWidget
@@ -117,14 +117,9 @@ class LiveChartFeed(QObject):
         bars, self._bars = self._bars, {}
         values, self._values = self._values, {}
         for symbol, parts in bars.items():
-            c = {
-                f: np.concatenate([getattr(p, f) for p in parts])
-                for f in ("ts", "open", "high", "low", "close", "volume")
-            }
-            self.chart.append_bars(
-                symbol, c["ts"], c["open"], c["high"], c["low"], c["close"], c["volume"]
-            )
-            self._bars_given[symbol] = self._bars_given.get(symbol, 0) + len(c["ts"])
+            c = BarColumns.concat(parts)
+            self.chart.append_bars(symbol, c.ts, c.open, c.high, c.low, c.close, c.volume)
+            self._bars_given[symbol] = self._bars_given.get(symbol, 0) + len(c)
         for symbol, parts in values.items():
             self._append_values(symbol, parts)
         self._flush_fills()
@@ -132,13 +127,7 @@ class LiveChartFeed(QObject):
         self.chart.refresh()  # follow and fit now: one repaint with the data, not two or three
 
     def _append_values(self, symbol: str, parts: list[IndicatorColumns]) -> None:
-        columns = parts[0]
-        if len(parts) > 1:
-            columns = IndicatorColumns(
-                ts=np.concatenate([p.ts for p in parts]),
-                names=columns.names,
-                values=np.concatenate([p.values for p in parts]),
-            )
+        columns = IndicatorColumns.concat(parts)
         given = self._values_given.get(symbol, 0)
         ready = min(len(columns.ts), self._bars_given.get(symbol, 0) - given)
         if ready < len(columns.ts):
@@ -166,14 +155,8 @@ class LiveChartFeed(QObject):
         for fill in fills:
             by_symbol.setdefault(fill.symbol, []).append(fill)
         for symbol, group in by_symbol.items():
-            self.chart.add_fills(
-                symbol,
-                np.array([f.ts_event_ns for f in group], dtype=np.int64),
-                np.array([1 if f.side is Side.BUY else -1 for f in group], dtype=np.int8),
-                np.array([f.quantity for f in group]),
-                np.array([f.price for f in group]),
-                np.array([f.order_id for f in group], dtype=np.int64),
-            )
+            c = FillColumns.from_events(group)
+            self.chart.add_fills(symbol, c.ts, c.side, c.quantity, c.price, c.order_id)
 
     def on_trade_events(self, _events: list[Any]) -> None:
         self._orders_changed = True  # the book changed: redraw its orders at the next flush

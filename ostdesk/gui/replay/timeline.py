@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ostdesk.engine import events as ev
-from ostdesk.gui.batches import BarColumns, IndicatorColumns, PositionSnapshot
+from ostdesk.gui.batches import BarColumns, FillColumns, IndicatorColumns, PositionSnapshot
 from ostdesk.gui.replay.positions import PositionHistory
 from ostdesk.gui.replay.recorded_events import RecordedEvents, load_recorded_events
 from ostdesk.gui.replay.working_orders import WorkingOrder, WorkingOrders
@@ -35,17 +35,6 @@ Floats = npt.NDArray[np.float64]
 
 class EmptyRunError(ValueError):
     """The run recorded no bars: there is nothing to replay."""
-
-
-@dataclass(frozen=True, slots=True)
-class FillColumns:
-    """One symbol's fills as the chart takes them; ``side`` is +1 buy / -1 sell."""
-
-    ts: Ints
-    side: npt.NDArray[np.int8]
-    quantity: Floats
-    price: Floats
-    order_id: Ints
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +85,10 @@ class RunTimeline:
         self.fills = [e for e in events.events if type(e) is ev.FillEvent]
         self.fill_ts = np.fromiter((f.ts_event_ns for f in self.fills), np.int64, len(self.fills))
         self._fill_bars = _sorted_union([self.bar_at_or_before(self.fill_ts)])
-        self._fills_by_symbol = {s: _fill_columns(self.fills, s) for s in self.symbols}
+        self._fills_by_symbol = {
+            s: FillColumns.from_events([f for f in self.fills if f.symbol == s])
+            for s in self.symbols
+        }
         self.orders = WorkingOrders.from_events(events.events)
         if np.array_equal(equity["ts"], self.ts):
             self.cash, self.equity = equity["cash"], equity["equity"]
@@ -270,18 +262,6 @@ _NO_TRADES = TradeColumns(*(np.empty(0, t) for t in (np.int64, float, np.int64, 
 
 def _head(b: BarColumns, n: int) -> BarColumns:
     return BarColumns(b.ts[:n], b.open[:n], b.high[:n], b.low[:n], b.close[:n], b.volume[:n])
-
-
-def _fill_columns(fills: list[ev.FillEvent], symbol: str) -> FillColumns:
-    mine = [f for f in fills if f.symbol == symbol]
-    n = len(mine)
-    return FillColumns(
-        np.fromiter((f.ts_event_ns for f in mine), np.int64, n),
-        np.fromiter((f.side.sign for f in mine), np.int8, n),
-        np.fromiter((f.quantity for f in mine), np.float64, n),
-        np.fromiter((f.price for f in mine), np.float64, n),
-        np.fromiter((f.order_id for f in mine), np.int64, n),
-    )
 
 
 def _indicators(
