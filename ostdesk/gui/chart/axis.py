@@ -149,10 +149,13 @@ class DateAxis(pg.AxisItem):
         return [self.date_ticks.labels.get(round(v), "") for v in values]
 
 
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
 def compact(value: float) -> str:
     """1234567 -> '1.23M': short readout values for volume and equity."""
     a = abs(value)
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+    for limit, suffix in _SUFFIXES:
         if a >= limit:
             return f"{value / limit:.3g}{suffix}"
     return f"{value:.4g}"
@@ -161,14 +164,7 @@ def compact(value: float) -> str:
 def compact_ticks(values: list[float], spacing: float) -> list[str]:
     """Tick labels like '105.5K' with as many decimals as the tick spacing needs."""
     top = max((abs(v) for v in values), default=0.0)
-    limit, suffix = next(
-        (
-            (lim, suf)
-            for lim, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-            if top >= lim
-        ),
-        (1.0, ""),
-    )
+    limit, suffix = next(((lim, suf) for lim, suf in _SUFFIXES if top >= lim), (1.0, ""))
     decimals = max(0, -math.floor(math.log10(spacing / limit))) if spacing > 0 else 0
     return [f"{v / limit:.{decimals}f}{suffix}" if v else "0" for v in values]
 

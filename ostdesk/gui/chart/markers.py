@@ -180,6 +180,7 @@ class RoundTripsItem(pg.GraphicsObject):
     def __init__(self, win: QColor, loss: QColor) -> None:
         super().__init__()
         self._trips = RoundTrips.empty()
+        self._prices = (0.0, 0.0)  # lowest and highest price of the trips
         self._bars: BarSeries | None = None
         self.shapes_drawn = 0
         self.set_colors(win, loss)
@@ -191,14 +192,18 @@ class RoundTripsItem(pg.GraphicsObject):
     def set_data(self, trips: RoundTrips, bars: BarSeries | None) -> None:
         self.prepareGeometryChange()
         self._trips, self._bars = trips, bars
+        if len(trips.pnl):  # Qt asks for the bounds on every paint: work them out once
+            self._prices = (
+                min(trips.entry_price.min(), trips.exit_price.min()),
+                max(trips.entry_price.max(), trips.exit_price.max()),
+            )
         self.update()
 
     def boundingRect(self) -> QRectF:
-        t, b = self._trips, self._bars
-        if b is None or not len(b) or not len(t.pnl):
+        b = self._bars
+        if b is None or not len(b) or not len(self._trips.pnl):
             return QRectF()
-        lo = min(t.entry_price.min(), t.exit_price.min())
-        hi = max(t.entry_price.max(), t.exit_price.max())
+        lo, hi = self._prices
         return QRectF(-1.0, lo, len(b) + 1.0, hi - lo)
 
     def segments(self, x0: float, x1: float) -> tuple[FloatArray, np.ndarray]:

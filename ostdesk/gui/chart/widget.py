@@ -126,7 +126,8 @@ class ChartWidget(QWidget):
     def set_symbols(self, symbols: Sequence[str]) -> None:
         """The selector's choices; keeps the current symbol if it is still offered."""
         for s in symbols:
-            self._data.setdefault(s, SymbolData(s))
+            if s not in self._data:  # setdefault would build (and drop) one for every s
+                self._data[s] = SymbolData(s)
         self._symbol_box.blockSignals(True)
         self._symbol_box.clear()
         self._symbol_box.addItems(list(symbols))
