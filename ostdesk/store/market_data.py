@@ -88,15 +88,19 @@ def count_bars(
     """
     period = BarPeriod.parse(period)
     symbols = _check_symbols(symbols)
-    coverage(db, symbols, period)  # unknown symbols first: the clearer message
-    row = first_row(
-        connection_of(db).execute(
-            "SELECT count(*) FROM bars WHERE period = ? AND list_contains(?, symbol) "
-            "AND ts_event_ns >= ? AND ts_event_ns < ?",
-            [period.label, symbols, *_bounds(start_ns, end_ns)],
+    per_symbol = dict(
+        connection_of(db)
+        .execute(  # one scan: which symbols have bars at all, and how many are in range
+            "SELECT symbol, count(*) FILTER (WHERE ts_event_ns >= ? AND ts_event_ns < ?) "
+            "FROM bars WHERE period = ? AND list_contains(?, symbol) GROUP BY symbol",
+            [*_bounds(start_ns, end_ns), period.label, symbols],
         )
+        .fetchall()
     )
-    count = int(row[0]) if row else 0
+    for symbol in symbols:  # unknown symbols first: the clearer message
+        if symbol not in per_symbol:
+            raise UnknownSymbolError(symbol, f" with period {period.label}")
+    count = sum(int(n) for n in per_symbol.values())
     if count == 0:
         raise StoreError(
             f"no {period.label} bars of {', '.join(symbols)} between "
