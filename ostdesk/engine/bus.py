@@ -30,7 +30,6 @@ class EventBus:
         self._deliveries: dict[
             type[EventBase], tuple[tuple[Callable[[EventBase], None], ...], int]
         ] = {}
-        self._subscribers: tuple[Subscriber, ...] = ()
 
     def subscribe(self, subscriber: Subscriber, event_type: type[EventBase]) -> None:
         with self.idle.lock:
@@ -38,8 +37,6 @@ class EventBus:
             if subscriber not in current:
                 self._subscriptions[event_type] = (*current, subscriber)
                 self._deliveries[event_type] = _deliveries((*current, subscriber))
-            if subscriber not in self._subscribers:
-                self._subscribers = (*self._subscribers, subscriber)
 
     def unsubscribe(
         self, subscriber: Subscriber, event_type: type[EventBase] | None = None
@@ -55,8 +52,6 @@ class EventBus:
                 else:
                     self._subscriptions.pop(t, None)
                     self._deliveries.pop(t, None)
-            if not any(subscriber in subs for subs in self._subscriptions.values()):
-                self._subscribers = tuple(s for s in self._subscribers if s is not subscriber)
 
     def publish(self, event: EventBase) -> None:
         """Enqueue ``event`` for every subscriber of its exact type, in subscription order.
@@ -82,7 +77,9 @@ class EventBus:
         return event_type in self._deliveries
 
     def subscribers(self) -> tuple[Subscriber, ...]:
-        return self._subscribers
+        """Everyone subscribed to anything (each once)."""
+        subscriptions = list(self._subscriptions.values())  # a snapshot: dict may change
+        return tuple(dict.fromkeys(s for subs in subscriptions for s in subs))
 
     def wait_until_system_idle(self, timeout: float | None = None) -> bool:
         """Block until every subscriber's queue is empty and every handler has returned."""
