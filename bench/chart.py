@@ -15,15 +15,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
+if not __package__:  # run as ``python bench/chart.py``: make its siblings importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.paints import PaintCounter
 from ostdesk.gui.chart.widget import ChartWidget
 
 FIVE_MIN = 300 * 10**9
@@ -47,17 +51,6 @@ def make_widget(app: QApplication) -> ChartWidget:
     w._view.viewport().installEventFilter(PAINTS)
     app.processEvents()
     return w
-
-
-class PaintCounter(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
 
 
 PAINTS = PaintCounter()

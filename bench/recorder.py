@@ -19,7 +19,7 @@ import numpy as np
 
 if not __package__:  # run as ``python bench/recorder.py``: make its sibling importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.backtest import ensure_workload
+from bench.backtest import ensure_workload, load
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.store import Database
@@ -29,18 +29,16 @@ from ostdesk.strategies.sma_cross import SmaCross
 
 
 def load_into(db: Database, npz: Path) -> tuple[str, ...]:
-    d = np.load(npz)
-    n_sym, n = d["open"].shape
-    symbols = [str(s) for s in d["symbols"]]
+    symbols, chunk = load(npz)  # the same flattening the engine benchmark feeds
     frame = {
-        "symbol": np.array(symbols * n, dtype=object).reshape(n, n_sym).ravel(),
-        "period": np.full(n * n_sym, "minute", dtype=object),
-        "ts_event_ns": np.repeat(d["ts"], n_sym),
-        "open": d["open"].T.ravel(),
-        "high": d["high"].T.ravel(),
-        "low": d["low"].T.ravel(),
-        "close": d["close"].T.ravel(),
-        "volume": d["volume"].T.ravel().astype(float),
+        "symbol": np.array(symbols, dtype=object)[chunk.symbol_index],
+        "period": np.full(len(chunk.ts), "minute", dtype=object),
+        "ts_event_ns": chunk.ts,
+        "open": chunk.open,
+        "high": chunk.high,
+        "low": chunk.low,
+        "close": chunk.close,
+        "volume": chunk.volume,
     }
     con = db.cursor()
     con.register("frame", frame)

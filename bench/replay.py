@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,9 +26,12 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
+if not __package__:  # run as ``python bench/replay.py``: make its siblings importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.paints import PaintCounter
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.gui.blotter import Blotters
@@ -44,18 +48,7 @@ SYMBOL = "BENCH"
 STRATEGIES = {"rsi": RsiReversion, "sma": SmaCross}
 
 
-class Paints(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
-
-
-PAINTS = Paints()
+PAINTS = PaintCounter()
 
 
 def insert_bars(db: Database, n: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,10 +23,13 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
+if not __package__:  # run as ``python bench/runs.py``: make its siblings importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.paints import PaintCounter
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunDetails, show_in_chart
 from ostdesk.gui.runs.table import COLUMN_KEYS
@@ -33,22 +37,6 @@ from ostdesk.store import Database
 
 MINUTE_NS = 60_000_000_000
 T0_NS = 1_700_000_000_000_000_000
-
-
-class Paints(QObject):
-    """Counts paint events of the widgets it watches."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def watch(self, widget: QWidget) -> None:
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
 
 
 def until(app: QApplication, done: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -150,7 +138,7 @@ def main() -> None:
         browser = RunBrowser()
         browser.resize(1400, 700)
         browser.show()
-        paints = Paints()
+        paints = PaintCounter()
         paints.watch(browser.table.viewport())
         populate = []
         for _ in range(args.repeat):
@@ -192,7 +180,7 @@ def main() -> None:
         chart = ChartWidget()
         chart.resize(1400, 800)
         chart.show()
-        chart_paints = Paints()
+        chart_paints = PaintCounter()
         chart_paints.watch(chart.findChild(pg.GraphicsLayoutWidget).viewport())
         loader = RunChartLoader(browser.worker)
         loader.loaded.connect(lambda data: show_in_chart(chart, data))
@@ -210,7 +198,7 @@ def main() -> None:
         details = RunDetails(browser.worker)
         details.resize(1400, 800)
         details.show()
-        detail_paints = Paints()
+        detail_paints = PaintCounter()
         detail_paints.watch(details.plot.viewport())
         shown = []
         for _ in range(args.repeat):
