@@ -7,10 +7,11 @@ clear line on stderr and a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -162,27 +163,35 @@ def _message(exc: BaseException) -> str:
     return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
+@contextlib.contextmanager
+def _as_user_error() -> Iterator[None]:
+    """What the store or a parameter refuses is a mistake in the input: one line, no trace."""
+    try:
+        yield
+    except _user_errors() as exc:
+        raise _UserError(_message(exc)) from None
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from ostdesk.store import import_bars
 
     progress = _ProgressBar(sys.stderr)
     with _open_db(args) as db:
         try:
-            result = import_bars(
-                db,
-                args.files,
-                symbol=args.symbol,
-                period=args.period,
-                tz=args.tz,
-                columns=args.columns,
-                replace=args.replace,
-                progress=progress,
-                description=args.description,
-            )
-        except _user_errors() as exc:
+            with _as_user_error():
+                result = import_bars(
+                    db,
+                    args.files,
+                    symbol=args.symbol,
+                    period=args.period,
+                    tz=args.tz,
+                    columns=args.columns,
+                    replace=args.replace,
+                    progress=progress,
+                    description=args.description,
+                )
+        finally:
             progress.finish()
-            raise _UserError(_message(exc)) from None
-    progress.finish()
     print(result)
     return 0
 
@@ -274,7 +283,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from ostdesk.timeparse import parse_when
 
     catalog = _catalog(args.strategies_dir)
-    try:
+    with _as_user_error():
         cls = catalog.get(args.strategy)
         params = _parse_params(cls, args.param)
         symbols = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
@@ -290,13 +299,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             slippage_ticks=args.slippage,
             name=args.name,
         )
-    except _user_errors() as exc:
-        raise _UserError(_message(exc)) from None
     with _open_db(args) as db:
-        try:
+        with _as_user_error():
             run = prepare_backtest(db, config, strategy_source=catalog.sources[cls.__name__])
-        except _user_errors() as exc:
-            raise _UserError(_message(exc)) from None
         run.run()
         summary = _summary(db, run)
     if args.json:
@@ -390,10 +395,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import get_run, run_stats
 
     with _open_db(args) as db:
-        try:
+        with _as_user_error():
             run = get_run(db, args.run_id)
-        except _user_errors() as exc:
-            raise _UserError(_message(exc)) from None
         stats = _jsonable(run_stats(db, args.run_id))
     info = {
         k: run[k]
@@ -425,11 +428,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import export_run
 
-    with _open_db(args) as db:
-        try:
-            rows = export_run(db, args.run_id, args.what, args.output, args.format)
-        except _user_errors() as exc:
-            raise _UserError(_message(exc)) from None
+    with _open_db(args) as db, _as_user_error():
+        rows = export_run(db, args.run_id, args.what, args.output, args.format)
     print(f"wrote {rows:,} rows of {args.what} of run {args.run_id} to {args.output}")
     return 0
 
@@ -437,11 +437,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_delete(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import delete_run
 
-    with _open_db(args) as db:
-        try:
-            delete_run(db, args.run_id)
-        except _user_errors() as exc:
-            raise _UserError(_message(exc)) from None
+    with _open_db(args) as db, _as_user_error():
+        delete_run(db, args.run_id)
     print(f"deleted run {args.run_id}")
     return 0
 
