@@ -63,13 +63,18 @@ class Subscriber:
     def _event_loop(self) -> None:
         pin_current_thread()
         get = self._queue.get
+        empty = self._queue.empty
         done = self._bus.idle.done
         on_event = self._on_event
+        handled = 0  # events handled whose completion is not yet reported
         while True:
             event = get()
-            if event is None:
-                break
-            if event.__class__ is _Fence:
+            if event is None or event.__class__ is _Fence:
+                if handled:  # events of a burst this follows: report them first
+                    done(handled)
+                    handled = 0
+                if event is None:
+                    break
                 event.lock.release()
                 continue
             try:
@@ -80,7 +85,10 @@ class Subscriber:
                 except Exception as inner:  # the error path must not kill the thread either
                     self._bus.errors.report(self.name, inner)
             finally:
-                done()
+                handled += 1
+                if empty():  # one report per burst: each report may wake the barrier's waiter
+                    done(handled)
+                    handled = 0
         try:
             self._cleanup()
         except Exception as exc:

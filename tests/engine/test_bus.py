@@ -198,3 +198,34 @@ def test_wait_until_idle_of_one_subscriber() -> None:
     assert slow.wait_until_idle(timeout=5) is True
     assert len(slow.seen) == 1
     slow.shutdown()
+
+
+def test_barrier_releases_when_a_fence_and_the_end_follow_a_burst() -> None:
+    """Completions are reported once per burst (when the queue is empty): a fence or the
+    shutdown sentinel queued behind events must not leave any of them unreported."""
+    bus = EventBus()
+    release = threading.Event()
+    sub = Recorder(bus, BarReceived, hook=lambda s, e: release.wait())
+    for ts in range(4):
+        bus.publish(bar(ts))
+    fenced: list[bool] = []
+    waiter = threading.Thread(target=lambda: fenced.append(sub.wait_until_idle(timeout=5)))
+    waiter.start()
+    while sub._queue.qsize() < 4:  # three bars and the fence wait behind the first bar
+        threading.Event().wait(0.001)
+    bus.publish(bar(4))
+    assert bus.idle.pending == 5
+    release.set()
+    waiter.join()
+    assert fenced == [True]
+    assert bus.wait_until_system_idle(timeout=5) is True
+    assert bus.idle.pending == 0
+
+    release.clear()
+    bus.publish(bar(5))
+    bus.publish(bar(6))
+    sub.shutdown(timeout=0)  # the sentinel queues behind the two bars
+    release.set()
+    sub.thread.join(5)
+    assert bus.idle.pending == 0
+    assert [e.ts_event_ns for e in sub.seen] == list(range(7))
