@@ -25,33 +25,39 @@ class EventBus:
         self.idle = IdleTracker()
         self.errors = errors if errors is not None else ErrorSink()
         self._subscriptions: dict[type[EventBase], tuple[Subscriber, ...]] = {}
-        # per type: the subscribers' enqueue functions (publish calls them without a method
-        # hop) and how many of them take part in the idle barrier
         self._deliveries: dict[
             type[EventBase], tuple[tuple[Callable[[EventBase], None], ...], int]
         ] = {}
 
-    def subscribe(self, subscriber: Subscriber, event_type: type[EventBase]) -> None:
+    def subscribe(self, subscriber: Subscriber, *event_types: type[EventBase]) -> None:
+        """Deliver each of ``event_types`` to ``subscriber`` too (after its earlier subscribers)."""
         with self.idle.lock:
-            current = self._subscriptions.get(event_type, ())
-            if subscriber not in current:
-                self._subscriptions[event_type] = (*current, subscriber)
-                self._deliveries[event_type] = _deliveries((*current, subscriber))
+            for t in event_types:
+                current = self._subscriptions.get(t, ())
+                if subscriber not in current:
+                    self._set(t, (*current, subscriber))
 
-    def unsubscribe(
-        self, subscriber: Subscriber, event_type: type[EventBase] | None = None
-    ) -> None:
-        """Stop delivering ``event_type`` (or every type, if None) to ``subscriber``."""
+    def unsubscribe(self, subscriber: Subscriber, *event_types: type[EventBase]) -> None:
+        """Stop delivering ``event_types`` (every type, if none is named) to ``subscriber``."""
         with self.idle.lock:
-            types = list(self._subscriptions) if event_type is None else [event_type]
-            for t in types:
-                remaining = tuple(s for s in self._subscriptions.get(t, ()) if s is not subscriber)
-                if remaining:
-                    self._subscriptions[t] = remaining
-                    self._deliveries[t] = _deliveries(remaining)
-                else:
-                    self._subscriptions.pop(t, None)
-                    self._deliveries.pop(t, None)
+            for t in event_types or list(self._subscriptions):
+                current = self._subscriptions.get(t, ())
+                if subscriber in current:
+                    self._set(t, tuple(s for s in current if s is not subscriber))
+
+    def _set(self, event_type: type[EventBase], subscribers: tuple[Subscriber, ...]) -> None:
+        """Replace one type's subscribers (the caller holds the lock) and what publish reads:
+        their enqueue functions, called without a method hop, and how many of them take part
+        in the idle barrier."""
+        if subscribers:
+            self._subscriptions[event_type] = subscribers
+            self._deliveries[event_type] = (
+                tuple(s.enqueue for s in subscribers),
+                sum(1 for s in subscribers if s.in_barrier),
+            )
+        else:
+            self._subscriptions.pop(event_type, None)
+            self._deliveries.pop(event_type, None)
 
     def publish(self, event: EventBase) -> None:
         """Enqueue ``event`` for every subscriber of its exact type, in subscription order.
@@ -87,9 +93,3 @@ class EventBus:
 
 
 _NOBODY: tuple[tuple[Callable[[EventBase], None], ...], int] = ((), 0)
-
-
-def _deliveries(
-    subscribers: tuple[Subscriber, ...],
-) -> tuple[tuple[Callable[[EventBase], None], ...], int]:
-    return tuple(s.enqueue for s in subscribers), sum(1 for s in subscribers if s.in_barrier)

@@ -49,12 +49,10 @@ class Subscriber:
 
     # -- bus side ----------------------------------------------------------------------------
     def _subscribe(self, *event_types: type[EventBase]) -> None:
-        for event_type in event_types:
-            self._bus.subscribe(self, event_type)
+        self._bus.subscribe(self, *event_types)
 
     def _unsubscribe(self, *event_types: type[EventBase]) -> None:
-        for event_type in event_types or (None,):
-            self._bus.unsubscribe(self, event_type)
+        self._bus.unsubscribe(self, *event_types)
 
     def _publish(self, event: EventBase) -> None:
         self._bus.publish(event)
