@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from array import array
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ostdesk.engine.events import (
@@ -40,7 +41,7 @@ class SeriesHandle:
         self._field = field
 
     def __getitem__(self, index: int) -> float:
-        values: list[float] = getattr(self._host.current, self._field)
+        values: array[float] = getattr(self._host.current, self._field)
         try:
             return values[index]
         except IndexError:
@@ -49,9 +50,9 @@ class SeriesHandle:
     def __len__(self) -> int:
         return len(getattr(self._host.current, self._field))
 
-    def of(self, symbol: str) -> list[float]:
-        """The whole history of another symbol (a list; index it as usual)."""
-        values: list[float] = getattr(self._host.state(symbol), self._field)
+    def of(self, symbol: str) -> array[float]:
+        """The whole history of another symbol (an ``array('d')``; index it as a list)."""
+        values: array[float] = getattr(self._host.state(symbol), self._field)
         return values
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import operator
 import time
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -154,12 +155,13 @@ class SymbolState:
 
     def __init__(self, symbol: str, prototypes: Sequence[Indicator]) -> None:
         self.symbol = symbol
-        self.ts: list[int] = []
-        self.open: list[float] = []
-        self.high: list[float] = []
-        self.low: list[float] = []
-        self.close: list[float] = []
-        self.volume: list[float] = []
+        # arrays, not lists, as indicator lines are (``ostdesk.engine.indicators.base``)
+        self.ts: array[int] = array("q")
+        self.open: array[float] = array("d")
+        self.high: array[float] = array("d")
+        self.low: array[float] = array("d")
+        self.close: array[float] = array("d")
+        self.volume: array[float] = array("d")
         self.indicators = [p.clone() for p in prototypes]
         # the live history list of every indicator line: their last items are BarProcessed's
         # values, read in one C-level pass
@@ -168,14 +170,14 @@ class SymbolState:
         self.last_values: Callable[[], tuple[float, ...]] = lambda: tuple(map(_LAST, lines))
         self.blocked = 0  # bars already handed on in an IndicatorBlock
 
-    def take_block(self) -> tuple[list[int], npt.NDArray[np.float64]]:
+    def take_block(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """The bars since the last block: their times and (bars x lines) indicator values."""
         start = self.blocked
         self.blocked = len(self.ts)
         values = np.empty((self.blocked - start, len(self.lines)))
         for j, line in enumerate(self.lines):
-            values[:, j] = line[start:]
-        return self.ts[start:], values
+            values[:, j] = np.frombuffer(line[start:], dtype=np.float64)
+        return np.frombuffer(self.ts[start:], dtype=np.int64), values
 
 
 class StrategyHost(Subscriber):
@@ -426,7 +428,7 @@ class StrategyHost(Subscriber):
         for symbol, st in self._states.items():
             if st.blocked < len(st.ts):
                 ts, values = st.take_block()
-                ts_parts.append(np.array(ts, dtype=np.int64))
+                ts_parts.append(ts)
                 codes.append(np.full(len(ts), index[symbol], dtype=np.int32))
                 value_parts.append(values)
         if not ts_parts:

@@ -1,9 +1,11 @@
 """The indicator contract shared by strategies, the recorder and the chart.
 
 An indicator consumes one bar per ``update`` in O(1) and keeps the full history of each of its
-output lines as plain lists (NaN during warm-up), so a strategy can look back with ``ind[-2]`` and
-the recorder and chart can read whole lines without copies. ``update`` is the backtest's hot path
-(once per bar per indicator): subclasses keep it to pure float arithmetic on slotted attributes.
+output lines (NaN during warm-up), so a strategy can look back with ``ind[-2]`` and the recorder
+and chart can read whole lines. A line is an ``array('d')``, not a list: 8 bytes a value instead
+of ~32, and the cycle collector never walks it (the lists of a 10-symbol, 200,000-bar run cost
+every collection that met them ~50 ms). ``update`` is the backtest's hot path (once per bar per
+indicator): subclasses keep it to pure float arithmetic on slotted attributes.
 
 Indexing reads the main (first) line with Python's negative-index semantics, but an index before
 the first bar or past the last returns NaN instead of raising: during warm-up ``ma[-2]`` is simply
@@ -16,7 +18,8 @@ import abc
 import enum
 import math
 import operator
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable
 from typing import ClassVar, Self
 
 _NAN = math.nan
@@ -44,7 +47,7 @@ class Indicator(abc.ABC):
 
     def __init__(self, label: str) -> None:
         self._label = label
-        self._history: tuple[list[float], ...] = tuple([] for _ in self.lines)
+        self._history: tuple[array[float], ...] = tuple(array("d") for _ in self.lines)
         self._main = self._history[0]
 
     @abc.abstractmethod
@@ -66,7 +69,7 @@ class Indicator(abc.ABC):
             return (self._label,)
         return tuple(f"{self._label}.{name}" for name in self.lines)
 
-    def line(self, name: str) -> Sequence[float]:
+    def line(self, name: str) -> array[float]:
         """The live history of one line (one value per bar); read it, never mutate it."""
         try:
             return self._history[self.lines.index(name)]
