@@ -54,16 +54,22 @@ def run_market(
     new_ts = np.ones(len(ts_all), dtype=bool)
     np.not_equal(ts_all[1:], ts_all[:-1], out=new_ts[1:])
     timeline = ts_all[new_ts]
+    step = np.cumsum(new_ts) - 1  # each bar's place on the timeline (rows are in time order)
+    # one stable sort by symbol, then each symbol's rows are a slice, still in time order
     codes = np.asarray(data["code"])
+    by_symbol = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[by_symbol], np.arange(1, len(names) + 2))
+    columns = {
+        "ts": ts_all[by_symbol],
+        "step": step[by_symbol],
+        **{f: np.asarray(data[f], dtype=np.float64)[by_symbol] for f in ("high", "low", "close")},
+    }
     per_symbol: dict[str, dict[str, npt.NDArray[Any]]] = {}
-    for code, symbol in enumerate(names, start=1):
-        mine = codes == code
-        idx = np.searchsorted(timeline, ts_all[mine])
-        bars: dict[str, npt.NDArray[Any]] = {"ts": ts_all[mine]}
-        for field in ("high", "low", "close"):
-            bars[field] = np.asarray(data[field], dtype=np.float64)[mine]
+    for k, symbol in enumerate(names):
+        rows = slice(bounds[k], bounds[k + 1])
+        bars = {f: columns[f][rows] for f in ("ts", "high", "low", "close")}
         bars["timeline_close"] = np.full(len(timeline), np.nan)
-        bars["timeline_close"][idx] = bars["close"]
+        bars["timeline_close"][columns["step"][rows]] = bars["close"]
         per_symbol[symbol] = bars
     return timeline, per_symbol
 
