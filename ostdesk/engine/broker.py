@@ -176,9 +176,6 @@ class SimulatedBroker(Subscriber):
         else:
             self._unsubscribe(BarReceived, BarsComplete)
 
-    def _on_event(self, event: EventBase) -> None:
-        self._handlers[type(event)](event)
-
     def _on_request(self, request: EventBase) -> None:
         if not self._listening:  # no working order: nothing a request decided now could race
             self._complete_ts = max(self._complete_ts, request.ts_event_ns)

@@ -147,6 +147,7 @@ class SymbolState:
         "last_values",
         "lines",
         "low",
+        "mains",
         "open",
         "symbol",
         "ts",
@@ -163,6 +164,7 @@ class SymbolState:
         self.close: array[float] = array("d")
         self.volume: array[float] = array("d")
         self.indicators = [p.clone() for p in prototypes]
+        self.mains = [ind.line(ind.lines[0]) for ind in self.indicators]
         # the live history list of every indicator line: their last items are BarProcessed's
         # values, read in one C-level pass
         lines = [ind.line(name) for ind in self.indicators for name in ind.lines]
@@ -348,9 +350,6 @@ class StrategyHost(Subscriber):
         log.info("[%s] %s", self.strategy_id, message)
 
     # -- events --------------------------------------------------------------------------------
-    def _on_event(self, event: EventBase) -> None:
-        self._handlers[type(event)](event)
-
     def _on_bar_event(self, bar: BarReceived) -> None:
         if bar.symbol not in self._symbol_set:
             return
@@ -412,7 +411,10 @@ class StrategyHost(Subscriber):
                     self._publish_indicator_block()
 
         if self.failed is None:
-            self._call(self.strategy.on_bar, bar)
+            try:  # _call, inlined on the per-bar path
+                self.strategy.on_bar(bar)
+            except Exception as exc:
+                self._failed(exc)
 
     def _publish_indicator_block(self) -> None:
         """Hand the indicator values of the bars since the last block on as one
@@ -503,8 +505,12 @@ class StrategyHost(Subscriber):
         try:
             fn(*args)
         except Exception as exc:
-            self.failed = exc
-            self._bus.errors.report(f"strategy {self.strategy_id}", exc)
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        """The strategy raised: it gets no more calls, and the run hears of it."""
+        self.failed = exc
+        self._bus.errors.report(f"strategy {self.strategy_id}", exc)
 
     def finish(self) -> None:
         """Handle held bars and call ``on_stop``; the runner calls this after the last bar."""

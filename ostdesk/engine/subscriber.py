@@ -26,13 +26,18 @@ class _Fence:
 class Subscriber:
     """Receives events on the publisher's thread (enqueue only) and handles them on its own.
 
-    Subclasses call :meth:`_subscribe` for the event types they want and implement
+    Subclasses call :meth:`_subscribe` for the event types they want and either fill
+    ``_handlers`` (event type -> handler, which the worker calls directly) or implement
     :meth:`_on_event`. An exception in a handler goes to :meth:`_on_exception` (by default the
     bus's error sink) and the thread goes on with the next event.
     """
 
     in_barrier: bool = True
     """Whether the idle barrier waits for this subscriber's events (see ``sink.BufferedSink``)."""
+
+    _handlers: dict[type[EventBase], Callable[[Any], None]] | None = None
+    """Handler per exact event type; the worker calls it without an ``_on_event`` hop (a
+    Python call fewer per event, for the broker and the strategy host)."""
 
     def __init__(self, bus: EventBus, name: str | None = None) -> None:
         self._bus = bus
@@ -64,6 +69,7 @@ class Subscriber:
         empty = self._queue.empty
         done = self._bus.idle.done
         on_event = self._on_event
+        handlers = self._handlers
         handled = 0  # events handled whose completion is not yet reported
         while True:
             event = get()
@@ -76,7 +82,10 @@ class Subscriber:
                 event.lock.release()
                 continue
             try:
-                on_event(event)
+                if handlers is None:
+                    on_event(event)
+                else:
+                    handlers[event.__class__](event)
             except Exception as exc:
                 try:
                     self._on_exception(exc)
@@ -93,7 +102,9 @@ class Subscriber:
             self._bus.errors.report(self.name, exc)
 
     def _on_event(self, event: EventBase) -> None:
-        raise NotImplementedError
+        if self._handlers is None:
+            raise NotImplementedError
+        self._handlers[event.__class__](event)
 
     def _on_exception(self, exc: Exception) -> None:
         self._bus.errors.report(self.name, exc)
