@@ -229,3 +229,18 @@ def test_barrier_releases_when_a_fence_and_the_end_follow_a_burst() -> None:
     sub.thread.join(5)
     assert bus.idle.pending == 0
     assert [e.ts_event_ns for e in sub.seen] == list(range(7))
+
+
+def test_publish_all_delivers_each_event_in_order_and_counts_them_all() -> None:
+    bus = EventBus()
+    release = threading.Event()
+    slow = Recorder(bus, BarReceived, hook=lambda s, e: release.wait(), name="slow")
+    other = Recorder(bus, BarReceived, name="other")
+    bus.publish_all([bar(ts) for ts in range(5)])
+    bus.publish_all([])
+    assert bus.wait_until_system_idle(timeout=0.05) is False  # all five still pending
+    release.set()
+    assert bus.wait_until_system_idle(timeout=5) is True
+    for sub in (slow, other):
+        assert [e.ts_event_ns for e in sub.seen] == list(range(5))
+        sub.shutdown()
