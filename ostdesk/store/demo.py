@@ -55,10 +55,9 @@ def install_demo_data(db: Database, progress: Progress | None = None) -> list[st
             )
             insert_frame(
                 cur,
-                "demo_bars",
                 columns,
                 "INSERT INTO bars SELECT symbol::VARCHAR, ?, ts_event_ns, open, high, low, close, "
-                "volume FROM demo_bars ORDER BY symbol, ts_event_ns",
+                "volume FROM frame_columns ORDER BY symbol, ts_event_ns",
                 [BarPeriod.MINUTE.label],
             )
     finally:

@@ -319,10 +319,9 @@ class RunRecorder(BufferedSink):
             for insert in inserts:
                 insert_frame(
                     cur,
-                    "recorder_frame",
                     insert.frame,
                     f"INSERT INTO {insert.table} ({insert.columns}) "
-                    f"SELECT {insert.select} FROM recorder_frame",
+                    f"SELECT {insert.select} FROM frame_columns",
                     {"run": self.run_id, **insert.params},
                 )
             if bars:

@@ -193,7 +193,7 @@ def _insert_equity(cur: duckdb.DuckDBPyConnection, run_id: int, eq: EquityCurve)
         "equity": eq.equity,
         "drawdown_pct": eq.drawdown_pct,
     }
-    insert_frame(cur, "equity_frame", frame, "INSERT INTO run_equity SELECT * FROM equity_frame")
+    insert_frame(cur, frame, "INSERT INTO run_equity SELECT * FROM frame_columns")
 
 
 def _insert_trades(cur: duckdb.DuckDBPyConnection, run_id: int, t: RoundTrips) -> None:
@@ -216,4 +216,4 @@ def _insert_trades(cur: duckdb.DuckDBPyConnection, run_id: int, t: RoundTrips) -
         "mae_pct": t.mae_pct,
         "mfe_pct": t.mfe_pct,
     }
-    insert_frame(cur, "trades_frame", frame, "INSERT INTO run_trades SELECT * FROM trades_frame")
+    insert_frame(cur, frame, "INSERT INTO run_trades SELECT * FROM frame_columns")
