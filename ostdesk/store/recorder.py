@@ -45,6 +45,7 @@ from ostdesk.engine.sink import BufferedSink
 from ostdesk.store.database import Database
 from ostdesk.store.presets import json_value
 from ostdesk.store.rows import first_row
+from ostdesk.store.run_results import Results, compute_results, split_market, store_results
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
 
@@ -162,6 +163,9 @@ _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+_MARKET_COLUMNS = ("ts", "symbol_index", "high", "low", "close")
+
+
 def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
     if code == "f":  # may hold None: NULL in SQL, NaN never stands for "absent"
         if any(v is None for v in values):
@@ -266,6 +270,10 @@ class RunRecorder(BufferedSink):
     ) -> None:
         self.run_id = run_id
         self.last_ts = -1
+        # what the run's results are computed from, as written: bar and fill columns
+        self._symbols: tuple[str, ...] = ()
+        self._bar_columns: list[dict[str, np.ndarray[Any, Any]]] = []
+        self._fill_columns: list[dict[str, np.ndarray[Any, Any]]] = []
         self._cursor = db.cursor()
         self._on_flush = on_flush
         super().__init__(bus, name="recorder", interval=interval)
@@ -308,6 +316,12 @@ class RunRecorder(BufferedSink):
                 rows.setdefault("run_responses", []).extend(map(_response_row, family))
         inserts += [_row_insert(table, r) for table, r in rows.items()]
         self._write(inserts, bars)
+        for insert in inserts:  # kept only once written: they are what the database holds
+            if insert.table == "run_bars":
+                self._symbols = bars[0].symbols
+                self._bar_columns.append({k: insert.frame[k] for k in _MARKET_COLUMNS})
+            elif insert.table == "run_fills":
+                self._fill_columns.append(insert.frame)
         if bars:
             self.last_ts = bars[-1].ts_event_ns
         if self._on_flush is not None:
@@ -339,6 +353,23 @@ class RunRecorder(BufferedSink):
     def _cleanup(self) -> None:
         self._cursor.close()
 
+    def results(self, capital: float) -> Results | None:
+        """The run's equity, round trips and statistics from the bars and fills it recorded
+        (call once its thread has ended): the same rows the database holds, not read back,
+        which took ~40 ms at the end of a 200,000-bar run."""
+        if not self._bar_columns:
+            return None
+        b = {k: np.concatenate([c[k] for c in self._bar_columns]) for k in _MARKET_COLUMNS}
+        market = split_market(
+            b["ts"], b["symbol_index"], self._symbols, b["high"], b["low"], b["close"]
+        )
+        names, codes = _TABLES["run_fills"]
+        parts = self._fill_columns or [
+            {n: _column([], c) for n, c in zip(names, codes, strict=True)}
+        ]
+        fills = {k: np.concatenate([p[k] for p in parts]) for k in names}
+        return compute_results(market, fills, capital)
+
 
 class RunRecording:
     """Records one backtest: plugs a :class:`RunRecorder` into the run and finishes it."""
@@ -360,14 +391,16 @@ class RunRecording:
         self.interval = interval
         self.on_flush = on_flush
         self.run_id: int | None = None
+        self.recorder: RunRecorder | None = None
 
     def attach(self, bus: EventBus) -> RunRecorder:
         """Subscriber factory for :class:`~ostdesk.engine.runner.BacktestRun`: writes the run's
         row (``running``) and returns the recorder."""
         self.run_id = self._insert_run()
-        return RunRecorder(
+        self.recorder = RunRecorder(
             bus, self.db, self.run_id, interval=self.interval, on_flush=self.on_flush
         )
+        return self.recorder
 
     def _insert_run(self) -> int:
         cfg = self.config
@@ -407,9 +440,8 @@ class RunRecording:
     def finish(self, run: Any) -> None:
         """Done listener: store results and the final status (called after every thread of
         the run was joined, so every event has been written)."""
-        from ostdesk.store.run_results import store_results
-
-        assert self.run_id is not None
+        assert self.run_id is not None and self.recorder is not None
         error = run.error.traceback if run.error is not None else None
         layout = run.host.indicator_layout() if run.host is not None else []
-        store_results(self.db, self.run_id, run.status.value, error, layout)
+        results = self.recorder.results(self.config.capital)
+        store_results(self.db, self.run_id, run.status.value, error, results, layout)

@@ -1,8 +1,9 @@
 """What a run's end stores: round trips, the equity curve, statistics and the final status.
 
-Everything is computed from the run's own recorded rows (bars and fills), so a run's results
-never depend on market data imported later, and an interrupted run can be summarised the same
-way. Buy & Hold is an equal-weight holding of the run's symbols from its first bar.
+Everything is computed from the run's own recorded rows (bars and fills; the recorder hands
+over the columns it wrote, so the run's end reads nothing back), so a run's results never
+depend on market data imported later. Buy & Hold is an equal-weight holding of the run's
+symbols from its first bar.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -20,9 +21,7 @@ import numpy.typing as npt
 from ostdesk.store.database import CHECKPOINT_THRESHOLD_BYTES, Database
 from ostdesk.store.equity import EquityCurve, equity_curve
 from ostdesk.store.roundtrips import RoundTrips, round_trips
-from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import HEADLINE_STATS
-from ostdesk.store.runs import run_fills
 from ostdesk.store.stats import TIME_KEYS, compute_stats, stats_to_record
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
@@ -30,39 +29,41 @@ from ostdesk.store.transactions import insert_frame, transaction
 log = logging.getLogger("ostdesk.store")
 
 
-def run_market(
-    cur: duckdb.DuckDBPyConnection, run_id: int
-) -> tuple[npt.NDArray[np.int64], dict[str, dict[str, npt.NDArray[Any]]]]:
-    """The run's bar timeline and, per symbol, its own bars (ts, high, low, close) and its
-    closes aligned on the timeline (``timeline_close``, NaN where it has no bar).
+Market = tuple[npt.NDArray[np.int64], dict[str, dict[str, npt.NDArray[Any]]]]
+Results = tuple[EquityCurve, RoundTrips, dict[str, object]]
 
-    Symbols come back as small integer codes (one string comparison per distinct symbol in
-    SQL, not a sort of 200,000 Python strings here), and the timeline is the sorted ``ts``
-    column without its repeats."""
-    names = [
-        str(r[0])
-        for r in cur.execute(
-            "SELECT DISTINCT symbol FROM run_bars WHERE run_id = ? ORDER BY symbol", [run_id]
-        ).fetchall()
-    ]
-    data = cur.execute(
-        "SELECT ts, list_position($names, symbol)::SMALLINT AS code, high, low, close"
-        " FROM run_bars WHERE run_id = $run ORDER BY ts, code",
-        {"run": run_id, "names": names},
-    ).fetchnumpy()
-    ts_all = np.asarray(data["ts"], dtype=np.int64)
-    new_ts = np.ones(len(ts_all), dtype=bool)
-    np.not_equal(ts_all[1:], ts_all[:-1], out=new_ts[1:])
-    timeline = ts_all[new_ts]
-    step = np.cumsum(new_ts) - 1  # each bar's place on the timeline (rows are in time order)
-    # one stable sort by symbol, then each symbol's rows are a slice, still in time order
-    codes = np.asarray(data["code"])
+
+def split_market(
+    ts: npt.NDArray[np.int64],
+    symbol_index: npt.NDArray[np.integer[Any]],
+    symbols: Sequence[str],
+    high: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+) -> Market:
+    """The run's bar timeline and, per symbol (in name order), its own bars (ts, high, low,
+    close) and its closes aligned on the timeline (``timeline_close``, NaN where it has no
+    bar), from the recorded bar columns: rows in time order, ``symbol_index`` into ``symbols``.
+
+    The timeline is ``ts`` without its repeats; one stable sort by symbol makes each symbol's
+    rows a slice, still in time order, and a bar's place on the timeline is a running count."""
+    new_ts = np.ones(len(ts), dtype=bool)
+    np.not_equal(ts[1:], ts[:-1], out=new_ts[1:])
+    timeline = ts[new_ts]
+    step = np.cumsum(new_ts) - 1
+    present = np.unique(symbol_index)
+    names = sorted(symbols[i] for i in present.tolist())
+    rank = np.zeros(len(symbols), dtype=np.int32)
+    rank[present] = [names.index(symbols[i]) for i in present.tolist()]
+    codes = rank[symbol_index]
     by_symbol = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[by_symbol], np.arange(1, len(names) + 2))
+    bounds = np.searchsorted(codes[by_symbol], np.arange(len(names) + 1))
     columns = {
-        "ts": ts_all[by_symbol],
+        "ts": ts[by_symbol],
         "step": step[by_symbol],
-        **{f: np.asarray(data[f], dtype=np.float64)[by_symbol] for f in ("high", "low", "close")},
+        "high": high[by_symbol],
+        "low": low[by_symbol],
+        "close": close[by_symbol],
     }
     per_symbol: dict[str, dict[str, npt.NDArray[Any]]] = {}
     for k, symbol in enumerate(names):
@@ -74,23 +75,18 @@ def run_market(
     return timeline, per_symbol
 
 
-def _fills_for_stats(cur: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
-    """The run's fills as ``round_trips`` and ``equity_curve`` take them (side as +1/-1)."""
-    fills = run_fills(cur, run_id)
-    return {**fills, "side": np.where(fills["side"] == "BUY", 1, -1).astype(np.int8)}
-
-
 def compute_results(
-    cur: duckdb.DuckDBPyConnection, run_id: int, capital: float
-) -> tuple[EquityCurve, RoundTrips, dict[str, object]] | None:
-    """Equity, round trips and statistics of a recorded run (None if it has no bars)."""
-    timeline, market = run_market(cur, run_id)
+    market: Market, fills: Mapping[str, npt.NDArray[Any]], capital: float
+) -> Results | None:
+    """Equity, round trips and statistics of a run (None if it has no bars), from its bars
+    (:func:`split_market`) and fills (columns as ``run_fills`` gives them, in time order)."""
+    timeline, per_symbol = market
     if len(timeline) == 0:
         return None
-    fills = _fills_for_stats(cur, run_id)
-    closes = {s: m["timeline_close"] for s, m in market.items()}
-    equity = equity_curve(timeline, closes, fills, capital)
-    trades = round_trips(fills, market)
+    signed = {**fills, "side": np.where(fills["side"] == "BUY", 1, -1).astype(np.int8)}
+    closes = {s: m["timeline_close"] for s, m in per_symbol.items()}
+    equity = equity_curve(timeline, closes, signed, capital)
+    trades = round_trips(signed, per_symbol)
     stats = compute_stats(equity, trades, buy_hold_close=_equal_weight(closes))
     return equity, trades, stats
 
@@ -117,15 +113,12 @@ def store_results(
     run_id: int,
     status: str,
     error: str | None,
+    results: Results | None,
     indicator_layout: Sequence[tuple[str, str, str]] = (),
 ) -> None:
-    """Compute and store a run's results and final status, in one transaction."""
+    """Store a run's results (:func:`compute_results`) and final status, in one transaction."""
     cur = db.cursor()
     try:
-        row = first_row(cur.execute("SELECT capital FROM runs WHERE run_id = ?", [run_id]))
-        if row is None:
-            return
-        results = compute_results(cur, run_id, float(row[0]))
         with transaction(cur):
             for table in ("run_equity", "run_trades", "run_stats"):
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
