@@ -1,0 +1,151 @@
+"""The recorder's order tables hold every field of the events, as text where they are enums."""
+
+from __future__ import annotations
+
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.events import (
+    CancellationAccepted,
+    CancellationRejected,
+    FillEvent,
+    ModificationAccepted,
+    ModificationRejected,
+    OrderAccepted,
+    OrderRejected,
+    OrderSubmissionRequest,
+    OrderType,
+    RejectionReason,
+    Side,
+    TimeInForce,
+)
+from ostdesk.store import Database
+from ostdesk.store.recorder import RunRecorder
+
+RUN = 41
+
+
+def _rows(db: Database, sql: str) -> list[tuple[object, ...]]:
+    return db.connection.execute(sql, [RUN]).fetchall()
+
+
+def test_order_events_are_recorded_field_by_field(db: Database) -> None:
+    bus = EventBus()
+    recorder = RunRecorder(bus, db, RUN)
+    orders = [
+        OrderSubmissionRequest(
+            ts_event_ns=10,
+            order_id=1,
+            strategy_id="S",
+            symbol="AAA",
+            side=Side.BUY,
+            order_type=OrderType.MARKET,
+            quantity=2.0,
+        ),
+        OrderSubmissionRequest(
+            ts_event_ns=11,
+            order_id=2,
+            strategy_id="S",
+            symbol="BBB",
+            side=Side.SELL,
+            order_type=OrderType.STOP_LIMIT,
+            quantity=1.5,
+            limit_price=99.5,
+            stop_price=100.0,
+            time_in_force=TimeInForce.GTD,
+            expire_ns=999,
+        ),
+    ]
+    responses = [
+        OrderAccepted(ts_event_ns=10, order_id=1, strategy_id="S"),
+        OrderRejected(
+            ts_event_ns=11,
+            order_id=2,
+            strategy_id="S",
+            reason=RejectionReason.INVALID_QUANTITY,
+            message="quantity must be > 0",
+        ),
+        ModificationAccepted(
+            ts_event_ns=12,
+            order_id=1,
+            strategy_id="S",
+            quantity=3.0,
+            limit_price=None,
+            stop_price=98.0,
+        ),
+        ModificationRejected(
+            ts_event_ns=13,
+            order_id=2,
+            strategy_id="S",
+            reason=RejectionReason.UNKNOWN_ORDER,
+            message="no working order 2",
+        ),
+        CancellationAccepted(ts_event_ns=14, order_id=1, strategy_id="S"),
+        CancellationRejected(
+            ts_event_ns=15,
+            order_id=2,
+            strategy_id="S",
+            reason=RejectionReason.UNKNOWN_ORDER,
+            message="no working order 2",
+        ),
+    ]
+    fill = FillEvent(
+        ts_event_ns=12,
+        fill_id=7,
+        order_id=1,
+        strategy_id="S",
+        symbol="AAA",
+        side=Side.BUY,
+        quantity=2.0,
+        price=101.25,
+        commission=0.5,
+    )
+    for event in (*orders, *responses, fill):
+        bus.publish(event)
+    recorder.shutdown()
+
+    assert _rows(db, "SELECT * EXCLUDE (run_id) FROM run_orders WHERE run_id = ? ORDER BY ts") == [
+        (10, 1, "S", "AAA", "BUY", OrderType.MARKET.value, 2.0, None, None, "GTC", None),
+        (11, 2, "S", "BBB", "SELL", OrderType.STOP_LIMIT.value, 1.5, 99.5, 100.0, "GTD", 999),
+    ]
+    assert _rows(
+        db, "SELECT * EXCLUDE (run_id) FROM run_responses WHERE run_id = ? ORDER BY ts"
+    ) == [
+        (10, 1, "S", "accepted", None, None, None, None, None),
+        (
+            11,
+            2,
+            "S",
+            "rejected",
+            RejectionReason.INVALID_QUANTITY.value,
+            "quantity must be > 0",
+            None,
+            None,
+            None,
+        ),
+        (12, 1, "S", "modified", None, None, 3.0, None, 98.0),
+        (
+            13,
+            2,
+            "S",
+            "modify_rejected",
+            RejectionReason.UNKNOWN_ORDER.value,
+            "no working order 2",
+            None,
+            None,
+            None,
+        ),
+        (14, 1, "S", "cancelled", None, None, None, None, None),
+        (
+            15,
+            2,
+            "S",
+            "cancel_rejected",
+            RejectionReason.UNKNOWN_ORDER.value,
+            "no working order 2",
+            None,
+            None,
+            None,
+        ),
+    ]
+    assert _rows(db, "SELECT * EXCLUDE (run_id) FROM run_fills WHERE run_id = ?") == [
+        (12, 7, 1, "S", "AAA", "BUY", 2.0, 101.25, 0.5)
+    ]
