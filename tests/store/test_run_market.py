@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ostdesk.engine.events import BarPeriod
+from ostdesk import Strategy
+from ostdesk.engine.events import BarPeriod, BarReceived
 from ostdesk.engine.runner import BacktestConfig
-from ostdesk.store import Database, import_bars
+from ostdesk.store import Database, import_bars, install_demo_data
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.run_results import compute_results, split_market
 from ostdesk.store.runs import run_bars, run_equity, run_fills, run_stats, run_trades
@@ -92,3 +93,23 @@ def test_stored_results_equal_a_recomputation_from_the_recorded_rows(
     assert stored["# Trades"] == stats["# Trades"]
     assert stored["Equity Final [$]"] == stats["Equity Final [$]"]
     assert stored["Sharpe Ratio"] == stats["Sharpe Ratio"]
+
+
+class _Idle(Strategy):
+    """Never trades."""
+
+    def on_bar(self, bar: BarReceived) -> None:
+        pass
+
+
+def test_a_run_without_fills_stores_a_flat_equity_and_no_trades(db: Database) -> None:
+    symbols = install_demo_data(db)[:2]
+    config = BacktestConfig(strategy=_Idle, symbols=tuple(symbols), period=BarPeriod.MINUTE)
+    run = prepare_backtest(db, config)
+    run.run()
+    run_id = run.recording.run_id
+    equity = run_equity(db, run_id)
+    assert len(equity["ts"]) == run.bars_processed // len(symbols)
+    assert set(equity["equity"].tolist()) == {config.capital}
+    assert len(run_trades(db, run_id)["pnl"]) == 0
+    assert run_stats(db, run_id)["# Trades"] == 0
