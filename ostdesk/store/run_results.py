@@ -149,14 +149,20 @@ def store_results(
     _checkpoint(db)
 
 
+#: How close to DuckDB's threshold a run's end leaves the log. The GUI's own writes (a run's
+#: row, notes, presets) are a few KB, so a log below ``threshold - margin`` cannot be pushed
+#: over by one of them.
+FOLD_MARGIN_BYTES = 2 * 2**20
+
+
 def _checkpoint(db: Database) -> None:
-    """Fold the write-ahead log into the file now, on this (runner) thread, if it holds more
-    than half of DuckDB's automatic threshold. Otherwise the next commit to cross it pays: it
-    could be the next run's first insert, on the GUI thread (an ~80 ms freeze). Below half, no
-    small write can cross it, and the next run's recorder, beside the engine, crosses it
-    instead: folding every run's leftover (1-8 MB, 10-150 ms) made each run's end wait for it.
-    Skipped, and logged, if another connection holds a write transaction open."""
-    if db.wal_bytes <= CHECKPOINT_THRESHOLD_BYTES // 2:
+    """Fold the write-ahead log into the file now, on this (runner) thread, if a small write
+    could take it past DuckDB's automatic threshold: that write could be the next run's first
+    insert, on the GUI thread (an ~80 ms freeze). Any other log is left to a later commit
+    (usually the next run's recorder, beside the engine): folding every run's leftover
+    (1-15 MB, 10-250 ms) made each run's end wait for it. Skipped, and logged, if another
+    connection holds a write transaction open."""
+    if db.wal_bytes <= CHECKPOINT_THRESHOLD_BYTES - FOLD_MARGIN_BYTES:
         return
     cur = db.cursor()
     try:
