@@ -165,7 +165,7 @@ class SymbolState:
         self.volume: array[float] = array("d")
         self.indicators = [p.clone() for p in prototypes]
         self.mains = [ind.line(ind.lines[0]) for ind in self.indicators]
-        # the live history list of every indicator line: their last items are BarProcessed's
+        # the live history of every indicator line: their last items are BarProcessed's
         # values, read in one C-level pass
         lines = [ind.line(name) for ind in self.indicators for name in ind.lines]
         self.lines = lines

@@ -50,108 +50,57 @@ from ostdesk.store.run_results import Results, compute_results, split_market, st
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
 
-Row = tuple[Any, ...]
+# the table each order event goes to, and the ``kind`` its rows carry there (if the table has one)
+_EVENT_TABLES: dict[type[EventBase], tuple[str, str | None]] = {
+    OrderSubmissionRequest: ("run_orders", None),
+    OrderModificationRequest: ("run_order_changes", "modify"),
+    OrderCancellationRequest: ("run_order_changes", "cancel"),
+    OrderAccepted: ("run_responses", "accepted"),
+    OrderRejected: ("run_responses", "rejected"),
+    ModificationAccepted: ("run_responses", "modified"),
+    ModificationRejected: ("run_responses", "modify_rejected"),
+    CancellationAccepted: ("run_responses", "cancelled"),
+    CancellationRejected: ("run_responses", "cancel_rejected"),
+    FillEvent: ("run_fills", None),
+    OrderExpired: ("run_expirations", None),
+}
 
-
-def _enum_columns(
-    columns: list[Sequence[Any]], conversions: dict[int, Callable[[Any], Any]]
-) -> list[Sequence[Any]]:
-    """``columns`` with the enum columns at the given places turned into their stored text."""
-    for i, convert in conversions.items():
-        columns[i] = [convert(v) for v in columns[i]]
-    return columns
-
-
-def _name(e: Any) -> str:
-    return str(e.name)
-
-
-def _value(e: Any) -> Any:
-    return e.value
-
-
-_ORDER = operator.attrgetter(
-    "ts_event_ns",
-    "order_id",
-    "strategy_id",
-    "symbol",
-    "side",
-    "order_type",
-    "quantity",
-    "limit_price",
-    "stop_price",
-    "time_in_force",
-    "expire_ns",
-)
-_FILL = operator.attrgetter(
-    "ts_event_ns",
-    "fill_id",
-    "order_id",
-    "strategy_id",
-    "symbol",
-    "side",
-    "quantity",
-    "price",
-    "commission",
-)
-
-
-def _order_columns(family: list[OrderSubmissionRequest]) -> list[Sequence[Any]]:
-    """Column by column (one C-level attribute pass per event, not a Python call each)."""
-    return _enum_columns(
-        list(zip(*map(_ORDER, family), strict=True)), {4: _name, 5: _value, 9: _name}
-    )
-
-
-def _fill_columns(family: list[FillEvent]) -> list[Sequence[Any]]:
-    return _enum_columns(list(zip(*map(_FILL, family), strict=True)), {5: _name})
-
-
-def _change_row(e: OrderModificationRequest | OrderCancellationRequest) -> Row:
-    if isinstance(e, OrderModificationRequest):
-        return (
-            e.ts_event_ns,
-            e.order_id,
-            e.strategy_id,
-            "modify",
-            e.quantity,
-            e.limit_price,
-            e.stop_price,
-        )
-    return (e.ts_event_ns, e.order_id, e.strategy_id, "cancel", None, None, None)
-
-
-_RESPONSE_KINDS: dict[type[EventBase], str] = {
-    OrderAccepted: "accepted",
-    OrderRejected: "rejected",
-    ModificationAccepted: "modified",
-    ModificationRejected: "modify_rejected",
-    CancellationAccepted: "cancelled",
-    CancellationRejected: "cancel_rejected",
+# enum fields and the text a table stores for them
+_ENUM_TEXT: dict[str, Callable[[Any], Any]] = {
+    "side": operator.attrgetter("name"),
+    "time_in_force": operator.attrgetter("name"),
+    "order_type": operator.attrgetter("value"),
+    "reason": operator.attrgetter("value"),
 }
 
 
-_RESPONSE_KEYS = operator.attrgetter("ts_event_ns", "order_id", "strategy_id")
-_RESPONSE_OPTIONAL = ("reason", "message", "quantity", "limit_price", "stop_price")
+def _field(column: str) -> str:
+    return "ts_event_ns" if column == "ts" else column
 
 
-def _response_columns(family: list[Any]) -> list[Sequence[Any]]:
-    """One kind of response: the fields its class lacks are NULL columns (no lookup that
-    fails per event: a missing slot's AttributeError cost ~0.5 µs each)."""
+def _event_columns(table: str, family: list[Any]) -> list[Sequence[Any]]:
+    """``table``'s columns from events of one class: every field in one C-level attribute
+    pass per event, enums as their stored text, the class's ``kind``, and NULL for a column
+    the class has no field for (no lookup that fails per event: ~0.5 µs each)."""
+    names, _ = _TABLES[table]
     cls = type(family[0])
-    n = len(family)
-    columns: list[Sequence[Any]] = [
-        *zip(*map(_RESPONSE_KEYS, family), strict=True),
-        [_RESPONSE_KINDS[cls]] * n,
-    ]
     fields = {f.name for f in dataclasses.fields(cls)}
-    for name in _RESPONSE_OPTIONAL:
-        if name not in fields:
-            columns.append([None] * n)
-        elif name == "reason":
-            columns.append([r.value for r in map(operator.attrgetter(name), family)])
+    present = [c for c in names if _field(c) in fields]
+    read = dict(
+        zip(
+            present,
+            zip(*map(operator.attrgetter(*map(_field, present)), family), strict=True),
+            strict=True,
+        )
+    )
+    n = len(family)
+    columns: list[Sequence[Any]] = []
+    for c in names:
+        if c in read:
+            convert = _ENUM_TEXT.get(c)
+            columns.append(read[c] if convert is None else [convert(v) for v in read[c]])
         else:
-            columns.append(list(map(operator.attrgetter(name), family)))
+            columns.append([_EVENT_TABLES[cls][1] if c == "kind" else None] * n)
     return columns
 
 
@@ -289,10 +238,6 @@ def _indicator_inserts(blocks: list[IndicatorBlock]) -> list[_Insert]:
     return inserts
 
 
-def _row_insert(table: str, rows: list[Row]) -> _Insert:
-    return _columns_insert(table, list(zip(*rows, strict=True)))
-
-
 def _columns_insert(table: str, columns: Sequence[Sequence[Any]]) -> _Insert:
     names, codes = _TABLES[table]
     frame = {
@@ -326,44 +271,23 @@ class RunRecorder(BufferedSink):
         self._cursor = db.cursor()
         self._on_flush = on_flush
         super().__init__(bus, name="recorder", interval=interval)
-        self._subscribe(
-            BarBlock,
-            IndicatorBlock,
-            OrderSubmissionRequest,
-            OrderModificationRequest,
-            OrderCancellationRequest,
-            FillEvent,
-            OrderExpired,
-            *_RESPONSE_KINDS,
-        )
+        self._subscribe(BarBlock, IndicatorBlock, *_EVENT_TABLES)
 
     def _on_batch(self, events: list[EventBase]) -> None:
-        buckets: dict[type[EventBase], list[Any]] = {}
-        for e in events:  # one dict lookup per event; each family is then handled in bulk
-            bucket = buckets.get(type(e))
-            if bucket is None:
-                bucket = buckets[type(e)] = []
-            bucket.append(e)
-        bars: list[BarBlock] = buckets.pop(BarBlock, [])
+        families: dict[type[EventBase], list[Any]] = {}
+        for e in events:  # one dict lookup per event; each class is then handled in bulk
+            family = families.get(type(e))
+            if family is None:
+                family = families[type(e)] = []
+            family.append(e)
+        bars: list[BarBlock] = families.pop(BarBlock, [])
         inserts = [_bar_insert(bars)] if bars else []
-        indicators = buckets.pop(IndicatorBlock, None)
+        indicators = families.pop(IndicatorBlock, None)
         if indicators:
             inserts += _indicator_inserts(indicators)
-        rows: dict[str, list[Row]] = {}
-        for kind, family in buckets.items():
-            if kind is FillEvent:
-                inserts.append(_columns_insert("run_fills", _fill_columns(family)))
-            elif kind is OrderSubmissionRequest:
-                inserts.append(_columns_insert("run_orders", _order_columns(family)))
-            elif kind is OrderExpired:
-                rows["run_expirations"] = [
-                    (e.ts_event_ns, e.order_id, e.strategy_id) for e in family
-                ]
-            elif kind is OrderModificationRequest or kind is OrderCancellationRequest:
-                rows.setdefault("run_order_changes", []).extend(map(_change_row, family))
-            else:  # one kind of response per family: each a separate insert
-                inserts.append(_columns_insert("run_responses", _response_columns(family)))
-        inserts += [_row_insert(table, r) for table, r in rows.items()]
+        for kind, family in families.items():
+            table = _EVENT_TABLES[kind][0]
+            inserts.append(_columns_insert(table, _event_columns(table, family)))
         self._write(inserts, bars)
         for insert in inserts:  # kept only once written: they are what the database holds
             if insert.table == "run_bars":
