@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 
+import pytest
+
+from ostdesk.engine.affinity import engine_cpu
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import BarPeriod, BarReceived, EventBase, FillEvent, Side
 from ostdesk.engine.subscriber import Subscriber
@@ -244,3 +248,20 @@ def test_publish_all_delivers_each_event_in_order_and_counts_them_all() -> None:
     for sub in (slow, other):
         assert [e.ts_event_ns for e in sub.seen] == list(range(5))
         sub.shutdown()
+
+
+def test_workers_run_on_the_engine_cpu_without_preempting_each_other() -> None:
+    if not hasattr(os, "sched_setscheduler") or os.environ.get("OSTDESK_NO_PIN"):
+        pytest.skip("CPU affinity and scheduling policy are Linux-only")
+    placement: list[tuple[set[int], int]] = []
+
+    def note(_s: Recorder, _e: EventBase) -> None:
+        placement.append((os.sched_getaffinity(0), os.sched_getscheduler(0)))
+
+    bus = EventBus()
+    sub = Recorder(bus, BarReceived, hook=note)
+    bus.publish(bar(1))
+    bus.wait_until_system_idle()
+    sub.shutdown()
+    assert placement == [({engine_cpu()}, os.SCHED_BATCH)]
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER, "the publisher's thread is left alone"
