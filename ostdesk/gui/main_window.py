@@ -49,6 +49,9 @@ GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 STATE_VERSION = 1  # bump only if the dock set changes incompatibly; old states are then ignored
 MAX_DEFAULT_SYMBOLS = 5
+IDLE_FOLD_BYTES = 2**20
+"""After a run, a database log larger than this is folded into the file while the trader
+reads the results (see ``_fold_log_while_idle``)."""
 
 _CENTRAL_CHART = 1  # page of the central stack; 0 is the welcome panel
 
@@ -419,6 +422,18 @@ class MainWindow(QMainWindow):
         if run.recording is not None and run.recording.run_id is not None:
             self._last_opened = run.recording.run_id
             self.run_list.run_finished(run.recording.run_id)
+        self._fold_log_while_idle()
+
+    def _fold_log_while_idle(self) -> None:
+        """Fold the database log on the database thread, after the run list's refresh.
+
+        A run writes ~0.2 KB of log a bar, and DuckDB folds the log at the commit that takes it
+        past its threshold. Left alone, every other demo run's last write paid that fold:
+        100-240 ms at the end of the run, ~30% of its time. Folded here, after the run, a
+        run starts with an almost empty log."""
+        worker = self.run_list.worker
+        if worker is not None and worker.db is self.db:  # not another file being browsed
+            worker.submit(lambda cur: self.db.fold_log(cur, above_bytes=IDLE_FOLD_BYTES))
 
     def _on_running_changed(self, running: bool) -> None:
         self.run_action.setEnabled(not running)

@@ -7,6 +7,7 @@ DuckDB locks the file per process, so a second process gets ``DatabaseLockedErro
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from pathlib import Path
@@ -18,6 +19,7 @@ from ostdesk.store import schema
 from ostdesk.store.errors import DatabaseLockedError, StoreError
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
+log = logging.getLogger("ostdesk.store")
 
 #: DuckDB folds its write-ahead log into the file at the first commit that takes the log past
 #: this size, on whichever thread commits (~15 ms a MB here). Set explicitly at open, as
@@ -129,6 +131,19 @@ class Database:
             return Path(f"{self.path}.wal").stat().st_size
         except FileNotFoundError:
             return 0
+
+    def fold_log(self, cur: duckdb.DuckDBPyConnection, *, above_bytes: int = 0) -> bool:
+        """Fold the write-ahead log into the file (``CHECKPOINT`` on ``cur``, a cursor of the
+        calling thread) if it holds more than ``above_bytes``; True if it did. An error (a full
+        disk) is logged, not raised: folding is housekeeping, which no run should fail for."""
+        if self.wal_bytes <= above_bytes:
+            return False
+        try:
+            cur.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            log.info("checkpoint skipped: %s", exc)
+            return False
+        return True
 
     def __repr__(self) -> str:
         state = "closed" if self._con is None else ("read-only" if self.read_only else "open")

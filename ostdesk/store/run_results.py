@@ -9,7 +9,6 @@ symbols from its first bar.
 from __future__ import annotations
 
 import json
-import logging
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,9 +24,6 @@ from ostdesk.store.run_schema import HEADLINE_STATS
 from ostdesk.store.stats import TIME_KEYS, compute_stats, stats_to_record
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
-
-log = logging.getLogger("ostdesk.store")
-
 
 Market = tuple[npt.NDArray[np.int64], dict[str, dict[str, npt.NDArray[Any]]]]
 Results = tuple[EquityCurve, RoundTrips, dict[str, object]]
@@ -159,16 +155,14 @@ def _checkpoint(db: Database) -> None:
     """Fold the write-ahead log into the file now, on this (runner) thread, if a small write
     could take it past DuckDB's automatic threshold: that write could be the next run's first
     insert, on the GUI thread (an ~80 ms freeze). Any other log is left to a later commit
-    (usually the next run's recorder, beside the engine): folding every run's leftover
-    (1-15 MB, 10-250 ms) made each run's end wait for it. Skipped, and logged, if another
-    connection holds a write transaction open."""
-    if db.wal_bytes <= CHECKPOINT_THRESHOLD_BYTES - FOLD_MARGIN_BYTES:
+    (usually the next run's recorder, beside the engine), or to the window's idle time:
+    folding every run's leftover (1-15 MB, 10-250 ms) made each run's end wait for it."""
+    above = CHECKPOINT_THRESHOLD_BYTES - FOLD_MARGIN_BYTES
+    if db.wal_bytes <= above:  # the usual case: no cursor to open
         return
     cur = db.cursor()
     try:
-        cur.execute("CHECKPOINT")
-    except duckdb.Error as exc:
-        log.info("checkpoint after the run skipped: %s", exc)
+        db.fold_log(cur, above_bytes=above)
     finally:
         db.release(cur)
 

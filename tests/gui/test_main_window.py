@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from ostdesk import Strategy
 from ostdesk.engine.runner import RunStatus
 from ostdesk.engine.strategy_loader import StrategyCatalog, load_strategies
-from ostdesk.gui.main_window import STATE_KEY, MainWindow
+from ostdesk.gui.main_window import IDLE_FOLD_BYTES, STATE_KEY, MainWindow
 from ostdesk.store import DEMO_SYMBOLS, Database, install_demo_data
 from ostdesk.store.runs import get_run
 
@@ -218,4 +218,17 @@ def test_the_gui_thread_shares_the_engine_cpu_only_while_a_run_lasts(qtbot, db) 
     # the engine's CPU, but not its SCHED_BATCH: the GUI's timers must still preempt the engine
     assert seen == [({engine_cpu()}, os.SCHED_OTHER)]
     assert os.sched_getaffinity(0) == before
+    window.close()
+
+
+def test_after_a_run_the_window_folds_the_database_log_while_idle(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    """A demo run leaves ~8 MB of log; left there, the next run's last write would pay
+    DuckDB's automatic fold inside that run."""
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    db.fold_log(db.connection)
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS):
+        assert window.start_run() is not None
+    qtbot.waitUntil(lambda: not window.run_list.worker.busy, timeout=RUN_TIMEOUT_MS)
+    assert db.wal_bytes <= IDLE_FOLD_BYTES
     window.close()

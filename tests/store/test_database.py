@@ -179,3 +179,19 @@ def test_db_path_precedence_is_cli_then_env_then_default(
     monkeypatch.setenv("OSTDESK_DB", str(tmp_path / "env.duckdb"))
     assert resolve_db_path(None) == tmp_path / "env.duckdb"
     assert resolve_db_path(tmp_path / "cli.duckdb") == tmp_path / "cli.duckdb"
+
+
+def test_fold_log_folds_only_a_log_above_the_size_given_and_keeps_the_data(
+    db_path: Path,
+) -> None:
+    with Database.open(db_path) as db:
+        con = db.connection
+        con.execute("CREATE TABLE t (v DOUBLE)")
+        con.execute("INSERT INTO t SELECT random() FROM range(10000)")  # through the log
+        logged = db.wal_bytes
+        assert logged > 0
+        assert not db.fold_log(con, above_bytes=logged)
+        assert db.wal_bytes == logged
+        assert db.fold_log(con, above_bytes=logged - 1)
+        assert db.wal_bytes == 0
+        assert con.execute("SELECT count(*) FROM t").fetchone() == (10000,)
