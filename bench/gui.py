@@ -128,9 +128,12 @@ def paired_runs(
     idle = worst[0]
     headless, gui, stalls, clicks = [], [], [], []
     for _ in range(repeat):
+        # each run starts from a folded log, as a new process and the window after a run have
+        db.fold_log(db.connection)
         run = prepare_backtest(db, demo_config())  # no event loop runs meanwhile: headless
         run.run()
         headless.append(run.bars_per_second)
+        db.fold_log(db.connection)
         loop = QEventLoop()
         window.controller.runFinished.connect(loop.quit)
         settle(100)
@@ -144,6 +147,8 @@ def paired_runs(
         window.controller.runFinished.disconnect(loop.quit)
         gui.append(run.bars_per_second)
         stalls.append(worst[0])
+        while window.run_list.worker is not None and window.run_list.worker.busy:
+            settle(10)  # the window's after-run work ends before the next headless run
     heartbeat.stop()
     window.close()
     db.close()
