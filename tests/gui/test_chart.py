@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from ostdesk.gui.chart import lod
 from ostdesk.gui.chart.axis import date_ticks
@@ -167,6 +168,20 @@ def test_zoomed_out_200k_bars_draws_a_few_thousand_shapes_at_most(chart: ChartWi
     assert 200 < chart.price_item.shapes_drawn <= 4000
     assert 100 < chart.volume_item.shapes_drawn <= 2000
     assert 50 < chart.fill_markers.shapes_drawn <= 2 * chart.width() / 13 + 2
+
+
+def test_the_date_axis_keeps_its_height_when_labels_appear(chart: ChartWidget) -> None:
+    """Sized from the labels it drew, the axis shrank at the first paint with data and every
+    pane was laid out and painted again."""
+    axis = chart.panes.all()[-1].date_axis  # the bottom pane shows the dates
+    painted(chart)
+    before = axis.height()
+    feed(chart, 500)
+    for _ in range(3):  # a relayout is a posted event, and may need another paint
+        painted(chart)
+        QApplication.processEvents()
+    assert axis.height() == before
+    assert axis.textHeight + axis.style["tickTextOffset"][1] <= axis.height(), "labels fit"
 
 
 def test_indicators_share_a_pane_by_group_and_overlay_price(chart: ChartWidget) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetricsF
 
 from ostdesk.gui.chart.series import IntArray
 
@@ -139,6 +140,11 @@ class DateAxis(pg.AxisItem):
         super().__init__("bottom", **kwargs)
         self.enableAutoSIPrefix(False)  # else every range change re-sets the label's HTML
         self.date_ticks = ticks
+        # A fixed height, as the value axes have a fixed width. Sized by pyqtgraph from the
+        # labels it draws, the axis shrank at the first paint with labels, which re-laid out
+        # every pane and painted the chart three times more, during the run.
+        offset = self.style["tickTextOffset"][1]
+        self.setHeight(math.ceil(QFontMetricsF(self.font()).height()) + offset)
 
     def tickValues(
         self, minVal: float, maxVal: float, size: float
