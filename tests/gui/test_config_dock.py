@@ -208,6 +208,18 @@ def test_edits_are_saved_as_last_used_after_a_short_delay(qtbot, db, tmp_path) -
     qtbot.waitUntil(lambda: (load_last_used(db) or SavedConfig()).capital == 777, timeout=3_000)
 
 
+def test_starting_and_ending_a_run_saves_nothing(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The configuration did not change: a save would be a database write on the main
+    thread in the middle of the run."""
+    dock = make_dock(qtbot, db, tmp_path)
+    dock.save_last_used()
+    dock.set_running(True)
+    dock.set_running(False)
+    assert not dock._save_timer.isActive()
+    dock.account.capital_spin.setValue(778)
+    assert dock._save_timer.isActive(), "an edit is saved"
+
+
 def test_re_run_fills_the_form_from_a_recorded_run(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
     config = BacktestConfig(
         strategy=SmaCross,

@@ -268,7 +268,7 @@ class ConfigDock(QWidget):
     def set_running(self, running: bool) -> None:
         """Disable Run while a backtest runs (connect the controller's ``runningChanged``)."""
         self._running = running
-        self._on_change()
+        self._show_state()  # the configuration is unchanged: nothing to save
 
     def save_last_used(self) -> None:
         self._save_timer.stop()
@@ -313,6 +313,12 @@ class ConfigDock(QWidget):
         self.dataImported.emit(result)
 
     def _on_change(self) -> None:
+        self._show_state()
+        if self._db is not None and not self._restoring:
+            self._save_timer.start()
+
+    def _show_state(self) -> None:
+        """Run button, its tip and the reasons shown, from the configuration's validity."""
         reason = self.problem()
         valid = not reason
         self.run_button.setEnabled(valid and not self._running)
@@ -325,8 +331,6 @@ class ConfigDock(QWidget):
         if (valid, reason) != (self._valid, self._reason):
             self._valid, self._reason = valid, reason
             self.validityChanged.emit(valid, reason)
-        if self._db is not None and not self._restoring:
-            self._save_timer.start()
 
     # -- Qt overrides ----------------------------------------------------------------------------
     def closeEvent(self, event: Any) -> None:
