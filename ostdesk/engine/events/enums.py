@@ -49,7 +49,10 @@ class Side(enum.Enum):
 
     @property
     def sign(self) -> int:
-        return self.value
+        # ``_value_``: ``value`` is an enum property, ~0.2 µs a read, and the blotters read the
+        # sign of every fill
+        sign: int = self._value_
+        return sign
 
 
 class OrderType(enum.Enum):

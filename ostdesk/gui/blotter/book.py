@@ -36,14 +36,14 @@ class OrderStatus(enum.Enum):
     FILLED = "Filled"
     EXPIRED = "Expired"
 
-    @property
-    def is_final(self) -> bool:
-        return self in _FINAL
+    is_final: bool
+    """Whether the order's life is over. A plain attribute of each member (set below): the
+    book reads it several times per event, and an enum property or a set lookup (enums hash
+    in Python) costs ~0.2 µs a read."""
 
 
-_FINAL = frozenset(
-    {OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.FILLED, OrderStatus.EXPIRED}
-)
+for _status in OrderStatus:
+    _status.is_final = _status.value in {"Rejected", "Cancelled", "Filled", "Expired"}
 
 # History steps: every status, plus requests and refusals that leave the status as it was.
 _STEPS: tuple[str, ...] = (
@@ -53,6 +53,24 @@ _STEPS: tuple[str, ...] = (
     "Cancel rejected",
 )
 _STEP = {label: code for code, label in enumerate(_STEPS)}
+# step codes: the handlers log these ints, not labels to look up (``.value`` is slow, above)
+_SUBMITTED, _ACCEPTED, _REJECTED, _MODIFIED, _CANCEL_REQUESTED, _CANCELLED = (
+    _STEP[s.value]
+    for s in (
+        OrderStatus.SUBMITTED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.REJECTED,
+        OrderStatus.MODIFIED,
+        OrderStatus.CANCEL_REQUESTED,
+        OrderStatus.CANCELLED,
+    )
+)
+_PARTIALLY_FILLED, _FILLED, _EXPIRED = (
+    _STEP[s.value] for s in (OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED, OrderStatus.EXPIRED)
+)
+_MODIFY_REQUESTED, _MODIFY_REJECTED, _CANCEL_REJECTED = (
+    _STEP[label] for label in ("Modify requested", "Modify rejected", "Cancel rejected")
+)
 
 
 class OrderRecord:
@@ -258,12 +276,12 @@ class OrderBook:
         """The order's lifecycle as (ts_event_ns, step label), oldest first."""
         return [(self._log_ns[s], _STEPS[self._log_step[s]]) for s in self.steps_of(order)]
 
-    def _touch(self, order: OrderRecord, ts_ns: int, step: str) -> None:
+    def _touch(self, order: OrderRecord, ts_ns: int, step: int) -> None:
         if order.index not in self._touched:
             self._touched[order.index] = not order.status.is_final
         order.updated_ns = ts_ns
         self._log_ns.append(ts_ns)
-        self._log_step.append(_STEP[step])
+        self._log_step.append(step)
         self._log_prev.append(order.last_step)
         order.last_step = len(self._log_ns) - 1
 
@@ -287,18 +305,18 @@ class OrderBook:
         self.submitted_ns.append(e.ts_event_ns)
         per_strategy[e.order_id] = order
         self._touched[order.index] = False
-        self._touch(order, e.ts_event_ns, OrderStatus.SUBMITTED.value)
+        self._touch(order, e.ts_event_ns, _SUBMITTED)
 
     def _on_modification_request(self, e: ev.OrderModificationRequest) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, "Modify requested")
+            self._touch(order, e.ts_event_ns, _MODIFY_REQUESTED)
 
     def _on_cancellation_request(self, e: ev.OrderCancellationRequest) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is None:
             return
-        self._touch(order, e.ts_event_ns, OrderStatus.CANCEL_REQUESTED.value)
+        self._touch(order, e.ts_event_ns, _CANCEL_REQUESTED)
         if not order.status.is_final and order.status is not OrderStatus.CANCEL_REQUESTED:
             order.resume_status = order.status
             order.status = OrderStatus.CANCEL_REQUESTED
@@ -306,7 +324,7 @@ class OrderBook:
     def _on_order_accepted(self, e: ev.OrderAccepted) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, OrderStatus.ACCEPTED.value)
+            self._touch(order, e.ts_event_ns, _ACCEPTED)
             self._set_status(order, OrderStatus.ACCEPTED)
 
     def _on_order_rejected(self, e: ev.OrderRejected) -> None:
@@ -316,14 +334,14 @@ class OrderBook:
             return
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, OrderStatus.REJECTED.value)
+            self._touch(order, e.ts_event_ns, _REJECTED)
             order.status = OrderStatus.REJECTED
             order.reason = _reason_text(e.reason, e.message)
 
     def _on_modification_accepted(self, e: ev.ModificationAccepted) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, OrderStatus.MODIFIED.value)
+            self._touch(order, e.ts_event_ns, _MODIFIED)
             order.quantity = e.quantity
             order.limit_price = e.limit_price
             order.stop_price = e.stop_price
@@ -332,20 +350,20 @@ class OrderBook:
     def _on_modification_rejected(self, e: ev.ModificationRejected) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, "Modify rejected")
+            self._touch(order, e.ts_event_ns, _MODIFY_REJECTED)
             order.reason = f"Modify rejected: {_reason_text(e.reason, e.message)}"
 
     def _on_cancellation_accepted(self, e: ev.CancellationAccepted) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, OrderStatus.CANCELLED.value)
+            self._touch(order, e.ts_event_ns, _CANCELLED)
             order.status = OrderStatus.CANCELLED
             order.reason = "Cancelled on request"
 
     def _on_cancellation_rejected(self, e: ev.CancellationRejected) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, "Cancel rejected")
+            self._touch(order, e.ts_event_ns, _CANCEL_REJECTED)
             if order.status is OrderStatus.CANCEL_REQUESTED:
                 order.status = order.resume_status
             order.reason = f"Cancel rejected: {_reason_text(e.reason, e.message)}"
@@ -364,14 +382,17 @@ class OrderBook:
         order.avg_fill_price = (before * order.filled_qty + e.price * e.quantity) / done
         order.filled_qty = done
         full = done >= order.quantity - _FILL_TOLERANCE
-        status = OrderStatus.FILLED if full else OrderStatus.PARTIALLY_FILLED
-        self._touch(order, e.ts_event_ns, status.value)
-        self._set_status(order, status)
+        if full:
+            self._touch(order, e.ts_event_ns, _FILLED)
+            self._set_status(order, OrderStatus.FILLED)
+        else:
+            self._touch(order, e.ts_event_ns, _PARTIALLY_FILLED)
+            self._set_status(order, OrderStatus.PARTIALLY_FILLED)
 
     def _on_order_expired(self, e: ev.OrderExpired) -> None:
         order = self.find(e.strategy_id, e.order_id)
         if order is not None:
-            self._touch(order, e.ts_event_ns, OrderStatus.EXPIRED.value)
+            self._touch(order, e.ts_event_ns, _EXPIRED)
             order.status = OrderStatus.EXPIRED
             order.reason = f"Time in force {order.time_in_force.name} ended"
 
