@@ -18,8 +18,9 @@ for nothing shown sooner. Coalescing rules:
 - ``errorsReady``: every error, in the order reported.
 
 and, at most every ``slow_ms`` (4 times a second: table rows and numbers need not change
-faster than they can be read, and each table update costs the main thread milliseconds) and
-once more at the run's end:
+faster than they can be read, and each table update costs the main thread milliseconds), only
+while the main thread's CPU time since the last of them is within ``main_thread_share`` of the
+time passed (but at least every ``max_slow_ms``), and once more at the run's end:
 
 - ``ordersReady`` / ``fillsReady``: every order event / fill, in publication order.
 - ``tradeEventsReady``: what the blotters fold: the order events and fills in publication
@@ -31,11 +32,21 @@ once more at the run's end:
 
 ``runFinished`` comes once, after the run's last batch.
 
+The share is a duty cycle for everything these batches set off on the main thread: tables,
+the chart (which draws after them), their paints. What they cost depends on the machine, the
+window's size and the strategy's trading, so it is measured (``time.thread_time``) rather
+than guessed: at 10%, the window slows the engine (which shares that CPU and the GIL) by
+roughly as much, wherever it runs. The first slow batches come ``slow_ms`` after the run
+starts, so the window's own preparation for the run (clearing the chart, laying out its
+panes) counts too.
+
 Bounds: the buffer is a ``deque`` with a ``maxlen``, so what is *kept for display* is bounded
 while the engine may publish without limit and never waits. If the main thread is held up long
 enough for it to overflow, the oldest events are dropped from the display (the recorded run
-keeps everything) and the log says so. One flush takes at most ``max_batch`` events, so a
-backlog is shown over several ticks instead of stalling the window.
+keeps everything) and the log says so. One flush takes at most ``max_batch`` events, and the
+blotters get at most ``MAX_TRADE_EVENTS`` order events and fills a flush (the rest at the
+next flushes, before any newer ones), so a backlog is shown over several ticks instead of
+stalling the window. Once the engine is done, the backlog goes as fast as the window paints.
 
 Order: the tap is created by the run's subscriber factories before the broker and the strategy
 subscribe, so within every ``publish`` it appends first: an order request is always buffered
@@ -78,6 +89,10 @@ ORDER_EVENT_TYPES: tuple[type[ev.EventBase], ...] = (
 TAPPED_EVENT_TYPES = (ev.BarBlock, ev.IndicatorBlock, *ORDER_EVENT_TYPES, ev.FillEvent)
 
 MAX_EVENTS_KEPT = 1_000_000  # ~25 s of a fast backtest if the window stops draining
+MAX_TRADE_EVENTS = 2_500
+"""Order events and fills handed to the blotters in one batch (~10 ms of folding and table
+updates): more wait for the next flush, so a strategy trading on every bar cannot stall the
+window for the whole batch its slow tick gathered."""
 MAX_ERRORS_KEPT = 1_000
 
 
@@ -115,6 +130,8 @@ class GuiBridge(QObject):
         *,
         interval_ms: int = 100,
         slow_ms: int = 250,
+        max_slow_ms: int = 2_000,
+        main_thread_share: float = 0.1,
         max_batch: int = 100_000,
         max_events: int = MAX_EVENTS_KEPT,
     ) -> None:
@@ -125,14 +142,18 @@ class GuiBridge(QObject):
             )
         self._events: deque[ev.EventBase] = deque(maxlen=max_events)
         self._trades: list[ev.EventBase] = []  # held for the next slow tick
+        self._backlog = False  # whether the last slow batches left trades for the next flush
         self._errors: deque[ComponentError] = deque(maxlen=MAX_ERRORS_KEPT)
         self._finished: deque[BacktestRun] = deque()
         self._max_batch = max_batch
         self._slow_s = slow_ms / 1000
+        self._max_slow_s = max_slow_ms / 1000
+        self._share = main_thread_share
         self._run: BacktestRun | None = None
         self._bars_shown = 0
         self._overflowed = False
         self._last_slow = 0.0
+        self._cpu_at_slow = 0.0  # the main thread's CPU time at the last slow batches
         self._latest_bars: dict[str, ev.BarReceived] = {}
         self._portfolio = Portfolio(1.0)
         self._book = False  # whether this run's positions are booked (see the docstring)
@@ -159,9 +180,11 @@ class GuiBridge(QObject):
         self._bars_shown = 0
         self._overflowed = False
         self._trades = []
+        self._backlog = False
         self._latest_bars = {}
         self._portfolio = Portfolio(run.config.capital)
         self._book = False
+        self._last_slow, self._cpu_at_slow = time.monotonic(), time.thread_time()
         run.bus.errors.add_listener(self._on_error)
         run.add_done_listener(self._on_done)
         self._timer.start()
@@ -205,16 +228,30 @@ class GuiBridge(QObject):
         if errors:
             self.errorsReady.emit(errors)
         now = time.monotonic()
-        if finished is not None or now - self._last_slow >= self._slow_s:
-            self._last_slow = now
-            self._trades = []
-            self._emit_trades(trades)
+        slow = finished is not None or self._slow_due(now)
+        if slow:
+            self._last_slow, self._cpu_at_slow = now, time.thread_time()
+        if slow or self._backlog:
+            self._trades = trades[MAX_TRADE_EVENTS:]
+            self._backlog = bool(self._trades)
+            self._emit_trades(trades[:MAX_TRADE_EVENTS], with_bars=not self._backlog)
+        if slow:
             self._emit_progress()
         if finished is not None:
-            if self._events:
+            if self._events or self._backlog:
                 self._finished.appendleft(finished)  # show the backlog first
+                QTimer.singleShot(0, self.flush)  # the engine is done: at the window's pace
             else:
                 self._finish(finished)
+
+    def _slow_due(self, now: float) -> bool:
+        """Whether the slow batches may go (see the module docstring)."""
+        passed = now - self._last_slow
+        if passed < self._slow_s:
+            return False
+        if passed >= self._max_slow_s or self._share >= 1.0:
+            return True
+        return time.thread_time() - self._cpu_at_slow <= self._share * passed
 
     def _emit_bars(self, blocks: list[ev.BarBlock]) -> None:
         columns = _concat_blocks(blocks)
@@ -248,8 +285,10 @@ class GuiBridge(QObject):
                 )
         self.indicatorsReady.emit({s: IndicatorColumns.concat(p) for s, p in parts.items()})
 
-    def _emit_trades(self, trades: list[ev.EventBase]) -> None:
-        latest, self._latest_bars = self._latest_bars, {}
+    def _emit_trades(self, trades: list[ev.EventBase], *, with_bars: bool) -> None:
+        latest: dict[str, ev.BarReceived] = {}
+        if with_bars:  # the latest bars follow the last of the trades they came after
+            latest, self._latest_bars = self._latest_bars, {}
         if not trades and not latest:
             return
         fills = [e for e in trades if type(e) is ev.FillEvent]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,7 +16,7 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.subscriber import Subscriber
 from ostdesk.gui.batches import BarColumns, PositionSnapshot
-from ostdesk.gui.bridge import GuiBridge
+from ostdesk.gui.bridge import MAX_TRADE_EVENTS, GuiBridge
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.engine.data import random_walk_chunk
 
@@ -47,7 +48,7 @@ def bus() -> EventBus:
 
 @pytest.fixture
 def taps(qtbot, bus: EventBus) -> Iterator[tuple[GuiBridge, list[Subscriber]]]:  # type: ignore[no-untyped-def]
-    bridge = GuiBridge(slow_ms=0)
+    bridge = GuiBridge(slow_ms=0, main_thread_share=1.0)
     subscribers = [factory(bus) for factory in bridge.factories()]
     yield bridge, subscribers
     for sub in subscribers:
@@ -150,6 +151,46 @@ def test_blotter_batches_keep_publication_order_and_only_the_latest_bar_per_symb
     assert [(type(e), e.close) for e in batch[3:]] == [(ev.BarReceived, 3.0)]
     assert orders == [[events[0], events[2]]]
     assert fills == [[events[1]]]
+
+
+def test_a_large_trade_backlog_reaches_the_blotters_in_bounded_batches_in_order(
+    taps,  # type: ignore[no-untyped-def]
+    bus: EventBus,
+) -> None:
+    bridge, _ = taps
+    trade_batches = collect(bridge.tradeEventsReady)
+    n = 2 * MAX_TRADE_EVENTS + 10
+    for i in range(n):
+        bus.publish(accepted(i))
+    bus.publish(bars((1, "AAA", 1.0)))
+    bridge.flush()
+    bus.publish(accepted(n))  # newer: after the backlog
+    bridge.flush()
+    bridge.flush()
+    bridge.flush()  # nothing left
+
+    assert [len(b) for b in trade_batches] == [MAX_TRADE_EVENTS, MAX_TRADE_EVENTS, 12]
+    events = [e for b in trade_batches for e in b]
+    assert [e.order_id for e in events[:-1]] == list(range(n + 1))
+    assert type(events[-1]) is ev.BarReceived, "the latest bar comes after the trades before it"
+
+
+def test_slow_batches_wait_while_the_main_thread_is_busier_than_its_share(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge(slow_ms=0, main_thread_share=0.1, max_slow_ms=10_000)
+    bus = EventBus()
+    (tap,) = [factory(bus) for factory in bridge.factories()]
+    batches = collect(bridge.tradeEventsReady)
+    bridge.flush()  # the last slow batches: now
+    bus.publish(accepted(1))
+    busy_until = time.thread_time() + 0.02
+    while time.thread_time() < busy_until:  # the window's own work, ~100% of the time
+        pass
+    bridge.flush()
+    assert batches == []
+    time.sleep(0.4)  # ~20 ms of CPU in ~420 ms: within 10%
+    bridge.flush()
+    tap.shutdown()
+    assert [[e.order_id for e in b] for b in batches] == [[1]]
 
 
 def test_the_display_buffer_is_bounded_not_the_engine(qtbot, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
