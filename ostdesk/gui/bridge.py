@@ -10,8 +10,8 @@ also only appends, and the run's end through a done listener.
 
 Main-thread side: a ``QTimer`` (every ``interval_ms``: 100 ms by default, never less than 16 ms)
 drains the buffer and emits typed batches. Ten times a second is enough since bars come as 0.1 s
-blocks and the chart draws 4 times a second: at 30 the window's worst stalls were ~10 ms longer
-for nothing shown sooner. Coalescing rules:
+blocks and the chart draws at most 4 times a second: at 30 the window's worst stalls were
+~10 ms longer for nothing shown sooner. Coalescing rules:
 
 - ``barsReady``: every bar of the batch, as numpy columns per symbol (``BarColumns``).
 - ``indicatorsReady``: every indicator value of the batch, per symbol (``IndicatorColumns``).

@@ -1,16 +1,16 @@
 """Feeds the chart from the GUI bridge while a run is live, then swaps in the recorded results.
 
 Bars and indicator values arrive as numpy columns per symbol; they are gathered and handed to
-the chart once per slow tick of the bridge (4 times a second; one ``append`` per symbol),
-because every chart update costs a repaint (~14 ms with five panes) on the main thread, whose
-Python work competes with the engine for the GIL: at the bridge's 30 Hz the window slowed the
-engine to a quarter of its headless speed. The chart's turn comes ``CHART_DELAY_MS`` after the
-blotters' (half a tick), so the two costliest jobs of the main thread never add up to one
-stall. Indicator lines are declared on first sight with the placement the
-strategy declared for them. Fills become markers, the working orders of the order book become
-price lines, and the
-equity line follows the account after each trade batch. When the run ends, the recorded
-equity curve (every bar) and round trips replace the live approximation.
+the chart once per slow tick of the bridge (at most 4 times a second; one ``append`` per
+symbol), because every chart update costs a repaint (~14 ms with five panes) on the main
+thread, whose Python work competes with the engine for the GIL: at the bridge's 30 Hz the
+window slowed the engine to a quarter of its headless speed. The chart's turn comes
+``CHART_DELAY_MS`` after the blotters' (half a tick), so the two costliest jobs of the main
+thread never add up to one stall. Indicator lines are declared on first sight with the
+placement the strategy declared for them. Fills become markers, the working orders of the
+order book become price lines, and the equity line follows the account after each trade
+batch. When the run ends, the recorded equity curve (every bar) and round trips replace the
+live approximation.
 """
 
 from __future__ import annotations
