@@ -65,12 +65,13 @@ _EVENT_TABLES: dict[type[EventBase], tuple[str, str | None]] = {
     OrderExpired: ("run_expirations", None),
 }
 
-# enum fields and the text a table stores for them
+# enum fields and the text a table stores for them: the members' own attributes, as an enum's
+# ``name`` and ``value`` are Python-level properties (~0.2 µs a read, a few per order event)
 _ENUM_TEXT: dict[str, Callable[[Any], Any]] = {
-    "side": operator.attrgetter("name"),
-    "time_in_force": operator.attrgetter("name"),
-    "order_type": operator.attrgetter("value"),
-    "reason": operator.attrgetter("value"),
+    "side": operator.attrgetter("_name_"),
+    "time_in_force": operator.attrgetter("_name_"),
+    "order_type": operator.attrgetter("_value_"),
+    "reason": operator.attrgetter("_value_"),
 }
 
 
@@ -98,7 +99,7 @@ def _event_columns(table: str, family: list[Any]) -> list[Sequence[Any]]:
     for c in names:
         if c in read:
             convert = _ENUM_TEXT.get(c)
-            columns.append(read[c] if convert is None else [convert(v) for v in read[c]])
+            columns.append(read[c] if convert is None else list(map(convert, read[c])))
         else:
             columns.append([_EVENT_TABLES[cls][1] if c == "kind" else None] * n)
     return columns
