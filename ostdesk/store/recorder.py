@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -249,6 +250,34 @@ def _columns_insert(table: str, columns: Sequence[Sequence[Any]]) -> _Insert:
     return _Insert(table, f"run_id, {cols}", f"$run, {cols}", frame)
 
 
+class _Background:
+    """``fn(*args)`` on its own thread; ``result()`` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.args = args
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(fn,), name="ostdesk-results", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Any]) -> None:
+        try:
+            self._value = fn(*self.args)
+        except BaseException as exc:
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class RunRecorder(BufferedSink):
     """Records one run's events; created by :class:`RunRecording` when the run starts."""
 
@@ -262,6 +291,7 @@ class RunRecorder(BufferedSink):
         *,
         interval: float = 0.25,
         on_flush: Callable[[int], None] | None = None,
+        capital: float | None = None,
     ) -> None:
         self.run_id = run_id
         self.last_ts = -1
@@ -271,6 +301,8 @@ class RunRecorder(BufferedSink):
         self._fill_columns: list[dict[str, np.ndarray[Any, Any]]] = []
         self._cursor = db.cursor()
         self._on_flush = on_flush
+        self._capital = capital
+        self._early: _Background | None = None  # results computed during the last write
         super().__init__(bus, name="recorder", interval=interval)
         self._subscribe(BarBlock, IndicatorBlock, *_EVENT_TABLES)
 
@@ -289,17 +321,39 @@ class RunRecorder(BufferedSink):
         for kind, family in families.items():
             table = _EVENT_TABLES[kind][0]
             inserts.append(_columns_insert(table, _event_columns(table, family)))
-        self._write(inserts, bars)
-        for insert in inserts:  # kept only once written: they are what the database holds
-            if insert.table == "run_bars":
-                self._symbols = bars[0].symbols
-                self._bar_columns.append({k: insert.frame[k] for k in _MARKET_COLUMNS})
-            elif insert.table == "run_fills":
-                self._fill_columns.append(insert.frame)
+        if self._stopping and not self._buffer and self._capital is not None:
+            # the run's last batch (nothing can follow it once stopping): its results are
+            # computed beside this write, which releases the GIL, instead of after it
+            kept = self._keep(inserts, bars)
+            self._early = _Background(self._results, self._capital)
+            try:
+                self._write(inserts, bars)
+            except BaseException:  # the database lacks this batch: so must the results
+                self._early.join()
+                self._early = None
+                del self._bar_columns[len(self._bar_columns) - kept[0] :]
+                del self._fill_columns[len(self._fill_columns) - kept[1] :]
+                raise
+        else:
+            self._write(inserts, bars)
+            self._keep(inserts, bars)  # kept only once written: they are what the database holds
         if bars:
             self.last_ts = bars[-1].ts_event_ns
         if self._on_flush is not None:
             self._on_flush(self.last_ts)
+
+    def _keep(self, inserts: list[_Insert], bars: list[BarBlock]) -> tuple[int, int]:
+        """Keep the bar and fill columns results are computed from; how many of each."""
+        kept = [0, 0]
+        for insert in inserts:
+            if insert.table == "run_bars":
+                self._symbols = bars[0].symbols
+                self._bar_columns.append({k: insert.frame[k] for k in _MARKET_COLUMNS})
+                kept[0] += 1
+            elif insert.table == "run_fills":
+                self._fill_columns.append(insert.frame)
+                kept[1] += 1
+        return kept[0], kept[1]
 
     def _write(self, inserts: list[_Insert], bars: list[BarBlock]) -> None:
         cur = self._cursor
@@ -331,16 +385,21 @@ class RunRecorder(BufferedSink):
         """The run's equity, round trips and statistics from the bars and fills it recorded
         (call once its thread has ended): the same rows the database holds, not read back,
         which took ~40 ms at the end of a 200,000-bar run."""
-        if not self._bar_columns:
+        early, self._early = self._early, None
+        if early is not None and early.args == (capital,):
+            return early.result()  # type: ignore[no-any-return]
+        return self._results(capital)
+
+    def _results(self, capital: float) -> Results | None:
+        bar_columns, fill_columns = list(self._bar_columns), list(self._fill_columns)
+        if not bar_columns:
             return None
-        b = {k: np.concatenate([c[k] for c in self._bar_columns]) for k in _MARKET_COLUMNS}
+        b = {k: np.concatenate([c[k] for c in bar_columns]) for k in _MARKET_COLUMNS}
         market = split_market(
             b["ts"], b["symbol_index"], self._symbols, b["high"], b["low"], b["close"]
         )
         names, codes = _TABLES["run_fills"]
-        parts = self._fill_columns or [
-            {n: _column([], c) for n, c in zip(names, codes, strict=True)}
-        ]
+        parts = fill_columns or [{n: _column([], c) for n, c in zip(names, codes, strict=True)}]
         fills = {k: np.concatenate([p[k] for p in parts]) for k in names}
         return compute_results(market, fills, capital)
 
@@ -372,7 +431,12 @@ class RunRecording:
         row (``running``) and returns the recorder."""
         self.run_id = self._insert_run()
         self.recorder = RunRecorder(
-            bus, self.db, self.run_id, interval=self.interval, on_flush=self.on_flush
+            bus,
+            self.db,
+            self.run_id,
+            interval=self.interval,
+            on_flush=self.on_flush,
+            capital=self.config.capital,
         )
         return self.recorder
 
