@@ -1,7 +1,8 @@
 """The run recorder: a sink on the bus that writes every event of a run to DuckDB.
 
 Events are grouped by family into typed columns and appended with one ``INSERT ... SELECT``
-per table per flush (numpy columns, no per-row SQL), all tables of a flush in one transaction,
+per table per flush (numpy columns, no per-row SQL; a table's rows in publication order, the
+order a replay rebuilds), all tables of a flush in one transaction,
 at least every ``interval`` seconds (0.25 s): a crash loses at most the last flush interval
 (plus the ~0.1 s a block spans). Bars and indicator values, one of each per bar, are recorded
 from the column blocks their publishers emit beside the per-bar events (``BarBlock``,
@@ -16,6 +17,7 @@ final status and stores round trips, the equity curve and the statistics
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import operator
 import threading
@@ -104,6 +106,19 @@ def _event_columns(table: str, family: list[Any]) -> list[Sequence[Any]]:
         else:
             columns.append([_EVENT_TABLES[cls][1] if c == "kind" else None] * n)
     return columns
+
+
+def _table_columns(table: str, group: list[list[Any]], events: list[Any]) -> list[Sequence[Any]]:
+    """``table``'s columns from the families of its classes, rows in publication order: the
+    replay pairs an order's answers of one timestamp with its requests by their rank."""
+    if len(group) == 1:
+        return _event_columns(table, group[0])
+    where = {id(e): i for i, e in enumerate(events)}
+    rank = np.fromiter((where[id(e)] for family in group for e in family), np.int64)
+    order = np.argsort(rank, kind="stable").tolist()
+    parts = [_event_columns(table, family) for family in group]
+    merged = (list(itertools.chain.from_iterable(column)) for column in zip(*parts, strict=True))
+    return [[column[i] for i in order] for column in merged]
 
 
 # table -> (column names after run_id, numpy dtype per column: "i" int64, "f" float64, "o" object)
@@ -318,9 +333,11 @@ class RunRecorder(BufferedSink):
         indicators = families.pop(IndicatorBlock, None)
         if indicators:
             inserts += _indicator_inserts(indicators)
+        tables: dict[str, list[list[Any]]] = {}  # a table's families (answers: several)
         for kind, family in families.items():
-            table = _EVENT_TABLES[kind][0]
-            inserts.append(_columns_insert(table, _event_columns(table, family)))
+            tables.setdefault(_EVENT_TABLES[kind][0], []).append(family)
+        for table, group in tables.items():
+            inserts.append(_columns_insert(table, _table_columns(table, group, events)))
         if self._stopping and not self._buffer and self._capital is not None:
             # the run's last batch (nothing can follow it once stopping): its results are
             # computed beside this write, which releases the GIL, instead of after it

@@ -149,3 +149,42 @@ def test_order_events_are_recorded_field_by_field(db: Database) -> None:
     assert _rows(db, "SELECT * EXCLUDE (run_id) FROM run_fills WHERE run_id = ?") == [
         (12, 7, 1, "S", "AAA", "BUY", 2.0, 101.25, 0.5)
     ]
+
+
+def test_answers_of_different_kinds_keep_their_publication_order(db: Database) -> None:
+    """A duplicated order id: the original is accepted, the copy rejected at the same
+    timestamp. The replay pairs them with the submissions by rank, so the rows must keep
+    the broker's order, whatever kind of answer came first in the batch."""
+    bus = EventBus()
+    recorder = RunRecorder(bus, db, RUN)
+    answers = [
+        OrderRejected(
+            ts_event_ns=5,
+            order_id=3,
+            strategy_id="S",
+            reason=RejectionReason.INVALID_QUANTITY,
+            message="quantity must be > 0",
+        ),
+        OrderAccepted(ts_event_ns=7, order_id=4, strategy_id="S"),
+        OrderRejected(
+            ts_event_ns=7,
+            order_id=4,
+            strategy_id="S",
+            reason=RejectionReason.DUPLICATE_ORDER_ID,
+            message="order id 4 is already in use",
+        ),
+        CancellationAccepted(ts_event_ns=7, order_id=4, strategy_id="S"),
+        OrderAccepted(ts_event_ns=8, order_id=5, strategy_id="S"),
+    ]
+    for event in answers:
+        bus.publish(event)
+    recorder.shutdown()
+
+    rows = _rows(db, "SELECT ts, order_id, kind FROM run_responses WHERE run_id = ? ORDER BY rowid")
+    assert rows == [
+        (5, 3, "rejected"),
+        (7, 4, "accepted"),
+        (7, 4, "rejected"),
+        (7, 4, "cancelled"),
+        (8, 5, "accepted"),
+    ]
