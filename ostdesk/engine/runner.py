@@ -89,6 +89,10 @@ class BacktestRun:
         self._total = total_bars
         self._factories = subscribers
         self._finished = threading.Event()
+        self._released = threading.Event()
+        self._held_at = 0.0
+        self.held_for = 0.0
+        """How long the run was held (``start(hold=True)`` to ``release``): not in ``elapsed``."""
         self._cancel_requested = False
         self._listeners: list[Callable[[BacktestRun], None]] = []
         self._thread: threading.Thread | None = None
@@ -99,7 +103,11 @@ class BacktestRun:
         self.recording: Any = None  # set by whoever records the run (ostdesk.store)
 
     # -- control -------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, *, hold: bool = False) -> None:
+        """Build the run's components and start it. With ``hold``, everything is built and
+        waiting, but the first bar is published only at :meth:`release` (or ``cancel``): a
+        window prepares its widgets for the run in between, and that work then neither
+        competes with the run nor counts in its ``elapsed``."""
         cfg = self.config
         bus = self.bus
         bus.errors.add_listener(self._on_error)
@@ -127,13 +135,24 @@ class BacktestRun:
         if self.host.failed is not None:  # setup() raised
             self._cancel_requested = True
         self._thread = threading.Thread(target=self._supervise, name="ostdesk-runner", daemon=True)
+        self._held_at = time.perf_counter() if hold else 0.0
+        if not hold:
+            self._released.set()
         self._thread.start()
+
+    def release(self) -> None:
+        """Let a run started with ``hold`` go (no-op otherwise, or if already released)."""
+        if not self._released.is_set():
+            if self._held_at:  # not a cancel before start
+                self.held_for = time.perf_counter() - self._held_at
+            self._released.set()
 
     def cancel(self) -> None:
         """Stop after the current timestamp; the run ends ``cancelled``."""
         self._cancel_requested = True
         if self.datafeed is not None:
             self.datafeed.cancel()
+        self.release()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run ended and every thread is joined; False on timeout."""
@@ -164,8 +183,11 @@ class BacktestRun:
 
     @property
     def elapsed(self) -> float:
+        if not self.started_at:
+            return 0.0
         end = self.ended_at or time.perf_counter()
-        return end - self.started_at if self.started_at else 0.0
+        held = self.held_for if self._released.is_set() else end - self._held_at
+        return end - self.started_at - held
 
     @property
     def bars_per_second(self) -> float:
@@ -186,6 +208,7 @@ class BacktestRun:
     def _supervise(self) -> None:
         assert self.datafeed is not None and self.host is not None and self.broker is not None
         try:
+            self._released.wait()
             if not self._cancel_requested:
                 self.datafeed.start()
                 self.datafeed.join()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ostdesk.engine.affinity import restore_affinity, share_engine_cpu
 from ostdesk.engine.runner import BacktestConfig, BacktestRun
@@ -60,13 +60,17 @@ class RunController(QObject):
         # the GUI thread shares the engine's CPU while the run lasts (see share_engine_cpu)
         self._saved_cpus = share_engine_cpu()
         try:
-            run.start()
+            run.start(hold=True)
         except BaseException:
             restore_affinity(self._saved_cpus)
             self._run = None
             raise
-        self.runStarted.emit(run)
-        self.runningChanged.emit(True)
+        try:
+            self.runStarted.emit(run)  # the window prepares for the run while it is held
+            self.runningChanged.emit(True)
+        finally:
+            # and lets it go once the event loop has laid out and painted what changed
+            QTimer.singleShot(0, run.release)
         return run
 
     def stop(self) -> None:

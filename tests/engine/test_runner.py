@@ -49,6 +49,32 @@ def test_cancel_stops_the_run_and_joins_every_thread() -> None:
     assert 0 < run.progress < 1
 
 
+def test_a_held_run_publishes_nothing_until_released_and_its_hold_is_not_elapsed() -> None:
+    chunk = random_walk_chunk(2, 500)
+    config = BacktestConfig(strategy=SmaCross, symbols=("S0", "S1"), period=BarPeriod.MINUTE)
+    run = BacktestRun(config, [chunk], len(chunk))
+    run.start(hold=True)
+    assert run.host is not None and run.broker is not None  # built, waiting
+    assert not run.wait(timeout=0.2)
+    assert run.bars_processed == 0
+    run.release()
+    assert run.wait(timeout=30)
+    assert run.status is RunStatus.COMPLETED and run.bars_processed == 1_000
+    assert run.held_for >= 0.2
+    assert run.elapsed <= run.ended_at - run.started_at - run.held_for + 1e-9
+
+
+def test_cancelling_a_held_run_ends_it_cancelled_without_a_bar() -> None:
+    chunk = random_walk_chunk(1, 500)
+    config = BacktestConfig(strategy=SmaCross, symbols=("S0",), period=BarPeriod.MINUTE)
+    run = BacktestRun(config, [chunk], len(chunk))
+    run.start(hold=True)
+    run.cancel()
+    assert run.wait(timeout=5)
+    assert run.status is RunStatus.CANCELLED
+    assert run.bars_processed == 0
+
+
 def test_bad_parameters_fail_before_any_thread_starts() -> None:
     before = threading.active_count()
     config = BacktestConfig(

@@ -62,6 +62,7 @@ def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, d
     run = finished.args[0]
 
     assert run.status is RunStatus.COMPLETED
+    assert run.held_for > 0, "held while the window prepared for it"
     assert set(run.config.symbols) == set(DEMO_SYMBOLS)
     assert window._stack.currentWidget() is window.chart
     assert window.chart.bar_count() == run.bars_processed == 39_000  # every bar reached the chart
