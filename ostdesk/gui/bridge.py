@@ -30,7 +30,12 @@ time passed (but at least every ``max_slow_ms``), and once more at the run's end
   book positions themselves, and every fill booked twice on the main thread costs the engine).
 - ``progressChanged``: only the latest progress.
 
-``runFinished`` comes once, after the run's last batch.
+The blotters' batches (the first three) hold at most ``MAX_TRADE_EVENTS`` order events and
+fills; a backlog goes on at the next flushes, one batch each, before any newer events and
+whether or not the slow batches are due; the latest bars come with its last batch.
+
+``runFinished`` comes once, after the run's last batch: after the run's end, the flushes
+follow each other as fast as the window paints until every batch was shown.
 
 The share is a duty cycle for everything these batches set off on the main thread: tables,
 the chart (which draws after them), their paints. What they cost depends on the machine, the
@@ -40,13 +45,12 @@ roughly as much, wherever it runs. The first slow batches come ``slow_ms`` after
 starts, so the window's own preparation for the run (clearing the chart, laying out its
 panes) counts too.
 
-Bounds: the buffer is a ``deque`` with a ``maxlen``, so what is *kept for display* is bounded
-while the engine may publish without limit and never waits. If the main thread is held up long
-enough for it to overflow, the oldest events are dropped from the display (the recorded run
-keeps everything) and the log says so. One flush takes at most ``max_batch`` events, and the
-blotters get at most ``MAX_TRADE_EVENTS`` order events and fills a flush (the rest at the
-next flushes, before any newer ones), so a backlog is shown over several ticks instead of
-stalling the window. Once the engine is done, the backlog goes as fast as the window paints.
+Bounds: the buffer is a ``deque`` with a ``maxlen`` (``max_events``), and so is the blotters'
+backlog, so what is *kept for display* is bounded while the engine may publish without limit
+and never waits. If the main thread is held up long enough for either to overflow, the oldest
+events are dropped from the display (the recorded run keeps everything) and the log says so.
+One flush takes at most ``max_batch`` events, so a backlog is shown over several ticks
+instead of stalling the window.
 
 Order: the tap is created by the run's subscriber factories before the broker and the strategy
 subscribe, so within every ``publish`` it appends first: an order request is always buffered
@@ -57,6 +61,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -134,14 +139,19 @@ class GuiBridge(QObject):
         main_thread_share: float = 0.1,
         max_batch: int = 100_000,
         max_events: int = MAX_EVENTS_KEPT,
+        clock: Callable[[], float] = time.monotonic,
+        cpu_clock: Callable[[], float] = time.thread_time,
     ) -> None:
+        """``clock`` and ``cpu_clock`` (wall time, and the calling thread's CPU time, in
+        seconds) drive the slow batches; tests pass their own."""
         super().__init__(parent)
         if interval_ms < 16:
             raise ValueError(
-                f"interval_ms must be at least 16 (60 flushes a second), got {interval_ms}"
+                f"interval_ms must be at least 16 (60 timed flushes a second), got {interval_ms}"
             )
         self._events: deque[ev.EventBase] = deque(maxlen=max_events)
-        self._trades: list[ev.EventBase] = []  # held for the next slow tick
+        self._max_events = max_events
+        self._trades: list[ev.EventBase] = []  # held for the next slow tick (at most max_events)
         self._backlog = False  # whether the last slow batches left trades for the next flush
         self._errors: deque[ComponentError] = deque(maxlen=MAX_ERRORS_KEPT)
         self._finished: deque[BacktestRun] = deque()
@@ -149,6 +159,7 @@ class GuiBridge(QObject):
         self._slow_s = slow_ms / 1000
         self._max_slow_s = max_slow_ms / 1000
         self._share = main_thread_share
+        self._clock, self._cpu_clock = clock, cpu_clock
         self._run: BacktestRun | None = None
         self._bars_shown = 0
         self._overflowed = False
@@ -160,6 +171,8 @@ class GuiBridge(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush)
+        self._drain = QTimer(self, singleShot=True, interval=0)  # one pending at most
+        self._drain.timeout.connect(self.flush)
 
     # -- engine side (called on engine threads: append only) -----------------------------------
     def factories(self) -> list[SubscriberFactory]:
@@ -175,7 +188,10 @@ class GuiBridge(QObject):
 
     # -- main thread -----------------------------------------------------------------------------
     def attach(self, run: BacktestRun) -> None:
-        """Follow ``run`` (call before ``run.start()``): its errors, progress and end."""
+        """Follow ``run`` (call before ``run.start()``): its errors, progress and end. Only
+        once the previous run's ``runFinished`` came: until then its batches are being shown."""
+        if self._run is not None:
+            raise RuntimeError("the bridge is still showing the previous run")
         self._run = run
         self._bars_shown = 0
         self._overflowed = False
@@ -184,7 +200,7 @@ class GuiBridge(QObject):
         self._latest_bars = {}
         self._portfolio = Portfolio(run.config.capital)
         self._book = False
-        self._last_slow, self._cpu_at_slow = time.monotonic(), time.thread_time()
+        self._last_slow, self._cpu_at_slow = self._clock(), self._cpu_clock()
         run.bus.errors.add_listener(self._on_error)
         run.add_done_listener(self._on_done)
         self._timer.start()
@@ -202,12 +218,8 @@ class GuiBridge(QObject):
     def flush(self) -> None:
         """Drain the buffer and emit the batches; the timer calls this every ``interval_ms``."""
         finished = self._finished.popleft() if self._finished else None
-        if len(self._events) == self._events.maxlen and not self._overflowed:
-            self._overflowed = True
-            self.displayDropped.emit(
-                "the engine publishes faster than the window can show: the oldest events were "
-                "left out of the display (the recorded run has them all)"
-            )
+        if len(self._events) == self._events.maxlen:
+            self._dropped()
         bars: list[ev.BarBlock] = []
         indicators: list[ev.IndicatorBlock] = []
         trades = self._trades
@@ -220,6 +232,9 @@ class GuiBridge(QObject):
                 indicators.append(event)  # type: ignore[arg-type]
             else:
                 trades.append(event)
+        if len(trades) > self._max_events:  # a backlog is bounded like the buffer
+            del trades[: len(trades) - self._max_events]
+            self._dropped()
         errors = _take(self._errors, MAX_ERRORS_KEPT)
         if bars:
             self._emit_bars(bars)
@@ -227,10 +242,10 @@ class GuiBridge(QObject):
             self._emit_indicators(indicators)  # built only for a listener: not free
         if errors:
             self.errorsReady.emit(errors)
-        now = time.monotonic()
+        now = self._clock()
         slow = finished is not None or self._slow_due(now)
         if slow:
-            self._last_slow, self._cpu_at_slow = now, time.thread_time()
+            self._last_slow, self._cpu_at_slow = now, self._cpu_clock()
         if slow or self._backlog:
             self._trades = trades[MAX_TRADE_EVENTS:]
             self._backlog = bool(self._trades)
@@ -240,7 +255,7 @@ class GuiBridge(QObject):
         if finished is not None:
             if self._events or self._backlog:
                 self._finished.appendleft(finished)  # show the backlog first
-                QTimer.singleShot(0, self.flush)  # the engine is done: at the window's pace
+                self._drain.start()  # the engine is done: at the window's pace
             else:
                 self._finish(finished)
 
@@ -251,7 +266,15 @@ class GuiBridge(QObject):
             return False
         if passed >= self._max_slow_s or self._share >= 1.0:
             return True
-        return time.thread_time() - self._cpu_at_slow <= self._share * passed
+        return self._cpu_clock() - self._cpu_at_slow <= self._share * passed
+
+    def _dropped(self) -> None:
+        if not self._overflowed:
+            self._overflowed = True
+            self.displayDropped.emit(
+                "the engine publishes faster than the window can show: the oldest events were "
+                "left out of the display (the recorded run has them all)"
+            )
 
     def _emit_bars(self, blocks: list[ev.BarBlock]) -> None:
         columns = _concat_blocks(blocks)
@@ -355,6 +378,7 @@ class GuiBridge(QObject):
         run.bus.errors.remove_listener(self._on_error)
         if run is self._run:
             self._timer.stop()
+            self._drain.stop()
             self._run = None  # a finished run is the controller's to keep, not the bridge's
         if missed > 0:
             self.displayDropped.emit(

@@ -44,7 +44,7 @@ class RunController(QObject):
 
     @property
     def running(self) -> bool:
-        return self._run is not None and not self._run.done
+        return self._run is not None  # until runFinished: the window may still be showing it
 
     def start(self, config: BacktestConfig, strategy_source: str = "") -> BacktestRun:
         """Start a run of ``config``; user mistakes raise (``StoreError``, ``ParamError``,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from ostdesk import Strategy
 from ostdesk.engine import events as ev
@@ -175,22 +175,109 @@ def test_a_large_trade_backlog_reaches_the_blotters_in_bounded_batches_in_order(
     assert type(events[-1]) is ev.BarReceived, "the latest bar comes after the trades before it"
 
 
+class _Clocks:
+    """Wall and CPU time the test moves by hand, in seconds."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 1_000.0
+
+    def spend(self, wall: float, cpu: float) -> None:
+        self.wall += wall
+        self.cpu += cpu
+
+
 def test_slow_batches_wait_while_the_main_thread_is_busier_than_its_share(qtbot) -> None:  # type: ignore[no-untyped-def]
-    bridge = GuiBridge(slow_ms=0, main_thread_share=0.1, max_slow_ms=10_000)
+    clocks = _Clocks()
+    bridge = GuiBridge(
+        slow_ms=250,
+        main_thread_share=0.1,
+        max_slow_ms=2_000,
+        clock=lambda: clocks.wall,
+        cpu_clock=lambda: clocks.cpu,
+    )
     bus = EventBus()
     (tap,) = [factory(bus) for factory in bridge.factories()]
     batches = collect(bridge.tradeEventsReady)
     bridge.flush()  # the last slow batches: now
     bus.publish(accepted(1))
-    busy_until = time.thread_time() + 0.02
-    while time.thread_time() < busy_until:  # the window's own work, ~100% of the time
-        pass
+    clocks.spend(wall=0.1, cpu=0.0)
+    bridge.flush()
+    assert batches == [], "sooner than slow_ms"
+    clocks.spend(wall=0.2, cpu=0.05)  # 50 ms of CPU in 300 ms: over 10%
     bridge.flush()
     assert batches == []
-    time.sleep(0.4)  # ~20 ms of CPU in ~420 ms: within 10%
+    clocks.spend(wall=0.3, cpu=0.0)  # 50 ms in 600 ms: within 10%
+    bridge.flush()
+    assert [[e.order_id for e in b] for b in batches] == [[1]]
+
+    bus.publish(accepted(2))
+    clocks.spend(wall=1.9, cpu=1.9)  # busy all along: held back...
+    bridge.flush()
+    assert len(batches) == 1
+    clocks.spend(wall=0.1, cpu=0.1)  # ...but never longer than max_slow_ms
     bridge.flush()
     tap.shutdown()
-    assert [[e.order_id for e in b] for b in batches] == [[1]]
+    assert [[e.order_id for e in b] for b in batches] == [[1], [2]]
+
+
+def test_the_blotters_backlog_is_bounded_like_the_buffer(qtbot, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge(slow_ms=0, main_thread_share=1.0, max_events=3 * MAX_TRADE_EVENTS)
+    (tap,) = [factory(bus) for factory in bridge.factories()]
+    batches, warnings = collect(bridge.tradeEventsReady), collect(bridge.displayDropped)
+    published = 0
+    for _ in range(4):  # each flush gets two batches' worth and shows one
+        for _ in range(2 * MAX_TRADE_EVENTS):
+            bus.publish(accepted(published))
+            published += 1
+        bridge.flush()
+    for _ in range(4):
+        bridge.flush()
+    tap.shutdown()
+
+    shown = [e.order_id for b in batches for e in b]
+    assert len(warnings) == 1 and "recorded run has them all" in warnings[0]
+    assert shown == sorted(set(shown)), "in publication order, each once"
+    assert shown[-1] == published - 1
+    assert len(shown) == published - 2 * MAX_TRADE_EVENTS, "the oldest beyond max_events"
+
+
+class FlipsEveryBar(Strategy):
+    """An order on every bar: a backlog of trade events for the window."""
+
+    def on_bar(self, bar: ev.BarReceived) -> None:
+        if self.position:
+            self.close()
+        else:
+            self.buy(1)
+
+
+def test_a_run_ending_with_a_backlog_finishes_once_after_its_last_batch(qtbot) -> None:  # type: ignore[no-untyped-def]
+    order: list[str] = []
+    bridge = GuiBridge()
+    bridge.tradeEventsReady.connect(lambda b: order.append(f"trades {len(b)}"))
+    last: list[list[ev.EventBase]] = []
+    bridge.tradeEventsReady.connect(lambda b: last.__setitem__(slice(None), [b]))
+    bridge.runFinished.connect(lambda r: order.append("finished"))
+    run = make_run(bridge, strategy=FlipsEveryBar, n_bars=3_000)
+    bridge.attach(run)
+    run.start()
+    run.wait(30)  # no event loop yet: ~18,000 trade events wait for the window
+
+    with qtbot.waitSignal(bridge.runFinished, timeout=10_000):
+        pass
+    QApplication.processEvents()  # a flush left queued would show now
+
+    assert order.count("finished") == 1 and order[-1] == "finished"
+    batches = [int(o.split()[1]) for o in order[:-1]]
+    assert len(batches) >= 3 and max(batches) <= MAX_TRADE_EVENTS + len(SYMBOLS)
+    assert sum(batches) > 15_000
+    (final,) = last
+    kinds = [type(e) for e in final]
+    assert kinds[-len(SYMBOLS) :] == [ev.BarReceived] * len(SYMBOLS), "latest bars come last"
+    assert ev.BarReceived not in kinds[: -len(SYMBOLS)]
+    bridge.attach(make_run(bridge))  # the previous run was shown: a new one may follow
+    with pytest.raises(RuntimeError, match="still showing"):
+        bridge.attach(make_run(bridge))
 
 
 def test_the_display_buffer_is_bounded_not_the_engine(qtbot, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
