@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--timestamps", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    pin_current_thread()  # the publisher stands for the datafeed thread, which is pinned too
+    pin_current_thread()  # the publisher stands for the datafeed thread: pinned, SCHED_BATCH
     a = [throughput(args.events) for _ in range(args.repeat)]
     b = [barrier(args.timestamps) for _ in range(args.repeat)]
     print(f"{'benchmark':<44}{'median':>12}{'min':>12}{'max':>12}")

@@ -14,7 +14,7 @@ one thing that matters here: a thread it wakes does not preempt the running one.
 default policy, a put into a sleeping subscriber's queue switched to that subscriber at once;
 it found the GIL held by the publisher, slept again, and the publisher resumed: four context
 switches per hand-off instead of one. Measured (bench/backtest.py): (a) 39k -> 70k bars/s,
-(b) 124k -> 150k bars/s, kernel time a run 3.1 -> 1.3 s (a). The GUI thread keeps the default
+(b) 124k -> 150-157k bars/s, kernel time a run 3.1 -> 1.3 s (a). The GUI thread keeps the default
 policy, so it still preempts the engine when its timers fire. Linux only; elsewhere a no-op.
 """
 
@@ -40,7 +40,7 @@ def pin_current_thread() -> None:
     if os.environ.get("OSTDESK_NO_PIN"):
         return
     _to_engine_cpu()
-    if hasattr(os, "sched_setscheduler"):
+    if hasattr(os, "SCHED_BATCH"):  # Linux
         with contextlib.suppress(OSError):  # a container may forbid it: keep the default
             os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 

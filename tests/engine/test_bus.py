@@ -251,7 +251,7 @@ def test_publish_all_delivers_each_event_in_order_and_counts_them_all() -> None:
 
 
 def test_workers_run_on_the_engine_cpu_without_preempting_each_other() -> None:
-    if not hasattr(os, "sched_setscheduler") or os.environ.get("OSTDESK_NO_PIN"):
+    if not hasattr(os, "SCHED_BATCH") or os.environ.get("OSTDESK_NO_PIN"):
         pytest.skip("CPU affinity and scheduling policy are Linux-only")
     placement: list[tuple[set[int], int]] = []
 
