@@ -17,7 +17,6 @@ final status and stores round trips, the equity curve and the statistics
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import operator
 import threading
@@ -108,17 +107,27 @@ def _event_columns(table: str, family: list[Any]) -> list[Sequence[Any]]:
     return columns
 
 
-def _table_columns(table: str, group: list[list[Any]], events: list[Any]) -> list[Sequence[Any]]:
-    """``table``'s columns from the families of its classes, rows in publication order: the
-    replay pairs an order's answers of one timestamp with its requests by their rank."""
-    if len(group) == 1:
-        return _event_columns(table, group[0])
-    where = {id(e): i for i, e in enumerate(events)}
-    rank = np.fromiter((where[id(e)] for family in group for e in family), np.int64)
-    order = np.argsort(rank, kind="stable").tolist()
-    parts = [_event_columns(table, family) for family in group]
-    merged = (list(itertools.chain.from_iterable(column)) for column in zip(*parts, strict=True))
-    return [[column[i] for i in order] for column in merged]
+def _positions(events: list[Any], kinds: set[type]) -> dict[type, list[int]]:
+    """Where in ``events`` each event of ``kinds`` is, per class, in order."""
+    positions: dict[type, list[int]] = {kind: [] for kind in kinds}
+    for i, e in enumerate(events):
+        at = positions.get(type(e))
+        if at is not None:
+            at.append(i)
+    return positions
+
+
+def _table_insert(table: str, group: list[list[Any]], positions: dict[type, list[int]]) -> _Insert:
+    """``table``'s insert from the families of its classes, rows in publication order (with
+    ``positions`` of each class, for a table of several): the replay pairs an order's answers
+    of one timestamp with its requests by their rank."""
+    parts = [_columns_insert(table, _event_columns(table, family)) for family in group]
+    if len(parts) == 1:
+        return parts[0]
+    rank = np.concatenate([np.asarray(positions[type(family[0])]) for family in group])
+    order = np.argsort(rank, kind="stable")
+    frame = {k: np.concatenate([p.frame[k] for p in parts])[order] for k in parts[0].frame}
+    return _Insert(table, parts[0].columns, parts[0].select, frame)
 
 
 # table -> (column names after run_id, numpy dtype per column: "i" int64, "f" float64, "o" object)
@@ -336,8 +345,10 @@ class RunRecorder(BufferedSink):
         tables: dict[str, list[list[Any]]] = {}  # a table's families (answers: several)
         for kind, family in families.items():
             tables.setdefault(_EVENT_TABLES[kind][0], []).append(family)
+        mixed = {type(f[0]) for group in tables.values() if len(group) > 1 for f in group}
+        positions = _positions(events, mixed) if mixed else {}
         for table, group in tables.items():
-            inserts.append(_columns_insert(table, _table_columns(table, group, events)))
+            inserts.append(_table_insert(table, group, positions))
         if self._stopping and not self._buffer and self._capital is not None:
             # the run's last batch (nothing can follow it once stopping): its results are
             # computed beside this write, which releases the GIL, instead of after it
