@@ -66,6 +66,11 @@ class BufferedSink(Subscriber):
     def _on_batch(self, events: list[EventBase]) -> None:
         raise NotImplementedError
 
+    def _last_batch(self) -> bool:
+        """Whether the batch ``_on_batch`` is handling is the sink's last: it is stopping (so
+        unsubscribed: nothing more can arrive) and nothing came after the batch."""
+        return self._stopping and not self._buffer
+
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Drain now and block until every event received before this call is handled."""
         if threading.current_thread() is self._thread:

@@ -349,9 +349,9 @@ class RunRecorder(BufferedSink):
         positions = _positions(events, mixed) if mixed else {}
         for table, group in tables.items():
             inserts.append(_table_insert(table, group, positions))
-        if self._stopping and not self._buffer and self._capital is not None:
-            # the run's last batch (nothing can follow it once stopping): its results are
-            # computed beside this write, which releases the GIL, instead of after it
+        if self._capital is not None and self._last_batch():
+            # the run's results are computed beside its last write, which releases the GIL,
+            # instead of after it
             kept = self._keep(inserts, bars)
             self._early = _Background(self._results, self._capital)
             try:
