@@ -43,7 +43,13 @@ class OrderStatus(enum.Enum):
 
 
 for _status in OrderStatus:
-    _status.is_final = _status.value in {"Rejected", "Cancelled", "Filled", "Expired"}
+    _status.is_final = _status in (
+        OrderStatus.REJECTED,
+        OrderStatus.CANCELLED,
+        OrderStatus.FILLED,
+        OrderStatus.EXPIRED,
+    )
+del _status
 
 # History steps: every status, plus requests and refusals that leave the status as it was.
 _STEPS: tuple[str, ...] = (
@@ -54,23 +60,18 @@ _STEPS: tuple[str, ...] = (
 )
 _STEP = {label: code for code, label in enumerate(_STEPS)}
 # step codes: the handlers log these ints, not labels to look up (``.value`` is slow, above)
-_SUBMITTED, _ACCEPTED, _REJECTED, _MODIFIED, _CANCEL_REQUESTED, _CANCELLED = (
-    _STEP[s.value]
-    for s in (
-        OrderStatus.SUBMITTED,
-        OrderStatus.ACCEPTED,
-        OrderStatus.REJECTED,
-        OrderStatus.MODIFIED,
-        OrderStatus.CANCEL_REQUESTED,
-        OrderStatus.CANCELLED,
-    )
-)
-_PARTIALLY_FILLED, _FILLED, _EXPIRED = (
-    _STEP[s.value] for s in (OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED, OrderStatus.EXPIRED)
-)
-_MODIFY_REQUESTED, _MODIFY_REJECTED, _CANCEL_REJECTED = (
-    _STEP[label] for label in ("Modify requested", "Modify rejected", "Cancel rejected")
-)
+_SUBMITTED = _STEP[OrderStatus.SUBMITTED.value]
+_ACCEPTED = _STEP[OrderStatus.ACCEPTED.value]
+_REJECTED = _STEP[OrderStatus.REJECTED.value]
+_MODIFIED = _STEP[OrderStatus.MODIFIED.value]
+_CANCEL_REQUESTED = _STEP[OrderStatus.CANCEL_REQUESTED.value]
+_CANCELLED = _STEP[OrderStatus.CANCELLED.value]
+_PARTIALLY_FILLED = _STEP[OrderStatus.PARTIALLY_FILLED.value]
+_FILLED = _STEP[OrderStatus.FILLED.value]
+_EXPIRED = _STEP[OrderStatus.EXPIRED.value]
+_MODIFY_REQUESTED = _STEP["Modify requested"]
+_MODIFY_REJECTED = _STEP["Modify rejected"]
+_CANCEL_REJECTED = _STEP["Cancel rejected"]
 
 
 class OrderRecord:
