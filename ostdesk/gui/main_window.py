@@ -430,7 +430,8 @@ class MainWindow(QMainWindow):
         A run writes ~0.2 KB of log a bar, and DuckDB folds the log at the commit that takes it
         past its threshold. Left alone, every other demo run's last write paid that fold:
         100-240 ms at the end of the run, ~30% of its time. Folded here, after the run, a
-        run starts with an almost empty log."""
+        run starts with an almost empty log. A write on the main thread in the ~100 ms the
+        fold lasts (a run started at once) waits for it, as it would have anyway."""
         worker = self.run_list.worker
         if worker is not None and worker.db is self.db:  # not another file being browsed
             worker.submit(lambda cur: self.db.fold_log(cur, above_bytes=IDLE_FOLD_BYTES))

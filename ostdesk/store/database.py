@@ -22,8 +22,9 @@ _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 log = logging.getLogger("ostdesk.store")
 
 #: DuckDB folds its write-ahead log into the file at the first commit that takes the log past
-#: this size, on whichever thread commits (~15 ms a MB here). Set explicitly at open, as
-#: ``ostdesk.store.run_results`` plans its own checkpoints around it.
+#: this size, on whichever thread commits (~15 ms a MB here); commits on other connections
+#: wait for it. Set explicitly at open, as ``ostdesk.store.run_results`` and the window (after
+#: a run) fold the log themselves at times of their choosing (``Database.fold_log``).
 CHECKPOINT_THRESHOLD_BYTES = 16 * 2**20
 
 
@@ -141,7 +142,7 @@ class Database:
         try:
             cur.execute("CHECKPOINT")
         except duckdb.Error as exc:
-            log.info("checkpoint skipped: %s", exc)
+            log.warning("could not fold the database log into %s: %s", self.path, exc)
             return False
         return True
 
