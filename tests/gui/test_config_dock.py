@@ -216,8 +216,17 @@ def test_starting_and_ending_a_run_saves_nothing(qtbot, db, tmp_path) -> None:  
     dock.set_running(True)
     dock.set_running(False)
     assert not dock._save_timer.isActive()
+
+
+def test_an_edit_still_to_save_when_a_run_starts_is_saved_before_it(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ostdesk.store.presets import load_last_used
+
+    dock = make_dock(qtbot, db, tmp_path)
     dock.account.capital_spin.setValue(778)
-    assert dock._save_timer.isActive(), "an edit is saved"
+    assert dock._save_timer.isActive(), "an edit is saved after a short delay"
+    dock.set_running(True)  # the run is held while the window prepares
+    assert not dock._save_timer.isActive()
+    assert (load_last_used(db) or SavedConfig()).capital == 778
 
 
 def test_re_run_fills_the_form_from_a_recorded_run(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]

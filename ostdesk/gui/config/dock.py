@@ -268,7 +268,9 @@ class ConfigDock(QWidget):
     def set_running(self, running: bool) -> None:
         """Disable Run while a backtest runs (connect the controller's ``runningChanged``)."""
         self._running = running
-        self._show_state()  # the configuration is unchanged: nothing to save
+        if running and self._save_timer.isActive():
+            self.save_last_used()  # an edit's save now, while the run is held, not during it
+        self._show_state()  # the configuration itself is unchanged: nothing else to save
 
     def save_last_used(self) -> None:
         self._save_timer.stop()
