@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -182,6 +182,11 @@ def test_the_date_axis_keeps_its_height_when_labels_appear(chart: ChartWidget) -
         QApplication.processEvents()
     assert axis.height() == before
     assert axis.textHeight + axis.style["tickTextOffset"][1] <= axis.height(), "labels fit"
+    bigger = QFont(axis.font())
+    bigger.setPointSizeF(bigger.pointSizeF() * 2)
+    axis.setFont(bigger)
+    QApplication.processEvents()
+    assert axis.height() > before, "a larger font gets a taller axis"
 
 
 def test_indicators_share_a_pane_by_group_and_overlay_price(chart: ChartWidget) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontMetricsF
 
 from ostdesk.gui.chart.series import IntArray
@@ -143,8 +144,16 @@ class DateAxis(pg.AxisItem):
         # A fixed height, as the value axes have a fixed width. Sized by pyqtgraph from the
         # labels it draws, the axis shrank at the first paint with labels, which re-laid out
         # every pane and painted the chart three times more, during the run.
+        self._fit_height()
+
+    def _fit_height(self) -> None:
         offset = self.style["tickTextOffset"][1]
         self.setHeight(math.ceil(QFontMetricsF(self.font()).height()) + offset)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # e.g. the system font changed
+            self._fit_height()
 
     def tickValues(
         self, minVal: float, maxVal: float, size: float
