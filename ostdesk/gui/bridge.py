@@ -246,6 +246,7 @@ class GuiBridge(QObject):
         slow = finished is not None or self._slow_due(now)
         if slow:
             self._last_slow, self._cpu_at_slow = now, self._cpu_clock()
+        shown = bool(bars or trades)
         if slow or self._backlog:
             self._trades = trades[MAX_TRADE_EVENTS:]
             self._backlog = bool(self._trades)
@@ -253,8 +254,10 @@ class GuiBridge(QObject):
         if slow:
             self._emit_progress()
         if finished is not None:
-            if self._events or self._backlog:
-                self._finished.appendleft(finished)  # show the backlog first
+            if self._events or self._backlog or shown:
+                # the backlog first, and runFinished (whose slots load the recorded results)
+                # after the window painted the last batch, not in the same stall
+                self._finished.appendleft(finished)
                 self._drain.start()  # the engine is done: at the window's pace
             else:
                 self._finish(finished)
