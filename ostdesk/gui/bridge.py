@@ -30,9 +30,10 @@ time passed (but at least every ``max_slow_ms``), and once more at the run's end
   book positions themselves, and every fill booked twice on the main thread costs the engine).
 - ``progressChanged``: only the latest progress.
 
-The blotters' batches (the first three) hold at most ``MAX_TRADE_EVENTS`` order events and
-fills; a backlog goes on at the next flushes, one batch each, before any newer events and
-whether or not the slow batches are due; the latest bars come with its last batch.
+The blotters' batches (the first three) hold at most ``LIVE_TRADE_EVENTS`` order events and
+fills while the run lasts, ``MAX_TRADE_EVENTS`` after; a backlog goes on at the next flushes,
+one batch each, before any newer events and whether or not the slow batches are due; the
+latest bars come with its last batch.
 
 ``runFinished`` comes once, after the run's last batch: after the run's end, the flushes
 follow each other as fast as the window paints until every batch was shown.
@@ -95,9 +96,11 @@ TAPPED_EVENT_TYPES = (ev.BarBlock, ev.IndicatorBlock, *ORDER_EVENT_TYPES, ev.Fil
 
 MAX_EVENTS_KEPT = 1_000_000  # ~25 s of a fast backtest if the window stops draining
 MAX_TRADE_EVENTS = 2_500
-"""Order events and fills handed to the blotters in one batch (~10 ms of folding and table
-updates): more wait for the next flush, so a strategy trading on every bar cannot stall the
-window for the whole batch its slow tick gathered."""
+LIVE_TRADE_EVENTS = 1_000
+"""Order events and fills handed to the blotters in one batch, once the run has ended and while
+it runs (~10 ms of folding and table updates either way: during a run they share the GIL with
+the engine): more wait for the next flush, so a strategy trading on every bar cannot stall
+the window for the whole batch its slow tick gathered."""
 MAX_ERRORS_KEPT = 1_000
 
 
@@ -248,9 +251,12 @@ class GuiBridge(QObject):
             self._last_slow, self._cpu_at_slow = now, self._cpu_clock()
         shown = bool(bars or trades)
         if slow or self._backlog:
-            self._trades = trades[MAX_TRADE_EVENTS:]
+            # while the engine runs, the main thread has the GIL about half the time: a
+            # batch's stall is then several times its CPU time
+            limit = MAX_TRADE_EVENTS if finished is not None else LIVE_TRADE_EVENTS
+            self._trades = trades[limit:]
             self._backlog = bool(self._trades)
-            self._emit_trades(trades[:MAX_TRADE_EVENTS], with_bars=not self._backlog)
+            self._emit_trades(trades[:limit], with_bars=not self._backlog)
         if slow:
             self._emit_progress()
         if finished is not None:

@@ -16,7 +16,7 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.subscriber import Subscriber
 from ostdesk.gui.batches import BarColumns, PositionSnapshot
-from ostdesk.gui.bridge import MAX_TRADE_EVENTS, GuiBridge
+from ostdesk.gui.bridge import LIVE_TRADE_EVENTS, MAX_TRADE_EVENTS, GuiBridge
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.engine.data import random_walk_chunk
 
@@ -159,7 +159,7 @@ def test_a_large_trade_backlog_reaches_the_blotters_in_bounded_batches_in_order(
 ) -> None:
     bridge, _ = taps
     trade_batches = collect(bridge.tradeEventsReady)
-    n = 2 * MAX_TRADE_EVENTS + 10
+    n = 2 * LIVE_TRADE_EVENTS + 10  # no run has ended: batches of a live run
     for i in range(n):
         bus.publish(accepted(i))
     bus.publish(bars((1, "AAA", 1.0)))
@@ -169,7 +169,7 @@ def test_a_large_trade_backlog_reaches_the_blotters_in_bounded_batches_in_order(
     bridge.flush()
     bridge.flush()  # nothing left
 
-    assert [len(b) for b in trade_batches] == [MAX_TRADE_EVENTS, MAX_TRADE_EVENTS, 12]
+    assert [len(b) for b in trade_batches] == [LIVE_TRADE_EVENTS, LIVE_TRADE_EVENTS, 12]
     events = [e for b in trade_batches for e in b]
     assert [e.order_id for e in events[:-1]] == list(range(n + 1))
     assert type(events[-1]) is ev.BarReceived, "the latest bar comes after the trades before it"
@@ -221,12 +221,13 @@ def test_slow_batches_wait_while_the_main_thread_is_busier_than_its_share(qtbot)
 
 
 def test_the_blotters_backlog_is_bounded_like_the_buffer(qtbot, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
-    bridge = GuiBridge(slow_ms=0, main_thread_share=1.0, max_events=3 * MAX_TRADE_EVENTS)
+    batch = LIVE_TRADE_EVENTS
+    bridge = GuiBridge(slow_ms=0, main_thread_share=1.0, max_events=3 * batch)
     (tap,) = [factory(bus) for factory in bridge.factories()]
     batches, warnings = collect(bridge.tradeEventsReady), collect(bridge.displayDropped)
     published = 0
     for _ in range(4):  # each flush gets two batches' worth and shows one
-        for _ in range(2 * MAX_TRADE_EVENTS):
+        for _ in range(2 * batch):
             bus.publish(accepted(published))
             published += 1
         bridge.flush()
@@ -238,7 +239,7 @@ def test_the_blotters_backlog_is_bounded_like_the_buffer(qtbot, bus: EventBus) -
     assert len(warnings) == 1 and "recorded run has them all" in warnings[0]
     assert shown == sorted(set(shown)), "in publication order, each once"
     assert shown[-1] == published - 1
-    assert len(shown) == published - 2 * MAX_TRADE_EVENTS, "the oldest beyond max_events"
+    assert len(shown) == published - 2 * batch, "the oldest beyond max_events"
 
 
 class FlipsEveryBar(Strategy):
