@@ -3,7 +3,8 @@
 
 The engine does not know the store: the caller passes the bar chunks (``ostdesk.store``'s
 ``bar_chunks``) and factories for extra subscribers. Every thread this starts is joined before
-``wait()`` returns, whatever happened.
+``wait()`` returns, whatever happened (a run started with ``hold`` first waits for ``release``
+or ``cancel``); a ``start`` that raises joins what it had started.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ SubscriberFactory = Callable[[EventBus], Subscriber]
 
 
 class BacktestRun:
-    """One backtest in background threads: ``start()``, then ``wait()`` or ``cancel()``."""
+    """One backtest in background threads: ``start()`` (or ``start(hold=True)`` and, later,
+    ``release()``), then ``wait()`` or ``cancel()``."""
 
     def __init__(
         self,
@@ -116,22 +118,26 @@ class BacktestRun:
         try:
             for factory in self._factories:
                 self.extra.append(factory(bus))
+            self.broker = SimulatedBroker(
+                bus,
+                capital=cfg.capital,
+                commission=cfg.commission,
+                slippage_ticks=cfg.slippage_ticks,
+                symbols=cfg.symbols,
+                max_leverage=cfg.max_leverage,
+            )
+            self.host = StrategyHost(bus, self.strategy, symbols=cfg.symbols, capital=cfg.capital)
+            self.datafeed = HistoricalDatafeed(
+                bus, cfg.symbols, cfg.period, self._chunks, self._total
+            )
         except BaseException:
-            for sub in self.extra:  # no thread may outlive a failed start
+            built = [s for s in (self.host, self.broker) if s is not None]
+            for sub in (*built, *self.extra):  # no thread may outlive a failed start
                 sub.shutdown()
             bus.errors.remove_listener(self._on_error)
             gc_policy.run_ended()
+            self.started_at = 0.0  # never started: no elapsed time
             raise
-        self.broker = SimulatedBroker(
-            bus,
-            capital=cfg.capital,
-            commission=cfg.commission,
-            slippage_ticks=cfg.slippage_ticks,
-            symbols=cfg.symbols,
-            max_leverage=cfg.max_leverage,
-        )
-        self.host = StrategyHost(bus, self.strategy, symbols=cfg.symbols, capital=cfg.capital)
-        self.datafeed = HistoricalDatafeed(bus, cfg.symbols, cfg.period, self._chunks, self._total)
         if self.host.failed is not None:  # setup() raised
             self._cancel_requested = True
         self._thread = threading.Thread(target=self._supervise, name="ostdesk-runner", daemon=True)
@@ -186,7 +192,12 @@ class BacktestRun:
         if not self.started_at:
             return 0.0
         end = self.ended_at or time.perf_counter()
-        held = self.held_for if self._released.is_set() else end - self._held_at
+        if self._released.is_set():
+            held = self.held_for
+        elif self._held_at:  # held now
+            held = end - self._held_at
+        else:  # still being built
+            held = 0.0
         return end - self.started_at - held
 
     @property

@@ -234,8 +234,10 @@ class StrategyHost(Subscriber):
             CancellationRejected: self._on_order_answer,
         }
         strategy._host = self
-        self._call(strategy.setup)
+        # a subscriber first (its worker idles until subscribed): a setup() that raises is
+        # reported on the bus like any strategy error
         super().__init__(bus, name=f"strategy-{self.strategy_id}")
+        self._call(strategy.setup)
         self._subscribe(*self._handlers)
 
     # -- used by Strategy ----------------------------------------------------------------------

@@ -75,6 +75,24 @@ def test_cancelling_a_held_run_ends_it_cancelled_without_a_bar() -> None:
     assert run.bars_processed == 0
 
 
+class _SetupRaises(SmaCross):
+    def setup(self) -> None:
+        raise ValueError("no data for my indicator")
+
+
+def test_a_strategy_whose_setup_raises_ends_the_run_failed_and_joins_every_thread() -> None:
+    chunk = random_walk_chunk(1, 500)
+    config = BacktestConfig(strategy=_SetupRaises, symbols=("S0",), period=BarPeriod.MINUTE)
+    before = {t.name for t in threading.enumerate()}
+    run = BacktestRun(config, [chunk], len(chunk))
+    run.start(hold=True)  # setup() fails while held: the run ends without a release
+    assert run.wait(timeout=5)
+    assert run.status is RunStatus.FAILED
+    assert run.error is not None and "no data for my indicator" in run.error.traceback
+    assert run.bars_processed == 0 and run.elapsed >= 0
+    assert {t.name for t in threading.enumerate()} - before == set()
+
+
 def test_bad_parameters_fail_before_any_thread_starts() -> None:
     before = threading.active_count()
     config = BacktestConfig(
