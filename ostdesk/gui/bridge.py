@@ -208,6 +208,24 @@ class GuiBridge(QObject):
         run.add_done_listener(self._on_done)
         self._timer.start()
 
+    def detach(self, run: BacktestRun) -> None:
+        """Stop following ``run`` without a ``runFinished``: for a run that never started."""
+        if run is not self._run:
+            return
+        run.bus.errors.remove_listener(self._on_error)
+        self._timer.stop()
+        self._drain.stop()
+        self._events.clear()
+        self._trades = []
+        self._backlog = False
+        self._run = None
+
+    def finish_now(self) -> None:
+        """Show what is buffered and emit ``runFinished`` now if the followed run has ended
+        (closing the window: no event loop may run again)."""
+        while self._run is not None and self._finished:
+            self.flush()
+
     def report_error(self, error: ComponentError) -> None:
         """Show an error raised outside a run (e.g. a GUI slot) like the engine's."""
         self._errors.append(error)

@@ -55,16 +55,17 @@ class RunController(QObject):
         run = prepare_backtest(
             self._db, config, subscribers=self._bridge.factories(), strategy_source=strategy_source
         )
-        self._run = run
         self._bridge.attach(run)
         # the GUI thread shares the engine's CPU while the run lasts (see share_engine_cpu)
         self._saved_cpus = share_engine_cpu()
         try:
             run.start(hold=True)
-        except BaseException:
+        except BaseException:  # nothing started: the window stays ready for the next run
+            self._bridge.detach(run)
             restore_affinity(self._saved_cpus)
-            self._run = None
+            self._saved_cpus = None
             raise
+        self._run = run
         try:
             self.runStarted.emit(run)  # the window prepares for the run while it is held
             self.runningChanged.emit(True)

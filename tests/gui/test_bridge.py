@@ -357,3 +357,17 @@ def test_a_strategy_error_reaches_the_main_thread_as_an_error_batch(qtbot) -> No
     assert run.status is RunStatus.FAILED
     assert any("ValueError: bad bar" in e.message for e in reported)
     assert all(e.traceback for e in reported)
+
+
+def test_a_run_that_never_started_is_detached_without_run_finished(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge()
+    finished = collect(bridge.runFinished)
+    first = make_run(bridge)
+    bridge.attach(first)
+    bridge.detach(first)  # its start() raised
+    assert bridge.run is None and finished == []
+    second = make_run(bridge)
+    bridge.attach(second)  # the window is ready for the next run
+    with qtbot.waitSignal(bridge.runFinished, timeout=30_000):
+        second.start()
+    assert finished == [second]

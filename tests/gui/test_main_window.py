@@ -85,9 +85,13 @@ def test_closing_mid_run_cancels_it_records_cancelled_and_joins_threads(qtbot, d
     run = window.start_run()
     assert run is not None
     qtbot.waitUntil(lambda: run.bars_processed > 0, timeout=RUN_TIMEOUT_MS)
+    finished = []
+    window.controller.runFinished.connect(finished.append)
 
     window.close()
 
+    assert finished == [run], "the window saw the run end while closing"
+    assert not window.controller.running
     assert run.done  # close() joined the run's threads (within the 2 s budget)
     assert run.status is RunStatus.CANCELLED
     assert run.bars_processed < 39_000
@@ -136,6 +140,37 @@ def test_a_strategy_that_raises_shows_in_log_and_notice_and_the_window_lives(qtb
     assert window.notice.isVisible()
     assert window.run_action.isEnabled()  # ready for the next run
     assert window.isVisible()
+
+
+class SetupFails(Strategy):
+    """Raises in setup(), before any bar."""
+
+    def setup(self) -> None:
+        raise KeyError("no such indicator")
+
+
+def test_a_strategy_whose_setup_raises_fails_its_run_and_the_next_run_starts(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    catalog = load_strategies()
+    window.config_panel.set_catalog(
+        StrategyCatalog(
+            {**catalog.strategies, "SetupFails": SetupFails},
+            {**catalog.sources, "SetupFails": "test"},
+        )
+    )
+    assert window.config_panel.select_strategy("SetupFails")
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
+        assert window.start_run() is not None
+    assert finished.args[0].status is RunStatus.FAILED
+    qtbot.waitUntil(lambda: "no such indicator" in window.log_view.toPlainText())
+
+    assert window.config_panel.select_strategy("SmaCross")
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
+        assert window.start_run() is not None
+    assert finished.args[0].status is RunStatus.COMPLETED
+    window.close()
+    assert engine_threads() == []
 
 
 def test_layout_is_saved_on_close_restored_on_start_and_resettable(qtbot, db) -> None:  # type: ignore[no-untyped-def]
