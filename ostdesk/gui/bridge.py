@@ -6,7 +6,8 @@ order/fill events. The tap is a sink (``in_barrier = False``): the
 bus hands it each event by calling ``deque.append`` on the publisher's thread, so the GUI costs
 the engine one C-level append per event, never a thread wake-up, and the idle barrier never
 waits for the main thread. Errors reach the main thread through an ``ErrorSink`` listener that
-also only appends, and the run's end through a done listener.
+also only appends, and the run's end through a done listener (which also emits one queued
+signal, so the window shows the end at once rather than at its next tick).
 
 Main-thread side: a ``QTimer`` (every ``interval_ms``: 100 ms by default, never less than 16 ms)
 drains the buffer and emits typed batches. Ten times a second is enough since bars come as 0.1 s
@@ -131,6 +132,7 @@ class GuiBridge(QObject):
     errorsReady = Signal(object)  # list[ComponentError]
     displayDropped = Signal(str)  # a sentence: what the display lost and why
     runFinished = Signal(object)  # BacktestRun
+    _ended = Signal()  # emitted on the runner thread, delivered (queued) on the main thread
 
     def __init__(
         self,
@@ -176,6 +178,7 @@ class GuiBridge(QObject):
         self._timer.timeout.connect(self.flush)
         self._drain = QTimer(self, singleShot=True, interval=0)  # one pending at most
         self._drain.timeout.connect(self.flush)
+        self._ended.connect(self._drain.start)
 
     # -- engine side (called on engine threads: append only) -----------------------------------
     def factories(self) -> list[SubscriberFactory]:
@@ -188,6 +191,7 @@ class GuiBridge(QObject):
 
     def _on_done(self, run: BacktestRun) -> None:
         self._finished.append(run)
+        self._ended.emit()  # a flush now, not at the next tick (up to interval_ms later)
 
     # -- main thread -----------------------------------------------------------------------------
     def attach(self, run: BacktestRun) -> None:
@@ -237,7 +241,8 @@ class GuiBridge(QObject):
         return self._run
 
     def flush(self) -> None:
-        """Drain the buffer and emit the batches; the timer calls this every ``interval_ms``."""
+        """Drain the buffer and emit the batches: every ``interval_ms``, and as fast as the
+        window paints while a finished run's backlog lasts."""
         finished = self._finished.popleft() if self._finished else None
         if len(self._events) == self._events.maxlen:
             self._dropped()
