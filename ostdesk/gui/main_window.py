@@ -343,7 +343,10 @@ class MainWindow(QMainWindow):
             self.notice.show_warning("Select a run in Runs to replay it")
             return
         if self.controller.running:
-            self.notice.show_warning("Stop the running backtest before replaying a run")
+            self.notice.show_warning(
+                "Stop the running backtest (or let the window finish showing it) before "
+                "replaying a run"
+            )
             return
         try:
             layout = get_run(self.db, run_id)["indicators"] or None

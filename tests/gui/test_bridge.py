@@ -262,7 +262,7 @@ def test_a_run_ending_with_a_backlog_finishes_once_after_its_last_batch(qtbot) -
     run = make_run(bridge, strategy=FlipsEveryBar, n_bars=3_000)
     bridge.attach(run)
     run.start()
-    run.wait(30)  # no event loop yet: ~18,000 trade events wait for the window
+    assert run.wait(30)  # no event loop yet: ~18,000 trade events wait for the window
 
     with qtbot.waitSignal(bridge.runFinished, timeout=10_000):
         pass
