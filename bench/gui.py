@@ -17,11 +17,13 @@ Offscreen by default; on a display (e.g. ``Xvfb :99`` and ``DISPLAY=:99``) pass
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -85,7 +87,15 @@ def demo_config():  # type: ignore[no-untyped-def]
 def paired_runs(
     db_path: Path, repeat: int
 ) -> tuple[
-    list[float], list[float], list[float], list[float], list[float], float, list[float], list[float]
+    list[float],
+    list[float],
+    list[float],
+    list[float],
+    list[float],
+    float,
+    list[float],
+    list[float],
+    list[float],
 ]:
     """Headless and window runs, alternated so all see the same machine load (it is shared).
 
@@ -122,6 +132,17 @@ def paired_runs(
         worst[0] = max(worst[0], (now - last[0]) / 1e6 - 5.0)
         last[0] = now
 
+    gc_pause = [0.0, 0.0]  # start of the collection under way, longest in this probed run
+
+    def on_gc(phase: str, _info: dict[str, int]) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if phase == "start":
+            gc_pause[0] = time.perf_counter()
+        else:
+            gc_pause[1] = max(gc_pause[1], (time.perf_counter() - gc_pause[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
     heartbeat.setInterval(5)
@@ -138,6 +159,7 @@ def paired_runs(
         db.fold_log(db.connection)
         if probe:
             worst[0], last[0] = 0.0, clock.nsecsElapsed()
+            gc_pause[1] = 0.0
             heartbeat.start()
         loop = QEventLoop()
         window.controller.runFinished.connect(loop.quit)
@@ -158,6 +180,7 @@ def paired_runs(
         if probe:
             heartbeat.stop()
             stalls.append(worst[0])
+            gc_pauses.append(gc_pause[1])
         return run.bars_per_second
 
     heartbeat.start()
@@ -169,6 +192,7 @@ def paired_runs(
     probed: list[float] = []
     stalls: list[float] = []
     clicks: list[float] = []
+    gc_pauses: list[float] = []  # longest main-thread collection of each probed run (ms)
     headless_walls: list[float] = []
     ends: list[tuple[float, float]] = []  # window runs: click to runFinished (s), time held
     for _ in range(repeat):
@@ -184,7 +208,8 @@ def paired_runs(
     db.close()
     end_to_end = [h / w for h, (w, _) in zip(headless_walls, ends, strict=True)]
     held = [held for _, held in ends]
-    return headless, gui, probed, stalls, clicks, idle, end_to_end, held
+    gc.callbacks.remove(on_gc)
+    return headless, gui, probed, stalls, clicks, idle, end_to_end, held, gc_pauses
 
 
 def main() -> int:
@@ -207,7 +232,7 @@ def main() -> int:
         starts = [cold_start(db_path, env) for _ in range(args.starts)]
         imports = heaviest_imports(db_path, env)
         results = paired_runs(db_path, args.repeat)
-        headless, gui, probed, stalls, clicks, idle, end_to_end, held = results
+        headless, gui, probed, stalls, clicks, idle, end_to_end, held, gc_pauses = results
 
     h, g = statistics.median(headless), statistics.median(gui)
     ratio = statistics.median(w / h for w, h in zip(gui, headless, strict=True))
@@ -230,6 +255,7 @@ def main() -> int:
     print(f"{'  end to end: headless run() / click to runFinished':<44} {e2e:>12.0%}")
     print(f"{'main-thread stall, worst of runs (ms)':<44} {max(stalls):>12.1f}  <= 50")
     print("  (5 ms heartbeat's worst lateness, from the Run click's return to the idle window)")
+    print(f"{'  longest main-thread GC in those runs (ms)':<44} {max(gc_pauses):>12.1f}")
     print(f"{'  per run (ms)':<44} {' '.join(f'{s:.0f}' for s in stalls):>12}")
     print(f"{'  idle window, before runs (ms)':<44} {idle:>12.1f}")
     click = f"{statistics.median(clicks):.0f} / {max(clicks):.0f}"
