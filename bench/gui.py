@@ -17,6 +17,7 @@ Offscreen by default; on a display (e.g. ``Xvfb :99`` and ``DISPLAY=:99``) pass
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import os
 import statistics
@@ -84,19 +85,31 @@ def demo_config():  # type: ignore[no-untyped-def]
     return BacktestConfig(strategy=SmaCross, symbols=DEMO_SYMBOLS, period=BarPeriod.MINUTE)
 
 
-def paired_runs(
-    db_path: Path, repeat: int
-) -> tuple[
-    list[float],
-    list[float],
-    list[float],
-    list[float],
-    list[float],
-    float,
-    list[float],
-    list[float],
-    list[float],
-]:
+@dataclasses.dataclass
+class PairedRuns:
+    """What :func:`paired_runs` measured, one value per repeat unless said otherwise."""
+
+    headless: list[float] = dataclasses.field(default_factory=list)  # bars/s
+    gui: list[float] = dataclasses.field(default_factory=list)  # bars/s, no heartbeat
+    probed: list[float] = dataclasses.field(default_factory=list)  # bars/s, with it
+    stalls: list[float] = dataclasses.field(default_factory=list)  # worst lateness, ms
+    clicks: list[float] = dataclasses.field(default_factory=list)  # each Run click, ms
+    gc_pauses: list[float] = dataclasses.field(default_factory=list)  # longest, ms
+    headless_walls: list[float] = dataclasses.field(default_factory=list)  # run(), s
+    ends: list[tuple[float, float]] = dataclasses.field(default_factory=list)  # click to
+    # runFinished (s) and the time held, of each window run without the heartbeat
+    idle: float = 0.0  # the idle window's lateness before the runs, ms
+
+    @property
+    def end_to_end(self) -> list[float]:
+        return [h / w for h, (w, _) in zip(self.headless_walls, self.ends, strict=True)]
+
+    @property
+    def held(self) -> list[float]:
+        return [held for _, held in self.ends]
+
+
+def paired_runs(db_path: Path, repeat: int) -> PairedRuns:
     """Headless and window runs, alternated so all see the same machine load (it is shared).
 
     Each repeat runs the demo headless, then from the window twice: once as it is, for the
@@ -186,15 +199,9 @@ def paired_runs(
     heartbeat.start()
     settle(300)
     heartbeat.stop()
-    idle = worst[0]
-    headless: list[float] = []
-    gui: list[float] = []
-    probed: list[float] = []
-    stalls: list[float] = []
-    clicks: list[float] = []
-    gc_pauses: list[float] = []  # longest main-thread collection of each probed run (ms)
-    headless_walls: list[float] = []
-    ends: list[tuple[float, float]] = []  # window runs: click to runFinished (s), time held
+    r = PairedRuns(idle=worst[0])
+    headless, gui, probed, stalls = r.headless, r.gui, r.probed, r.stalls
+    clicks, gc_pauses, headless_walls, ends = r.clicks, r.gc_pauses, r.headless_walls, r.ends
     for _ in range(repeat):
         db.fold_log(db.connection)  # as a new process finds it
         run = prepare_backtest(db, demo_config())  # no event loop runs meanwhile: headless
@@ -206,10 +213,8 @@ def paired_runs(
         probed.append(window_run(probe=True))
     window.close()
     db.close()
-    end_to_end = [h / w for h, (w, _) in zip(headless_walls, ends, strict=True)]
-    held = [held for _, held in ends]
     gc.callbacks.remove(on_gc)
-    return headless, gui, probed, stalls, clicks, idle, end_to_end, held, gc_pauses
+    return r
 
 
 def main() -> int:
@@ -231,8 +236,8 @@ def main() -> int:
             install_demo_data(db)
         starts = [cold_start(db_path, env) for _ in range(args.starts)]
         imports = heaviest_imports(db_path, env)
-        results = paired_runs(db_path, args.repeat)
-        headless, gui, probed, stalls, clicks, idle, end_to_end, held, gc_pauses = results
+        r = paired_runs(db_path, args.repeat)
+    headless, gui, probed, stalls = r.headless, r.gui, r.probed, r.stalls
 
     h, g = statistics.median(headless), statistics.median(gui)
     ratio = statistics.median(w / h for w, h in zip(gui, headless, strict=True))
@@ -249,16 +254,16 @@ def main() -> int:
     print(f"{'  ratios':<44} {ratios:>12}")
     probed_ratio = statistics.median(w / h for w, h in zip(probed, headless, strict=True))
     print(f"{'  ratio with the 5 ms heartbeat running':<44} {probed_ratio:>12.0%}")
-    hold_ms = statistics.median(held) * 1000
+    hold_ms = statistics.median(r.held) * 1000
     print(f"{'  held while the window prepares, median (ms)':<44} {hold_ms:>12.1f}")
-    e2e = statistics.median(end_to_end)
+    e2e = statistics.median(r.end_to_end)
     print(f"{'  end to end: headless run() / click to runFinished':<44} {e2e:>12.0%}")
     print(f"{'main-thread stall, worst of runs (ms)':<44} {max(stalls):>12.1f}  <= 50")
     print("  (5 ms heartbeat's worst lateness, from the Run click's return to the idle window)")
-    print(f"{'  longest main-thread GC in those runs (ms)':<44} {max(gc_pauses):>12.1f}")
+    print(f"{'  longest main-thread GC in those runs (ms)':<44} {max(r.gc_pauses):>12.1f}")
     print(f"{'  per run (ms)':<44} {' '.join(f'{s:.0f}' for s in stalls):>12}")
-    print(f"{'  idle window, before runs (ms)':<44} {idle:>12.1f}")
-    click = f"{statistics.median(clicks):.0f} / {max(clicks):.0f}"
+    print(f"{'  idle window, before runs (ms)':<44} {r.idle:>12.1f}")
+    click = f"{statistics.median(r.clicks):.0f} / {max(r.clicks):.0f}"
     print(f"{'Run click (start_run), median / max (ms)':<44} {click:>12}")
     print(
         "heaviest imports at start (cumulative s): " + ", ".join(f"{n} {t:.2f}" for n, t in imports)

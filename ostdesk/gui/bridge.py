@@ -214,15 +214,9 @@ class GuiBridge(QObject):
 
     def detach(self, run: BacktestRun) -> None:
         """Stop following ``run`` without a ``runFinished``: for a run that never started."""
-        if run is not self._run:
-            return
-        run.bus.errors.remove_listener(self._on_error)
-        self._timer.stop()
-        self._drain.stop()
-        self._events.clear()
-        self._trades = []
-        self._backlog = False
-        self._run = None
+        if run is self._run:
+            self._events.clear()
+        self._unfollow(run)
 
     def finish_now(self) -> None:
         """Show what is buffered and emit ``runFinished`` now if the followed run has ended
@@ -234,7 +228,7 @@ class GuiBridge(QObject):
         """Show an error raised outside a run (e.g. a GUI slot) like the engine's."""
         self._errors.append(error)
         if not self._timer.isActive():
-            QTimer.singleShot(0, self.flush)
+            self._drain.start()
 
     @property
     def run(self) -> BacktestRun | None:
@@ -407,17 +401,20 @@ class GuiBridge(QObject):
 
     def _finish(self, run: BacktestRun) -> None:
         missed = run.bars_processed - self._bars_shown
-        run.bus.errors.remove_listener(self._on_error)
-        if run is self._run:
-            self._timer.stop()
-            self._drain.stop()
-            self._run = None  # a finished run is the controller's to keep, not the bridge's
+        self._unfollow(run)  # a finished run is the controller's to keep, not the bridge's
         if missed > 0:
             self.displayDropped.emit(
                 f"{missed:,} bars were published faster than the window could take them and "
                 "are not drawn (the recorded run has them all)"
             )
         self.runFinished.emit(run)
+
+    def _unfollow(self, run: BacktestRun) -> None:
+        run.bus.errors.remove_listener(self._on_error)
+        if run is self._run:
+            self._timer.stop()
+            self._drain.stop()
+            self._run = None
 
 
 def _concat_blocks(blocks: list[ev.BarBlock]) -> dict[str, np.ndarray[Any, Any]]:

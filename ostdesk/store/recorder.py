@@ -187,6 +187,16 @@ _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
 _MARKET_COLUMNS = ("ts", "symbol_index", "high", "low", "close")
 
 
+_MarketColumns = tuple[list[dict[str, np.ndarray[Any, Any]]], list[dict[str, np.ndarray[Any, Any]]]]
+
+
+def _market_columns(inserts: list[_Insert]) -> _MarketColumns:
+    """The bar and fill columns of ``inserts`` that a run's results are computed from."""
+    bars = [{k: i.frame[k] for k in _MARKET_COLUMNS} for i in inserts if i.table == "run_bars"]
+    fills = [i.frame for i in inserts if i.table == "run_fills"]
+    return bars, fills
+
+
 def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
     if code == "f":  # may hold None: NULL in SQL, NaN never stands for "absent"
         if any(v is None for v in values):
@@ -349,39 +359,27 @@ class RunRecorder(BufferedSink):
         positions = _positions(events, mixed) if mixed else {}
         for table, group in tables.items():
             inserts.append(_table_insert(table, group, positions))
+        if bars:
+            self._symbols = bars[0].symbols  # one datafeed: one symbols tuple per run
+        written = _market_columns(inserts)
         if self._capital is not None and self._last_batch():
             # the run's results are computed beside its last write, which releases the GIL,
             # instead of after it
-            kept = self._keep(inserts, bars)
-            self._early = _Background(self._results, self._capital)
-            try:
-                self._write(inserts, bars)
-            except BaseException:  # the database lacks this batch: so must the results
+            self._early = _Background(self._results, self._capital, written)
+        try:
+            self._write(inserts, bars)
+        except BaseException:  # the database lacks this batch: so must the results
+            if self._early is not None:
                 self._early.join()
                 self._early = None
-                del self._bar_columns[len(self._bar_columns) - kept[0] :]
-                del self._fill_columns[len(self._fill_columns) - kept[1] :]
-                raise
-        else:
-            self._write(inserts, bars)
-            self._keep(inserts, bars)  # kept only once written: they are what the database holds
+            raise
+        # kept only once written: they are what the database holds
+        self._bar_columns += written[0]
+        self._fill_columns += written[1]
         if bars:
             self.last_ts = bars[-1].ts_event_ns
         if self._on_flush is not None:
             self._on_flush(self.last_ts)
-
-    def _keep(self, inserts: list[_Insert], bars: list[BarBlock]) -> tuple[int, int]:
-        """Keep the bar and fill columns results are computed from; how many of each."""
-        kept = [0, 0]
-        for insert in inserts:
-            if insert.table == "run_bars":
-                self._symbols = bars[0].symbols
-                self._bar_columns.append({k: insert.frame[k] for k in _MARKET_COLUMNS})
-                kept[0] += 1
-            elif insert.table == "run_fills":
-                self._fill_columns.append(insert.frame)
-                kept[1] += 1
-        return kept[0], kept[1]
 
     def _write(self, inserts: list[_Insert], bars: list[BarBlock]) -> None:
         cur = self._cursor
@@ -414,12 +412,14 @@ class RunRecorder(BufferedSink):
         (call once its thread has ended): the same rows the database holds, not read back,
         which took ~40 ms at the end of a 200,000-bar run."""
         early, self._early = self._early, None
-        if early is not None and early.args == (capital,):
+        if early is not None and early.args[0] == capital:
             return early.result()  # type: ignore[no-any-return]
         return self._results(capital)
 
-    def _results(self, capital: float) -> Results | None:
-        bar_columns, fill_columns = list(self._bar_columns), list(self._fill_columns)
+    def _results(self, capital: float, batch: _MarketColumns | None = None) -> Results | None:
+        """Results from the kept columns and those of ``batch`` (the last one, being written)."""
+        more_bars, more_fills = batch or ([], [])
+        bar_columns, fill_columns = self._bar_columns + more_bars, self._fill_columns + more_fills
         if not bar_columns:
             return None
         b = {k: np.concatenate([c[k] for c in bar_columns]) for k in _MARKET_COLUMNS}

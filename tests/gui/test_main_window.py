@@ -49,6 +49,19 @@ def make_window(qtbot, db: Database) -> MainWindow:  # type: ignore[no-untyped-d
     return window
 
 
+def window_running(qtbot, db: Database, strategy: type[Strategy]) -> MainWindow:  # type: ignore[no-untyped-def]
+    """A window over the demo data with ``strategy`` added to the catalog and selected."""
+    install_demo_data(db)
+    window = make_window(qtbot, db)
+    catalog = load_strategies()
+    name = strategy.__name__
+    window.config_panel.set_catalog(
+        StrategyCatalog({**catalog.strategies, name: strategy}, {**catalog.sources, name: "test"})
+    )
+    assert window.config_panel.select_strategy(name)
+    return window
+
+
 def engine_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("ostdesk-")]
 
@@ -120,15 +133,7 @@ class Explodes(Strategy):
 
 
 def test_a_strategy_that_raises_shows_in_log_and_notice_and_the_window_lives(qtbot, db) -> None:  # type: ignore[no-untyped-def]
-    install_demo_data(db)
-    window = make_window(qtbot, db)
-    catalog = load_strategies()
-    window.config_panel.set_catalog(
-        StrategyCatalog(
-            {**catalog.strategies, "Explodes": Explodes}, {**catalog.sources, "Explodes": "test"}
-        )
-    )
-    assert window.config_panel.select_strategy("Explodes")
+    window = window_running(qtbot, db, Explodes)
 
     with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
         assert window.start_run() is not None
@@ -150,16 +155,7 @@ class SetupFails(Strategy):
 
 
 def test_a_strategy_whose_setup_raises_fails_its_run_and_the_next_run_starts(qtbot, db) -> None:  # type: ignore[no-untyped-def]
-    install_demo_data(db)
-    window = make_window(qtbot, db)
-    catalog = load_strategies()
-    window.config_panel.set_catalog(
-        StrategyCatalog(
-            {**catalog.strategies, "SetupFails": SetupFails},
-            {**catalog.sources, "SetupFails": "test"},
-        )
-    )
-    assert window.config_panel.select_strategy("SetupFails")
+    window = window_running(qtbot, db, SetupFails)
     with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
         assert window.start_run() is not None
     assert finished.args[0].status is RunStatus.FAILED

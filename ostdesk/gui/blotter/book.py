@@ -383,12 +383,9 @@ class OrderBook:
         order.avg_fill_price = (before * order.filled_qty + e.price * e.quantity) / done
         order.filled_qty = done
         full = done >= order.quantity - _FILL_TOLERANCE
-        if full:
-            self._touch(order, e.ts_event_ns, _FILLED)
-            self._set_status(order, OrderStatus.FILLED)
-        else:
-            self._touch(order, e.ts_event_ns, _PARTIALLY_FILLED)
-            self._set_status(order, OrderStatus.PARTIALLY_FILLED)
+        status = OrderStatus.FILLED if full else OrderStatus.PARTIALLY_FILLED
+        self._touch(order, e.ts_event_ns, _FILLED if full else _PARTIALLY_FILLED)
+        self._set_status(order, status)
 
     def _on_order_expired(self, e: ev.OrderExpired) -> None:
         order = self.find(e.strategy_id, e.order_id)
