@@ -24,11 +24,13 @@ def prepare_backtest(
     record: bool = True,
     strategy_source: str = "",
     on_flush: Callable[[int], None] | None = None,
+    record_interval: float = 0.25,
 ) -> BacktestRun:
     """A ready-to-start run over the stored bars of ``config`` (not started).
 
     Raises ``UnknownSymbolError`` or ``StoreError`` (empty range) before anything starts.
-    When recording, ``run.recording.run_id`` is set as soon as the run starts.
+    When recording, ``run.recording.run_id`` is set as soon as the run starts; the recorder
+    commits what it received every ``record_interval`` seconds.
     """
     total = count_bars(db, config.symbols, config.period, config.start_ns, config.end_ns)
     chunks = bar_chunks(db, config.symbols, config.period, config.start_ns, config.end_ns)
@@ -39,7 +41,12 @@ def prepare_backtest(
             db, config.symbols, config.period, config.start_ns, config.end_ns
         )
         recording = RunRecording(
-            db, config, fingerprint=fingerprint, strategy_source=strategy_source, on_flush=on_flush
+            db,
+            config,
+            fingerprint=fingerprint,
+            strategy_source=strategy_source,
+            interval=record_interval,
+            on_flush=on_flush,
         )
         factories.append(recording.attach)
     run = BacktestRun(config, chunks, total, subscribers=factories)

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import operator
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import duckdb
 import numpy as np
 
 import ostdesk
 from ostdesk.engine.bus import EventBus
+from ostdesk.engine.errors import ComponentError
 from ostdesk.engine.events import (
     BarBlock,
     CancellationAccepted,
@@ -43,14 +46,17 @@ from ostdesk.engine.events import (
     OrderRejected,
     OrderSubmissionRequest,
 )
-from ostdesk.engine.runner import BacktestConfig
+from ostdesk.engine.runner import BacktestConfig, RunStatus
 from ostdesk.engine.sink import BufferedSink
-from ostdesk.store.database import Database
+from ostdesk.store.database import Database, duckdb_message
 from ostdesk.store.presets import json_value
+from ostdesk.store.record_check import RecordingError, RecordTally, sentence, stored_rows
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_results import Results, compute_results, split_market, store_results
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
+
+log = logging.getLogger("ostdesk.store")
 
 # the table each order event goes to, and the ``kind`` its rows carry there (if the table has one)
 _EVENT_TABLES: dict[type[EventBase], tuple[str, str | None]] = {
@@ -210,9 +216,10 @@ def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
 
 
 class _Insert:
-    """One INSERT of numpy columns; ``select`` may expand them in SQL (``$run`` is bound)."""
+    """One INSERT of numpy columns; ``select`` may expand them in SQL (``$run`` is bound) into
+    ``rows`` rows."""
 
-    __slots__ = ("columns", "frame", "params", "select", "table")
+    __slots__ = ("columns", "frame", "params", "rows", "select", "table")
 
     def __init__(
         self,
@@ -221,9 +228,11 @@ class _Insert:
         select: str,
         frame: dict[str, Any],
         params: dict[str, Any] | None = None,
+        rows: int | None = None,
     ) -> None:
         self.table, self.columns, self.select = table, columns, select
         self.frame, self.params = frame, params or {}
+        self.rows = len(next(iter(frame.values()))) if rows is None else rows
 
 
 def _bar_insert(blocks: list[BarBlock]) -> _Insert:
@@ -269,6 +278,7 @@ def _indicator_inserts(blocks: list[IndicatorBlock]) -> list[_Insert]:
                 f"unnest([{lines}])",
                 frame,
                 {"symbols": list(symbols), "sid": strategy_id, "names": list(names)},
+                rows=len(values) * len(names),
             )
         )
     return inserts
@@ -313,9 +323,13 @@ class _Background:
 
 
 class RunRecorder(BufferedSink):
-    """Records one run's events; created by :class:`RunRecording` when the run starts."""
+    """Records one run's events; created by :class:`RunRecording` when the run starts.
+
+    Essential to its run: its first failure (a write, or an event it cannot store) stops the
+    recording and makes the runner cancel the run, which ends ``failed`` with that failure."""
 
     beside_engine = True  # its time is spent in DuckDB, outside the GIL
+    essential = True
 
     def __init__(
         self,
@@ -329,10 +343,12 @@ class RunRecorder(BufferedSink):
     ) -> None:
         self.run_id = run_id
         self.last_ts = -1
+        self.tally = RecordTally()
         # what the run's results are computed from, as written: bar and fill columns
         self._symbols: tuple[str, ...] = ()
         self._bar_columns: list[dict[str, np.ndarray[Any, Any]]] = []
         self._fill_columns: list[dict[str, np.ndarray[Any, Any]]] = []
+        self._db = db
         self._cursor = db.cursor()
         self._on_flush = on_flush
         self._capital = capital
@@ -348,8 +364,55 @@ class RunRecorder(BufferedSink):
                 family = families[type(e)] = []
             family.append(e)
         bars: list[BarBlock] = families.pop(BarBlock, [])
+        indicators: list[IndicatorBlock] = families.pop(IndicatorBlock, [])
+        self._count_handed(bars, indicators, families)
+        if self.tally.failure is not None:
+            return  # the recording stopped at its first failure: the record says where
+        try:
+            inserts = self._inserts(events, bars, indicators, families)
+        except Exception as exc:  # an event whose fields do not fit its table
+            raise self.tally.fail("the run's events", self.last_ts, exc) from exc
+        written = _market_columns(inserts)
+        if self._capital is not None and self._last_batch():
+            # the run's results are computed beside its last write, which releases the GIL,
+            # instead of after it
+            self._early = _Background(self._results, self._capital, written)
+        try:
+            self._write(inserts, bars)
+        except BaseException:  # the database lacks this batch: so must the results
+            self._drop_early()
+            raise
+        # kept only once written: they are what the database holds
+        self._bar_columns += written[0]
+        self._fill_columns += written[1]
+        for insert in inserts:
+            self.tally.written[insert.table] += insert.rows
+        if bars:
+            self.last_ts = bars[-1].ts_event_ns
+        if self._on_flush is not None:
+            self._on_flush(self.last_ts)
+
+    def _count_handed(
+        self,
+        bars: list[BarBlock],
+        indicators: list[IndicatorBlock],
+        families: dict[type[EventBase], list[Any]],
+    ) -> None:
+        """The rows this batch should add per table: what was published, written or not."""
+        handed = self.tally.handed
+        handed["run_bars"] += sum(len(b.ts) for b in bars)
+        handed["run_indicators"] += sum(len(b.ts) * len(b.names) for b in indicators)
+        for kind, family in families.items():
+            handed[_EVENT_TABLES[kind][0]] += len(family)
+
+    def _inserts(
+        self,
+        events: list[EventBase],
+        bars: list[BarBlock],
+        indicators: list[IndicatorBlock],
+        families: dict[type[EventBase], list[Any]],
+    ) -> list[_Insert]:
         inserts = [_bar_insert(bars)] if bars else []
-        indicators = families.pop(IndicatorBlock, None)
         if indicators:
             inserts += _indicator_inserts(indicators)
         tables: dict[str, list[list[Any]]] = {}  # a table's families (answers: several)
@@ -361,56 +424,54 @@ class RunRecorder(BufferedSink):
             inserts.append(_table_insert(table, group, positions))
         if bars:
             self._symbols = bars[0].symbols  # one datafeed: one symbols tuple per run
-        written = _market_columns(inserts)
-        if self._capital is not None and self._last_batch():
-            # the run's results are computed beside its last write, which releases the GIL,
-            # instead of after it
-            self._early = _Background(self._results, self._capital, written)
-        try:
-            self._write(inserts, bars)
-        except BaseException:  # the database lacks this batch: so must the results
-            if self._early is not None:
-                self._early.join()
-                self._early = None
-            raise
-        # kept only once written: they are what the database holds
-        self._bar_columns += written[0]
-        self._fill_columns += written[1]
-        if bars:
-            self.last_ts = bars[-1].ts_event_ns
-        if self._on_flush is not None:
-            self._on_flush(self.last_ts)
+        return inserts
 
     def _write(self, inserts: list[_Insert], bars: list[BarBlock]) -> None:
         cur = self._cursor
-        with transaction(cur):
-            for insert in inserts:
-                insert_frame(
-                    cur,
-                    insert.frame,
-                    f"INSERT INTO {insert.table} ({insert.columns}) "
-                    f"SELECT {insert.select} FROM frame_columns",
-                    {"run": self.run_id, **insert.params},
-                )
-            if bars:
-                cur.execute(
-                    "UPDATE runs SET bars = bars + ?, first_bar_ns = coalesce(first_bar_ns, ?),"
-                    " last_bar_ns = ? WHERE run_id = ?",
-                    [
-                        sum(len(b.ts) for b in bars),
-                        int(bars[0].ts[0]),
-                        bars[-1].ts_event_ns,
-                        self.run_id,
-                    ],
-                )
+        table = "the batch"
+        try:
+            with transaction(cur):
+                for insert in inserts:
+                    table = insert.table
+                    insert_frame(
+                        cur,
+                        insert.frame,
+                        f"INSERT INTO {insert.table} ({insert.columns}) "
+                        f"SELECT {insert.select} FROM frame_columns",
+                        {"run": self.run_id, **insert.params},
+                    )
+                table = "the run's row"
+                if bars:
+                    cur.execute(
+                        "UPDATE runs SET bars = bars + ?,"
+                        " first_bar_ns = coalesce(first_bar_ns, ?), last_bar_ns = ?"
+                        " WHERE run_id = ?",
+                        [
+                            sum(len(b.ts) for b in bars),
+                            int(bars[0].ts[0]),
+                            bars[-1].ts_event_ns,
+                            self.run_id,
+                        ],
+                    )
+                table = "the batch (commit)"
+        except Exception as exc:
+            raise self.tally.fail(table, self.last_ts, exc) from exc
+
+    def _drop_early(self) -> None:
+        if self._early is not None:
+            self._early.join()
+            self._early = None
 
     def _cleanup(self) -> None:
-        self._cursor.close()
+        self._db.release(self._cursor)  # close() alone left it in the database's list
 
     def results(self, capital: float) -> Results | None:
         """The run's equity, round trips and statistics from the bars and fills it recorded
         (call once its thread has ended): the same rows the database holds, not read back,
         which took ~40 ms at the end of a 200,000-bar run."""
+        if self.tally.failure is not None:
+            self._drop_early()
+            return None  # never statistics over a gap
         early, self._early = self._early, None
         if early is not None and early.args[0] == capital:
             return early.result()  # type: ignore[no-any-return]
@@ -504,10 +565,61 @@ class RunRecording:
         return int(row[0])
 
     def finish(self, run: Any) -> None:
-        """Done listener: store results and the final status (called after every thread of
-        the run was joined, so every event has been written)."""
+        """Done listener: check the record is whole, then store results and the final status
+        (called after every thread of the run was joined, so every event has been handled).
+
+        The recording has the last word on ``completed``: a run whose record has a gap, or
+        whose end cannot be stored, ends ``failed`` with one sentence saying why, in the
+        database and on ``run`` (``status``, ``error``), and gets no statistics."""
         assert self.run_id is not None and self.recorder is not None
+        recorder = self.recorder
+        gap = recorder.tally.failure or self._check(recorder.tally, run.bars_processed)
+        status = run.status.value
         error = run.error.traceback if run.error is not None else None
+        if gap is not None:
+            _fail(run, gap)
+            status = RunStatus.FAILED.value
+            error = (
+                gap if error is None or run.error.component == "recorder" else f"{gap}\n\n{error}"
+            )
+        results = recorder.results(self.config.capital) if gap is None else None
         layout = run.host.indicator_layout() if run.host is not None else []
-        results = self.recorder.results(self.config.capital)
-        store_results(self.db, self.run_id, run.status.value, error, results, layout)
+        try:
+            store_results(self.db, self.run_id, status, error, results, layout)
+        except Exception as exc:
+            text = f"the end of run {self.run_id} could not be stored: {sentence(exc)}"
+            _fail(run, text)
+            self._store_failure(text)
+
+    def _check(self, tally: RecordTally, bars_published: int) -> str | None:
+        """What the database holds against what was published and written."""
+        cur = self.db.cursor()
+        try:
+            assert self.run_id is not None
+            return tally.gap(stored_rows(cur, self.run_id), bars_published)
+        except duckdb.Error as exc:
+            return f"the record could not be checked: {duckdb_message(exc)}"
+        finally:
+            self.db.release(cur)
+
+    def _store_failure(self, text: str) -> None:
+        """The last try to leave the run's row true; if even this fails (the database is
+        gone), the row stays ``running`` and the next open marks it ``interrupted``."""
+        try:
+            cur = self.db.cursor()
+            try:
+                cur.execute(
+                    "UPDATE runs SET status = 'failed', error = ?, ended_at = ? WHERE run_id = ?",
+                    [text, utc_now(), self.run_id],
+                )
+            finally:
+                self.db.release(cur)
+        except Exception as exc:
+            log.warning("run %s: could not mark it failed: %s", self.run_id, sentence(exc))
+
+
+def _fail(run: Any, text: str) -> None:
+    """``run`` ends ``failed`` for its recording; a strategy's earlier error stays its error."""
+    run.status = RunStatus.FAILED
+    if run.error is None or run.error.component == "recorder":
+        run.error = ComponentError("recorder", text, text, RecordingError(text))
