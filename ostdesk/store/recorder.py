@@ -428,7 +428,7 @@ class RunRecorder(BufferedSink):
 
     def _write(self, inserts: list[_Insert], bars: list[BarBlock]) -> None:
         cur = self._cursor
-        table = "the batch"
+        table = "its batch"
         try:
             with transaction(cur):
                 for insert in inserts:
@@ -453,7 +453,7 @@ class RunRecorder(BufferedSink):
                             self.run_id,
                         ],
                     )
-                table = "the batch (commit)"
+                table = "its batch"
         except Exception as exc:
             raise self.tally.fail(table, self.last_ts, exc) from exc
 

@@ -1,0 +1,90 @@
+"""A disk that fills up during a recorded run: the run stops promptly and ends ``failed`` with
+one sentence, the database stays usable, and what was stored before is intact.
+
+Uses a real full filesystem: a size-limited tmpfs, which needs the right to mount (root on
+Linux); skipped with the reason elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.runner import BacktestConfig, RunStatus
+from ostdesk.store import Database, install_demo_data
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.record_check import stored_rows
+from ostdesk.store.runs import get_run, list_runs
+from ostdesk.strategies.rsi_reversion import RsiReversion
+
+HEADROOM = 1_500_000
+"""Free bytes left for the run: a few of its batches fit, the whole run (~9 MB) does not."""
+
+
+def _mount(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["mount", *args], capture_output=True, check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 MB tmpfs, unmounted afterwards."""
+    if sys.platform != "linux" or shutil.which("mount") is None:
+        pytest.skip("needs Linux tmpfs mounts")
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    result = _mount("-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder))
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill_up_to(folder: Path, free: int) -> None:
+    """Shrink the tmpfs so that only ``free`` bytes are left."""
+    stat = os.statvfs(folder)
+    used = (stat.f_blocks - stat.f_bfree) * stat.f_frsize
+    result = _mount("-o", f"remount,size={used + free}", str(folder))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_full_disk_mid_run_ends_it_failed_with_one_sentence_and_keeps_the_database(
+    small_disk: Path,
+) -> None:
+    db = Database.open(small_disk / "ostdesk.duckdb")
+    try:
+        symbols = install_demo_data(db)
+        db.connection.execute("CHECKPOINT")
+        _fill_up_to(small_disk, HEADROOM)
+        config = BacktestConfig(
+            strategy=RsiReversion, symbols=tuple(symbols), period=BarPeriod.MINUTE
+        )
+        run = prepare_backtest(db, config, record_interval=0.01)
+        run.run()
+        assert run.status is RunStatus.FAILED
+        assert run.error is not None and run.error.component == "recorder"
+        assert "No space left on device" in run.error.message
+        assert "\n" not in run.error.message
+        assert run.bars_processed < run._total  # cancelled, not run to the end
+
+        info = get_run(db, run.recording.run_id)
+        assert info["status"] == "failed"
+        assert info["error"] == run.error.message
+        assert info["return_pct"] is None
+        tally = run.recording.recorder.tally
+        assert stored_rows(db.connection, run.recording.run_id) == tally.written
+        assert 0 < tally.written["run_bars"] < tally.handed["run_bars"]
+        assert info["bars"] == tally.written["run_bars"]
+        assert len(list_runs(db)["run_id"]) == 1
+        market = db.connection.execute("SELECT count(*) FROM bars").fetchone()
+        assert market == (len(symbols) * 7800,)  # the market data is intact
+    finally:
+        db.close()
