@@ -8,6 +8,7 @@ DuckDB locks the file per process, so a second process gets ``DatabaseLockedErro
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from pathlib import Path
@@ -15,8 +16,14 @@ from types import TracebackType
 
 import duckdb
 
-from ostdesk.store import schema
-from ostdesk.store.errors import DatabaseLockedError, StoreError
+from ostdesk.store import identity, offline, schema
+from ostdesk.store.errors import (
+    DatabaseLockedError,
+    MissingDatabaseError,
+    ReadOnlyDatabaseError,
+    StoreError,
+    UpgradeNeededError,
+)
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 log = logging.getLogger("ostdesk.store")
@@ -41,33 +48,33 @@ class Database:
 
     @classmethod
     def open(cls, path: Path | str, *, read_only: bool = False) -> Database:
-        """Open (creating it and its folders if needed) and migrate the file at ``path``.
+        """Open the ostdesk database at ``path``, creating it and its folders if needed (unless
+        ``read_only``), and bring its schema up to date.
 
-        A file written by a newer ostdesk raises ``SchemaTooNewError`` and is left untouched; a
-        read-only open of an out-of-date file is refused, since it cannot be migrated.
+        Nothing but an ostdesk database is opened (``ostdesk.store.identity``), and nothing
+        refused is changed: a file that is not ostdesk's, or written by a newer ostdesk
+        (``SchemaTooNewError``), is left as it was. ``read_only`` never creates anything: a
+        missing file raises ``MissingDatabaseError``, and an older schema, which cannot be
+        migrated read-only, ``UpgradeNeededError``. A read-write open of a file that cannot be
+        written raises ``ReadOnlyDatabaseError`` before DuckDB fails mid-write.
         """
         path = Path(path).expanduser().absolute()
+        identity.check_duckdb_file(path)
         if read_only and not path.exists():
-            raise StoreError(f"the database {path} does not exist")
+            raise MissingDatabaseError(path)
         if not read_only:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(
-                    f"cannot create the folder for the database {path}: {exc}"
-                ) from exc
+            _prepare_for_writing(path)
         con = _connect(path, read_only=read_only)
         try:
-            version = schema.current_version(con, path)
-            schema.check_not_too_new(version, path)
-            if version < schema.latest_version():
-                if read_only:
-                    raise StoreError(
-                        f"the database {path} has schema version {version} and needs an upgrade "
-                        f"to {schema.latest_version()}; open it once without read-only"
-                    )
-                schema.migrate(con, path)
-            if not read_only:
+            found = identity.identify(con, path)
+            schema.check_not_too_new(found.version, path)
+            if read_only:
+                if found.version < schema.latest_version():
+                    raise UpgradeNeededError(path, found.version, schema.latest_version())
+            else:
+                if not found.marked:
+                    identity.mark(con)
+                schema.migrate(con, path, found.version)
                 con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD_BYTES}B'")
         except BaseException:
             con.close()
@@ -156,10 +163,28 @@ class Database:
         return self._con
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """``duckdb.connect`` with its file errors turned into messages that name the file."""
+def _prepare_for_writing(path: Path) -> None:
+    """Create the file's folders, and refuse a file that cannot be written: DuckDB would open
+    it and fail at the first commit, when it creates its log next to the file."""
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the folder for the database {path}: {exc.strerror or exc}"
+        ) from None
+    if hasattr(os, "statvfs") and os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+        raise ReadOnlyDatabaseError(path, "it is on a read-only file system")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ReadOnlyDatabaseError(path, "the file is read-only")
+    if not os.access(path.parent, os.W_OK):
+        raise ReadOnlyDatabaseError(path, f"its folder {path.parent} is read-only")
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """An offline connection (``ostdesk.store.offline``), its file errors turned into
+    messages that name the file."""
+    try:
+        return offline.connect(path, read_only=read_only)
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():

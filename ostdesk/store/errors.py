@@ -35,6 +35,33 @@ class SchemaTooNewError(StoreError):
         )
 
 
+class MissingDatabaseError(StoreError):
+    """A read-only open of a path with no database: nothing is created in its place."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"no database at {path}")
+
+
+class ReadOnlyDatabaseError(StoreError):
+    """The file (or its folder, where DuckDB keeps its write-ahead log) cannot be written."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        self.path = path
+        super().__init__(f"the database {path} cannot be written ({why})")
+
+
+class UpgradeNeededError(StoreError):
+    """A read-only open of a file whose schema is older: it cannot be migrated read-only."""
+
+    def __init__(self, path: Path, found: int, latest: int) -> None:
+        self.path = path
+        super().__init__(
+            f"the database {path} has schema version {found} and needs an upgrade to {latest}, "
+            "which a read-only open cannot do; open it once read-write"
+        )
+
+
 class BarImportError(StoreError):
     """A problem in an imported file; ``row`` is the file's line number, None for the whole file."""
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
-from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import V2_RUNS
 from ostdesk.store.transactions import transaction
 
@@ -61,33 +60,14 @@ def latest_version() -> int:
     return len(MIGRATIONS)
 
 
-def current_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """The file's schema version; 0 for an empty file. A foreign DuckDB file is refused."""
-    tables = {
-        row[0]
-        for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()
-    }
-    if "schema_version" not in tables:
-        if tables:
-            raise StoreError(
-                f"{path} is a DuckDB file but not an ostdesk database "
-                f"(it has tables {', '.join(sorted(tables))} and no schema version)"
-            )
-        return 0
-    row = first_row(con.execute("SELECT max(version) FROM schema_version"))
-    return int(row[0]) if row is not None and row[0] is not None else 0
-
-
 def check_not_too_new(version: int, path: Path) -> None:
     if version > latest_version():
         raise SchemaTooNewError(path, version, latest_version())
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Apply the pending migrations in order, each in its own transaction; return the version."""
-    version = current_version(con, path)
+def migrate(con: duckdb.DuckDBPyConnection, path: Path, version: int) -> int:
+    """Bring the file from schema ``version`` (see ``ostdesk.store.identity``) to the latest,
+    each migration in its own transaction; return the version."""
     check_not_too_new(version, path)
     for number in range(version + 1, latest_version() + 1):
         migration = MIGRATIONS[number - 1]

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from ostdesk.store import Database, DatabaseLockedError, SchemaTooNewError, StoreError, schema
+from ostdesk.store.errors import MissingDatabaseError
 from ostdesk.store.paths import default_db_path, resolve_db_path
 
 
@@ -99,7 +100,7 @@ def test_a_file_that_is_not_a_database_gives_an_error_naming_it(db_path: Path) -
 
 
 def test_read_only_open_of_a_missing_file_is_refused(db_path: Path) -> None:
-    with pytest.raises(StoreError, match="does not exist"):
+    with pytest.raises(MissingDatabaseError, match="no database at"):
         Database.open(db_path, read_only=True)
     assert not db_path.exists()
 
