@@ -22,10 +22,12 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns, parse_columns_spec
 from ostdesk.store.database import Database
 from ostdesk.store.errors import BarImportError, StoreError
+from ostdesk.store.paths import local_path
 from ostdesk.store.rows import first_row
 from ostdesk.store.sources import Source, read_raw
 from ostdesk.store.timefmt import format_ns
 from ostdesk.store.transactions import transaction
+from ostdesk.timeparse import FIRST_US, LAST_US, STORABLE_RANGE
 
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what is being done, in the importing thread."""
@@ -47,6 +49,9 @@ _FALLBACK_FORMATS = (
     "%d.%m.%Y",
 )
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%H%M%S")
+# names of the staging query's own columns, unlike any a file has
+_ROW = "__ostdesk_row"
+_TS = "__ostdesk_ts"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -85,7 +90,8 @@ def import_bars(
     symbol = symbol.strip()
     if not symbol:
         raise StoreError("the symbol is empty")
-    files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    given = [paths] if isinstance(paths, str | Path) else list(paths)
+    files = [local_path(p, "import file") for p in given]
     if not files:
         raise StoreError("no files to import")
     mapping = parse_columns_spec(columns) if isinstance(columns, str) else columns
@@ -113,8 +119,9 @@ def _stage_files(
 ) -> None:
     """Parse every file into temp table ``import_rows`` and check each row."""
     cur.execute(
-        "CREATE TEMP TABLE import_rows (file_no INTEGER, line BIGINT, ts BIGINT, open DOUBLE, "
-        "high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)"
+        "CREATE TEMP TABLE import_rows (file_no INTEGER, line BIGINT, ts BIGINT, "
+        "ts_out_of_range BOOLEAN, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, "
+        "volume DOUBLE)"
     )
     for file_no, path in enumerate(files):
         report(0.7 * file_no / len(files), f"reading {path.name}")
@@ -166,16 +173,20 @@ def _stage_file(
         raise BarImportError(path, None, str(exc)) from None
     ts_text = _timestamp_text(cmap)
     ts_expr = (
-        f"epoch_ns(coalesce(try_cast({ts_text} AS TIMESTAMPTZ), "
-        f"try_strptime({ts_text}, ?::VARCHAR[])::TIMESTAMPTZ))"
+        f"coalesce(try_cast({ts_text} AS TIMESTAMPTZ), "
+        f"try_strptime({ts_text}, ?::VARCHAR[])::TIMESTAMPTZ)"
     )
     prices = [
         _number(c, source.decimal_comma) for c in (cmap.open, cmap.high, cmap.low, cmap.close)
     ]
     volume = "0.0" if cmap.volume is None else _number(cmap.volume, source.decimal_comma)
+    # a time outside what 64-bit nanoseconds hold (before 1677, after 2262) is flagged, not cast
+    storable = f"(isfinite({_TS}) AND epoch_us({_TS}) BETWEEN {FIRST_US} AND {LAST_US})"
     cur.execute(
-        f"INSERT INTO import_rows SELECT ?, rowid + ?, {ts_expr}, {', '.join(prices)}, {volume} "
-        "FROM import_raw",
+        f"INSERT INTO import_rows SELECT ?, {_ROW} + ?, "
+        f"CASE WHEN {storable} THEN epoch_us({_TS}) * 1000 END, "
+        f"{_TS} IS NOT NULL AND NOT {storable}, {', '.join(prices)}, {volume} "
+        f"FROM (SELECT *, rowid AS {_ROW}, {ts_expr} AS {_TS} FROM import_raw)",
         [file_no, source.first_line, _formats(source, cmap)],
     )
     _check_rows(cur, file_no, path, cmap, source)
@@ -210,7 +221,8 @@ def _number(column: str, decimal_comma: bool) -> str:
 # -- checks -------------------------------------------------------------------------------------
 _PRICES = ("open", "high", "low", "close")
 _PROBLEM = (
-    "CASE WHEN ts IS NULL THEN 'unreadable:timestamp' "
+    "CASE WHEN ts_out_of_range THEN 'range:timestamp' "
+    "WHEN ts IS NULL THEN 'unreadable:timestamp' "
     + "".join(f"WHEN {p} IS NULL THEN 'unreadable:{p}' " for p in (*_PRICES, "volume"))
     + "".join(f"WHEN NOT isfinite({p}) THEN 'infinite:{p}' " for p in (*_PRICES, "volume"))
     + "".join(f"WHEN {p} <= 0 THEN 'nonpositive:{p}' " for p in _PRICES)
@@ -244,7 +256,10 @@ def _check_rows(
     )
     assert values is not None
     bar = dict(zip(("ts", *_PRICES, "volume"), values, strict=True))
-    if kind == "unreadable":
+    if kind == "range":
+        raw = _raw_value(cur, cmap, field, line - source.first_line)
+        problem = f"the timestamp {raw!r} is outside the dates ostdesk can store ({STORABLE_RANGE})"
+    elif kind == "unreadable":
         raw = _raw_value(cur, cmap, field, line - source.first_line)
         if field == "timestamp":
             problem = f"cannot read the timestamp {raw!r}"

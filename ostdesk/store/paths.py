@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import platformdirs
 
+from ostdesk.store.errors import StoreError
+
 APP_NAME = "ostdesk"
 DB_FILE_NAME = "ostdesk.duckdb"
 ENV_VAR = "OSTDESK_DB"
+
+# a scheme of two or more letters, so that a Windows drive (C://) is not taken for one
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 
 
 def default_db_path() -> Path:
@@ -32,3 +38,18 @@ def default_strategies_dir() -> Path:
     folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "strategies"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def local_path(text: str | Path, role: str) -> Path:
+    """``text`` as a local path, expanded and absolute, for DuckDB to read or write.
+
+    A URL (``http://``, ``s3://``, any ``scheme://``) is refused with ``StoreError``: ostdesk
+    works on local files only, and DuckDB would otherwise fetch an extension to reach it.
+    ``role`` names the file in the message ("export file", "import file").
+    """
+    raw = str(text).strip()
+    if _URL.match(raw):
+        raise StoreError(f"the {role} {raw} is a URL; ostdesk reads and writes local files only")
+    if not raw:
+        raise StoreError(f"the {role} name is empty")
+    return Path(raw).expanduser().absolute()

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError
+from ostdesk.store.export import EXPORTS, export_run  # noqa: F401 -- the GUI imports them here
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import EVENT_TABLES, HEADLINE_STATS
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS, stats_from_record
@@ -250,32 +251,6 @@ def update_run(
     ):
         if value is not None:
             con.execute(f"UPDATE runs SET {column} = ? WHERE run_id = ?", [value, run_id])
-
-
-EXPORTS = {
-    "fills": "SELECT * EXCLUDE (run_id) FROM run_fills WHERE run_id = $run ORDER BY ts, fill_id",
-    "orders": "SELECT * EXCLUDE (run_id) FROM run_orders WHERE run_id = $run ORDER BY ts, order_id",
-    "trades": "SELECT * EXCLUDE (run_id) FROM run_trades WHERE run_id = $run ORDER BY exit_ts",
-    "equity": "SELECT * EXCLUDE (run_id) FROM run_equity WHERE run_id = $run ORDER BY ts",
-    "bars": "SELECT * EXCLUDE (run_id) FROM run_bars WHERE run_id = $run ORDER BY ts, symbol",
-}
-
-
-def export_run(db: DbOrCursor, run_id: int, what: str, path: str, fmt: str) -> int:
-    """Write one table of a run to CSV or Parquet with DuckDB's writer; return the rows."""
-    if what not in EXPORTS:
-        raise StoreError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
-    if fmt not in ("csv", "parquet"):
-        raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
-    con = connection_of(db)
-    _require_run(con, run_id)
-    options = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
-    target = path.replace("'", "''")
-    # COPY answers with the number of rows it wrote
-    count = first_row(
-        con.execute(f"COPY ({EXPORTS[what]}) TO '{target}' {options}", {"run": run_id})
-    )
-    return int(count[0]) if count else 0
 
 
 def _require_run(db: DbOrCursor, run_id: int) -> None:

@@ -115,9 +115,16 @@ def _sniff(cur: duckdb.DuckDBPyConnection, path: Path) -> _Dialect:
 
 
 def _first_line(path: Path) -> str:
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
-        return f.readline(1 << 16).lstrip("\ufeff").rstrip("\r\n")
+    compressed = path.suffix.lower() == ".gz"
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+            return f.readline(1 << 16).lstrip("\ufeff").rstrip("\r\n")
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise BarImportError(path, None, f"not a readable gzip file ({exc})") from None
+    except OSError as exc:
+        kind = "gzip file" if compressed else "file"
+        raise BarImportError(path, None, f"cannot read the {kind}: {exc.strerror or exc}") from None
 
 
 def _guess_delimiter(line: str) -> str | None:

@@ -374,3 +374,44 @@ def test_bars_filling_a_gap_between_stored_bars_are_accepted(db: Database, tmp_p
     inner = write(tmp_path, "inner.csv", HEADER + f"{GOOD_ROWS[1]}\n{GOOD_ROWS[2]}\n")
     import_bars(db, outer, symbol="X", period="minute")
     assert import_bars(db, inner, symbol="X", period="minute").rows == 2
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["0000-01-02 10:00:00", "1600-01-02 10:00:00", "2300-01-02 10:00:00", "infinity"]
+)
+def test_a_timestamp_outside_the_storable_years_is_refused_with_its_row(
+    db: Database, tmp_path: Path, timestamp: str
+) -> None:
+    before = snapshot(db)
+    path = with_row(tmp_path, 2, f"{timestamp},10,11,9,10.5,100")
+    with pytest.raises(BarImportError) as info:
+        import_bars(db, path, symbol="X", period="minute")
+    assert info.value.row == 4
+    assert f"the timestamp {timestamp!r} is outside the dates ostdesk can store" in str(info.value)
+    assert snapshot(db) == before
+
+
+def test_the_first_and_last_storable_days_import(db: Database, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "edges.csv",
+        HEADER + "1677-09-22 00:00:00,10,11,9,10.5,1\n2262-04-10 23:59:00,10,11,9,10.5,1\n",
+    )
+    result = import_bars(db, path, symbol="X", period="minute")
+    assert (result.first_ts_ns, result.last_ts_ns) == (
+        ns("1677-09-22T00:00"),
+        ns("2262-04-10T23:59"),
+    )
+
+
+def test_a_gz_file_that_is_not_gzip_is_refused_naming_it(db: Database, tmp_path: Path) -> None:
+    path = write(tmp_path, "bars.csv.gz", HEADER + "\n".join(GOOD_ROWS) + "\n")
+    with pytest.raises(BarImportError, match=r"^bars.csv.gz: not a readable gzip file"):
+        import_bars(db, path, symbol="X", period="minute")
+    assert snapshot(db) == ([], [])
+
+
+@pytest.mark.parametrize("url", ["http://example.com/a.csv", "s3://bucket/a.csv", "file:///a.csv"])
+def test_a_url_is_refused_as_not_a_local_file(db: Database, url: str) -> None:
+    with pytest.raises(StoreError, match=f"the import file {url} is a URL"):
+        import_bars(db, url, symbol="X", period="minute")

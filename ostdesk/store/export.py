@@ -1,0 +1,78 @@
+"""Writing one table of a recorded run to a local CSV or Parquet file, whole or not at all.
+
+DuckDB's writer fills a temporary file beside the target, renamed over it once complete: a
+failed export (a full disk, an interrupt) leaves no half-written file and an existing file
+as it was. Targets are local paths only: a URL would make DuckDB reach for the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+import duckdb
+
+from ostdesk.store.database import DbOrCursor, connection_of, duckdb_message
+from ostdesk.store.errors import StoreError
+from ostdesk.store.paths import local_path
+from ostdesk.store.rows import first_row
+
+EXPORTS = {
+    "fills": "SELECT * EXCLUDE (run_id) FROM run_fills WHERE run_id = $run ORDER BY ts, fill_id",
+    "orders": "SELECT * EXCLUDE (run_id) FROM run_orders WHERE run_id = $run ORDER BY ts, order_id",
+    "trades": "SELECT * EXCLUDE (run_id) FROM run_trades WHERE run_id = $run ORDER BY exit_ts",
+    "equity": "SELECT * EXCLUDE (run_id) FROM run_equity WHERE run_id = $run ORDER BY ts",
+    "bars": "SELECT * EXCLUDE (run_id) FROM run_bars WHERE run_id = $run ORDER BY ts, symbol",
+}
+_OPTIONS = {"csv": "(FORMAT csv, HEADER true)", "parquet": "(FORMAT parquet)"}
+
+
+def export_run(db: DbOrCursor, run_id: int, what: str, path: str | Path, fmt: str) -> int:
+    """Write table ``what`` of run ``run_id`` to the file ``path``; return the rows written.
+
+    Raises ``StoreError`` saying what is wrong: an unknown table, format or run, a URL, a
+    missing folder, a folder given as the file, or the writer's own failure.
+    """
+    if what not in EXPORTS:
+        raise StoreError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
+    if fmt not in _OPTIONS:
+        raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
+    target = export_target(path)
+    con = connection_of(db)
+    _require_run(con, run_id)
+    # the target's name ends the temporary one, so DuckDB still sees a .gz or .zst suffix
+    partial = target.with_name(f".partial-{secrets.token_hex(4)}-{target.name}")
+    quoted = str(partial).replace("'", "''")
+    try:
+        count = first_row(
+            con.execute(f"COPY ({EXPORTS[what]}) TO '{quoted}' {_OPTIONS[fmt]}", {"run": run_id})
+        )
+        os.replace(partial, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        if isinstance(exc, duckdb.Error | OSError):
+            why = duckdb_message(exc) if isinstance(exc, duckdb.Error) else exc.strerror or exc
+            raise StoreError(f"cannot write the export file {target}: {why}") from None
+        raise
+    return int(count[0]) if count else 0
+
+
+def export_target(path: str | Path) -> Path:
+    """The file an export may write: local, in a folder that exists, and not a folder."""
+    target = local_path(path, "export file")
+    if target.is_dir():
+        raise StoreError(f"the export file {target} is a folder; give the name of a file in it")
+    if not target.parent.is_dir():
+        problem = "is not a folder" if target.parent.exists() else "does not exist"
+        raise StoreError(f"cannot write the export file {target}: {target.parent} {problem}")
+    return target
+
+
+def _require_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    from ostdesk.store.runs import UnknownRunError  # runs imports this module
+
+    if first_row(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
+        raise UnknownRunError(run_id)
