@@ -39,6 +39,7 @@ RUN_LIST_COLUMNS = (
     "capital",
     "commission",
     "status",
+    "error",
     "started_at",
     "ended_at",
     "notes",

@@ -412,3 +412,36 @@ def test_a_database_held_by_another_process_gives_a_clear_message(
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+def test_a_failed_runs_status_says_why_in_its_tooltip(qtbot: QtBot, generated_db: Database) -> None:
+    con = generated_db.connection
+    con.execute(
+        "UPDATE runs SET status = 'failed', error = ? WHERE run_id = 500",
+        [
+            "the recording stopped after 2024-01-02 10:00:00 UTC: could not store its batch: "
+            "No space left on device\n\nmore detail"
+        ],
+    )
+    con.execute(
+        "UPDATE runs SET status = 'failed', error = ? WHERE run_id = 499",
+        ['Traceback (most recent call last):\n  File "x.py", line 3\nRuntimeError: bug at bar 5\n'],
+    )
+    widget = browser_on(qtbot, generated_db)
+    try:
+        model = widget.model
+        col = COLUMN_KEYS.index("status")
+        tips = {
+            run_id: model.data(
+                model.index(model.rows_of([run_id])[0], col), Qt.ItemDataRole.ToolTipRole
+            )
+            for run_id in (500, 499, 498)
+        }
+    finally:
+        widget.shutdown()
+    assert tips[500] == (
+        "the recording stopped after 2024-01-02 10:00:00 UTC: could not store its batch: "
+        "No space left on device"
+    )
+    assert tips[499] == "RuntimeError: bug at bar 5"
+    assert tips[498] is None

@@ -158,6 +158,8 @@ class RunTableModel(QAbstractTableModel):
             return "\n".join(lines)
         if key in ("params_text", "symbols_text"):
             return str(cols[key][i]) or None
+        if key == "status":
+            return str(cols["error"][i]) or None
         if key == "range_start":
             return f"{date_text(cols['range_start'][i])} → {date_text(cols['range_end'][i])} UTC"
         return None

@@ -90,6 +90,7 @@ class RunTable:
         cols: dict[str, Array] = {"run_id": np.asarray(col.get("run_id", []), dtype=np.int64)}
         for key in ("name", "strategy", "period", "status", "notes", "params", "commission"):
             cols[key] = _text(col.get(key), n)
+        cols["error"] = np.array([error_summary(e) for e in _text(col.get("error"), n)], object)
         for key in _STAT_KEYS:
             cols[key] = _floats(col.get(key), n)
         for key in ("start_ns", "end_ns", "first_bar_ns", "last_bar_ns"):
@@ -176,6 +177,15 @@ def _plain(values: Any) -> Any:
         plain[values.mask] = None
         return plain
     return values
+
+
+def error_summary(text: str) -> str:
+    """What went wrong, in the one line a tooltip shows: a traceback's last line (the
+    exception), else the first line (the recorder's sentence leads a longer text)."""
+    lines = [line for line in str(text).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1].strip() if lines[0].startswith("Traceback") else lines[0].strip()
 
 
 def _text(values: Any, n: int) -> Array:
