@@ -17,7 +17,8 @@ import numpy.typing as npt
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError
-from ostdesk.store.export import EXPORTS, export_run  # noqa: F401 -- the GUI imports them here
+from ostdesk.store.export import EXPORTS as EXPORTS  # the GUI imports these from here
+from ostdesk.store.export import export_run as export_run
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import EVENT_TABLES, HEADLINE_STATS
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS, stats_from_record
