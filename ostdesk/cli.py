@@ -1,7 +1,9 @@
 """Command line: argument parsing only; the work is done by the engine, the store and the GUI.
 
 ``ostdesk`` with no arguments opens the window. Every error a user can cause ends with one
-clear line on stderr and a non-zero exit status, never a traceback.
+clear line on stderr and a non-zero exit status, never a traceback (``ostdesk.cli_errors``).
+Commands that only read the database open it read-only, so they work on a read-only file and
+never create one.
 """
 
 from __future__ import annotations
@@ -15,10 +17,23 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ostdesk import cli_errors
 
-def _add_db(parser: argparse.ArgumentParser) -> None:
+
+def _add_db(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """``--db`` and ``--debug``, before or after the command; a command's parser leaves the
+    values out when not given (SUPPRESS), so that it does not undo ``ostdesk --db X runs``."""
     parser.add_argument(
-        "--db", metavar="PATH", help="database file (default: $OSTDESK_DB or the user data folder)"
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="database file (default: $OSTDESK_DB or the user data folder)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default if default is argparse.SUPPRESS else False,
+        help=f"print tracebacks of errors (also: {cli_errors.DEBUG_ENV}=1)",
     )
 
 
@@ -28,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Research, backtest and replay trading strategies. Without a command, opens the app."
         ),
+        epilog=cli_errors.EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_db(parser)
+    _add_db(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
@@ -107,48 +124,105 @@ def build_parser() -> argparse.ArgumentParser:
 
     strat = sub.add_parser("strategies", help="list available strategies")
     strat.add_argument("--strategies-dir", action="append", default=[], metavar="DIR")
+    strat.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     command = args.command or "gui"
+    prefix = f"ostdesk {command}"
+    debug = cli_errors.debug_requested(args.debug)
     try:
-        if command == "gui":
-            from ostdesk.gui.app import run_app
+        with cli_errors.stderr_logging(prefix, debug=debug):
+            if command == "gui":
+                from ostdesk.gui.app import run_app
 
-            return run_app(args.db)
-        handler = _COMMANDS[command]
-        return handler(args)
+                return run_app(args.db)
+            return _COMMANDS[command](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return cli_errors.INTERRUPTED
     except BrokenPipeError:  # `ostdesk symbols | head`: the reader left, which is fine
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    except _UserError as exc:
-        print(f"ostdesk {command}: {exc}", file=sys.stderr)
-        return 2
+        return cli_errors.OK
+    except Exception as exc:
+        message = _refusal(exc)
+        if message is None:
+            return cli_errors.report_bug(prefix, exc, argv, debug=debug)
+        print(f"{prefix}: {message}", file=sys.stderr)
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        return cli_errors.REFUSED
 
 
 class _UserError(Exception):
     """A mistake in the command's input: reported as one line."""
 
 
-def _open_db(args: argparse.Namespace) -> Any:
+def _refusal(exc: Exception) -> str | None:
+    """The one line for an error that is the input's or the machine's (a bad value, a file
+    that cannot be read or written, a full disk), or None for a bug."""
+    from ostdesk.engine.params import ParamError
+    from ostdesk.store import StoreError
+
+    if isinstance(exc, _UserError | StoreError | ParamError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if "duckdb" in sys.modules:
+        import duckdb
+
+        from ostdesk.store.database import duckdb_message
+
+        if isinstance(exc, duckdb.IOException | duckdb.TransactionException):
+            return duckdb_message(exc).partition("\n")[0]
+    return None
+
+
+_NO_DATABASE = (
+    "no database at {path}; create one with `ostdesk demo-data` or `ostdesk import`, "
+    "or name another with --db"
+)
+
+
+def _open_db(args: argparse.Namespace, *, write: bool) -> Any:
+    """The database, read-write for commands that change it; read-only for the others, which
+    then work on a read-only file and never create one (but upgrade an older schema when the
+    file can be written, since that cannot be done read-only)."""
     from ostdesk.store import Database, StoreError, resolve_db_path
+    from ostdesk.store.errors import MissingDatabaseError, ReadOnlyDatabaseError, UpgradeNeededError
     from ostdesk.store.runs import recover_interrupted_runs
 
+    path = resolve_db_path(args.db)
     try:
-        db = Database.open(resolve_db_path(args.db))
+        if write:
+            db = Database.open(path)
+        else:
+            try:
+                db = Database.open(path, read_only=True)
+            except UpgradeNeededError as upgrade:
+                try:
+                    db = Database.open(path)
+                except ReadOnlyDatabaseError:
+                    raise upgrade from None
+    except MissingDatabaseError as exc:
+        raise _UserError(_NO_DATABASE.format(path=exc.path)) from None
     except StoreError as exc:
         raise _UserError(str(exc)) from None
-    for run_id in recover_interrupted_runs(db):
-        print(
-            f"note: run {run_id} was left running by a process that ended; marked interrupted",
-            file=sys.stderr,
-        )
+    if not db.read_only:
+        for run_id in recover_interrupted_runs(db):
+            print(
+                f"note: run {run_id} was left running by a process that ended; marked interrupted",
+                file=sys.stderr,
+            )
     return db
 
 
@@ -176,7 +250,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from ostdesk.store import import_bars
 
     progress = _ProgressBar(sys.stderr)
-    with _open_db(args) as db:
+    with _open_db(args, write=True) as db:
         try:
             with _as_user_error():
                 result = import_bars(
@@ -200,7 +274,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from ostdesk.store import install_demo_data
 
     progress = _ProgressBar(sys.stderr)
-    with _open_db(args) as db:
+    with _open_db(args, write=True) as db:
         symbols = install_demo_data(db, progress=progress)
     progress.finish()
     print(f"installed synthetic demo data for {', '.join(symbols)} in {db.path}")
@@ -213,7 +287,7 @@ def _cmd_symbols(args: argparse.Namespace) -> int:
     from ostdesk.store.market_data import coverage
     from ostdesk.store.timefmt import format_ns
 
-    with _open_db(args) as db:
+    with _open_db(args, write=False) as db:
         instruments = list_instruments(db)
         if not instruments:
             print("no market data stored; try `ostdesk demo-data` or `ostdesk import`")
@@ -280,7 +354,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from ostdesk.engine.events import BarPeriod
     from ostdesk.engine.runner import BacktestConfig, RunStatus
     from ostdesk.store.backtests import prepare_backtest
-    from ostdesk.timeparse import parse_when
 
     catalog = _catalog(args.strategies_dir)
     with _as_user_error():
@@ -292,14 +365,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             symbols=symbols,
             period=BarPeriod.parse(args.period),
             params=params,
-            start_ns=parse_when(args.start) if args.start else None,
-            end_ns=parse_when(args.end, end_of_day=True) if args.end else None,
+            start_ns=_when("--start", args.start),
+            end_ns=_when("--end", args.end, end_of_day=True),
             capital=args.capital,
             commission=parse_commission(args.commission),
             slippage_ticks=args.slippage,
             name=args.name,
         )
-    with _open_db(args) as db:
+    with _open_db(args, write=True) as db:
         with _as_user_error():
             run = prepare_backtest(db, config, strategy_source=catalog.sources[cls.__name__])
         run.run()
@@ -308,10 +381,34 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2, default=str))
     else:
         _print_mapping(summary)
+    if run.status is RunStatus.COMPLETED:
+        return cli_errors.OK
+    print(f"run {summary['run_id']} {_why_not_completed(run)}", file=sys.stderr)
+    if run.error is not None and run.error.component.startswith("strategy"):
+        print(run.error.traceback.rstrip(), file=sys.stderr)  # the user's own code
+    return cli_errors.RUN_NOT_COMPLETED
+
+
+def _when(option: str, text: str | None, *, end_of_day: bool = False) -> int | None:
+    from ostdesk.timeparse import parse_when
+
+    if not text:
+        return None
+    try:
+        return parse_when(text, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise _UserError(f"{option}: {exc}") from None
+
+
+def _why_not_completed(run: Any) -> str:
+    """``failed: <one sentence>`` or what else became of the run, for one line on stderr."""
+    from ostdesk.engine.runner import RunStatus
+
     if run.status is RunStatus.FAILED and run.error is not None:
-        print(run.error.traceback, file=sys.stderr)
-        return 1
-    return 0 if run.status is RunStatus.COMPLETED else 1
+        error = run.error
+        what = f"{error.component} raised " if error.component != "recorder" else ""
+        return f"failed: {what}{error.message.splitlines()[0] if error.message else error}"
+    return {RunStatus.CANCELLED: "was cancelled"}.get(run.status, f"ended {run.status.value}")
 
 
 def _print_mapping(values: dict[str, Any]) -> None:
@@ -361,7 +458,7 @@ def _jsonable(stats: dict[str, object]) -> dict[str, Any]:
 def _cmd_runs(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import list_runs
 
-    with _open_db(args) as db:
+    with _open_db(args, write=False) as db:
         runs = list_runs(db)
     rows = [{k: _py(v[i]) for k, v in runs.items()} for i in range(len(runs["run_id"]))]
     if args.json:
@@ -394,7 +491,7 @@ def _py(value: Any) -> Any:
 def _cmd_show(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import get_run, run_stats
 
-    with _open_db(args) as db:
+    with _open_db(args, write=False) as db:
         with _as_user_error():
             run = get_run(db, args.run_id)
         stats = _jsonable(run_stats(db, args.run_id))
@@ -426,9 +523,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from ostdesk.store.runs import export_run
+    from ostdesk.store.export import export_run
 
-    with _open_db(args) as db, _as_user_error():
+    with _open_db(args, write=False) as db, _as_user_error():
         rows = export_run(db, args.run_id, args.what, args.output, args.format)
     print(f"wrote {rows:,} rows of {args.what} of run {args.run_id} to {args.output}")
     return 0
@@ -437,7 +534,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_delete(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import delete_run
 
-    with _open_db(args) as db, _as_user_error():
+    with _open_db(args, write=True) as db, _as_user_error():
         delete_run(db, args.run_id)
     print(f"deleted run {args.run_id}")
     return 0

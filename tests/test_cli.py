@@ -187,3 +187,15 @@ def test_strategy_with_syntax_error_is_reported_and_others_still_run(
     assert code == 0
     err = capsys.readouterr().err
     assert "oops.py, line 1: SyntaxError" in err
+
+
+def test_dates_are_read_exactly_and_only_within_the_storable_range() -> None:
+    from ostdesk.timeparse import parse_when
+
+    assert parse_when("1969-12-31T23:59:59.5") == -500_000_000  # not rounded toward 1970
+    assert parse_when("2024-01-31", end_of_day=True) == parse_when("2024-02-01") - 1
+    assert parse_when("2024-01-31T14:30+02:00") == parse_when("2024-01-31T12:30")
+    assert parse_when("1677-09-22") < 0 < parse_when("2262-04-10", end_of_day=True)
+    for text in ("1677-09-20", "2262-04-12", "0001-01-01", "9999-12-31"):
+        with pytest.raises(ValueError, match="outside the dates ostdesk can store"):
+            parse_when(text)

@@ -1,8 +1,9 @@
 """Where exceptions raised in engine threads go, so none is ever silently dropped.
 
-Subscriber threads, the datafeed and the runner report here; the CLI prints the reports and the
-GUI's bridge shows them in the log dock. Listeners are called in the reporting thread and must
-only hand the report on (append to a buffer), never block.
+Subscriber threads, the datafeed and the runner report here; the GUI's bridge shows the reports
+(tracebacks included) in the log dock. Each report is also logged to ``ostdesk.engine``: one line
+at ERROR, which the CLI prints, and the traceback at DEBUG. Listeners are called in the
+reporting thread and must only hand the report on (append to a buffer), never block.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ class ErrorSink:
         with self._lock:
             self._errors.append(error)
             listeners = tuple(self._listeners)
-        log.error("error in %s\n%s", component, text)
+        # one line for whoever handles ERROR records (a CLI's stderr); the traceback is kept on
+        # the report, and logged at DEBUG for whoever asked for it
+        log.error("error in %s: %s", component, error.message.partition("\n")[0])
+        log.debug("traceback of the error in %s:\n%s", component, text)
         for listener in listeners:
             listener(error)
         return error
