@@ -343,3 +343,14 @@ def test_a_read_command_on_an_older_read_only_schema_says_it_needs_an_upgrade(
         assert main(["runs", "--db", str(folder / "old.duckdb")]) == cli_errors.REFUSED
         line = _one_line(capsys.readouterr().err, "runs")
     assert "has schema version 1 and needs an upgrade" in line
+
+
+def test_strategies_are_listed_when_the_user_data_folder_is_read_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "empty"
+    source.mkdir()
+    with read_only_copy(source, tmp_path / "ro") as folder:
+        monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+        assert main(["strategies"]) == cli_errors.OK
+    assert "SmaCross" in capsys.readouterr().out

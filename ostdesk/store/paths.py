@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -34,9 +35,11 @@ def resolve_db_path(cli_value: str | Path | None) -> Path:
 
 
 def default_strategies_dir() -> Path:
-    """The per-user folder of strategy files (created on first use so users can find it)."""
+    """The per-user folder of strategy files (created on first use so users can find it; where
+    it cannot be, as under a read-only home, the built-in strategies are still there)."""
     folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "strategies"
-    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
