@@ -4,6 +4,7 @@ Migration *n* (1-based) brings a file from schema version n-1 to n. To change th
 a SQL string (one or more statements) or a function taking the connection to ``MIGRATIONS``;
 never edit one that has shipped, since files in the field already ran it. Each migration runs in
 its own transaction together with the version bump, so a failure leaves the file as it was.
+Which files are ostdesk's, and so may be migrated at all, is ``ostdesk.store.identity``'s call.
 """
 
 from __future__ import annotations
