@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from ostdesk.engine.events import BarPeriod
 from ostdesk.gui.config.form import ERROR_COLOR
+from ostdesk.store import offline
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns
 from ostdesk.store.database import Database, duckdb_message
 from ostdesk.store.errors import StoreError
@@ -62,7 +63,7 @@ _FILE_FILTER = "Bar files (*.csv *.txt *.csv.gz *.parquet *.pq);;All files (*)"
 
 def read_preview(path: Path) -> tuple[list[str], list[list[str]], bool]:
     """Column names, the first rows as text, and whether the file has a header."""
-    con = duckdb.connect()
+    con = offline.connect()  # never fetches an extension, whatever the path
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             rel = con.execute(f"SELECT * FROM read_parquet(?) LIMIT {PREVIEW_ROWS}", [str(path)])
