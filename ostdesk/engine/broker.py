@@ -12,6 +12,21 @@ The broker listens to market data only while it holds working orders (or always,
 buying-power check needs prices): with nothing to match, a bar would only wake its thread, and
 one thread wake-up per timestamp is most of a backtest's cost. With no working order there is
 nothing a request could race, so requests are then applied at once.
+
+What is refused, always with an ``OrderRejected`` (``ModificationRejected``,
+``CancellationRejected``) that carries a :class:`RejectionReason` and a sentence naming the
+order and the field, never with an exception:
+
+- a request whose fields could not be read (``invalid``: text where a number belongs, an
+  unknown time-in-force name, see :mod:`ostdesk.engine.events.order_fields`);
+- a quantity that is not a finite number > 0, or is over ``MAX_QUANTITY`` units;
+- a limit or stop price that is not a finite number > 0, a missing price the order type needs
+  or one it does not take; a GTD order without an expiry after its submission;
+- a reused order id, a symbol the run does not trade, an order that is no longer working;
+- with ``max_leverage``, an order that needs more buying power than the account has; without
+  it, an order that adds more than ``SIZE_BOUND_EQUITY`` times the account's equity of exposure
+  at its price (its limit or stop, else the last price the broker saw; with no price seen yet,
+  only ``MAX_QUANTITY`` bounds it).
 """
 
 from __future__ import annotations
@@ -44,11 +59,19 @@ from ostdesk.engine.events import (
     RejectionReason,
     Side,
     TimeInForce,
+    order_fields,
 )
-from ostdesk.engine.portfolio import Portfolio
+from ostdesk.engine.portfolio import Portfolio, Position
 from ostdesk.engine.subscriber import Subscriber
 
 _DAY_NS = BarPeriod.DAY.value
+
+MAX_QUANTITY = 2.0**53
+"""No order is for more units: past 2**53 a float no longer counts units one by one."""
+SIZE_BOUND_EQUITY = 1_000.0
+"""Without a leverage limit, an order may add at most this many times the account's equity (its
+starting capital, if that is more: an account in a drawdown still trades) of exposure: a bound
+against runaway sizes (1e300 units), far above any margin rule."""
 
 
 class _WorkingOrder:
@@ -72,6 +95,9 @@ class _WorkingOrder:
     )
 
     def __init__(self, req: OrderSubmissionRequest) -> None:
+        # only a request whose fields were all read (no ``invalid``) becomes an order
+        assert req.symbol is not None and req.quantity is not None
+        assert req.time_in_force is not None
         self.order_id = req.order_id
         self.strategy_id = req.strategy_id
         self.symbol = req.symbol
@@ -92,12 +118,23 @@ Problem = tuple[RejectionReason, str]
 
 
 def _quantity_problem(oid: str, quantity: float | None) -> Problem | None:
-    if quantity is None or (math.isfinite(quantity) and quantity > 0):
+    if quantity is None or (math.isfinite(quantity) and 0 < quantity <= MAX_QUANTITY):
         return None
+    if quantity > MAX_QUANTITY and math.isfinite(quantity):
+        return (
+            RejectionReason.ORDER_TOO_LARGE,
+            f"{oid}: quantity {quantity:g} exceeds {MAX_QUANTITY:,.0f} units (2**53, past which "
+            "a float does not count units one by one)",
+        )
     return (
         RejectionReason.INVALID_QUANTITY,
         f"{oid}: quantity must be a positive number, got {quantity:g}",
     )
+
+
+def _invalid_problem(order_id: int | None, invalid: str) -> Problem:
+    where = f"order {order_id}: " if order_id is not None else ""
+    return order_fields.reason(invalid), f"{where}{invalid}"
 
 
 def _price_problem(oid: str, limit: float | None, stop: float | None) -> Problem | None:
@@ -286,7 +323,7 @@ class SimulatedBroker(Subscriber):
             self._ended.setdefault(req.order_id, "rejected")
             return
         order = _WorkingOrder(req)
-        self._working.setdefault(req.symbol, {})[req.order_id] = order
+        self._working.setdefault(order.symbol, {})[req.order_id] = order
         self._orders[req.order_id] = order
         self._publish(
             OrderAccepted(
@@ -298,6 +335,9 @@ class SimulatedBroker(Subscriber):
         oid = f"order {req.order_id}"
         if req.order_id in self._orders or req.order_id in self._ended:
             return RejectionReason.DUPLICATE_ORDER_ID, f"{oid}: this order id was already used"
+        if req.invalid is not None:
+            return _invalid_problem(req.order_id, req.invalid)
+        assert req.symbol is not None and req.quantity is not None  # as invalid is None
         if self.symbols is not None and req.symbol not in self.symbols:
             return (
                 RejectionReason.UNKNOWN_SYMBOL,
@@ -316,6 +356,9 @@ class SimulatedBroker(Subscriber):
                 RejectionReason.INVALID_EXPIRY,
                 f"{oid}: a GTD order needs an expiry time after its submission time",
             )
+        if self.max_leverage is None:
+            signed = req.quantity if req.side is Side.BUY else -req.quantity
+            return self._check_size(oid, req.symbol, signed, req.limit_price or req.stop_price)
         return self._check_buying_power(req)
 
     @staticmethod
@@ -341,25 +384,55 @@ class SimulatedBroker(Subscriber):
             )
         return _price_problem(oid, limit, stop)
 
-    def _check_buying_power(self, req: OrderSubmissionRequest) -> Problem | None:
-        if self.max_leverage is None:
-            return None
-        account = self.account
-        position = account.positions.get(req.symbol)
+    def _added_exposure(
+        self, symbol: str, signed: float, ref: float | None
+    ) -> tuple[float, float] | None:
+        """The units an order adds to the position's size and the price to value them at (its
+        limit or stop, else the last price seen); None if it reduces the position (always
+        allowed) or no price was seen yet (nothing to judge it by)."""
+        position: Position | None = self.account.positions.get(symbol)
         held = position.quantity if position is not None else 0.0
-        signed = req.quantity if req.side is Side.BUY else -req.quantity
-        if abs(held + signed) <= abs(held):
-            return None  # reduces exposure: always allowed
-        ref = req.limit_price or req.stop_price
+        added = abs(held + signed) - abs(held)
+        if added <= 0:
+            return None
         if ref is None:
             ref = position.last_price if position is not None else math.nan
-        if not math.isfinite(ref):
-            return None  # no price seen yet: cannot judge, let it through
+        return (added, ref) if math.isfinite(ref) else None
+
+    def _check_size(
+        self, oid: str, symbol: str, signed: float, ref: float | None
+    ) -> Problem | None:
+        added = self._added_exposure(symbol, signed, ref)
+        if added is None:
+            return None
+        units, price = added
+        account = self.account
+        if units * price <= SIZE_BOUND_EQUITY * account.initial_capital:
+            return None  # within the bound whatever the equity: no need to add it up
+        # capital first: max() keeps it over a NaN equity (a NaN price in the data)
+        bound = SIZE_BOUND_EQUITY * max(account.initial_capital, account.equity)
+        if units * price <= bound:
+            return None
+        return (
+            RejectionReason.ORDER_TOO_LARGE,
+            f"{oid}: quantity {abs(signed):,.12g} at {price:,.12g} adds {units * price:,.12g} of "
+            f"exposure, over {SIZE_BOUND_EQUITY:,.0f} times equity ({bound:,.12g}), the bound of "
+            "an account without a leverage limit",
+        )
+
+    def _check_buying_power(self, req: OrderSubmissionRequest) -> Problem | None:
+        assert self.max_leverage is not None and req.symbol is not None
+        assert req.quantity is not None
+        signed = req.quantity if req.side is Side.BUY else -req.quantity
+        added = self._added_exposure(req.symbol, signed, req.limit_price or req.stop_price)
+        if added is None:
+            return None
+        account = self.account
         exposure = sum(abs(p.market_value()) for p in account.positions.values())
         pending = sum(
             o.quantity * (o.limit or o.stop or self._last(o.symbol)) for o in self._orders.values()
         )
-        needed = (abs(held + signed) - abs(held)) * ref
+        needed = added[0] * added[1]
         available = account.equity * self.max_leverage - exposure - pending
         if needed > available:
             return (
@@ -374,8 +447,13 @@ class SimulatedBroker(Subscriber):
         price = pos.last_price if pos is not None else math.nan
         return price if math.isfinite(price) else 0.0
 
-    def _working_order(self, order_id: int) -> tuple[_WorkingOrder | None, Problem | None]:
+    def _working_order(
+        self, order_id: int | None, invalid: str | None
+    ) -> tuple[_WorkingOrder | None, Problem | None]:
         """The working order, or why a request about it must be refused."""
+        if invalid is not None:
+            return None, _invalid_problem(order_id, invalid)
+        assert order_id is not None  # as invalid is None
         order = self._orders.get(order_id)
         if order is not None:
             return order, None
@@ -388,7 +466,7 @@ class SimulatedBroker(Subscriber):
         )
 
     def _on_modification(self, req: OrderModificationRequest) -> None:
-        order, problem = self._working_order(req.order_id)
+        order, problem = self._working_order(req.order_id, req.invalid)
         if order is not None:
             problem = self._check_modification(order, req)
         if problem is not None:
@@ -412,7 +490,7 @@ class SimulatedBroker(Subscriber):
         self._publish(
             ModificationAccepted(
                 ts_event_ns=req.ts_event_ns,
-                order_id=req.order_id,
+                order_id=order.order_id,
                 strategy_id=req.strategy_id,
                 quantity=order.quantity,
                 limit_price=order.limit,
@@ -444,10 +522,17 @@ class SimulatedBroker(Subscriber):
                     RejectionReason.ORDER_NOT_WORKING,
                     f"{oid}: the stop was already triggered; only the limit can change",
                 )
-        return _price_problem(oid, req.limit_price, req.stop_price)
+        problem = _price_problem(oid, req.limit_price, req.stop_price)
+        if problem is not None or self.max_leverage is not None:
+            return problem
+        quantity = order.quantity if req.quantity is None else req.quantity
+        limit = req.limit_price or order.limit
+        stop = req.stop_price or order.stop
+        signed = quantity if order.is_buy else -quantity
+        return self._check_size(oid, order.symbol, signed, limit or stop)
 
     def _on_cancellation(self, req: OrderCancellationRequest) -> None:
-        order, problem = self._working_order(req.order_id)
+        order, problem = self._working_order(req.order_id, req.invalid)
         if order is None:
             assert problem is not None
             self._publish(
@@ -463,6 +548,6 @@ class SimulatedBroker(Subscriber):
         self._end(order, "cancelled")
         self._publish(
             CancellationAccepted(
-                ts_event_ns=req.ts_event_ns, order_id=req.order_id, strategy_id=req.strategy_id
+                ts_event_ns=req.ts_event_ns, order_id=order.order_id, strategy_id=req.strategy_id
             )
         )

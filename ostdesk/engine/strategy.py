@@ -6,6 +6,15 @@ registered in :meth:`setup`, decisions are made in :meth:`on_bar`. The engine at
 copy of every indicator and price history per symbol, and turns ``buy``/``sell`` into requests
 on the bus. Inside ``on_bar``, ``self.fast_ma[-1]``, ``self.close[-2]`` and ``self.position``
 refer to the symbol of the bar being handled (``bar.symbol``).
+
+Orders are checked, never trusted: whatever ``buy``/``sell``/``modify``/``cancel`` are given,
+the run goes on and the broker answers through :meth:`Strategy.on_order` (an ``OrderRejected``
+or ``ModificationRejected`` with a reason and a sentence such as "order 7: quantity 'abc' is not
+a number"). A quantity must be a real number, finite and > 0 (``bool`` is not a number); a price
+finite and > 0 when given; ``tif`` a :class:`TimeInForce` or its name in any case (``"DAY"``);
+``expire_ns`` an integer time in ns (numpy integers too), required for GTD. Without a leverage
+limit an order may still not add more than 1,000 times the account's equity of exposure
+(``ostdesk.engine.broker.SIZE_BOUND_EQUITY``) nor be for more than 2**53 units.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 import inspect
 import math
 from array import array
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from ostdesk.engine.events import (
     BarReceived,
@@ -221,13 +230,16 @@ class Strategy:
         *,
         limit: float | None = None,
         stop: float | None = None,
-        tif: TimeInForce = TimeInForce.GTC,
+        tif: TimeInForce | str = TimeInForce.GTC,
         expire_ns: int | None = None,
         symbol: str | None = None,
     ) -> int:
         """Submit a buy order; its type follows from the prices given (none: market). Returns
-        the order id."""
-        return self.host.submit(True, quantity, limit, stop, tif, expire_ns, symbol)
+        the order id; a malformed order is rejected, see the module docstring."""
+        # a name is read, an unknown one refused, by the request itself (events.order_fields)
+        return self.host.submit(
+            True, quantity, limit, stop, cast(TimeInForce, tif), expire_ns, symbol
+        )
 
     def sell(
         self,
@@ -235,14 +247,17 @@ class Strategy:
         *,
         limit: float | None = None,
         stop: float | None = None,
-        tif: TimeInForce = TimeInForce.GTC,
+        tif: TimeInForce | str = TimeInForce.GTC,
         expire_ns: int | None = None,
         symbol: str | None = None,
     ) -> int:
         """Submit a sell order (a short sale if flat). Returns the order id."""
-        return self.host.submit(False, quantity, limit, stop, tif, expire_ns, symbol)
+        return self.host.submit(
+            False, quantity, limit, stop, cast(TimeInForce, tif), expire_ns, symbol
+        )
 
     def cancel(self, order_id: int) -> None:
+        """Ask to cancel; the broker answers ``CancellationAccepted`` or ``...Rejected``."""
         self.host.cancel(order_id)
 
     def modify(
@@ -253,6 +268,8 @@ class Strategy:
         limit: float | None = None,
         stop: float | None = None,
     ) -> None:
+        """Change a working order's quantity or prices (``None`` keeps one); the broker answers
+        ``ModificationAccepted`` or ``ModificationRejected`` (the same checks as ``buy``)."""
         self.host.modify(order_id, quantity, limit, stop)
 
     @property

@@ -83,3 +83,5 @@ class RejectionReason(enum.Enum):
     ORDER_NOT_WORKING = "order_not_working"
     INSUFFICIENT_BUYING_POWER = "insufficient_buying_power"
     UNKNOWN_SYMBOL = "unknown_symbol"
+    INVALID_TIME_IN_FORCE = "invalid_time_in_force"
+    ORDER_TOO_LARGE = "order_too_large"

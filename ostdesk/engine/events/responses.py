@@ -35,7 +35,9 @@ class ModificationAccepted(EventBase):
 
 @dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
 class ModificationRejected(EventBase):
-    order_id: int
+    """``order_id`` is ``None`` when the request named no order (it was not an integer)."""
+
+    order_id: int | None
     strategy_id: str
     reason: RejectionReason
     message: str
@@ -49,7 +51,9 @@ class CancellationAccepted(EventBase):
 
 @dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
 class CancellationRejected(EventBase):
-    order_id: int
+    """``order_id`` is ``None`` when the request named no order (it was not an integer)."""
+
+    order_id: int | None
     strategy_id: str
     reason: RejectionReason
     message: str
