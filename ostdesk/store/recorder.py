@@ -81,6 +81,7 @@ _ENUM_TEXT: dict[str, Callable[[Any], Any]] = {
     "order_type": operator.attrgetter("_value_"),
     "reason": operator.attrgetter("_value_"),
 }
+_NULLABLE_ENUMS = frozenset({"time_in_force"})  # None in a malformed request (``invalid``)
 
 
 def _field(column: str) -> str:
@@ -107,7 +108,12 @@ def _event_columns(table: str, family: list[Any]) -> list[Sequence[Any]]:
     for c in names:
         if c in read:
             convert = _ENUM_TEXT.get(c)
-            columns.append(read[c] if convert is None else list(map(convert, read[c])))
+            if convert is None:
+                columns.append(read[c])
+            elif c in _NULLABLE_ENUMS and None in read[c]:
+                columns.append([None if v is None else convert(v) for v in read[c]])
+            else:
+                columns.append(list(map(convert, read[c])))
         else:
             columns.append([_EVENT_TABLES[cls][1] if c == "kind" else None] * n)
     return columns
@@ -151,12 +157,22 @@ _TABLES: dict[str, tuple[tuple[str, ...], str]] = {
             "stop_price",
             "time_in_force",
             "expire_ns",
+            "invalid",
         ),
-        "iioooofffoo",
+        "iioooofffooo",
     ),
     "run_order_changes": (
-        ("ts", "order_id", "strategy_id", "kind", "quantity", "limit_price", "stop_price"),
-        "iioofff",
+        (
+            "ts",
+            "order_id",
+            "strategy_id",
+            "kind",
+            "quantity",
+            "limit_price",
+            "stop_price",
+            "invalid",
+        ),
+        "iioofffo",
     ),
     "run_responses": (
         (
@@ -204,14 +220,15 @@ def _market_columns(inserts: list[_Insert]) -> _MarketColumns:
 
 
 def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
-    if code == "f":  # may hold None: NULL in SQL, NaN never stands for "absent"
-        if any(v is None for v in values):
-            return np.array(values, dtype=object)
-        return np.asarray(values, dtype=np.float64)
-    if code == "o":
+    """A numpy column of ``code``'s type; one holding None (NULL in SQL: a malformed
+    request's unreadable field, an absent price) is an object column instead, as NaN never
+    stands for "absent"."""
+    if code == "o" or None in values:
         arr = np.empty(len(values), dtype=object)
         arr[:] = values
         return arr
+    if code == "f":
+        return np.asarray(values, dtype=np.float64)
     return np.asarray(values, dtype=np.int64)
 
 

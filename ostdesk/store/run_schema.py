@@ -121,3 +121,15 @@ EVENT_TABLES = (
     "run_trades",
     "run_stats",
 )
+
+V4_INVALID_REQUESTS = """
+ALTER TABLE run_orders ALTER COLUMN symbol DROP NOT NULL;
+ALTER TABLE run_orders ALTER COLUMN time_in_force DROP NOT NULL;
+ALTER TABLE run_orders ADD COLUMN invalid VARCHAR;
+ALTER TABLE run_order_changes ALTER COLUMN order_id DROP NOT NULL;
+ALTER TABLE run_order_changes ADD COLUMN invalid VARCHAR;
+ALTER TABLE run_responses ALTER COLUMN order_id DROP NOT NULL;
+"""
+"""Migration 4: every order a strategy tries is recorded, malformed ones too. A request field
+that could not be read is NULL and ``invalid`` says why (the broker's rejection repeats it);
+NULLs appear only in rows whose ``invalid`` is set."""

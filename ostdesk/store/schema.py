@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
-from ostdesk.store.run_schema import V2_RUNS
+from ostdesk.store.run_schema import V2_RUNS, V4_INVALID_REQUESTS
 from ostdesk.store.transactions import transaction
 
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
@@ -53,6 +53,7 @@ MIGRATIONS: list[Migration] = [
     _V1_MARKET_DATA,
     V2_RUNS,
     _V3_PRESETS,
+    V4_INVALID_REQUESTS,
 ]
 
 

@@ -7,7 +7,6 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
-import pytest
 
 from ostdesk import Strategy
 from ostdesk.engine.events import BarPeriod, BarReceived, TimeInForce
@@ -121,15 +120,13 @@ def test_a_run_of_malformed_orders_completes_and_records_each_rejection(db: Data
     assert rows == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ostdesk/store/recorder.py reads an enum column's text from the member, and "
-    "run_orders.time_in_force is NOT NULL (ostdesk/store/run_schema.py): a request whose time "
-    "in force was unreadable holds None there",
-)
 def test_an_order_with_an_unknown_time_in_force_is_recorded_with_its_rejection(
     db: Database,
 ) -> None:
     rows = _record(db, [UNKNOWN_TIF])
     _, reason, message = UNKNOWN_TIF
     assert rows[0] == (1, "rejected", reason, f"order 1: {message}")
+    stored = db.connection.execute(
+        "SELECT time_in_force, invalid FROM run_orders WHERE order_id = 1"
+    ).fetchall()
+    assert stored == [(None, message)]

@@ -103,8 +103,8 @@ def test_order_events_are_recorded_field_by_field(db: Database) -> None:
     recorder.shutdown()
 
     assert _rows(db, "SELECT * EXCLUDE (run_id) FROM run_orders WHERE run_id = ? ORDER BY ts") == [
-        (10, 1, "S", "AAA", "BUY", OrderType.MARKET.value, 2.0, None, None, "GTC", None),
-        (11, 2, "S", "BBB", "SELL", OrderType.STOP_LIMIT.value, 1.5, 99.5, 100.0, "GTD", 999),
+        (10, 1, "S", "AAA", "BUY", OrderType.MARKET.value, 2.0, None, None, "GTC", None, None),
+        (11, 2, "S", "BBB", "SELL", OrderType.STOP_LIMIT.value, 1.5, 99.5, 100.0, "GTD", 999, None),
     ]
     assert _rows(
         db, "SELECT * EXCLUDE (run_id) FROM run_responses WHERE run_id = ? ORDER BY ts"
