@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from array import array
 from collections.abc import Callable, Sequence, Sized
 from typing import Any
@@ -103,10 +104,11 @@ class OrderRecord:
         self.index = index
         self.order_id = request.order_id
         self.strategy_id = request.strategy_id
-        self.symbol = request.symbol
+        # a malformed request (``invalid``) may lack these: shown blank, never fills
+        self.symbol = request.symbol or ""
         self.side = request.side
         self.order_type = request.order_type
-        self.quantity = request.quantity
+        self.quantity = math.nan if request.quantity is None else request.quantity
         self.limit_price = request.limit_price
         self.stop_price = request.stop_price
         self.time_in_force = request.time_in_force

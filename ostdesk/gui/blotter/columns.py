@@ -94,8 +94,8 @@ def order_columns(prices: PricePrecision, *, history: bool) -> list[Column[Order
         ),
         Column(
             "TIF",
-            lambda o: o.time_in_force.value,
-            lambda o: o.time_in_force.name,
+            lambda o: o.time_in_force.value if o.time_in_force else "",
+            lambda o: o.time_in_force.name if o.time_in_force else "",
             tip=_tif_tip,
         ),
         Column(

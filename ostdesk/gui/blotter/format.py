@@ -24,6 +24,8 @@ def time_text(ts_ns: int) -> str:
 
 
 def qty_text(qty: float) -> str:
+    if not math.isfinite(qty):  # a malformed order's: unreadable (blank), or infinite
+        return "" if math.isnan(qty) else f"{qty:,}"
     if qty == int(qty):
         return f"{qty:,.0f}"
     return f"{qty:,.4f}".rstrip("0")

@@ -144,7 +144,9 @@ def load_recorded_events(con: duckdb.DuckDBPyConnection, run_id: int) -> Recorde
             quantity=qty,
             limit_price=_price(limit),
             stop_price=_price(stop),
-            time_in_force=_lookup(_TIFS, tif, "time in force", run_id, oid),
+            time_in_force=None
+            if tif is None
+            else _lookup(_TIFS, tif, "time in force", run_id, oid),
             expire_ns=expire,
         )
         add(request, t, 1, 2 * r)
