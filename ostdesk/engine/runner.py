@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,8 +56,21 @@ class BacktestConfig:
     def __post_init__(self) -> None:
         if not self.symbols:
             raise ValueError("a backtest needs at least one symbol")
-        if not self.capital > 0:
-            raise ValueError(f"initial capital must be positive, got {self.capital:g}")
+        if not (self.capital > 0 and math.isfinite(self.capital)):
+            raise ValueError(
+                f"initial capital must be a positive finite amount, got {self.capital:g}"
+            )
+        if not (self.slippage_ticks >= 0 and math.isfinite(self.slippage_ticks)):
+            raise ValueError(
+                f"slippage must be a finite number of ticks, 0 or more, got {self.slippage_ticks:g}"
+            )
+        if self.max_leverage is not None and not (
+            self.max_leverage > 0 and math.isfinite(self.max_leverage)
+        ):
+            raise ValueError(
+                "maximum leverage must be a positive finite number (or none, for no limit), "
+                f"got {self.max_leverage:g}"
+            )
         if self.start_ns is not None and self.end_ns is not None and self.end_ns < self.start_ns:
             raise ValueError("the end of the date range is before its start")
 
