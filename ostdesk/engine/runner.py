@@ -5,6 +5,13 @@ The engine does not know the store: the caller passes the bar chunks (``ostdesk.
 ``bar_chunks``) and factories for extra subscribers. Every thread this starts is joined before
 ``wait()`` returns, whatever happened (a run started with ``hold`` first waits for ``release``
 or ``cancel``); a ``start`` that raises joins what it had started.
+
+Ending: a run ends ``failed`` when its strategy raised (anything, ``SystemExit`` included), its
+datafeed failed, or an *essential* extra subscriber (``Subscriber.essential``: the recorder)
+reported an error; each of these cancels the run at once. ``cancel`` ends it ``cancelled``
+within about ``INTERRUPT_GRACE_S``, even when strategy code never returns: after that grace,
+strategy code still running is interrupted (``ostdesk.engine.interrupt``). ``run`` turns a
+Ctrl-C of the waiting thread into a cancel, waits for the run's end, and re-raises.
 """
 
 from __future__ import annotations
@@ -80,6 +87,10 @@ class BacktestConfig:
 
 SubscriberFactory = Callable[[EventBus], Subscriber]
 
+INTERRUPT_GRACE_S = 0.25
+"""After a cancel, how long strategy code may go on before it is interrupted (and again, every
+this often, while the run has not ended)."""
+
 
 class BacktestRun:
     """One backtest in background threads: ``start()`` (or ``start(hold=True)`` and, later,
@@ -110,6 +121,9 @@ class BacktestRun:
         self.held_for = 0.0
         """How long the run was held (``start(hold=True)`` to ``release``): not in ``elapsed``."""
         self._cancel_requested = False
+        self._fatal = False  # an error that ends the run failed was reported
+        self._watchdog: threading.Thread | None = None
+        self._watchdog_lock = threading.Lock()
         self._listeners: list[Callable[[BacktestRun], None]] = []
         self._thread: threading.Thread | None = None
         self.broker: SimulatedBroker | None = None
@@ -168,11 +182,19 @@ class BacktestRun:
             self._released.set()
 
     def cancel(self) -> None:
-        """Stop after the current timestamp; the run ends ``cancelled``."""
+        """Stop after the current timestamp; the run ends ``cancelled``. Strategy code that
+        has not returned ``INTERRUPT_GRACE_S`` later is interrupted. Never blocks: callable
+        from any thread, an error listener included."""
         self._cancel_requested = True
         if self.datafeed is not None:
             self.datafeed.cancel()
         self.release()
+        with self._watchdog_lock:
+            if self._watchdog is None and self._thread is not None and not self.done:
+                self._watchdog = threading.Thread(
+                    target=self._interrupt_stuck_strategy, name="ostdesk-cancel", daemon=True
+                )
+                self._watchdog.start()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run ended and every thread is joined; False on timeout."""
@@ -180,12 +202,23 @@ class BacktestRun:
             return False
         if self._thread is not None:
             self._thread.join()
+        with self._watchdog_lock:
+            watchdog = self._watchdog
+        if watchdog is not None:
+            watchdog.join()
         return True
 
     def run(self) -> BacktestRun:
-        """Start and wait: the headless way."""
+        """Start and wait: the headless way. A ``KeyboardInterrupt`` while waiting (Ctrl-C)
+        cancels the run, waits for its end (recorded ``cancelled`` by the done listeners), and
+        is raised again; a second one while that lasts is not held back."""
         self.start()
-        self.wait()
+        try:
+            self.wait()
+        except KeyboardInterrupt:
+            self.cancel()
+            self.wait()
+            raise
         return self
 
     def add_done_listener(self, listener: Callable[[BacktestRun], None]) -> None:
@@ -227,8 +260,18 @@ class BacktestRun:
     def _on_error(self, error: ComponentError) -> None:
         if self.error is None:
             self.error = error
-        if error.component.startswith("strategy") or error.component == "datafeed":
+        essential = any(s.essential and s.name == error.component for s in self.extra)
+        if essential or error.component == "datafeed":
+            self._fatal = True
+        if essential or error.component.startswith("strategy") or error.component == "datafeed":
             self.cancel()  # documented policy: a failing strategy ends the run as failed
+
+    def _interrupt_stuck_strategy(self) -> None:
+        """After a cancel: interrupt strategy code that goes on past the grace period, until
+        the run has ended (each stay in strategy code is interrupted once at most)."""
+        while not self._finished.wait(INTERRUPT_GRACE_S):
+            if self.host is not None:
+                self.host.guard.interrupt()
 
     def _supervise(self) -> None:
         assert self.datafeed is not None and self.host is not None and self.broker is not None
@@ -244,9 +287,7 @@ class BacktestRun:
             for sub in (self.host, self.broker, *self.extra):
                 sub.shutdown()
             self.ended_at = time.perf_counter()
-            if self.error is not None and (
-                self.host.failed is not None or self.error.component == "datafeed"
-            ):
+            if self.error is not None and (self.host.failed is not None or self._fatal):
                 self.status = RunStatus.FAILED
             elif self._cancel_requested:
                 self.status = RunStatus.CANCELLED

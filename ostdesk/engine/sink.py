@@ -52,7 +52,7 @@ class BufferedSink(Subscriber):
             if batch:
                 try:
                     self._on_batch(batch)
-                except Exception as exc:
+                except BaseException as exc:  # a dead worker would leave its fences held
                     self._bus.errors.report(self.name, exc)
             for fence in fences:
                 fence.release()
@@ -60,7 +60,7 @@ class BufferedSink(Subscriber):
                 break
         try:
             self._cleanup()
-        except Exception as exc:
+        except BaseException as exc:
             self._bus.errors.report(self.name, exc)
 
     def _on_batch(self, events: list[EventBase]) -> None:

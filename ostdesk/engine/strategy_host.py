@@ -9,15 +9,22 @@ timestamp T, the bars of T are held back until the simulated broker's ``OrdersMa
 (published after every fill of T), so ``on_bar`` always sees ``self.position`` after the fills
 of its own bar, exactly as backtesting.py or vnpy's backtester do, whatever the thread timing.
 
-Failure policy: the first exception raised by strategy code halts this strategy (no further
-callbacks), is reported to the bus's error sink with its traceback, and ``failed`` is set so the
-runner ends the run as ``failed``; everything recorded until then is kept.
+Failure policy: the first exception raised by strategy code, ``BaseException`` included
+(``sys.exit()``, a ``KeyboardInterrupt`` it raises), halts this strategy (no further callbacks),
+is reported to the bus's error sink with its traceback, and ``failed`` is set so the runner ends
+the run as ``failed``; everything recorded until then is kept. An :class:`Interrupted` sent by a
+cancel (see ``ostdesk.engine.interrupt``) halts it too, without an error.
+
+Every callback after ``setup`` runs on the host's thread, ``on_stop`` included (``finish``
+queues it), so strategy code never runs on two threads at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import operator
+import threading
 import time
 from array import array
 from collections.abc import Callable, Sequence
@@ -50,6 +57,7 @@ from ostdesk.engine.events import (
 )
 from ostdesk.engine.events.base import slot_setters
 from ostdesk.engine.indicators import Indicator
+from ostdesk.engine.interrupt import Interrupted, UserCodeGuard
 from ostdesk.engine.portfolio import Portfolio
 from ostdesk.engine.strategy import CloseSeries, IndicatorHandle, SeriesHandle, Strategy
 from ostdesk.engine.subscriber import Subscriber
@@ -61,6 +69,13 @@ INDICATOR_BLOCK_SECONDS = 0.1
 """An ``IndicatorBlock`` holds at most this many bars' values or this much wall time (checked
 every 64 bars), so a live chart fed from blocks lags a slow strategy by ~0.1 s at most."""
 _clock = time.perf_counter
+_thread_id = threading.get_ident
+
+
+@dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
+class _RunEnded(EventBase):
+    """Queued to the host itself by ``finish`` (never published): the strategy's end then runs
+    on the host's thread, after everything queued before it."""
 
 
 def _processed_factory() -> Callable[
@@ -202,6 +217,10 @@ class StrategyHost(Subscriber):
         self.portfolio = Portfolio(capital)
         self.working: dict[int, OrderState] = {}
         self.failed: BaseException | None = None
+        self.interrupted = False
+        """Whether a cancel interrupted strategy code (a halt, not a failure)."""
+        self.guard = UserCodeGuard()
+        self._live = True  # strategy code still gets calls: neither failed nor interrupted
         self.now = 0
         self.bars_seen = 0
         self._symbol_set = frozenset(self.symbols)
@@ -232,6 +251,7 @@ class StrategyHost(Subscriber):
             ModificationAccepted: self._on_modified,
             ModificationRejected: self._on_order_answer,
             CancellationRejected: self._on_order_answer,
+            _RunEnded: self._on_run_ended,
         }
         strategy._host = self
         # a subscriber first (its worker idles until subscribed): a setup() that raises is
@@ -288,6 +308,22 @@ class StrategyHost(Subscriber):
         expire_ns: int | None,
         symbol: str | None,
     ) -> int:
+        outer = self.guard.pause()  # an order is engine work: no interrupt may land in it
+        try:
+            return self._submit(is_buy, quantity, limit, stop, tif, expire_ns, symbol)
+        finally:
+            self.guard.resume(outer)
+
+    def _submit(
+        self,
+        is_buy: bool,
+        quantity: float,
+        limit: float | None,
+        stop: float | None,
+        tif: TimeInForce,
+        expire_ns: int | None,
+        symbol: str | None,
+    ) -> int:
         symbol = symbol or self.current.symbol
         if limit is not None and stop is not None:
             kind = OrderType.STOP_LIMIT
@@ -321,25 +357,31 @@ class StrategyHost(Subscriber):
         return oid
 
     def cancel(self, order_id: int) -> None:
-        self._publish(
-            OrderCancellationRequest(
-                ts_event_ns=self.now, order_id=order_id, strategy_id=self.strategy_id
-            )
+        request = OrderCancellationRequest(
+            ts_event_ns=self.now, order_id=order_id, strategy_id=self.strategy_id
         )
+        outer = self.guard.pause()
+        try:
+            self._publish(request)
+        finally:
+            self.guard.resume(outer)
 
     def modify(
         self, order_id: int, quantity: float | None, limit: float | None, stop: float | None
     ) -> None:
-        self._publish(
-            OrderModificationRequest(
-                ts_event_ns=self.now,
-                order_id=order_id,
-                strategy_id=self.strategy_id,
-                quantity=quantity,
-                limit_price=limit,
-                stop_price=stop,
-            )
+        request = OrderModificationRequest(
+            ts_event_ns=self.now,
+            order_id=order_id,
+            strategy_id=self.strategy_id,
+            quantity=quantity,
+            limit_price=limit,
+            stop_price=stop,
         )
+        outer = self.guard.pause()
+        try:
+            self._publish(request)
+        finally:
+            self.guard.resume(outer)
 
     def close_position(self, symbol: str | None) -> int | None:
         """Flatten a symbol's position with a market order (None if already flat)."""
@@ -349,7 +391,11 @@ class StrategyHost(Subscriber):
         return self.submit(qty < 0, abs(qty), None, None, TimeInForce.GTC, None, symbol)
 
     def log(self, message: str) -> None:
-        log.info("[%s] %s", self.strategy_id, message)
+        outer = self.guard.pause()  # logging takes handler locks an interrupt could leak
+        try:
+            log.info("[%s] %s", self.strategy_id, message)
+        finally:
+            self.guard.resume(outer)
 
     # -- events --------------------------------------------------------------------------------
     def _on_bar_event(self, bar: BarReceived) -> None:
@@ -412,11 +458,18 @@ class StrategyHost(Subscriber):
                 ):
                     self._publish_indicator_block()
 
-        if self.failed is None:
+        if self._live:
+            guard = self.guard
             try:  # _call, inlined on the per-bar path
-                self.strategy.on_bar(bar)
-            except Exception as exc:
-                self._failed(exc)
+                try:
+                    guard.inside = _thread_id()
+                    self.strategy.on_bar(bar)
+                finally:
+                    guard.inside = 0  # guard.leave(), its common case inlined
+                    if guard.sent:
+                        guard.leave()
+            except BaseException as exc:
+                self._halt(exc)
 
     def _publish_indicator_block(self) -> None:
         """Hand the indicator values of the bars since the last block on as one
@@ -464,7 +517,7 @@ class StrategyHost(Subscriber):
                 order.status = "filled"
             else:
                 order.status = "partially filled"
-        if self.failed is None:
+        if self._live:
             self._call(self.strategy.on_fill, fill)
 
     def _on_accepted(self, event: OrderAccepted) -> None:
@@ -500,25 +553,55 @@ class StrategyHost(Subscriber):
             self._notify(event)
 
     def _notify(self, event: EventBase) -> None:
-        if self.failed is None:
+        if self._live:
             self._call(self.strategy.on_order, event)
 
     def _call(self, fn: Callable[..., None], *args: Any) -> None:
+        """Call strategy code, marked as such for a cancel to interrupt it (see ``interrupt``);
+        whatever it raises halts the strategy, never the thread."""
+        guard = self.guard
         try:
-            fn(*args)
-        except Exception as exc:
-            self._failed(exc)
+            try:
+                guard.inside = _thread_id()
+                fn(*args)
+            finally:
+                guard.leave()
+        except BaseException as exc:
+            self._halt(exc)
 
-    def _failed(self, exc: Exception) -> None:
-        """The strategy raised: it gets no more calls, and the run hears of it."""
+    def _halt(self, exc: BaseException) -> None:
+        """Strategy code raised (or was interrupted): it gets no more calls, and the run hears
+        of a failure. Runs in an ``except``, where nothing can be pending any more (the guard
+        sends one exception per stay in strategy code); ``leave`` again in case the first
+        ``leave`` was where the exception landed."""
+        self.guard.leave()
+        self._live = False
+        if isinstance(exc, Interrupted):
+            self.interrupted = True
+            log.info("[%s] interrupted by a cancel", self.strategy_id)
+            return
         self.failed = exc
         self._bus.errors.report(f"strategy {self.strategy_id}", exc)
 
+    def _on_exception(self, exc: BaseException) -> None:
+        """An error outside strategy code (an indicator's update, say) halts it too: the run
+        must end ``failed``, not carry on with a strategy that missed a bar."""
+        if self._live:
+            self._halt(exc)
+        else:
+            super()._on_exception(exc)
+
     def finish(self) -> None:
-        """Handle held bars and call ``on_stop``; the runner calls this after the last bar."""
+        """Queue the strategy's end (held bars, the last indicator block, ``on_stop``) to the
+        host's thread; the runner calls this once the system is idle after the last bar, and
+        waits for idle again."""
+        self._bus.idle.add(1)  # what publish would count: the barrier waits for it
+        self._enqueue(_RunEnded(ts_event_ns=self.now))
+
+    def _on_run_ended(self, event: _RunEnded) -> None:
         if self._held:
             self._release_held()
         if self._bus.has_subscribers(IndicatorBlock):
             self._publish_indicator_block()
-        if self.failed is None:
+        if self._live:
             self._call(self.strategy.on_stop)

@@ -1,7 +1,9 @@
 """Finds strategies: the built-ins in ``ostdesk/strategies`` and the user's strategy folders.
 
 A user file that fails to import is reported (file, line, traceback), never skipped silently,
-and never stops the other strategies from loading. Loading again re-executes changed files.
+and never stops the other strategies from loading, whatever it raises: a ``sys.exit()`` or a
+``KeyboardInterrupt`` raised by the file is its failure to load, not the app's or the CLI's end.
+Loading again re-executes changed files.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def load_strategies(user_dirs: Iterable[Path] = ()) -> StrategyCatalog:
                 continue
             try:
                 found = load_file(path)
-            except Exception as exc:  # any error in user code is reported, not raised
+            except BaseException as exc:  # anything user code raises is reported, not raised
                 catalog.errors.append(_error_for(path, exc))
                 continue
             for cls in found:

@@ -29,11 +29,16 @@ class Subscriber:
     Subclasses call :meth:`_subscribe` for the event types they want and either fill
     ``_handlers`` (event type -> handler, which the worker calls directly) or implement
     :meth:`_on_event`. An exception in a handler goes to :meth:`_on_exception` (by default the
-    bus's error sink) and the thread goes on with the next event.
+    bus's error sink) and the thread goes on with the next event; so does a ``BaseException``
+    (a ``SystemExit`` from code a handler calls): a worker that died would hang the idle barrier.
     """
 
     in_barrier: bool = True
     """Whether the idle barrier waits for this subscriber's events (see ``sink.BufferedSink``)."""
+
+    essential: bool = False
+    """Whether its run cannot go on without it (the run recorder): an error it reports makes
+    the runner cancel the run, which ends ``failed`` with that error."""
 
     _handlers: dict[type[EventBase], Callable[[Any], None]] | None = None
     """Handler per exact event type; the worker calls it without an ``_on_event`` hop (a
@@ -86,10 +91,10 @@ class Subscriber:
                     on_event(event)
                 else:
                     handlers[event.__class__](event)
-            except Exception as exc:
+            except BaseException as exc:
                 try:
                     self._on_exception(exc)
-                except Exception as inner:  # the error path must not kill the thread either
+                except BaseException as inner:  # the error path must not kill the thread either
                     self._bus.errors.report(self.name, inner)
             finally:
                 handled += 1
@@ -98,7 +103,7 @@ class Subscriber:
                     handled = 0
         try:
             self._cleanup()
-        except Exception as exc:
+        except BaseException as exc:
             self._bus.errors.report(self.name, exc)
 
     def _on_event(self, event: EventBase) -> None:
@@ -106,7 +111,7 @@ class Subscriber:
             raise NotImplementedError
         self._handlers[event.__class__](event)
 
-    def _on_exception(self, exc: Exception) -> None:
+    def _on_exception(self, exc: BaseException) -> None:
         self._bus.errors.report(self.name, exc)
 
     def _cleanup(self) -> None:
