@@ -470,7 +470,7 @@ class MainWindow(QMainWindow):
         """Save the layout, cancel a running backtest and join its threads (within 2 s)."""
         self.save_layout()
         if not self.controller.shutdown():
-            self.log_view.error("the backtest did not stop within 2 s")
+            self.log_view.error("the backtest did not stop within 2 s: recorded as interrupted")
         self.bridge.finish_now()  # its end is logged and recorded before the database goes
         self.config_panel.save_last_used()
         self.run_list.shutdown()  # its worker's DuckDB cursor goes before the database

@@ -4,6 +4,12 @@ The engine runs on its own threads; this object only starts a run (through the s
 ``prepare_backtest``, so the run is recorded like a CLI run) and asks it to stop. It learns the
 run's end from the bridge, after the bridge's last batch, so widgets never see a batch after
 ``runFinished``.
+
+Stopping never depends on the strategy's cooperation: ``BacktestRun.cancel`` interrupts
+strategy code that does not return (``ostdesk.engine.interrupt``), so a run stuck in an endless
+``on_bar`` ends ``cancelled`` well within ``SHUTDOWN_TIMEOUT_S``. Only code blocked in one long
+C call outlasts it; ``shutdown`` then marks the run ``interrupted`` so that closing the window
+never leaves it ``running``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from ostdesk.engine.runner import BacktestConfig, BacktestRun
 from ostdesk.gui.bridge import GuiBridge
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.database import Database
+from ostdesk.store.runs import recover_interrupted_runs
 
 log = logging.getLogger("ostdesk.gui")
 
@@ -75,12 +82,15 @@ class RunController(QObject):
         return run
 
     def stop(self) -> None:
-        """Ask the run to stop after its current timestamp; it ends ``cancelled``."""
+        """Ask the run to stop after its current timestamp (interrupting strategy code that
+        does not return); it ends ``cancelled``."""
         if self._run is not None:
             self._run.cancel()
 
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> bool:
-        """Cancel any run and join its threads within ``timeout`` s; False if they did not end."""
+        """Cancel any run and join its threads within ``timeout`` s; False if they did not end,
+        and the run, which will not be recorded as ended, is then marked ``interrupted`` (what
+        the next open would find)."""
         run = self._run
         if run is None or run.done:
             return True
@@ -90,6 +100,8 @@ class RunController(QObject):
         self._saved_cpus = None
         if not joined:
             log.error("the backtest's threads did not end within %.1f s of cancelling", timeout)
+            # this process holds the database for writing: the only run left running is this
+            recover_interrupted_runs(self._db)
         return joined
 
     def _on_finished(self, run: BacktestRun) -> None:
