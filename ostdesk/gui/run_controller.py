@@ -89,8 +89,8 @@ class RunController(QObject):
 
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> bool:
         """Cancel any run and join its threads within ``timeout`` s; False if they did not end,
-        and the run, which will not be recorded as ended, is then marked ``interrupted`` (what
-        the next open would find)."""
+        and the run is then marked ``interrupted`` at once (what the next open would find),
+        rather than ``running`` until its threads end, if they ever do."""
         run = self._run
         if run is None or run.done:
             return True
