@@ -1,9 +1,13 @@
-"""A subscriber that only collects: the run recorder and the GUI bridge are sinks.
+"""A subscriber that only collects, such as the run recorder.
 
 A sink publishes nothing, so no later event can depend on it and the idle barrier need not wait
 for it (``in_barrier = False``). Its queue is a plain list the publisher appends to, which wakes
 no thread; its worker drains the list every ``interval`` seconds, or at once when asked
 (``wait_until_idle``, ``shutdown``), and handles the events as one batch, in publication order.
+Drains keep their cadence, counted from one drain's start to the next, not from the end of the
+batch's handling: an event waits at most one interval before its batch starts (plus the time
+the batch before takes, when that is longer), which is what bounds what a crash of the
+recorder's process can lose.
 Measured on the 2-core machines, a thread woken per timestamp costs ~18 µs, about half of a
 single-symbol backtest's time per bar; a sink costs its publisher one ``list.append``.
 """
@@ -11,6 +15,7 @@ single-symbol backtest's time per bar; a sink costs its publisher one ``list.app
 from __future__ import annotations
 
 import threading
+import time
 from _thread import allocate_lock
 
 from ostdesk.engine.affinity import avoid_engine_cpu, pin_current_thread
@@ -42,9 +47,12 @@ class BufferedSink(Subscriber):
         else:  # with the engine's threads: GIL hand-offs across cores cost several times more
             pin_current_thread()
         buffer = self._buffer
+        clock = time.monotonic
+        due = clock() + self._interval
         while True:
-            self._wake.wait(self._interval)
+            self._wake.wait(max(0.0, due - clock()))
             self._wake.clear()
+            due = clock() + self._interval
             fences, self._fences = self._fences, []
             stopping = self._stopping
             batch = buffer[:]  # appends only ever go to the end: copy, then drop that prefix
