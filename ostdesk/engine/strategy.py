@@ -22,7 +22,7 @@ from __future__ import annotations
 import inspect
 import math
 from array import array
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ostdesk.engine.events import (
     BarReceived,
@@ -237,9 +237,7 @@ class Strategy:
         """Submit a buy order; its type follows from the prices given (none: market). Returns
         the order id; a malformed order is rejected, see the module docstring."""
         # a name is read, an unknown one refused, by the request itself (events.order_fields)
-        return self.host.submit(
-            True, quantity, limit, stop, cast(TimeInForce, tif), expire_ns, symbol
-        )
+        return self.host.submit(True, quantity, limit, stop, tif, expire_ns, symbol)
 
     def sell(
         self,
@@ -252,9 +250,7 @@ class Strategy:
         symbol: str | None = None,
     ) -> int:
         """Submit a sell order (a short sale if flat). Returns the order id."""
-        return self.host.submit(
-            False, quantity, limit, stop, cast(TimeInForce, tif), expire_ns, symbol
-        )
+        return self.host.submit(False, quantity, limit, stop, tif, expire_ns, symbol)
 
     def cancel(self, order_id: int) -> None:
         """Ask to cancel; the broker answers ``CancellationAccepted`` or ``...Rejected``."""

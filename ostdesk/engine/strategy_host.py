@@ -304,7 +304,7 @@ class StrategyHost(Subscriber):
         quantity: float,
         limit: float | None,
         stop: float | None,
-        tif: TimeInForce,
+        tif: TimeInForce | str,
         expire_ns: int | None,
         symbol: str | None,
     ) -> int:
@@ -320,7 +320,7 @@ class StrategyHost(Subscriber):
         quantity: float,
         limit: float | None,
         stop: float | None,
-        tif: TimeInForce,
+        tif: TimeInForce | str,
         expire_ns: int | None,
         symbol: str | None,
     ) -> int:
@@ -336,24 +336,34 @@ class StrategyHost(Subscriber):
         self._next_order_id += 1
         oid = self._next_order_id
         side = Side.BUY if is_buy else Side.SELL
-        self.working[oid] = OrderState(
-            oid, symbol, side, kind, quantity, limit, stop, tif, self.now
+        request = OrderSubmissionRequest(
+            ts_event_ns=self.now,
+            order_id=oid,
+            strategy_id=self.strategy_id,
+            symbol=symbol,
+            side=side,
+            order_type=kind,
+            quantity=quantity,
+            limit_price=limit,
+            stop_price=stop,
+            time_in_force=tif,  # type: ignore[arg-type]  # a name: the request converts it
+            expire_ns=expire_ns,
         )
-        self._publish(
-            OrderSubmissionRequest(
-                ts_event_ns=self.now,
-                order_id=oid,
-                strategy_id=self.strategy_id,
-                symbol=symbol,
-                side=side,
-                order_type=kind,
-                quantity=quantity,
-                limit_price=limit,
-                stop_price=stop,
-                time_in_force=tif,
-                expire_ns=expire_ns,
+        if request.invalid is None:  # else the broker rejects it at once: it never works
+            assert request.symbol is not None and request.quantity is not None
+            assert request.time_in_force is not None
+            self.working[oid] = OrderState(
+                oid,
+                request.symbol,
+                side,
+                kind,
+                request.quantity,
+                request.limit_price,
+                request.stop_price,
+                request.time_in_force,
+                self.now,
             )
-        )
+        self._publish(request)
         return oid
 
     def cancel(self, order_id: int) -> None:

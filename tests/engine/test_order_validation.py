@@ -328,3 +328,32 @@ def test_a_cancel_naming_no_order_is_rejected_and_stored_as_none(h: BrokerHarnes
     assert rejected.message == "order id 'abc' is not an integer"
     assert rejected.order_id is None
     assert h.bus.errors.errors == []
+
+
+class _Watches(Sender):
+    """Notes its working orders right after placing its order."""
+
+    def on_bar(self, bar: BarReceived) -> None:
+        super().on_bar(bar)
+        if len(self.close) == 2:
+            self.working_after = dict(self.orders)
+
+
+def test_a_malformed_order_is_never_listed_among_the_strategys_working_orders() -> None:
+    strategy = type("Watches", (_Watches,), {"ORDER": {"quantity": "abc"}})
+    config = BacktestConfig(strategy=strategy, symbols=("S0",), period=BarPeriod.MINUTE)
+    chunk = random_walk_chunk(1, 6)
+    run = BacktestRun(config, [chunk], len(chunk)).run()
+    assert isinstance(run.strategy, _Watches)
+    assert run.strategy.working_after == {}
+    assert [type(e) for e in run.strategy.answers] == [OrderRejected]
+
+
+def test_a_time_in_force_name_is_listed_as_its_member_among_working_orders() -> None:
+    strategy = type("Watches", (_Watches,), {"ORDER": {"quantity": 1, "limit": 1e-6, "tif": "gtc"}})
+    config = BacktestConfig(strategy=strategy, symbols=("S0",), period=BarPeriod.MINUTE)
+    chunk = random_walk_chunk(1, 6)
+    run = BacktestRun(config, [chunk], len(chunk)).run()
+    assert isinstance(run.strategy, _Watches)
+    [order] = run.strategy.working_after.values()
+    assert order.tif is TimeInForce.GTC and order.quantity == 1.0
