@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -68,8 +68,33 @@ class LogView(QPlainTextEdit):
         self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
 
 
+class _MiddleElidedLabel(QLabel):
+    """A one-line label that cuts a text too long for it in the middle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full_text = ""
+
+    def show_text(self, text: str) -> None:
+        self.full_text = text
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        elided = self.fontMetrics().elidedText(
+            self.full_text, Qt.TextElideMode.ElideMiddle, max(self.width(), 1)
+        )
+        self.setText(elided if self.width() > 1 else self.full_text)
+
+
 class NoticeBar(QFrame):
-    """A one-line banner for something the user should see now, without blocking them."""
+    """A one-line banner for something the user should see now, without blocking them.
+
+    A text too long for the line is cut in the middle, not at its end: an error's last words
+    are its most specific ("... No space left on device"); the tooltip holds all of it."""
 
     detailsRequested = Signal()
 
@@ -78,7 +103,7 @@ class NoticeBar(QFrame):
         self.setObjectName("noticeBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self._label = QLabel()
+        self._label = _MiddleElidedLabel()
         self._label.setTextFormat(Qt.TextFormat.PlainText)
         self._label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         details = QToolButton()
@@ -103,7 +128,7 @@ class NoticeBar(QFrame):
 
     @property
     def text(self) -> str:
-        return self._label.text()
+        return self._label.full_text
 
     def show_error(self, text: str) -> None:
         self._show(text, ERROR_COLOR)
@@ -112,7 +137,7 @@ class NoticeBar(QFrame):
         self._show(text, WARNING_COLOR)
 
     def _show(self, text: str, color: str) -> None:
-        self._label.setText(text)
+        self._label.show_text(text)
         self._label.setToolTip(text)
         self.setStyleSheet(
             f"#noticeBar {{ border: 1px solid {color}; border-left: 4px solid {color};"
