@@ -4,6 +4,8 @@ status, nothing stored changed; read commands on read-only or missing databases;
 from __future__ import annotations
 
 import gzip
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -138,6 +140,56 @@ def test_an_export_onto_a_folder_is_one_line_and_leaves_the_folder(
     assert code == cli_errors.REFUSED
     assert "is a folder" in _one_line(capsys.readouterr().err, "export")
     assert list(folder.iterdir()) == []
+
+
+def test_an_export_onto_the_database_itself_is_refused_and_keeps_it(
+    db_with_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _stored(db_with_run)
+    for target in (db_with_run, Path(f"{db_with_run}.wal")):
+        if target.suffix == ".wal":
+            target.write_bytes(b"")  # a database's log, as a crashed writer leaves it
+        code = main(["export", "1", "--what", "fills", "-o", str(target), "--db", str(db_with_run)])
+        assert code == cli_errors.REFUSED
+        assert "is a database; an export never replaces one" in _one_line(
+            capsys.readouterr().err, "export"
+        )
+    Path(f"{db_with_run}.wal").unlink()
+    assert _stored(db_with_run) == before
+
+
+def test_an_export_through_a_link_to_the_database_is_refused(
+    db_with_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = tmp_path / "fills.csv"
+    link.symlink_to(db_with_run)
+    code = main(["export", "1", "--what", "fills", "-o", str(link), "--db", str(db_with_run)])
+    assert code == cli_errors.REFUSED
+    assert "is a database" in _one_line(capsys.readouterr().err, "export")
+    assert link.is_symlink() and _stored(db_with_run)
+
+
+def test_an_export_onto_a_pipe_is_refused_and_leaves_it(
+    db_with_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    code = main(["export", "1", "--what", "fills", "-o", str(fifo), "--db", str(db_with_run)])
+    assert code == cli_errors.REFUSED
+    assert "is not a regular file" in _one_line(capsys.readouterr().err, "export")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_an_export_through_a_link_replaces_the_file_it_points_at(
+    db_with_run: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    code = main(["export", "1", "--what", "equity", "-o", str(link), "--db", str(db_with_run)])
+    assert code == cli_errors.OK
+    assert link.is_symlink() and real.read_text().startswith("ts,")
 
 
 def test_an_export_writes_the_whole_file_and_no_partial_file(

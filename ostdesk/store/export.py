@@ -55,20 +55,47 @@ def export_run(db: DbOrCursor, run_id: int, what: str, path: str | Path, fmt: st
             partial.unlink()
         if isinstance(exc, duckdb.Error | OSError):
             why = duckdb_message(exc) if isinstance(exc, duckdb.Error) else exc.strerror or exc
+            why = str(why).replace(str(partial), str(target))  # the name the user gave
             raise StoreError(f"cannot write the export file {target}: {why}") from None
         raise
     return int(count[0]) if count else 0
 
 
 def export_target(path: str | Path) -> Path:
-    """The file an export may write: local, in a folder that exists, and not a folder."""
+    """The file an export may write: local, in a folder that exists, not a folder, and, if
+    it exists, a plain file that is no database: an export replaces what it is given, so a
+    device (``/dev/null``), a pipe or the database itself would be destroyed, not written.
+    A symbolic link is followed: the file it points at is the one replaced."""
     target = local_path(path, "export file")
+    if target.is_symlink():
+        target = target.resolve()
     if target.is_dir():
         raise StoreError(f"the export file {target} is a folder; give the name of a file in it")
+    if target.exists():
+        if not target.is_file():
+            raise StoreError(
+                f"the export file {target} is not a regular file (a device or a pipe); "
+                "give the name of a file"
+            )
+        if _is_database(target):
+            raise StoreError(
+                f"the export file {target} is a database; an export never replaces one"
+            )
     if not target.parent.is_dir():
         problem = "is not a folder" if target.parent.exists() else "does not exist"
         raise StoreError(f"cannot write the export file {target}: {target.parent} {problem}")
     return target
+
+
+def _is_database(path: Path) -> bool:
+    """A DuckDB file (its magic bytes) or a DuckDB file's write-ahead log."""
+    if path.suffix == ".wal" and path.with_suffix("").is_file():
+        return True
+    try:
+        with path.open("rb") as f:
+            return f.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
 
 
 def _require_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
