@@ -510,7 +510,8 @@ class RunRecorder(BufferedSink):
         names, codes = _TABLES["run_fills"]
         parts = fill_columns or [{n: _column([], c) for n, c in zip(names, codes, strict=True)}]
         fills = {k: np.concatenate([p[k] for p in parts]) for k in names}
-        return compute_results(market, fills, capital)
+        with np.errstate(all="ignore"):  # a non-finite equity is refused, not warned about
+            return compute_results(market, fills, capital)
 
 
 class RunRecording:
@@ -602,7 +603,15 @@ class RunRecording:
             error = (
                 gap if error is None or run.error.component == "recorder" else f"{gap}\n\n{error}"
             )
-        results = recorder.results(self.config.capital) if gap is None else None
+        results = None
+        if gap is None:
+            try:
+                results = recorder.results(self.config.capital)
+            except Exception as exc:  # an equity that overflowed, say: no statistics to trust
+                text = f"the run's results could not be computed: {sentence(exc)}"
+                _fail(run, text)
+                status = RunStatus.FAILED.value
+                error = text if error is None else f"{text}\n\n{error}"
         layout = run.host.indicator_layout() if run.host is not None else []
         try:
             store_results(self.db, self.run_id, status, error, results, layout)

@@ -174,3 +174,19 @@ def test_a_cancelled_run_with_a_whole_record_keeps_its_statistics(db: Database) 
     info = get_run(db, run.recording.run_id)
     assert info["status"] == "cancelled" and info["error"] is None
     assert run_stats(db, run.recording.run_id)  # a truncated record is whole up to its end
+
+
+def test_results_that_cannot_be_computed_end_the_run_failed_not_running(db: Database) -> None:
+    """A slippage of 1e308 ticks makes the equity overflow: the statistics cannot be trusted,
+    so the run says so, instead of staying 'running' while the CLI printed 'completed'."""
+    symbols = install_demo_data(db)
+    config = BacktestConfig(
+        strategy=SmaCross, symbols=tuple(symbols[:2]), period=BarPeriod.MINUTE, slippage_ticks=1e308
+    )
+    run = prepare_backtest(db, config).run()
+    assert run.status is RunStatus.FAILED
+    info = get_run(db, run.recording.run_id)
+    assert info["status"] == "failed" and info["ended_at"] is not None
+    assert info["error"].startswith("the run's results could not be computed: ")
+    assert "not finite" in info["error"]
+    assert run_stats(db, run.recording.run_id) == {}
