@@ -406,3 +406,20 @@ def test_strategies_are_listed_when_the_user_data_folder_is_read_only(
         monkeypatch.setenv("XDG_DATA_HOME", str(folder))
         assert main(["strategies"]) == cli_errors.OK
     assert "SmaCross" in capsys.readouterr().out
+
+
+def test_a_strategy_that_exits_in_validate_is_refused_as_one_line_and_stores_nothing(
+    db_with_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "quits.py").write_text(
+        "import sys\nfrom ostdesk import Strategy\n\n\n"
+        "class Quits(Strategy):\n    def validate(self):\n        sys.exit(0)\n"
+    )
+    before = _stored(db_with_run)
+    args = ["backtest", "--strategy", "Quits", "--symbols", "X", "--period", "day"]
+    code = main([*args, "--strategies-dir", str(folder), "--db", str(db_with_run)])
+    assert code == cli_errors.REFUSED  # not 0: a script must not believe it ran
+    assert "Quits raised SystemExit: 0" in _one_line(capsys.readouterr().err, "backtest")
+    assert _stored(db_with_run) == before

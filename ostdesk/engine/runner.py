@@ -82,7 +82,7 @@ class BacktestConfig:
             raise ValueError("the end of the date range is before its start")
 
     def make_strategy(self) -> Strategy:
-        return self.strategy(**self.params)
+        return self.strategy.build(self.params)
 
 
 SubscriberFactory = Callable[[EventBus], Subscriber]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import math
 from array import array
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ostdesk.engine.events import (
@@ -159,10 +160,24 @@ class Strategy:
                     errors.append(exc)
         if not errors:
             try:
-                cls(**values)
+                cls.build(values)
             except ParamError as exc:
                 errors.append(exc)
         return errors
+
+    @classmethod
+    def build(cls, values: Mapping[str, Any]) -> Strategy:
+        """An instance with ``values``; whatever the strategy's own ``__init__`` or
+        ``validate`` raises (``sys.exit()`` included) becomes a ``ParamError`` naming it, so
+        building a strategy can refuse a run but never end the app or the CLI."""
+        try:
+            return cls(**values)
+        except ParamError:
+            raise
+        except BaseException as exc:
+            raise ParamError(
+                "validate", f"{cls.__name__} raised {type(exc).__name__}: {exc}"
+            ) from exc
 
     @property
     def parameters(self) -> dict[str, Any]:

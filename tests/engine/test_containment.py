@@ -17,6 +17,7 @@ from ostdesk import Strategy
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import BarPeriod, BarReceived, EventBase, FillEvent
 from ostdesk.engine.interrupt import Interrupted, UserCodeGuard
+from ostdesk.engine.params import ParamError
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus, SubscriberFactory
 from ostdesk.engine.sink import BufferedSink
 from ostdesk.engine.strategy_loader import load_strategies
@@ -324,3 +325,26 @@ def test_an_error_in_a_non_essential_subscriber_is_reported_and_the_run_complete
     run.run()
     assert run.status is RunStatus.COMPLETED
     assert run.error is not None and run.error.component == "failing-sink"
+
+
+class _ExitsInValidate(Strategy):
+    def validate(self) -> None:
+        sys.exit(3)
+
+
+class _ExitsInInit(Strategy):
+    def __init__(self, **params: object) -> None:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("cls", [_ExitsInValidate, _ExitsInInit])
+def test_a_strategy_that_exits_while_being_built_is_refused_as_a_parameter_error(
+    cls: type[Strategy],
+) -> None:
+    config = BacktestConfig(strategy=cls, symbols=("S0",), period=BarPeriod.MINUTE)
+    with pytest.raises(
+        ParamError, match=f"{cls.__name__} raised (SystemExit: 3|KeyboardInterrupt)"
+    ):
+        config.make_strategy()
+    [error] = cls.check_params({})
+    assert error.field == "validate"

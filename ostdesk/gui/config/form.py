@@ -302,7 +302,7 @@ class ParamForm(QWidget):
         cls = self._strategy
         try:
             self._errors = cls.check_params(self.values()) if cls is not None else []
-        except Exception as exc:  # a bug in a user's validate() is shown, not raised
+        except BaseException as exc:  # a bug in a user's validate() is shown, not raised
             self._errors = [ParamError("validate", f"{type(exc).__name__}: {exc}")]
         by_field: dict[str, list[str]] = {}
         general: list[str] = []
