@@ -375,7 +375,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     with _open_db(args, write=True) as db:
         with _as_user_error():
             run = prepare_backtest(db, config, strategy_source=catalog.sources[cls.__name__])
-        run.run()
+        try:
+            run.run()
+        except KeyboardInterrupt:
+            if not run.done:  # its strategy is stuck in a C call: this process ends anyway
+                _mark_interrupted(db, run)
+            raise
         summary = _summary(db, run)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
@@ -387,6 +392,18 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if run.error is not None and run.error.component.startswith("strategy"):
         print(run.error.traceback.rstrip(), file=sys.stderr)  # the user's own code
     return cli_errors.RUN_NOT_COMPLETED
+
+
+def _mark_interrupted(db: Any, run: Any) -> None:
+    """The run a Ctrl-C could not stop is stored ``interrupted`` now, as the next open would
+    (this process holds the database for writing: no other run can be live)."""
+    from ostdesk.store.runs import recover_interrupted_runs
+
+    for run_id in recover_interrupted_runs(db):
+        print(
+            f"run {run_id} did not stop within 2 s (its strategy is blocked); marked interrupted",
+            file=sys.stderr,
+        )
 
 
 def _when(option: str, text: str | None, *, end_of_day: bool = False) -> int | None:

@@ -21,6 +21,7 @@ from ostdesk.store.runs import get_run
 
 STRATEGIES = """
 import sys
+import time
 
 from ostdesk import Strategy
 
@@ -30,6 +31,12 @@ class Forever(Strategy):
         print("on_bar entered", flush=True)
         while True:
             pass
+
+
+class Sleeps(Strategy):
+    def on_bar(self, bar):
+        print("on_bar entered", flush=True)
+        time.sleep(1000)  # one C call: no interrupt reaches it before it returns
 
 
 class ExitsInSetup(Strategy):
@@ -88,6 +95,27 @@ def test_ctrl_c_ends_a_backtest_stuck_in_on_bar_as_cancelled(demo_db: Path, tmp_
     assert err.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in err
     assert _run_status(demo_db) == "cancelled"
+
+
+def test_ctrl_c_of_a_strategy_blocked_in_a_c_call_exits_in_2_s_and_marks_the_run_interrupted(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    proc = _backtest(demo_db, tmp_path, "Sleeps")
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready and proc.stdout.readline() == "on_bar entered\n"
+        interrupted_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130, err
+    assert time.monotonic() - interrupted_at < 4
+    assert "run 1 did not stop within 2 s (its strategy is blocked); marked interrupted" in err
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert _run_status(demo_db) == "interrupted"
 
 
 def test_sys_exit_in_setup_fails_the_run_with_status_1(demo_db: Path, tmp_path: Path) -> None:

@@ -87,6 +87,9 @@ class BacktestConfig:
 
 SubscriberFactory = Callable[[EventBus], Subscriber]
 
+STOP_TIMEOUT_S = 2.0
+"""How long ``run`` waits for a run it cancelled on Ctrl-C before giving up on it."""
+
 INTERRUPT_GRACE_S = 0.25
 """After a cancel, how long strategy code may go on before it is interrupted (and again, every
 this often, while the run has not ended)."""
@@ -210,14 +213,17 @@ class BacktestRun:
 
     def run(self) -> BacktestRun:
         """Start and wait: the headless way. A ``KeyboardInterrupt`` while waiting (Ctrl-C)
-        cancels the run, waits for its end (recorded ``cancelled`` by the done listeners), and
-        is raised again; a second one while that lasts is not held back."""
+        cancels the run, waits up to ``STOP_TIMEOUT_S`` for its end (recorded ``cancelled`` by
+        the done listeners), and is raised again, whether the run ended or not (strategy code
+        blocked in one long C call, such as ``time.sleep``, cannot be interrupted: ``done``
+        then says so, and the caller marks the run); a second one while that lasts is not
+        held back."""
         self.start()
         try:
             self.wait()
         except KeyboardInterrupt:
             self.cancel()
-            self.wait()
+            self.wait(STOP_TIMEOUT_S)
             raise
         return self
 
