@@ -193,15 +193,18 @@ _NO_DATABASE = (
 )
 
 
-def _open_db(args: argparse.Namespace, *, write: bool) -> Any:
+def _open_db(args: argparse.Namespace, *, write: bool, create: bool = False) -> Any:
     """The database, read-write for commands that change it; read-only for the others, which
     then work on a read-only file and never create one (but upgrade an older schema when the
-    file can be written, since that cannot be done read-only)."""
+    file can be written, since that cannot be done read-only). Only commands that bring data
+    (``create``: import, demo-data) make a database, and its folders, that is not there."""
     from ostdesk.store import Database, StoreError, resolve_db_path
     from ostdesk.store.errors import MissingDatabaseError, ReadOnlyDatabaseError, UpgradeNeededError
     from ostdesk.store.runs import recover_interrupted_runs
 
     path = resolve_db_path(args.db)
+    if not create and not path.exists():
+        raise _UserError(_NO_DATABASE.format(path=path))
     try:
         if write:
             db = Database.open(path)
@@ -250,7 +253,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from ostdesk.store import import_bars
 
     progress = _ProgressBar(sys.stderr)
-    with _open_db(args, write=True) as db:
+    with _open_db(args, write=True, create=True) as db:
         try:
             with _as_user_error():
                 result = import_bars(
@@ -274,7 +277,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from ostdesk.store import install_demo_data
 
     progress = _ProgressBar(sys.stderr)
-    with _open_db(args, write=True) as db:
+    with _open_db(args, write=True, create=True) as db:
         symbols = install_demo_data(db, progress=progress)
     progress.finish()
     print(f"installed synthetic demo data for {', '.join(symbols)} in {db.path}")

@@ -244,8 +244,17 @@ def test_read_commands_work_on_a_database_in_a_read_only_folder(
     assert out.read_text().startswith("ts,fill_id")
 
 
-@pytest.mark.parametrize("command", [["runs"], ["show", "1"], ["symbols"]])
-def test_a_read_command_on_a_missing_database_creates_nothing(
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["runs"],
+        ["show", "1"],
+        ["symbols"],
+        ["delete", "1"],
+        ["backtest", "--strategy", "SmaCross", "--symbols", "X"],
+    ],
+)
+def test_a_command_that_needs_data_on_a_missing_database_creates_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
     path = tmp_path / "no" / "such" / "folder" / "x.duckdb"
