@@ -432,3 +432,18 @@ def test_a_strategy_that_exits_in_validate_is_refused_as_one_line_and_stores_not
     assert code == cli_errors.REFUSED  # not 0: a script must not believe it ran
     assert "Quits raised SystemExit: 0" in _one_line(capsys.readouterr().err, "backtest")
     assert _stored(db_with_run) == before
+
+
+@pytest.mark.parametrize("command", [["demo-data"], ["runs"]])
+def test_a_database_given_as_a_url_is_refused_and_no_local_folder_is_made(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([*command, "--db", "http://example.com/x.duckdb"]) == cli_errors.REFUSED
+    assert "is a URL; ostdesk reads and writes local files only" in _one_line(
+        capsys.readouterr().err, command[0]
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -169,9 +169,8 @@ def open_database(db_arg: str | None) -> Database | None:
 
     from ostdesk.store import Database, DatabaseLockedError, StoreError, resolve_db_path
 
-    path = resolve_db_path(db_arg)
     try:
-        return Database.open(path)
+        return Database.open(resolve_db_path(db_arg))
     except DatabaseLockedError as exc:
         title = "Database already open"
         text = (

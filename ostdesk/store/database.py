@@ -24,6 +24,7 @@ from ostdesk.store.errors import (
     StoreError,
     UpgradeNeededError,
 )
+from ostdesk.store.paths import local_path
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 log = logging.getLogger("ostdesk.store")
@@ -58,7 +59,7 @@ class Database:
         migrated read-only, ``UpgradeNeededError``. A read-write open of a file that cannot be
         written raises ``ReadOnlyDatabaseError`` before DuckDB fails mid-write.
         """
-        path = Path(path).expanduser().absolute()
+        path = local_path(path, "database")  # a URL would be a local folder named 'http:'
         identity.check_duckdb_file(path)
         if read_only and not path.exists():
             raise MissingDatabaseError(path)

@@ -25,12 +25,13 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(cli_value: str | Path | None) -> Path:
-    """The database to use: the CLI's ``--db`` value, else ``$OSTDESK_DB``, else the default."""
+    """The database to use: the CLI's ``--db`` value, else ``$OSTDESK_DB``, else the default
+    (a URL is refused here, before ``Path`` would fold ``http://`` into a local ``http:/``)."""
     if cli_value is not None and str(cli_value).strip():
-        return Path(cli_value).expanduser()
+        return local_path(cli_value, "database")
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
-        return Path(env).expanduser()
+        return local_path(env, "database")
     return default_db_path()
 
 
