@@ -24,9 +24,18 @@ order and the field, never with an exception:
   or one it does not take; a GTD order without an expiry after its submission;
 - a reused order id, a symbol the run does not trade, an order that is no longer working;
 - with ``max_leverage``, an order that needs more buying power than the account has; without
-  it, an order that adds more than ``SIZE_BOUND_EQUITY`` times the account's equity of exposure
-  at its price (its limit or stop, else the last price the broker saw; with no price seen yet,
-  only ``MAX_QUANTITY`` bounds it).
+  it, an order that adds more than ``SIZE_BOUND_EQUITY`` times the account's equity (or its
+  starting capital, if that is more) of exposure, valued at its limit or stop, else at the last
+  price the broker saw of its symbol.
+
+The broker follows bars only while it holds working orders, so a market order may arrive
+before it has seen any price of its symbol (a strategy's first order): nothing to value it at.
+Such an order is accepted and checked at the moment the broker first has a price for it, when
+it is matched against its first bar: at the price it would fill at (slippage included), against
+the account as it is then. If it is over the bound (or the buying power) it does not fill: the
+broker answers with an ``OrderRejected`` (``ORDER_TOO_LARGE``, or ``INSUFFICIENT_BUYING_POWER``)
+after the ``OrderAccepted``, and the order ends as rejected. No order escapes the bound; only
+these orders pay for the check, once, when they would fill.
 """
 
 from __future__ import annotations
@@ -92,6 +101,7 @@ class _WorkingOrder:
         "tif",
         "triggered",
         "ts",
+        "unpriced",
     )
 
     def __init__(self, req: OrderSubmissionRequest) -> None:
@@ -112,6 +122,7 @@ class _WorkingOrder:
         self.ts = req.ts_event_ns
         self.day = req.ts_event_ns // _DAY_NS
         self.triggered = False
+        self.unpriced = False  # accepted with no price to value it at: checked when it fills
 
 
 Problem = tuple[RejectionReason, str]
@@ -263,7 +274,36 @@ class SimulatedBroker(Subscriber):
                 order.order_type, order.is_buy, order.limit, order.stop, order.triggered, o, h, lo
             )
             if price == price:  # not NaN
-                self._fill(order, self._slipped(order, price), ts)
+                price = self._slipped(order, price)
+                if order.unpriced and self._refused_at_first_price(order, price, ts):
+                    continue
+                self._fill(order, price, ts)
+
+    def _refused_at_first_price(self, order: _WorkingOrder, price: float, ts: int) -> bool:
+        """Check an order accepted before any price of its symbol was seen, now that it would
+        fill at ``price``; if it is over the bound, end it with an ``OrderRejected``."""
+        oid = f"order {order.order_id}"
+        signed = order.quantity if order.is_buy else -order.quantity
+        if self.max_leverage is None:
+            problem = self._check_size(oid, order.symbol, signed, price)
+        else:
+            problem = self._check_buying_power(oid, order.symbol, signed, price, order)
+        if problem is None:
+            order.unpriced = False
+            return False
+        reason, message = problem
+        self._end(order, "rejected")
+        self._publish(
+            OrderRejected(
+                ts_event_ns=ts,
+                order_id=order.order_id,
+                strategy_id=order.strategy_id,
+                reason=reason,
+                message=f"{message}; checked at its fill price, as no price of {order.symbol} "
+                "was known when it was accepted",
+            )
+        )
+        return True
 
     @staticmethod
     def _expired(order: _WorkingOrder, ts: int) -> bool:
@@ -323,6 +363,9 @@ class SimulatedBroker(Subscriber):
             self._ended.setdefault(req.order_id, "rejected")
             return
         order = _WorkingOrder(req)
+        if order.limit is None and order.stop is None:
+            position = self.account.positions.get(order.symbol)
+            order.unpriced = position is None or not math.isfinite(position.last_price)
         self._working.setdefault(order.symbol, {})[req.order_id] = order
         self._orders[req.order_id] = order
         self._publish(
@@ -356,10 +399,11 @@ class SimulatedBroker(Subscriber):
                 RejectionReason.INVALID_EXPIRY,
                 f"{oid}: a GTD order needs an expiry time after its submission time",
             )
+        signed = req.quantity if req.side is Side.BUY else -req.quantity
+        ref = req.limit_price or req.stop_price
         if self.max_leverage is None:
-            signed = req.quantity if req.side is Side.BUY else -req.quantity
-            return self._check_size(oid, req.symbol, signed, req.limit_price or req.stop_price)
-        return self._check_buying_power(req)
+            return self._check_size(oid, req.symbol, signed, ref)
+        return self._check_buying_power(oid, req.symbol, signed, ref)
 
     @staticmethod
     def _check_prices(
@@ -389,7 +433,8 @@ class SimulatedBroker(Subscriber):
     ) -> tuple[float, float] | None:
         """The units an order adds to the position's size and the price to value them at (its
         limit or stop, else the last price seen); None if it reduces the position (always
-        allowed) or no price was seen yet (nothing to judge it by)."""
+        allowed) or no price was seen yet (nothing to judge it by: a market order is then checked
+        when it fills, see ``_refused_at_first_price``)."""
         position: Position | None = self.account.positions.get(symbol)
         held = position.quantity if position is not None else 0.0
         added = abs(held + signed) - abs(held)
@@ -407,38 +452,50 @@ class SimulatedBroker(Subscriber):
             return None
         units, price = added
         account = self.account
-        if units * price <= SIZE_BOUND_EQUITY * account.initial_capital:
+        capital = account.initial_capital
+        exposure = units * price
+        if exposure <= SIZE_BOUND_EQUITY * capital:
             return None  # within the bound whatever the equity: no need to add it up
+        equity = account.equity
         # capital first: max() keeps it over a NaN equity (a NaN price in the data)
-        bound = SIZE_BOUND_EQUITY * max(account.initial_capital, account.equity)
-        if units * price <= bound:
+        bound = SIZE_BOUND_EQUITY * max(capital, equity)
+        if exposure <= bound:
             return None
         return (
             RejectionReason.ORDER_TOO_LARGE,
-            f"{oid}: quantity {abs(signed):,.12g} at {price:,.12g} adds {units * price:,.12g} of "
-            f"exposure, over {SIZE_BOUND_EQUITY:,.0f} times equity ({bound:,.12g}), the bound of "
-            "an account without a leverage limit",
+            f"{oid}: quantity {abs(signed):,.12g} at {price:,.12g} adds {exposure:,.12g} of "
+            f"exposure, over {bound:,.12g}, the bound of an account without a leverage limit "
+            f"({SIZE_BOUND_EQUITY:,.0f} times the larger of equity {equity:,.12g} and starting "
+            f"capital {capital:,.12g})",
         )
 
-    def _check_buying_power(self, req: OrderSubmissionRequest) -> Problem | None:
-        assert self.max_leverage is not None and req.symbol is not None
-        assert req.quantity is not None
-        signed = req.quantity if req.side is Side.BUY else -req.quantity
-        added = self._added_exposure(req.symbol, signed, req.limit_price or req.stop_price)
+    def _check_buying_power(
+        self,
+        oid: str,
+        symbol: str,
+        signed: float,
+        ref: float | None,
+        own: _WorkingOrder | None = None,
+    ) -> Problem | None:
+        """Whether the account can carry the order; ``own`` is the order itself when it is
+        already working (checked at its fill), so it is not counted among the pending."""
+        assert self.max_leverage is not None
+        added = self._added_exposure(symbol, signed, ref)
         if added is None:
             return None
         account = self.account
         exposure = sum(abs(p.market_value()) for p in account.positions.values())
         pending = sum(
-            o.quantity * (o.limit or o.stop or self._last(o.symbol)) for o in self._orders.values()
+            o.quantity * (o.limit or o.stop or self._last(o.symbol))
+            for o in self._orders.values()
+            if o is not own
         )
         needed = added[0] * added[1]
         available = account.equity * self.max_leverage - exposure - pending
         if needed > available:
             return (
                 RejectionReason.INSUFFICIENT_BUYING_POWER,
-                f"order {req.order_id}: needs {needed:,.2f} of buying power, "
-                f"{max(available, 0.0):,.2f} available",
+                f"{oid}: needs {needed:,.2f} of buying power, {max(available, 0.0):,.2f} available",
             )
         return None
 

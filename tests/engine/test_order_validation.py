@@ -69,11 +69,12 @@ class Outcome:
         return [e for e in self.answers if type(e) is kind]
 
 
-def _send(order: dict[str, Any], change: dict[str, Any] | None = None) -> Outcome:
-    """A real run (datafeed, bus, broker, strategy host) of one strategy sending ``order``."""
+def _send(order: dict[str, Any], change: dict[str, Any] | None = None, **settings: Any) -> Outcome:
+    """A real run (datafeed, bus, broker, strategy host) of one strategy sending ``order``;
+    ``settings`` are more of the run's ``BacktestConfig`` (``capital``)."""
     strategy = type("Sends", (Sender,), {"ORDER": order, "CHANGE": change})
     chunk = random_walk_chunk(1, 6)
-    config = BacktestConfig(strategy=strategy, symbols=("S0",), period=BarPeriod.MINUTE)
+    config = BacktestConfig(strategy=strategy, symbols=("S0",), period=BarPeriod.MINUTE, **settings)
     taps: list[Recorder] = []
 
     def tap(bus: Any) -> Recorder:
@@ -296,8 +297,9 @@ def test_an_order_past_1000_times_equity_at_the_last_price_is_refused(h: BrokerH
     [rejected] = h.of(OrderRejected)
     assert rejected.reason is RejectionReason.ORDER_TOO_LARGE
     assert rejected.message == (
-        "order 2: quantity 1,000,001 at 100 adds 100,000,100 of exposure, over 1,000 times "
-        "equity (100,000,000), the bound of an account without a leverage limit"
+        "order 2: quantity 1,000,001 at 100 adds 100,000,100 of exposure, over 100,000,000, the "
+        "bound of an account without a leverage limit (1,000 times the larger of equity 100,000 "
+        "and starting capital 100,000)"
     )
 
 
@@ -319,6 +321,102 @@ def test_a_modify_past_the_size_bound_is_refused(h: BrokerHarness) -> None:
     h.modify(1, 1, quantity=MAX_QUANTITY / 2)
     [rejected] = h.of(ModificationRejected)
     assert rejected.reason is RejectionReason.ORDER_TOO_LARGE
+
+
+# The broker follows bars only while it holds working orders: a strategy's first market order
+# reaches it before it has seen any price of the symbol, and is checked when it would fill.
+
+
+@pytest.mark.parametrize("quantity", [1e7, 1e15])
+def test_a_first_market_order_past_the_size_bound_is_refused_and_never_fills(
+    quantity: float,
+) -> None:
+    outcome = _send({"quantity": quantity})
+    _assert_clean(outcome)
+    assert [type(e) for e in outcome.answers] == [OrderAccepted, OrderRejected]
+    [rejected] = outcome.of(OrderRejected)
+    assert rejected.reason is RejectionReason.ORDER_TOO_LARGE
+    broker = outcome.run.broker
+    assert broker is not None and broker.fills == []
+    assert broker.account.equity == 100_000.0
+    assert outcome.run.strategy is not None and outcome.run.strategy.orders == {}
+
+
+def test_a_first_market_order_within_the_size_bound_fills() -> None:
+    outcome = _send({"quantity": 900_000})  # ~9e7 of exposure at ~100: under 1e8
+    _assert_clean(outcome)
+    assert outcome.of(OrderRejected) == []
+    assert outcome.run.broker is not None
+    [fill] = outcome.run.broker.fills
+    assert fill.quantity == 900_000
+
+
+def test_an_account_of_1e_minus_300_refuses_its_first_order() -> None:
+    outcome = _send({"quantity": 1}, capital=1e-300)
+    _assert_clean(outcome)
+    [rejected] = outcome.of(OrderRejected)
+    assert rejected.reason is RejectionReason.ORDER_TOO_LARGE
+    assert "over 1e-297, the bound" in rejected.message
+    assert "equity 1e-300 and starting capital 1e-300" in rejected.message
+    assert outcome.run.broker is not None and outcome.run.broker.fills == []
+
+
+def test_a_first_market_order_is_refused_at_its_fill_price_with_the_right_numbers(
+    h: BrokerHarness,
+) -> None:
+    h.submit(1, quantity=1e7)
+    h.bar(2, 100, 100, 100, 100)
+    assert h.fills() == []
+    [rejected] = h.of(OrderRejected)
+    assert (rejected.ts_event_ns, rejected.reason) == (2, RejectionReason.ORDER_TOO_LARGE)
+    assert rejected.message == (
+        "order 1: quantity 10,000,000 at 100 adds 1,000,000,000 of exposure, over 100,000,000, "
+        "the bound of an account without a leverage limit (1,000 times the larger of equity "
+        "100,000 and starting capital 100,000); checked at its fill price, as no price of X was "
+        "known when it was accepted"
+    )
+
+
+def test_a_refused_first_order_ends_as_rejected(h: BrokerHarness) -> None:
+    h.submit(1, quantity=1e7)
+    h.bar(2, 100, 100, 100, 100)
+    h.cancel(2, 1)
+    [refused] = h.of(CancellationRejected)
+    assert refused.message == "order 1: the order is already rejected"
+
+
+def test_the_size_bound_grows_with_equity_over_the_starting_capital() -> None:
+    harness = BrokerHarness(capital=1.0)
+    try:
+        harness.submit(1, quantity=1)
+        harness.bar(2, 1, 1, 1, 1)  # fills 1 unit at 1: cash 0, equity 1
+        harness.bar(3, 5, 5, 5, 5)  # not followed: nothing works
+        harness.submit(4, order_type=OrderType.LIMIT, limit_price=1.0)
+        harness.bar(5, 5, 5, 5, 5)  # marks X at 5: equity 5
+        harness.submit(5, quantity=1_001, limit_price=5.0, order_type=OrderType.LIMIT)
+        [rejected] = harness.of(OrderRejected)
+        assert rejected.message == (
+            "order 3: quantity 1,001 at 5 adds 5,005 of exposure, over 5,000, the bound of an "
+            "account without a leverage limit (1,000 times the larger of equity 5 and starting "
+            "capital 1)"
+        )
+    finally:
+        harness.close()
+
+
+def test_a_first_market_order_past_the_buying_power_is_refused_when_it_would_fill() -> None:
+    harness = BrokerHarness(capital=1_000.0, max_leverage=1.0)
+    try:
+        harness.submit(1, quantity=20)  # no price of X seen yet
+        harness.bar(2, 100, 100, 100, 100)
+        assert harness.fills() == []
+        [rejected] = harness.of(OrderRejected)
+        assert rejected.reason is RejectionReason.INSUFFICIENT_BUYING_POWER
+        assert rejected.message.startswith(
+            "order 1: needs 2,000.00 of buying power, 1,000.00 available"
+        )
+    finally:
+        harness.close()
 
 
 def test_a_cancel_naming_no_order_is_rejected_and_stored_as_none(h: BrokerHarness) -> None:
