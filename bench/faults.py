@@ -42,7 +42,6 @@ import sys, threading, time
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.store import Database
-from ostdesk.store.runs import recover_interrupted_runs
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.strategies.sma_cross import SmaCross
 
@@ -54,11 +53,11 @@ print("S", time.time(), run.recording.run_id, flush=True)
 def report():
     while not run.done:
         print("P", time.time(), run.bars_processed, flush=True)
-        time.sleep(%r)
+        time.sleep(REPORT_S)
 threading.Thread(target=report, daemon=True).start()
 run.wait()
 print("D", time.time(), flush=True)
-""" % (REPORT_S,)
+""".replace("REPORT_S", repr(REPORT_S))
 
 
 def trial(db_path: Path, kill_after: float) -> dict[str, float | int | bool | str]:
@@ -149,7 +148,8 @@ def main() -> None:
     losses = [float(r["loss_s"]) for r in results if not r["finished"]]
     intact = sum(bool(r["intact"]) for r in results)
     print(
-        f"\nintact: {intact}/{len(results)}; runs in the database: {runs} (expected {args.trials + 1})"
+        f"\nintact: {intact}/{len(results)}; "
+        f"runs in the database: {runs} (expected {args.trials + 1})"
     )
     if losses:
         print(
