@@ -402,9 +402,10 @@ class RunRecorder(BufferedSink):
         except BaseException:  # the database lacks this batch: so must the results
             self._drop_early()
             raise
-        # kept only once written: they are what the database holds
-        self._bar_columns += written[0]
-        self._fill_columns += written[1]
+        # kept only once written, and rebound (not extended): the results thread reads the old
+        # lists beside the last write
+        self._bar_columns = self._bar_columns + written[0]
+        self._fill_columns = self._fill_columns + written[1]
         for insert in inserts:
             self.tally.written[insert.table] += insert.rows
         if bars:
