@@ -28,7 +28,7 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +63,7 @@ from ostdesk.engine.strategy import CloseSeries, IndicatorHandle, SeriesHandle, 
 from ostdesk.engine.subscriber import Subscriber
 
 log = logging.getLogger("ostdesk.strategy")
+_T = TypeVar("_T")
 _LAST = operator.itemgetter(-1)
 INDICATOR_BLOCK_ROWS = 4096
 INDICATOR_BLOCK_SECONDS = 0.1
@@ -308,11 +309,9 @@ class StrategyHost(Subscriber):
         expire_ns: int | None,
         symbol: str | None,
     ) -> int:
-        outer = self.guard.pause()  # an order is engine work: no interrupt may land in it
-        try:
-            return self._submit(is_buy, quantity, limit, stop, tif, expire_ns, symbol)
-        finally:
-            self.guard.resume(outer)
+        return self._engine_work(
+            self._submit, is_buy, quantity, limit, stop, tif, expire_ns, symbol
+        )
 
     def _submit(
         self,
@@ -370,11 +369,7 @@ class StrategyHost(Subscriber):
         request = OrderCancellationRequest(
             ts_event_ns=self.now, order_id=order_id, strategy_id=self.strategy_id
         )
-        outer = self.guard.pause()
-        try:
-            self._publish(request)
-        finally:
-            self.guard.resume(outer)
+        self._engine_work(self._publish, request)
 
     def modify(
         self, order_id: int, quantity: float | None, limit: float | None, stop: float | None
@@ -387,11 +382,7 @@ class StrategyHost(Subscriber):
             limit_price=limit,
             stop_price=stop,
         )
-        outer = self.guard.pause()
-        try:
-            self._publish(request)
-        finally:
-            self.guard.resume(outer)
+        self._engine_work(self._publish, request)
 
     def close_position(self, symbol: str | None) -> int | None:
         """Flatten a symbol's position with a market order (None if already flat)."""
@@ -401,9 +392,15 @@ class StrategyHost(Subscriber):
         return self.submit(qty < 0, abs(qty), None, None, TimeInForce.GTC, None, symbol)
 
     def log(self, message: str) -> None:
-        outer = self.guard.pause()  # logging takes handler locks an interrupt could leak
+        # logging takes handler locks an interrupt could leak
+        self._engine_work(log.info, "[%s] %s", self.strategy_id, message)
+
+    def _engine_work(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)`` for strategy code that called into the engine (an order, a log line):
+        no interrupt may land in it; one that came meanwhile is raised once it is done."""
+        outer = self.guard.pause()
         try:
-            log.info("[%s] %s", self.strategy_id, message)
+            return fn(*args)
         finally:
             self.guard.resume(outer)
 

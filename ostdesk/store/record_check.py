@@ -15,18 +15,12 @@ import duckdb
 
 from ostdesk.store.database import duckdb_message
 from ostdesk.store.rows import first_row
+from ostdesk.store.run_schema import RECORDED_TABLES
 from ostdesk.store.timefmt import format_ns
 
-RECORDED_TABLES = (
-    "run_bars",
-    "run_indicators",
-    "run_orders",
-    "run_order_changes",
-    "run_responses",
-    "run_fills",
-    "run_expirations",
-)
-"""The tables a recorder writes while the run lasts (the results come after, in one go)."""
+
+def _zeros() -> dict[str, int]:
+    return dict.fromkeys(RECORDED_TABLES, 0)
 
 
 class RecordingError(Exception):
@@ -37,12 +31,8 @@ class RecordingError(Exception):
 class RecordTally:
     """Rows per table: handed to the recorder (published) and committed by it."""
 
-    handed: dict[str, int] = dataclasses.field(
-        default_factory=lambda: dict.fromkeys(RECORDED_TABLES, 0)
-    )
-    written: dict[str, int] = dataclasses.field(
-        default_factory=lambda: dict.fromkeys(RECORDED_TABLES, 0)
-    )
+    handed: dict[str, int] = dataclasses.field(default_factory=_zeros)
+    written: dict[str, int] = dataclasses.field(default_factory=_zeros)
     failure: str | None = None
     """The first failure, as one sentence; once set, nothing more is written."""
 
@@ -74,10 +64,6 @@ class RecordTally:
 def sentence(exc: BaseException) -> str:
     """An exception as the sentence a user reads: DuckDB's without its 'IO Error: ' prefix."""
     return duckdb_message(exc) if isinstance(exc, duckdb.Error) else f"{type(exc).__name__}: {exc}"
-
-
-def _zeros() -> dict[str, int]:
-    return dict.fromkeys(RECORDED_TABLES, 0)
 
 
 def stored_rows(cur: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, int]:

@@ -109,7 +109,7 @@ HEADLINE_STATS = {
 }
 """The statistics ``runs`` keeps in columns of its own (column -> statistic), for listing."""
 
-EVENT_TABLES = (
+RECORDED_TABLES = (
     "run_bars",
     "run_indicators",
     "run_orders",
@@ -117,10 +117,11 @@ EVENT_TABLES = (
     "run_responses",
     "run_fills",
     "run_expirations",
-    "run_equity",
-    "run_trades",
-    "run_stats",
 )
+"""The tables a recorder writes while the run lasts (the results come after, in one go)."""
+
+EVENT_TABLES = (*RECORDED_TABLES, "run_equity", "run_trades", "run_stats")
+"""Every table of a run's rows, besides ``runs``."""
 
 V4_INVALID_REQUESTS = """
 ALTER TABLE run_orders ALTER COLUMN symbol DROP NOT NULL;

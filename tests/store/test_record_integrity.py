@@ -13,7 +13,8 @@ from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.subscriber import Subscriber
 from ostdesk.store import Database, install_demo_data
 from ostdesk.store.backtests import prepare_backtest
-from ostdesk.store.record_check import RECORDED_TABLES, RecordTally, stored_rows
+from ostdesk.store.record_check import RecordTally, stored_rows
+from ostdesk.store.run_schema import RECORDED_TABLES
 from ostdesk.store.runs import get_run, run_stats
 from ostdesk.strategies.sma_cross import SmaCross
 
