@@ -18,6 +18,7 @@ from ostdesk.store.database import DbOrCursor, connection_of, duckdb_message
 from ostdesk.store.errors import StoreError
 from ostdesk.store.paths import local_path
 from ostdesk.store.rows import first_row
+from ostdesk.store.runs import require_run
 
 EXPORTS = {
     "fills": "SELECT * EXCLUDE (run_id) FROM run_fills WHERE run_id = $run ORDER BY ts, fill_id",
@@ -41,7 +42,7 @@ def export_run(db: DbOrCursor, run_id: int, what: str, path: str | Path, fmt: st
         raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
     target = export_target(path)
     con = connection_of(db)
-    _require_run(con, run_id)
+    require_run(con, run_id)
     # the target's name ends the temporary one, so DuckDB still sees a .gz or .zst suffix
     partial = target.with_name(f".partial-{secrets.token_hex(4)}-{target.name}")
     quoted = str(partial).replace("'", "''")
@@ -96,10 +97,3 @@ def _is_database(path: Path) -> bool:
             return f.read(12)[8:12] == b"DUCK"
     except OSError:
         return False
-
-
-def _require_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
-    from ostdesk.store.runs import UnknownRunError  # runs imports this module
-
-    if first_row(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])) is None:
-        raise UnknownRunError(run_id)

@@ -17,8 +17,6 @@ import numpy.typing as npt
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError
-from ostdesk.store.export import EXPORTS as EXPORTS  # the GUI imports these from here
-from ostdesk.store.export import export_run as export_run
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_schema import EVENT_TABLES, HEADLINE_STATS
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS, stats_from_record
@@ -227,7 +225,7 @@ def delete_run(db: Database, run_id: int) -> None:
     cur = db.cursor()
     try:
         with transaction(cur):
-            _require_run(cur, run_id)
+            require_run(cur, run_id)
             for table in EVENT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             cur.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
@@ -245,7 +243,7 @@ def update_run(
 ) -> None:
     """Rename a run, or set its notes or tags."""
     con = connection_of(db)
-    _require_run(con, run_id)
+    require_run(con, run_id)
     for column, value in (
         ("name", name),
         ("notes", notes),
@@ -255,7 +253,8 @@ def update_run(
             con.execute(f"UPDATE runs SET {column} = ? WHERE run_id = ?", [value, run_id])
 
 
-def _require_run(db: DbOrCursor, run_id: int) -> None:
+def require_run(db: DbOrCursor, run_id: int) -> None:
+    """Raise ``UnknownRunError`` unless run ``run_id`` is stored."""
     found = connection_of(db).execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])
     if first_row(found) is None:
         raise UnknownRunError(run_id)

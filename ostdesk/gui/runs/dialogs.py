@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ostdesk.store.runs import EXPORTS
+from ostdesk.store.export import EXPORTS
 
 
 def split_tags(text: str) -> list[str]:

@@ -17,10 +17,10 @@ import numpy as np
 
 from ostdesk.gui.runs.table import RunTable
 from ostdesk.store.database import Database
+from ostdesk.store.export import export_run
 from ostdesk.store.runs import (
     Columns,
     delete_run,
-    export_run,
     get_run,
     list_runs,
     run_bars,
