@@ -1,8 +1,8 @@
 """The run recorder: a sink on the bus that writes every event of a run to DuckDB.
 
-Events are grouped by family into typed columns and appended with one ``INSERT ... SELECT``
-per table per flush (numpy columns, no per-row SQL; a table's rows in publication order, the
-order a replay rebuilds), all tables of a flush in one transaction, a flush starting every
+Events are grouped by family into typed columns (:mod:`ostdesk.store.record_inserts`) and
+appended with one ``INSERT ... SELECT`` per table per flush, all tables of a flush in one
+transaction, a flush starting every
 ``interval`` seconds (0.25 s). A crash (SIGKILL) loses what was published since the last
 commit began: at most the ~0.1 s a block spans, one interval and one write (~0.05 s, ~0.2 s
 when DuckDB folds its log) — under 0.5 s; ``bench/faults.py`` measures it (worst 0.30 s in
@@ -19,12 +19,10 @@ round trips, the equity curve and the statistics
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-import operator
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -35,283 +33,30 @@ from ostdesk.engine.bus import EventBus
 from ostdesk.engine.errors import ComponentError
 from ostdesk.engine.events import (
     BarBlock,
-    CancellationAccepted,
-    CancellationRejected,
     EventBase,
-    FillEvent,
     IndicatorBlock,
-    ModificationAccepted,
-    ModificationRejected,
-    OrderAccepted,
-    OrderCancellationRequest,
-    OrderExpired,
-    OrderModificationRequest,
-    OrderRejected,
-    OrderSubmissionRequest,
 )
 from ostdesk.engine.runner import BacktestConfig, RunStatus
 from ostdesk.engine.sink import BufferedSink
 from ostdesk.store.database import Database, duckdb_message
 from ostdesk.store.presets import json_value
 from ostdesk.store.record_check import RecordingError, RecordTally, sentence, stored_rows
+from ostdesk.store.record_inserts import (
+    EVENT_TABLE_OF,
+    MARKET_COLUMNS,
+    TABLES,
+    Insert,
+    MarketColumns,
+    batch_inserts,
+    column,
+    market_columns,
+)
 from ostdesk.store.rows import first_row
 from ostdesk.store.run_results import Results, compute_results, split_market, store_results
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
 
 log = logging.getLogger("ostdesk.store")
-
-# the table each order event goes to, and the ``kind`` its rows carry there (if the table has one)
-_EVENT_TABLES: dict[type[EventBase], tuple[str, str | None]] = {
-    OrderSubmissionRequest: ("run_orders", None),
-    OrderModificationRequest: ("run_order_changes", "modify"),
-    OrderCancellationRequest: ("run_order_changes", "cancel"),
-    OrderAccepted: ("run_responses", "accepted"),
-    OrderRejected: ("run_responses", "rejected"),
-    ModificationAccepted: ("run_responses", "modified"),
-    ModificationRejected: ("run_responses", "modify_rejected"),
-    CancellationAccepted: ("run_responses", "cancelled"),
-    CancellationRejected: ("run_responses", "cancel_rejected"),
-    FillEvent: ("run_fills", None),
-    OrderExpired: ("run_expirations", None),
-}
-
-# enum fields and the text a table stores for them: the members' own attributes, as an enum's
-# ``name`` and ``value`` are Python-level properties (~0.2 µs a read, a few per order event)
-_ENUM_TEXT: dict[str, Callable[[Any], Any]] = {
-    "side": operator.attrgetter("_name_"),
-    "time_in_force": operator.attrgetter("_name_"),
-    "order_type": operator.attrgetter("_value_"),
-    "reason": operator.attrgetter("_value_"),
-}
-_NULLABLE_ENUMS = frozenset({"time_in_force"})  # None in a malformed request (``invalid``)
-
-
-def _field(column: str) -> str:
-    return "ts_event_ns" if column == "ts" else column
-
-
-def _event_columns(table: str, family: list[Any]) -> list[Sequence[Any]]:
-    """``table``'s columns from events of one class: every field in one C-level attribute
-    pass per event, enums as their stored text, the class's ``kind``, and NULL for a column
-    the class has no field for (no lookup that fails per event: ~0.5 µs each)."""
-    names, _ = _TABLES[table]
-    cls = type(family[0])
-    fields = {f.name for f in dataclasses.fields(cls)}
-    present = [c for c in names if _field(c) in fields]
-    read = dict(
-        zip(
-            present,
-            zip(*map(operator.attrgetter(*map(_field, present)), family), strict=True),
-            strict=True,
-        )
-    )
-    n = len(family)
-    columns: list[Sequence[Any]] = []
-    for c in names:
-        if c in read:
-            convert = _ENUM_TEXT.get(c)
-            if convert is None:
-                columns.append(read[c])
-            elif c in _NULLABLE_ENUMS and None in read[c]:
-                columns.append([None if v is None else convert(v) for v in read[c]])
-            else:
-                columns.append(list(map(convert, read[c])))
-        else:
-            columns.append([_EVENT_TABLES[cls][1] if c == "kind" else None] * n)
-    return columns
-
-
-def _positions(events: list[Any], kinds: set[type]) -> dict[type, list[int]]:
-    """Where in ``events`` each event of ``kinds`` is, per class, in order."""
-    positions: dict[type, list[int]] = {kind: [] for kind in kinds}
-    for i, e in enumerate(events):
-        at = positions.get(type(e))
-        if at is not None:
-            at.append(i)
-    return positions
-
-
-def _table_insert(table: str, group: list[list[Any]], positions: dict[type, list[int]]) -> _Insert:
-    """``table``'s insert from the families of its classes, rows in publication order (with
-    ``positions`` of each class, for a table of several): the replay pairs an order's answers
-    of one timestamp with its requests by their rank."""
-    parts = [_columns_insert(table, _event_columns(table, family)) for family in group]
-    if len(parts) == 1:
-        return parts[0]
-    rank = np.concatenate([np.asarray(positions[type(family[0])]) for family in group])
-    order = np.argsort(rank, kind="stable")
-    frame = {k: np.concatenate([p.frame[k] for p in parts])[order] for k in parts[0].frame}
-    return _Insert(table, parts[0].columns, parts[0].select, frame)
-
-
-# table -> (column names after run_id, numpy dtype per column: "i" int64, "f" float64, "o" object)
-_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
-    "run_orders": (
-        (
-            "ts",
-            "order_id",
-            "strategy_id",
-            "symbol",
-            "side",
-            "order_type",
-            "quantity",
-            "limit_price",
-            "stop_price",
-            "time_in_force",
-            "expire_ns",
-            "invalid",
-        ),
-        "iioooofffooo",
-    ),
-    "run_order_changes": (
-        (
-            "ts",
-            "order_id",
-            "strategy_id",
-            "kind",
-            "quantity",
-            "limit_price",
-            "stop_price",
-            "invalid",
-        ),
-        "iioofffo",
-    ),
-    "run_responses": (
-        (
-            "ts",
-            "order_id",
-            "strategy_id",
-            "kind",
-            "reason",
-            "message",
-            "quantity",
-            "limit_price",
-            "stop_price",
-        ),
-        "iioooofff",
-    ),
-    "run_fills": (
-        (
-            "ts",
-            "fill_id",
-            "order_id",
-            "strategy_id",
-            "symbol",
-            "side",
-            "quantity",
-            "price",
-            "commission",
-        ),
-        "iiiooofff",
-    ),
-    "run_expirations": (("ts", "order_id", "strategy_id"), "iio"),
-}
-
-
-_MARKET_COLUMNS = ("ts", "symbol_index", "high", "low", "close")
-
-
-_MarketColumns = tuple[list[dict[str, np.ndarray[Any, Any]]], list[dict[str, np.ndarray[Any, Any]]]]
-
-
-def _market_columns(inserts: list[_Insert]) -> _MarketColumns:
-    """The bar and fill columns of ``inserts`` that a run's results are computed from."""
-    bars = [{k: i.frame[k] for k in _MARKET_COLUMNS} for i in inserts if i.table == "run_bars"]
-    fills = [i.frame for i in inserts if i.table == "run_fills"]
-    return bars, fills
-
-
-def _column(values: Sequence[Any], code: str) -> np.ndarray[Any, Any]:
-    """A numpy column of ``code``'s type; one holding None (NULL in SQL: a malformed
-    request's unreadable field, an absent price) is an object column instead, as NaN never
-    stands for "absent"."""
-    if code == "o" or None in values:
-        arr = np.empty(len(values), dtype=object)
-        arr[:] = values
-        return arr
-    if code == "f":
-        return np.asarray(values, dtype=np.float64)
-    return np.asarray(values, dtype=np.int64)
-
-
-class _Insert:
-    """One INSERT of numpy columns; ``select`` may expand them in SQL (``$run`` is bound) into
-    ``rows`` rows."""
-
-    __slots__ = ("columns", "frame", "params", "rows", "select", "table")
-
-    def __init__(
-        self,
-        table: str,
-        columns: str,
-        select: str,
-        frame: dict[str, Any],
-        params: dict[str, Any] | None = None,
-        rows: int | None = None,
-    ) -> None:
-        self.table, self.columns, self.select = table, columns, select
-        self.frame, self.params = frame, params or {}
-        self.rows = len(next(iter(frame.values()))) if rows is None else rows
-
-
-def _bar_insert(blocks: list[BarBlock]) -> _Insert:
-    """The datafeed's bar blocks as one insert: numpy columns straight from its chunks, the
-    symbols crossing into DuckDB once per block (``symbol_index`` into ``symbols``)."""
-    symbols = list(blocks[0].symbols)  # one datafeed: one symbols tuple per run
-    frame: dict[str, Any] = {
-        field: np.concatenate([getattr(b, field) for b in blocks])
-        for field in ("ts", "symbol_index", "open", "high", "low", "close", "volume")
-    }
-    return _Insert(
-        "run_bars",
-        "run_id, ts, symbol, open, high, low, close, volume",
-        "$run, ts, list_extract($symbols, symbol_index + 1), open, high, low, close, volume",
-        frame,
-        {"symbols": symbols},
-    )
-
-
-def _indicator_inserts(blocks: list[IndicatorBlock]) -> list[_Insert]:
-    """Long form (ts, symbol, strategy, name, value): a block's values are an (bars x lines)
-    matrix that SQL unnests, so no value becomes a Python object here."""
-    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[IndicatorBlock]] = {}
-    for block in blocks:
-        groups.setdefault((block.strategy_id, block.names, block.symbols), []).append(block)
-    inserts = []
-    for (strategy_id, names, symbols), group in groups.items():
-        if not names:
-            continue
-        values = np.concatenate([b.values for b in group])
-        frame: dict[str, Any] = {
-            "ts": np.concatenate([b.ts for b in group]),
-            "sym": np.concatenate([b.symbol_index for b in group]),
-        }
-        for k in range(len(names)):
-            frame[f"v{k}"] = values[:, k]
-        lines = ", ".join(f"v{k}" for k in range(len(names)))
-        inserts.append(
-            _Insert(
-                "run_indicators",
-                "run_id, ts, symbol, strategy_id, name, value",
-                "$run, ts, list_extract($symbols, sym + 1), $sid, unnest($names), "
-                f"unnest([{lines}])",
-                frame,
-                {"symbols": list(symbols), "sid": strategy_id, "names": list(names)},
-                rows=len(values) * len(names),
-            )
-        )
-    return inserts
-
-
-def _columns_insert(table: str, columns: Sequence[Sequence[Any]]) -> _Insert:
-    names, codes = _TABLES[table]
-    frame = {
-        name: _column(values, code)
-        for name, code, values in zip(names, codes, columns, strict=True)
-    }
-    cols = ", ".join(names)
-    return _Insert(table, f"run_id, {cols}", f"$run, {cols}", frame)
 
 
 class _Background:
@@ -374,7 +119,7 @@ class RunRecorder(BufferedSink):
         self._capital = capital
         self._early: _Background | None = None  # results computed during the last write
         super().__init__(bus, name="recorder", interval=interval)
-        self._subscribe(BarBlock, IndicatorBlock, *_EVENT_TABLES)
+        self._subscribe(BarBlock, IndicatorBlock, *EVENT_TABLE_OF)
 
     def _on_batch(self, events: list[EventBase]) -> None:
         families: dict[type[EventBase], list[Any]] = {}
@@ -389,10 +134,12 @@ class RunRecorder(BufferedSink):
         if self.tally.failure is not None:
             return  # the recording stopped at its first failure: the record says where
         try:
-            inserts = self._inserts(events, bars, indicators, families)
+            inserts = batch_inserts(events, bars, indicators, families)
         except Exception as exc:  # an event whose fields do not fit its table
             raise self.tally.fail("the run's events", self.last_ts, exc) from exc
-        written = _market_columns(inserts)
+        if bars:
+            self._symbols = bars[0].symbols  # one datafeed: one symbols tuple per run
+        written = market_columns(inserts)
         if self._capital is not None and self._last_batch():
             # the run's results are computed beside its last write, which releases the GIL,
             # instead of after it
@@ -424,30 +171,9 @@ class RunRecorder(BufferedSink):
         handed["run_bars"] += sum(len(b.ts) for b in bars)
         handed["run_indicators"] += sum(len(b.ts) * len(b.names) for b in indicators)
         for kind, family in families.items():
-            handed[_EVENT_TABLES[kind][0]] += len(family)
+            handed[EVENT_TABLE_OF[kind][0]] += len(family)
 
-    def _inserts(
-        self,
-        events: list[EventBase],
-        bars: list[BarBlock],
-        indicators: list[IndicatorBlock],
-        families: dict[type[EventBase], list[Any]],
-    ) -> list[_Insert]:
-        inserts = [_bar_insert(bars)] if bars else []
-        if indicators:
-            inserts += _indicator_inserts(indicators)
-        tables: dict[str, list[list[Any]]] = {}  # a table's families (answers: several)
-        for kind, family in families.items():
-            tables.setdefault(_EVENT_TABLES[kind][0], []).append(family)
-        mixed = {type(f[0]) for group in tables.values() if len(group) > 1 for f in group}
-        positions = _positions(events, mixed) if mixed else {}
-        for table, group in tables.items():
-            inserts.append(_table_insert(table, group, positions))
-        if bars:
-            self._symbols = bars[0].symbols  # one datafeed: one symbols tuple per run
-        return inserts
-
-    def _write(self, inserts: list[_Insert], bars: list[BarBlock]) -> None:
+    def _write(self, inserts: list[Insert], bars: list[BarBlock]) -> None:
         cur = self._cursor
         table = "its batch"
         try:
@@ -498,18 +224,18 @@ class RunRecorder(BufferedSink):
             return early.result()  # type: ignore[no-any-return]
         return self._results(capital)
 
-    def _results(self, capital: float, batch: _MarketColumns | None = None) -> Results | None:
+    def _results(self, capital: float, batch: MarketColumns | None = None) -> Results | None:
         """Results from the kept columns and those of ``batch`` (the last one, being written)."""
         more_bars, more_fills = batch or ([], [])
         bar_columns, fill_columns = self._bar_columns + more_bars, self._fill_columns + more_fills
         if not bar_columns:
             return None
-        b = {k: np.concatenate([c[k] for c in bar_columns]) for k in _MARKET_COLUMNS}
+        b = {k: np.concatenate([c[k] for c in bar_columns]) for k in MARKET_COLUMNS}
         market = split_market(
             b["ts"], b["symbol_index"], self._symbols, b["high"], b["low"], b["close"]
         )
-        names, codes = _TABLES["run_fills"]
-        parts = fill_columns or [{n: _column([], c) for n, c in zip(names, codes, strict=True)}]
+        names, codes = TABLES["run_fills"]
+        parts = fill_columns or [{n: column([], c) for n, c in zip(names, codes, strict=True)}]
         fills = {k: np.concatenate([p[k] for p in parts]) for k in names}
         with np.errstate(all="ignore"):  # a non-finite equity is refused, not warned about
             return compute_results(market, fills, capital)
