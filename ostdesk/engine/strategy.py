@@ -36,7 +36,8 @@ from ostdesk.engine.params import Param, ParamError
 from ostdesk.engine.portfolio import Position
 
 if TYPE_CHECKING:
-    from ostdesk.engine.strategy_host import OrderState, StrategyHost
+    from ostdesk.engine.strategy_host import StrategyHost
+    from ostdesk.engine.strategy_state import OrderState
 
 IndicatorT = TypeVar("IndicatorT", bound=Indicator)
 

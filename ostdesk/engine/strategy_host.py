@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import operator
 import threading
 import time
-from array import array
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
@@ -55,16 +52,16 @@ from ostdesk.engine.events import (
     Side,
     TimeInForce,
 )
-from ostdesk.engine.events.base import slot_setters
+from ostdesk.engine.events.market import bar_processed_factory
 from ostdesk.engine.indicators import Indicator
 from ostdesk.engine.interrupt import Interrupted, UserCodeGuard
 from ostdesk.engine.portfolio import Portfolio
 from ostdesk.engine.strategy import CloseSeries, IndicatorHandle, SeriesHandle, Strategy
+from ostdesk.engine.strategy_state import OrderState, SymbolState
 from ostdesk.engine.subscriber import Subscriber
 
 log = logging.getLogger("ostdesk.strategy")
 _T = TypeVar("_T")
-_LAST = operator.itemgetter(-1)
 INDICATOR_BLOCK_ROWS = 4096
 INDICATOR_BLOCK_SECONDS = 0.1
 """An ``IndicatorBlock`` holds at most this many bars' values or this much wall time (checked
@@ -77,125 +74,6 @@ _thread_id = threading.get_ident
 class _RunEnded(EventBase):
     """Queued to the host itself by ``finish`` (never published): the strategy's end then runs
     on the host's thread, after everything queued before it."""
-
-
-def _processed_factory() -> Callable[
-    [int, str, BarReceived, tuple[str, ...], tuple[float, ...]], BarProcessed
-]:
-    """Builds ``BarProcessed`` through its slot setters (see ``slot_setters``): it is made once
-    per bar whenever someone listens for it."""
-    new, cls, now = object.__new__, BarProcessed, time.time_ns
-    s_ts, s_created, s_sid, s_bar, s_names, s_values = slot_setters(
-        cls, "ts_event_ns", "ts_created_ns", "strategy_id", "bar", "names", "values"
-    )
-
-    def make(
-        ts: int, sid: str, bar: BarReceived, names: tuple[str, ...], values: tuple[float, ...]
-    ) -> BarProcessed:
-        event: BarProcessed = new(cls)
-        s_ts(event, ts)
-        s_created(event, now())
-        s_sid(event, sid)
-        s_bar(event, bar)
-        s_names(event, names)
-        s_values(event, values)
-        return event
-
-    return make
-
-
-class OrderState:
-    """A working order as the strategy knows it."""
-
-    __slots__ = (
-        "limit",
-        "order_id",
-        "order_type",
-        "quantity",
-        "side",
-        "status",
-        "stop",
-        "symbol",
-        "tif",
-        "ts",
-    )
-
-    def __init__(
-        self,
-        order_id: int,
-        symbol: str,
-        side: Side,
-        order_type: OrderType,
-        quantity: float,
-        limit: float | None,
-        stop: float | None,
-        tif: TimeInForce,
-        ts: int,
-    ) -> None:
-        self.order_id = order_id
-        self.symbol = symbol
-        self.side = side
-        self.order_type = order_type
-        self.quantity = quantity
-        self.limit = limit
-        self.stop = stop
-        self.tif = tif
-        self.ts = ts
-        self.status = "submitted"
-
-    def __repr__(self) -> str:
-        price = f" limit={self.limit}" if self.limit is not None else ""
-        price += f" stop={self.stop}" if self.stop is not None else ""
-        return (
-            f"<order {self.order_id} {self.side.name} {self.quantity:g} {self.symbol} "
-            f"{self.order_type.value}{price} {self.status}>"
-        )
-
-
-class SymbolState:
-    """One symbol's price history and indicator copies."""
-
-    __slots__ = (
-        "blocked",
-        "close",
-        "high",
-        "indicators",
-        "last_values",
-        "lines",
-        "low",
-        "mains",
-        "open",
-        "symbol",
-        "ts",
-        "volume",
-    )
-
-    def __init__(self, symbol: str, prototypes: Sequence[Indicator]) -> None:
-        self.symbol = symbol
-        # arrays, not lists, as indicator lines are (``ostdesk.engine.indicators.base``)
-        self.ts: array[int] = array("q")
-        self.open: array[float] = array("d")
-        self.high: array[float] = array("d")
-        self.low: array[float] = array("d")
-        self.close: array[float] = array("d")
-        self.volume: array[float] = array("d")
-        self.indicators = [p.clone() for p in prototypes]
-        self.mains = [ind.line(ind.lines[0]) for ind in self.indicators]
-        # the live history of every indicator line: their last items are BarProcessed's
-        # values, read in one C-level pass
-        lines = [ind.line(name) for ind in self.indicators for name in ind.lines]
-        self.lines = lines
-        self.last_values: Callable[[], tuple[float, ...]] = lambda: tuple(map(_LAST, lines))
-        self.blocked = 0  # bars already handed on in an IndicatorBlock
-
-    def take_block(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The bars since the last block: their times and (bars x lines) indicator values."""
-        start = self.blocked
-        self.blocked = len(self.ts)
-        values = np.empty((self.blocked - start, len(self.lines)))
-        for j, line in enumerate(self.lines):
-            values[:, j] = np.frombuffer(line[start:], dtype=np.float64)
-        return np.frombuffer(self.ts[start:], dtype=np.int64), values
 
 
 class StrategyHost(Subscriber):
@@ -230,7 +108,7 @@ class StrategyHost(Subscriber):
         self._next_order_id = order_id_base
         self._prototypes: list[Indicator] = []
         self._names: tuple[str, ...] | None = None
-        self._make_processed = _processed_factory()
+        self._make_processed = bar_processed_factory()
         self._blocked_bars = 0  # bars_seen when the last IndicatorBlock was published
         self._block_started = _clock()
         self._states: dict[str, SymbolState] = {}
