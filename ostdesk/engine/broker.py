@@ -19,7 +19,7 @@ order and the field, never with an exception:
 
 - a request whose fields could not be read (``invalid``: text where a number belongs, an
   unknown time-in-force name, see :mod:`ostdesk.engine.events.order_fields`);
-- a quantity that is not a finite number > 0, or is over ``MAX_QUANTITY`` units;
+- a quantity that is not a finite number > 0, or is over ``order_checks.MAX_QUANTITY`` units;
 - a limit or stop price that is not a finite number > 0, a missing price the order type needs
   or one it does not take; a GTD order without an expiry after its submission;
 - a reused order id, a symbol the run does not trade, an order that is no longer working;
@@ -44,7 +44,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ostdesk.engine import matching
+from ostdesk.engine import matching, order_checks
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.commission import CommissionModel
 from ostdesk.engine.events import (
@@ -68,15 +68,13 @@ from ostdesk.engine.events import (
     RejectionReason,
     Side,
     TimeInForce,
-    order_fields,
 )
+from ostdesk.engine.order_checks import Problem
 from ostdesk.engine.portfolio import Portfolio, Position
 from ostdesk.engine.subscriber import Subscriber
 
 _DAY_NS = BarPeriod.DAY.value
 
-MAX_QUANTITY = 2.0**53
-"""No order is for more units: past 2**53 a float no longer counts units one by one."""
 SIZE_BOUND_EQUITY = 1_000.0
 """Without a leverage limit, an order may add at most this many times the account's equity (its
 starting capital, if that is more: an account in a drawdown still trades) of exposure: a bound
@@ -123,43 +121,6 @@ class _WorkingOrder:
         self.day = req.ts_event_ns // _DAY_NS
         self.triggered = False
         self.unpriced = False  # accepted with no price to value it at: checked when it fills
-
-
-Problem = tuple[RejectionReason, str]
-
-
-def _quantity_problem(oid: str, quantity: float | None) -> Problem | None:
-    if quantity is None or (math.isfinite(quantity) and 0 < quantity <= MAX_QUANTITY):
-        return None
-    if quantity > MAX_QUANTITY and math.isfinite(quantity):
-        return (
-            RejectionReason.ORDER_TOO_LARGE,
-            f"{oid}: quantity {quantity:g} exceeds {MAX_QUANTITY:,.0f} units (2**53, past which "
-            "a float does not count units one by one)",
-        )
-    return (
-        RejectionReason.INVALID_QUANTITY,
-        f"{oid}: quantity must be a positive number, got {quantity:g}",
-    )
-
-
-def _invalid_problem(order_id: int | None, invalid: str) -> Problem:
-    where = f"order {order_id}: " if order_id is not None else ""
-    return order_fields.reason(invalid), f"{where}{invalid}"
-
-
-def _price_problem(oid: str, limit: float | None, stop: float | None) -> Problem | None:
-    for label, value in (("limit", limit), ("stop", stop)):
-        if value is not None and (not math.isfinite(value) or value <= 0):
-            return (
-                RejectionReason.INVALID_PRICE,
-                f"{oid}: {label} price must be a positive finite number, got {value}",
-            )
-    return None
-
-
-def _kind(order_type: OrderType) -> str:
-    return order_type.value.replace("_", "-")
 
 
 class SimulatedBroker(Subscriber):
@@ -379,7 +340,7 @@ class SimulatedBroker(Subscriber):
         if req.order_id in self._orders or req.order_id in self._ended:
             return RejectionReason.DUPLICATE_ORDER_ID, f"{oid}: this order id was already used"
         if req.invalid is not None:
-            return _invalid_problem(req.order_id, req.invalid)
+            return order_checks.invalid_problem(req.order_id, req.invalid)
         assert req.symbol is not None and req.quantity is not None  # as invalid is None
         if self.symbols is not None and req.symbol not in self.symbols:
             return (
@@ -387,7 +348,7 @@ class SimulatedBroker(Subscriber):
                 f"{oid}: unknown symbol {req.symbol!r}; this run trades "
                 f"{', '.join(sorted(self.symbols))}",
             )
-        problem = _quantity_problem(oid, req.quantity) or self._check_prices(
+        problem = order_checks.quantity_problem(oid, req.quantity) or order_checks.prices_problem(
             oid, req.order_type, req.limit_price, req.stop_price
         )
         if problem is not None:
@@ -404,29 +365,6 @@ class SimulatedBroker(Subscriber):
         if self.max_leverage is None:
             return self._check_size(oid, req.symbol, signed, ref)
         return self._check_buying_power(oid, req.symbol, signed, ref)
-
-    @staticmethod
-    def _check_prices(
-        oid: str, order_type: OrderType, limit: float | None, stop: float | None
-    ) -> Problem | None:
-        needs_limit = order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
-        needs_stop = order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
-        kind = _kind(order_type)
-        if needs_limit and limit is None:
-            return RejectionReason.MISSING_PRICE, f"{oid}: a {kind} order needs a limit price"
-        if needs_stop and stop is None:
-            return RejectionReason.MISSING_PRICE, f"{oid}: a {kind} order needs a stop price"
-        if not needs_limit and limit is not None:
-            return (
-                RejectionReason.UNEXPECTED_PRICE,
-                f"{oid}: a {kind} order takes no limit price (got {limit:g})",
-            )
-        if not needs_stop and stop is not None:
-            return (
-                RejectionReason.UNEXPECTED_PRICE,
-                f"{oid}: a {kind} order takes no stop price (got {stop:g})",
-            )
-        return _price_problem(oid, limit, stop)
 
     def _added_exposure(
         self, symbol: str, signed: float, ref: float | None
@@ -509,7 +447,7 @@ class SimulatedBroker(Subscriber):
     ) -> tuple[_WorkingOrder | None, Problem | None]:
         """The working order, or why a request about it must be refused."""
         if invalid is not None:
-            return None, _invalid_problem(order_id, invalid)
+            return None, order_checks.invalid_problem(order_id, invalid)
         assert order_id is not None  # as invalid is None
         order = self._orders.get(order_id)
         if order is not None:
@@ -558,35 +496,14 @@ class SimulatedBroker(Subscriber):
     def _check_modification(
         self, order: _WorkingOrder, req: OrderModificationRequest
     ) -> Problem | None:
-        oid = f"order {req.order_id}"
-        problem = _quantity_problem(oid, req.quantity)
-        if problem is not None:
-            return problem
-        kind = order.order_type
-        if req.limit_price is not None and kind not in (OrderType.LIMIT, OrderType.STOP_LIMIT):
-            return (
-                RejectionReason.UNEXPECTED_PRICE,
-                f"{oid}: a {_kind(kind)} order has no limit price to change",
-            )
-        if req.stop_price is not None:
-            if kind not in (OrderType.STOP, OrderType.STOP_LIMIT):
-                return (
-                    RejectionReason.UNEXPECTED_PRICE,
-                    f"{oid}: a {_kind(kind)} order has no stop price to change",
-                )
-            if order.triggered:
-                return (
-                    RejectionReason.ORDER_NOT_WORKING,
-                    f"{oid}: the stop was already triggered; only the limit can change",
-                )
-        problem = _price_problem(oid, req.limit_price, req.stop_price)
+        problem = order_checks.modification_problem(order.order_type, order.triggered, req)
         if problem is not None or self.max_leverage is not None:
             return problem
         quantity = order.quantity if req.quantity is None else req.quantity
         limit = req.limit_price or order.limit
         stop = req.stop_price or order.stop
         signed = quantity if order.is_buy else -quantity
-        return self._check_size(oid, order.symbol, signed, limit or stop)
+        return self._check_size(f"order {req.order_id}", order.symbol, signed, limit or stop)
 
     def _on_cancellation(self, req: OrderCancellationRequest) -> None:
         order, problem = self._working_order(req.order_id, req.invalid)

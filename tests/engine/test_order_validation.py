@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from ostdesk import Strategy
-from ostdesk.engine.broker import MAX_QUANTITY
 from ostdesk.engine.events import (
     BarPeriod,
     BarReceived,
@@ -29,6 +28,7 @@ from ostdesk.engine.events import (
     Side,
     TimeInForce,
 )
+from ostdesk.engine.order_checks import MAX_QUANTITY
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from tests.engine.broker_harness import BrokerHarness
 from tests.engine.data import random_walk_chunk
