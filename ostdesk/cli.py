@@ -1,4 +1,5 @@
-"""Command line: argument parsing only; the work is done by the engine, the store and the GUI.
+"""Command line: argument parsing and one short handler per command; the work is done by the
+engine, the store and the GUI, and what is printed by ``ostdesk.cli_output``.
 
 ``ostdesk`` with no arguments opens the window. Every error a user can cause ends with one
 clear line on stderr and a non-zero exit status, never a traceback (``ostdesk.cli_errors``).
@@ -9,15 +10,14 @@ never create one.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ostdesk import cli_errors
+from ostdesk import cli_errors, cli_output
 
 
 def _add_db(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return cli_errors.OK
     except Exception as exc:
-        message = _refusal(exc)
+        message = cli_errors.refusal(exc)
         if message is None:
             return cli_errors.report_bug(prefix, exc, argv, debug=debug)
         print(f"{prefix}: {message}", file=sys.stderr)
@@ -160,31 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exception(exc, file=sys.stderr)
         return cli_errors.REFUSED
-
-
-class _UserError(Exception):
-    """A mistake in the command's input: reported as one line."""
-
-
-def _refusal(exc: Exception) -> str | None:
-    """The one line for an error that is the input's or the machine's (a bad value, a file
-    that cannot be read or written, a full disk), or None for a bug."""
-    from ostdesk.engine.params import ParamError
-    from ostdesk.store import StoreError
-
-    if isinstance(exc, _UserError | StoreError | ParamError):
-        return str(exc)
-    if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror or exc}"
-    if "duckdb" in sys.modules:
-        import duckdb
-
-        from ostdesk.store.database import duckdb_message
-
-        if isinstance(exc, duckdb.IOException | duckdb.TransactionException):
-            return duckdb_message(exc).partition("\n")[0]
-    return None
 
 
 _NO_DATABASE = (
@@ -204,7 +179,7 @@ def _open_db(args: argparse.Namespace, *, write: bool, create: bool = False) -> 
 
     path = resolve_db_path(args.db)
     if not create and not path.exists():
-        raise _UserError(_NO_DATABASE.format(path=path))
+        raise cli_errors.UserError(_NO_DATABASE.format(path=path))
     try:
         if write:
             db = Database.open(path)
@@ -217,9 +192,9 @@ def _open_db(args: argparse.Namespace, *, write: bool, create: bool = False) -> 
                 except ReadOnlyDatabaseError:
                     raise upgrade from None
     except MissingDatabaseError as exc:
-        raise _UserError(_NO_DATABASE.format(path=exc.path)) from None
+        raise cli_errors.UserError(_NO_DATABASE.format(path=exc.path)) from None
     except StoreError as exc:
-        raise _UserError(str(exc)) from None
+        raise cli_errors.UserError(str(exc)) from None
     if not db.read_only:
         for run_id in recover_interrupted_runs(db):
             print(
@@ -229,33 +204,13 @@ def _open_db(args: argparse.Namespace, *, write: bool, create: bool = False) -> 
     return db
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from ostdesk.engine.params import ParamError
-    from ostdesk.store import StoreError
-
-    return (StoreError, ParamError, ValueError, KeyError, FileNotFoundError)
-
-
-def _message(exc: BaseException) -> str:
-    return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-
-
-@contextlib.contextmanager
-def _as_user_error() -> Iterator[None]:
-    """What the store or a parameter refuses is a mistake in the input: one line, no trace."""
-    try:
-        yield
-    except _user_errors() as exc:
-        raise _UserError(_message(exc)) from None
-
-
 def _cmd_import(args: argparse.Namespace) -> int:
     from ostdesk.store import import_bars
 
-    progress = _ProgressBar(sys.stderr)
+    progress = cli_output.ProgressBar(sys.stderr)
     with _open_db(args, write=True, create=True) as db:
         try:
-            with _as_user_error():
+            with cli_errors.as_user_error():
                 result = import_bars(
                     db,
                     args.files,
@@ -276,7 +231,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ostdesk.store import install_demo_data
 
-    progress = _ProgressBar(sys.stderr)
+    progress = cli_output.ProgressBar(sys.stderr)
     with _open_db(args, write=True, create=True) as db:
         symbols = install_demo_data(db, progress=progress)
     progress.finish()
@@ -314,7 +269,7 @@ def _catalog(dirs: Sequence[str]) -> Any:
     folders = [default_strategies_dir(), *(Path(d) for d in dirs)]
     for d in dirs:
         if not Path(d).is_dir():
-            raise _UserError(f"strategies folder {d} does not exist")
+            raise cli_errors.UserError(f"strategies folder {d} does not exist")
     catalog = load_strategies(folders)
     for error in catalog.errors:
         print(f"warning: could not load {error}", file=sys.stderr)
@@ -339,16 +294,16 @@ def _parse_params(cls: Any, pairs: Sequence[str]) -> dict[str, Any]:
         key, sep, text = pair.partition("=")
         key = key.strip()
         if not sep:
-            raise _UserError(f"--param {pair!r}: expected NAME=VALUE")
+            raise cli_errors.UserError(f"--param {pair!r}: expected NAME=VALUE")
         if key not in cls.params:
             known = ", ".join(cls.params) or "none"
-            raise _UserError(
+            raise cli_errors.UserError(
                 f"--param {key}: {cls.name} has no such parameter (parameters: {known})"
             )
         try:
             values[key] = cls.params[key].parse(text)
         except ParamError as exc:
-            raise _UserError(str(exc)) from None
+            raise cli_errors.UserError(str(exc)) from None
     return values
 
 
@@ -359,7 +314,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from ostdesk.store.backtests import prepare_backtest
 
     catalog = _catalog(args.strategies_dir)
-    with _as_user_error():
+    with cli_errors.as_user_error():
         cls = catalog.get(args.strategy)
         params = _parse_params(cls, args.param)
         symbols = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
@@ -376,7 +331,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             name=args.name,
         )
     with _open_db(args, write=True) as db:
-        with _as_user_error():
+        with cli_errors.as_user_error():
             run = prepare_backtest(db, config, strategy_source=catalog.sources[cls.__name__])
         try:
             run.run()
@@ -384,14 +339,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             if not run.done:  # its strategy is stuck in a C call: this process ends anyway
                 _mark_interrupted(db, run)
             raise
-        summary = _summary(db, run)
+        summary = cli_output.summary(db, run)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
-        _print_mapping(summary)
+        cli_output.print_mapping(summary)
     if run.status is RunStatus.COMPLETED:
         return cli_errors.OK
-    print(f"run {summary['run_id']} {_why_not_completed(run)}", file=sys.stderr)
+    print(f"run {summary['run_id']} {cli_output.why_not_completed(run)}", file=sys.stderr)
     if run.error is not None and run.error.component.startswith("strategy"):
         print(run.error.traceback.rstrip(), file=sys.stderr)  # the user's own code
     return cli_errors.RUN_NOT_COMPLETED
@@ -417,62 +372,7 @@ def _when(option: str, text: str | None, *, end_of_day: bool = False) -> int | N
     try:
         return parse_when(text, end_of_day=end_of_day)
     except ValueError as exc:
-        raise _UserError(f"{option}: {exc}") from None
-
-
-def _why_not_completed(run: Any) -> str:
-    """``failed: <one sentence>`` or what else became of the run, for one line on stderr."""
-    from ostdesk.engine.runner import RunStatus
-
-    if run.status is RunStatus.FAILED and run.error is not None:
-        error = run.error
-        what = f"{error.component} raised " if error.component != "recorder" else ""
-        return f"failed: {what}{error.message.splitlines()[0] if error.message else error}"
-    return {RunStatus.CANCELLED: "was cancelled"}.get(run.status, f"ended {run.status.value}")
-
-
-def _print_mapping(values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        if isinstance(value, dict):
-            print(f"{key}:")
-            for k, v in value.items():
-                print(f"  {k:<26} {_fmt(v)}")
-        else:
-            print(f"{key:<28} {_fmt(value)}")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:g}"
-    return str(value)
-
-
-def _summary(db: Any, run: Any) -> dict[str, Any]:
-    from ostdesk.store.runs import run_stats
-
-    run_id = run.recording.run_id
-    return {
-        "run_id": run_id,
-        "status": run.status.value,
-        "strategy": run.config.strategy.name,
-        "parameters": dict(run.strategy.parameters),
-        "symbols": ",".join(run.config.symbols),
-        "bars": run.bars_processed,
-        "elapsed_s": round(run.elapsed, 3),
-        "bars_per_s": round(run.bars_per_second),
-        "statistics": _jsonable(run_stats(db, run_id)),
-    }
-
-
-def _jsonable(stats: dict[str, object]) -> dict[str, Any]:
-    import math
-
-    out: dict[str, Any] = {}
-    for key, value in stats.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        out[key] = value if isinstance(value, int | float | type(None)) else str(value)
-    return out
+        raise cli_errors.UserError(f"{option}: {exc}") from None
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
@@ -480,7 +380,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
     with _open_db(args, write=False) as db:
         runs = list_runs(db)
-    rows = [{k: _py(v[i]) for k, v in runs.items()} for i in range(len(runs["run_id"]))]
+    rows = [{k: cli_output.py(v[i]) for k, v in runs.items()} for i in range(len(runs["run_id"]))]
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
         return 0
@@ -498,23 +398,13 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _py(value: Any) -> Any:
-    import math
-
-    if hasattr(value, "tolist"):
-        value = value.tolist()  # numpy scalar or array (the symbols list) to Python
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def _cmd_show(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import get_run, run_stats
 
     with _open_db(args, write=False) as db:
-        with _as_user_error():
+        with cli_errors.as_user_error():
             run = get_run(db, args.run_id)
-        stats = _jsonable(run_stats(db, args.run_id))
+        stats = cli_output.jsonable(run_stats(db, args.run_id))
     info = {
         k: run[k]
         for k in (
@@ -536,7 +426,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**info, "statistics": stats}, indent=2, default=str))
     else:
-        _print_mapping({**info, "statistics": stats})
+        cli_output.print_mapping({**info, "statistics": stats})
         if run["error"]:
             print(f"error:\n{run['error']}")
     return 0
@@ -545,7 +435,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ostdesk.store.export import export_run
 
-    with _open_db(args, write=False) as db, _as_user_error():
+    with _open_db(args, write=False) as db, cli_errors.as_user_error():
         rows = export_run(db, args.run_id, args.what, args.output, args.format)
     print(f"wrote {rows:,} rows of {args.what} of run {args.run_id} to {args.output}")
     return 0
@@ -554,35 +444,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_delete(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import delete_run
 
-    with _open_db(args, write=True) as db, _as_user_error():
+    with _open_db(args, write=True) as db, cli_errors.as_user_error():
         delete_run(db, args.run_id)
     print(f"deleted run {args.run_id}")
     return 0
-
-
-class _ProgressBar:
-    """A one-line text progress bar for long imports."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-        self._shown = False
-        self._tty = bool(getattr(stream, "isatty", lambda: False)())
-
-    def __call__(self, fraction: float, message: str = "") -> None:
-        if not self._tty:
-            return
-        width = 30
-        filled = int(width * max(0.0, min(1.0, fraction)))
-        self._stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message[:40]:<40}"
-        )
-        self._stream.flush()
-        self._shown = True
-
-    def finish(self) -> None:
-        if self._shown:
-            self._stream.write("\n")
-            self._shown = False
 
 
 def _cmd_install_desktop(args: argparse.Namespace) -> int:
@@ -591,7 +456,7 @@ def _cmd_install_desktop(args: argparse.Namespace) -> int:
     try:
         path = install_desktop()
     except DesktopInstallError as exc:
-        raise _UserError(str(exc)) from None
+        raise cli_errors.UserError(str(exc)) from None
     print(f"installed {path}")
     return 0
 
@@ -602,7 +467,7 @@ def _cmd_uninstall_desktop(args: argparse.Namespace) -> int:
     try:
         removed = uninstall_desktop()
     except DesktopInstallError as exc:
-        raise _UserError(str(exc)) from None
+        raise cli_errors.UserError(str(exc)) from None
     print("\n".join(f"removed {p}" for p in removed) or "nothing to remove")
     return 0
 

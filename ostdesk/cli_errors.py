@@ -1,4 +1,5 @@
-"""How the command line ends: exit statuses, one line per problem on stderr, bug reports.
+"""How the command line ends: exit statuses, one line per problem on stderr (which errors
+are the input's, ``UserError``), bug reports.
 
 A user sees one line for each thing that went wrong, never a traceback, unless they ask for
 tracebacks (``--debug`` or ``OSTDESK_DEBUG=1``). A bug's traceback is written to a file that
@@ -106,3 +107,48 @@ def _write_report(text: str) -> Path | None:
         except OSError:
             continue
     return None
+
+
+class UserError(Exception):
+    """A mistake in the command's input: reported as one line."""
+
+
+def refusal(exc: Exception) -> str | None:
+    """The one line for an error that is the input's or the machine's (a bad value, a file
+    that cannot be read or written, a full disk), or None for a bug."""
+    from ostdesk.engine.params import ParamError
+    from ostdesk.store import StoreError
+
+    if isinstance(exc, UserError | StoreError | ParamError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if "duckdb" in sys.modules:
+        import duckdb
+
+        from ostdesk.store.database import duckdb_message
+
+        if isinstance(exc, duckdb.IOException | duckdb.TransactionException):
+            return duckdb_message(exc).partition("\n")[0]
+    return None
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from ostdesk.engine.params import ParamError
+    from ostdesk.store import StoreError
+
+    return (StoreError, ParamError, ValueError, KeyError, FileNotFoundError)
+
+
+def _message(exc: BaseException) -> str:
+    return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
+@contextlib.contextmanager
+def as_user_error() -> Iterator[None]:
+    """What the store or a parameter refuses is a mistake in the input: one line, no trace."""
+    try:
+        yield
+    except _user_errors() as exc:
+        raise UserError(_message(exc)) from None
