@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ostdesk.store import Database
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 os.environ.pop("OSTDESK_DB", None)  # never touch a developer's real database
@@ -34,6 +36,14 @@ def no_thread_left_behind() -> Iterator[None]:
 def db_path(tmp_path: Path) -> Path:
     """Path of a fresh DuckDB file in a temp dir (not yet created)."""
     return tmp_path / "ostdesk-test.duckdb"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    """A fresh, open database at ``db_path``, closed after the test."""
+    database = Database.open(db_path)
+    yield database
+    database.close()
 
 
 @pytest.fixture(autouse=True)

@@ -78,8 +78,8 @@ def _run_status(db_path: Path) -> str:
         return str(get_run(db, 1)["status"])
 
 
-def test_ctrl_c_ends_a_backtest_stuck_in_on_bar_as_cancelled(demo_db: Path, tmp_path: Path) -> None:
-    proc = _backtest(demo_db, tmp_path, "Forever")
+def _ctrl_c_in_on_bar(proc: subprocess.Popen[str]) -> tuple[str, float]:
+    """Send SIGINT once the strategy is in ``on_bar``; its stderr and how long it then took."""
     try:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], 30)
@@ -87,11 +87,17 @@ def test_ctrl_c_ends_a_backtest_stuck_in_on_bar_as_cancelled(demo_db: Path, tmp_
         interrupted_at = time.monotonic()
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
+        return err, time.monotonic() - interrupted_at
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_ctrl_c_ends_a_backtest_stuck_in_on_bar_as_cancelled(demo_db: Path, tmp_path: Path) -> None:
+    proc = _backtest(demo_db, tmp_path, "Forever")
+    err, seconds = _ctrl_c_in_on_bar(proc)
     assert proc.returncode == 130, err
-    assert time.monotonic() - interrupted_at < 3
+    assert seconds < 3
     assert err.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in err
     assert _run_status(demo_db) == "cancelled"
@@ -101,18 +107,9 @@ def test_ctrl_c_of_a_strategy_blocked_in_a_c_call_exits_in_2_s_and_marks_the_run
     demo_db: Path, tmp_path: Path
 ) -> None:
     proc = _backtest(demo_db, tmp_path, "Sleeps")
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 30)
-        assert ready and proc.stdout.readline() == "on_bar entered\n"
-        interrupted_at = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
-    finally:
-        proc.kill()
-        proc.wait()
+    err, seconds = _ctrl_c_in_on_bar(proc)
     assert proc.returncode == 130, err
-    assert time.monotonic() - interrupted_at < 4
+    assert seconds < 4
     assert "run 1 did not stop within 2 s (its strategy is blocked); marked interrupted" in err
     assert err.strip().splitlines()[-1] == "interrupted"
     assert _run_status(demo_db) == "interrupted"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import backtesting
-import pytest
 from PySide6.QtCore import Qt
 
 from ostdesk.engine.events import BarPeriod
@@ -23,13 +21,6 @@ MALFORMED = """Date,Open,High,Low,Close,Volume
 2024-01-04,11,oops,10.5,11.2,90
 2024-01-05,11.2,12,11,11.8,80
 """
-
-
-@pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = Database.open(db_path)
-    yield database
-    database.close()
 
 
 def make_dialog(qtbot, db: Database) -> ImportBarsDialog:  # type: ignore[no-untyped-def]

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
 
 from ostdesk import Strategy
 from ostdesk.engine.runner import RunStatus
@@ -18,24 +15,7 @@ from ostdesk.store import DEMO_SYMBOLS, Database, install_demo_data
 from ostdesk.store.runs import get_run
 
 RUN_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
-    """QSettings caches its folder per process: point it at this test's temp dir."""
-    qapp.setOrganizationName("ostdesk-tests")
-    qapp.setApplicationName("ostdesk-tests")
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
-    QSettings().clear()
-    yield
-    QSettings().clear()
-
-
-@pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = Database.open(db_path)
-    yield database
-    database.close()
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 def make_window(qtbot, db: Database) -> MainWindow:  # type: ignore[no-untyped-def]

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 
 from ostdesk import Strategy
 from ostdesk.engine.runner import RunStatus
@@ -19,9 +15,10 @@ from ostdesk.engine.strategy_loader import StrategyCatalog, load_strategies
 from ostdesk.gui.main_window import MainWindow
 from ostdesk.store import DEMO_SYMBOLS, Database, install_demo_data
 from ostdesk.store.runs import get_run
+from tests.gui.test_main_window import RUN_TIMEOUT_MS
 
-RUN_TIMEOUT_MS = 60_000
 STOP_BUDGET_S = 2.0
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 class Stuck(Strategy):
@@ -45,24 +42,6 @@ class Sleeps(Strategy):
         if len(self.close) >= 5:
             self.entered.set()
             time.sleep(1.5)
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
-    """QSettings caches its folder per process: point it at this test's temp dir."""
-    qapp.setOrganizationName("ostdesk-tests")
-    qapp.setApplicationName("ostdesk-tests")
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
-    QSettings().clear()
-    yield
-    QSettings().clear()
-
-
-@pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = Database.open(db_path)
-    yield database
-    database.close()
 
 
 def started(qtbot, db: Database, strategy: type[Sleeps] | type[Stuck]) -> MainWindow:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import backtesting
@@ -11,13 +10,6 @@ import pytest
 from ostdesk.store import Database
 
 BACKTESTING_DATA = Path(backtesting.__file__).parent / "test"
-
-
-@pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = Database.open(db_path)
-    yield database
-    database.close()
 
 
 @pytest.fixture
