@@ -131,6 +131,8 @@ class SimulatedBroker(Subscriber):
     ``slippage_ticks``, applied against the trader on market and stop fills.
     """
 
+    essential = True  # an order it failed to answer leaves the run's record untrue
+
     def __init__(
         self,
         bus: EventBus,

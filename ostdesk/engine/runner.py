@@ -266,7 +266,10 @@ class BacktestRun:
     def _on_error(self, error: ComponentError) -> None:
         if self.error is None:
             self.error = error
-        essential = any(s.essential and s.name == error.component for s in self.extra)
+        essential = any(
+            s is not None and s.essential and s.name == error.component
+            for s in (self.broker, *self.extra)
+        )
         if essential or error.component == "datafeed":
             self._fatal = True
         if essential or error.component.startswith("strategy") or error.component == "datafeed":
@@ -301,9 +304,11 @@ class BacktestRun:
                 self.status = RunStatus.COMPLETED
             self.bus.errors.remove_listener(self._on_error)
             gc_policy.run_ended()
-            for listener in self._listeners:
-                try:
-                    listener(self)
-                except Exception as exc:
-                    self.bus.errors.report("runner", exc)
-            self._finished.set()
+            try:
+                for listener in self._listeners:
+                    try:
+                        listener(self)
+                    except Exception as exc:
+                        self.bus.errors.report("runner", exc)
+            finally:
+                self._finished.set()  # whatever a listener did, wait() returns

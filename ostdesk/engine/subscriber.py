@@ -37,8 +37,8 @@ class Subscriber:
     """Whether the idle barrier waits for this subscriber's events (see ``sink.BufferedSink``)."""
 
     essential: bool = False
-    """Whether its run cannot go on without it (the run recorder): an error it reports makes
-    the runner cancel the run, which ends ``failed`` with that error."""
+    """Whether its run cannot go on without it (the broker, the run recorder): an error it
+    reports makes the runner cancel the run, which ends ``failed`` with that error."""
 
     _handlers: dict[type[EventBase], Callable[[Any], None]] | None = None
     """Handler per exact event type; the worker calls it without an ``_on_event`` hop (a

@@ -15,12 +15,20 @@ import pytest
 
 from ostdesk import Strategy
 from ostdesk.engine.bus import EventBus
-from ostdesk.engine.events import BarPeriod, BarReceived, EventBase, FillEvent
+from ostdesk.engine.events import (
+    BarPeriod,
+    BarReceived,
+    EventBase,
+    FillEvent,
+    OrderSubmissionRequest,
+)
+from ostdesk.engine.events.base import slot_setters
 from ostdesk.engine.interrupt import Interrupted, UserCodeGuard
 from ostdesk.engine.params import ParamError
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus, SubscriberFactory
 from ostdesk.engine.sink import BufferedSink
 from ostdesk.engine.strategy_loader import load_strategies
+from ostdesk.engine.subscriber import Subscriber
 from tests.engine.data import random_walk_chunk
 
 RUN_TIMEOUT_S = 10.0
@@ -325,6 +333,34 @@ def test_an_error_in_a_non_essential_subscriber_is_reported_and_the_run_complete
     run.run()
     assert run.status is RunStatus.COMPLETED
     assert run.error is not None and run.error.component == "failing-sink"
+
+
+class _BrokenRequest(Subscriber):
+    """A buggy component: at its first bar it publishes a submission request missing every
+    field but its time, which the broker fails to answer."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._handlers = {BarReceived: self._on_bar}
+        self.sent = False
+        super().__init__(bus, name="broken-requests")
+        self._subscribe(BarReceived)
+
+    def _on_bar(self, bar: BarReceived) -> None:
+        if not self.sent:
+            self.sent = True
+            request = object.__new__(OrderSubmissionRequest)
+            (set_ts,) = slot_setters(OrderSubmissionRequest, "ts_event_ns")
+            set_ts(request, bar.ts_event_ns)
+            self._publish(request)
+
+
+def test_an_error_in_the_broker_fails_the_run_not_completes_it() -> None:
+    run = _run(_Raises, n_bars=200_000, subscribers=(_BrokenRequest,))
+    run.start()
+    assert run.wait(RUN_TIMEOUT_S)
+    assert run.status is RunStatus.FAILED
+    assert run.error is not None and run.error.component == run.broker.name
+    assert run.bars_processed < 200_000, "cancelled promptly, not run to the end"
 
 
 class _ExitsInValidate(Strategy):
