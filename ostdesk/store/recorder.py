@@ -313,14 +313,25 @@ class RunRecording:
         return int(row[0])
 
     def finish(self, run: Any) -> None:
-        """Done listener: check the record is whole, then store results and the final status
-        (called after every thread of the run was joined, so every event has been handled).
+        """Done listener: check the record is whole, then store results and the final status.
+        It first waits for the recorder's thread (the runner's join of it gives up after 5 s,
+        and a slow last write may take longer), so every event has been handled.
 
         The recording has the last word on ``completed``: a run whose record has a gap, or
-        whose end cannot be stored, ends ``failed`` with one sentence saying why, in the
-        database and on ``run`` (``status``, ``error``), and gets no statistics."""
+        whose end cannot be stored or fails in any other way, ends ``failed`` with one
+        sentence saying why, in the database and on ``run`` (``status``, ``error``), and gets
+        no statistics."""
         assert self.run_id is not None and self.recorder is not None
-        recorder = self.recorder
+        self.recorder.thread.join()
+        try:
+            self._finish(run, self.recorder)
+        except Exception as exc:
+            text = f"the end of run {self.run_id} could not be stored: {sentence(exc)}"
+            _fail(run, text)
+            self._store_failure(text)
+
+    def _finish(self, run: Any, recorder: RunRecorder) -> None:
+        assert self.run_id is not None
         gap = recorder.tally.failure or self._check(recorder.tally, run.bars_processed)
         status = run.status.value
         error = run.error.traceback if run.error is not None else None
@@ -340,12 +351,7 @@ class RunRecording:
                 status = RunStatus.FAILED.value
                 error = text if error is None else f"{text}\n\n{error}"
         layout = run.host.indicator_layout() if run.host is not None else []
-        try:
-            store_results(self.db, self.run_id, status, error, results, layout)
-        except Exception as exc:
-            text = f"the end of run {self.run_id} could not be stored: {sentence(exc)}"
-            _fail(run, text)
-            self._store_failure(text)
+        store_results(self.db, self.run_id, status, error, results, layout)
 
     def _check(self, tally: RecordTally, bars_published: int) -> str | None:
         """What the database holds against what was published and written."""
