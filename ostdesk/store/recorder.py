@@ -5,8 +5,8 @@ appended with one ``INSERT ... SELECT`` per table per flush, all tables of a flu
 transaction, a flush starting every
 ``interval`` seconds (0.25 s). A crash (SIGKILL) loses what was published since the last
 commit began: at most the ~0.1 s a block spans, one interval and one write (~0.05 s, ~0.2 s
-when DuckDB folds its log) — under 0.5 s; ``bench/faults.py`` measures it (worst 0.30 s in
-24 kills of workload (a)). Bars and indicator values, one of each per bar, are recorded
+when DuckDB folds its log) — under 0.5 s; ``bench/faults.py`` measures it (worst 0.48 s in
+48 kills of workload (a)). Bars and indicator values, one of each per bar, are recorded
 from the column blocks their publishers emit beside the per-bar events (``BarBlock``,
 ``IndicatorBlock``): the same values without taking a Python object apart per bar, which had
 made recording cost more than the backtest itself on multi-symbol runs.
