@@ -68,12 +68,17 @@ class SeriesHandle:
 
 
 class CloseSeries(SeriesHandle):
-    """``self.close[-1]`` is the latest close; ``self.close()`` flattens the position."""
+    """``self.close[-1]`` is the latest close, like ``self.open``. It was once also callable
+    to flatten a position; a call now says what replaced it, so old strategy code learns the
+    new name instead of failing with a bare "not callable"."""
 
     __slots__ = ()
 
-    def __call__(self, symbol: str | None = None) -> int | None:
-        return self._host.close_position(symbol)
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            "self.close is the close-price series (self.close[-1] is the latest close); "
+            "to close a position call self.close_position() or self.close_position(symbol)"
+        )
 
 
 class IndicatorHandle:
@@ -267,6 +272,11 @@ class Strategy:
     ) -> int:
         """Submit a sell order (a short sale if flat). Returns the order id."""
         return self.host.submit(False, quantity, limit, stop, tif, expire_ns, symbol)
+
+    def close_position(self, symbol: str | None = None) -> int | None:
+        """Flatten a symbol's position (default: the bar's symbol) with a market order.
+        Returns the order id, or ``None`` when already flat (no order is sent)."""
+        return self.host.close_position(symbol)
 
     def cancel(self, order_id: int) -> None:
         """Ask to cancel; the broker answers ``CancellationAccepted`` or ``...Rejected``."""

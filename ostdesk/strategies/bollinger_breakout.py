@@ -34,4 +34,4 @@ class BollingerBreakout(Strategy):
         elif (position.is_long and bar.close < middle) or (
             position.is_short and bar.close > middle
         ):
-            self.close()
+            self.close_position()

@@ -36,6 +36,6 @@ class RelativeMomentum(Strategy):
         for symbol in self.symbols:
             held = self.positions.get(symbol)
             if held and symbol != best:
-                self.close(symbol)
+                self.close_position(symbol)
         if best is not None and not self.positions.get(best):
             self.buy(self.size, symbol=best)

@@ -42,7 +42,7 @@ class RsiReversion(Strategy):
             stop = self.stop_id.pop(symbol, None)
             if stop is not None:
                 self.cancel(stop)
-            self.close()
+            self.close_position()
 
     def on_fill(self, fill: FillEvent) -> None:
         if self.entry_id.get(fill.symbol) == fill.order_id:

@@ -28,4 +28,4 @@ class SmaCross(Strategy):
             if not self.position:
                 self.buy(self.size)
         elif fast[-2] >= slow[-2] and fast[-1] < slow[-1]:
-            self.close()
+            self.close_position()

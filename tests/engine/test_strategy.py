@@ -179,3 +179,40 @@ def test_strategy_files_that_fail_to_import_are_reported(tmp_path: Path) -> None
     with pytest.raises(KeyError, match="unknown strategy 'Nope'"):
         catalog.get("Nope")
     assert catalog.get("smacross") is SmaCross
+
+
+class ClosesWithTheNewName(Strategy):
+    """Buys on bar 1, flattens on bar 3, and records what ``close_position`` returned."""
+
+    def setup(self) -> None:
+        self.returned: list[int | None] = []
+        self.held: list[float] = []
+
+    def on_bar(self, bar: BarReceived) -> None:
+        if len(self.close) == 1:
+            self.buy(3)
+        elif len(self.close) in (3, 5):  # bar 5: already flat, nothing is sent
+            self.returned.append(self.close_position())
+        self.held.append(self.position.quantity)
+
+
+def test_close_position_flattens_and_returns_none_when_flat() -> None:
+    run = _run(ClosesWithTheNewName, n_bars=6)
+    strat = run.strategy
+    assert isinstance(strat, ClosesWithTheNewName)
+    assert strat.returned == [2, None]
+    assert strat.held == [0.0, 3.0, 3.0, 0.0, 0.0, 0.0]
+
+
+class CallsTheOldClose(Strategy):
+    def on_bar(self, bar: BarReceived) -> None:
+        if self.close[-1] > 0:  # the series still reads as before
+            self.close()
+
+
+def test_calling_close_as_a_method_fails_the_run_naming_close_position() -> None:
+    run = _run(CallsTheOldClose, n_bars=5)
+    assert run.status is RunStatus.FAILED
+    assert run.error is not None
+    assert "TypeError" in run.error.message
+    assert "self.close_position()" in run.error.message

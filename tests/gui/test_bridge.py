@@ -247,7 +247,7 @@ class FlipsEveryBar(Strategy):
 
     def on_bar(self, bar: ev.BarReceived) -> None:
         if self.position:
-            self.close()
+            self.close_position()
         else:
             self.buy(1)
 

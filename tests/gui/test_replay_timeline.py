@@ -83,7 +83,7 @@ class Busy(Strategy):
         if n % 29 == 0:
             self.sell(1, stop=round(close * 0.99, 2), limit=round(close * 0.985, 2))
         if n % 31 == 0 and self.position:
-            self.close()
+            self.close_position()
 
     def on_fill(self, fill: ev.FillEvent) -> None:
         s = fill.symbol
