@@ -50,8 +50,10 @@ from ostdesk.engine.events import (
     OrderSubmissionRequest,
     OrderType,
     Side,
+    StrategyLogged,
     TimeInForce,
 )
+from ostdesk.engine.events.logs import message_text
 from ostdesk.engine.events.market import bar_processed_factory
 from ostdesk.engine.indicators import Indicator
 from ostdesk.engine.interrupt import Interrupted, UserCodeGuard
@@ -269,9 +271,19 @@ class StrategyHost(Subscriber):
             return None
         return self.submit(qty < 0, abs(qty), None, None, TimeInForce.GTC, None, symbol)
 
-    def log(self, message: str) -> None:
-        # logging takes handler locks an interrupt could leak
-        self._engine_work(log.info, "[%s] %s", self.strategy_id, message)
+    def log(self, message: object) -> None:
+        """Publish ``message`` (``str()`` of it, cut at ``MAX_MESSAGE_CHARS``) as a
+        :class:`StrategyLogged` at the bar being handled; the CLI, the window and the recorder
+        take it from the bus. ``str()`` runs first, as strategy code an interrupt may stop."""
+        text = message_text(message)
+        if self._bus.has_subscribers(StrategyLogged):
+            event = StrategyLogged(
+                ts_event_ns=self.now,
+                strategy_id=self.strategy_id,
+                symbol=self.current.symbol,
+                message=text,
+            )
+            self._engine_work(self._publish, event)
 
     def _engine_work(self, fn: Callable[..., _T], *args: Any) -> _T:
         """``fn(*args)`` for strategy code that called into the engine (an order, a log line):

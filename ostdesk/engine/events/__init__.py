@@ -8,6 +8,7 @@ from ostdesk.engine.events.enums import (
     Side,
     TimeInForce,
 )
+from ostdesk.engine.events.logs import StrategyLogged
 from ostdesk.engine.events.market import (
     BarBlock,
     BarProcessed,
@@ -48,6 +49,7 @@ ALL_EVENT_TYPES: tuple[type[EventBase], ...] = (
     FillEvent,
     OrderExpired,
     OrdersMatched,
+    StrategyLogged,
 )
 
 __all__ = [
@@ -74,5 +76,6 @@ __all__ = [
     "OrdersMatched",
     "RejectionReason",
     "Side",
+    "StrategyLogged",
     "TimeInForce",
 ]
