@@ -8,7 +8,9 @@ With ``record`` (the default) the run is recorded in the same database.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
+from ostdesk.engine.log_echo import LogEcho
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, SubscriberFactory
 from ostdesk.store.database import Database
 from ostdesk.store.market_data import bar_chunks, count_bars
@@ -25,16 +27,22 @@ def prepare_backtest(
     strategy_source: str = "",
     on_flush: Callable[[int], None] | None = None,
     record_interval: float = 0.25,
+    echo_log: TextIO | None = None,
 ) -> BacktestRun:
     """A ready-to-start run over the stored bars of ``config`` (not started).
 
     Raises ``UnknownSymbolError`` or ``StoreError`` (empty range) before anything starts.
     When recording, ``run.recording.run_id`` is set as soon as the run starts; the recorder
-    commits what it received every ``record_interval`` seconds.
+    commits what it received every ``record_interval`` seconds. With ``echo_log`` (the CLI's
+    stderr), each ``self.log`` message is written there as a line while the run goes, all of
+    them before the run ends (see ``ostdesk.engine.log_echo``).
     """
     total = count_bars(db, config.symbols, config.period, config.start_ns, config.end_ns)
     chunks = bar_chunks(db, config.symbols, config.period, config.start_ns, config.end_ns)
     factories = list(subscribers)
+    if echo_log is not None:
+        stream, several = echo_log, len(config.symbols) > 1
+        factories.append(lambda bus: LogEcho(bus, stream, with_symbol=several))
     recording: RunRecording | None = None
     if record:
         fingerprint = data_fingerprint(

@@ -32,9 +32,11 @@ from ostdesk.engine.events import (
     OrderModificationRequest,
     OrderRejected,
     OrderSubmissionRequest,
+    StrategyLogged,
 )
 
-# the table each order event goes to, and the ``kind`` its rows carry there (if the table has one)
+# the table each order event and strategy message goes to, and the ``kind`` its rows carry
+# there (if the table has one)
 EVENT_TABLE_OF: dict[type[EventBase], tuple[str, str | None]] = {
     OrderSubmissionRequest: ("run_orders", None),
     OrderModificationRequest: ("run_order_changes", "modify"),
@@ -47,6 +49,7 @@ EVENT_TABLE_OF: dict[type[EventBase], tuple[str, str | None]] = {
     CancellationRejected: ("run_responses", "cancel_rejected"),
     FillEvent: ("run_fills", None),
     OrderExpired: ("run_expirations", None),
+    StrategyLogged: ("run_logs", None),
 }
 
 # enum fields and the text a table stores for them: the members' own attributes, as an enum's
@@ -179,6 +182,7 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
         "iiiooofff",
     ),
     "run_expirations": (("ts", "order_id", "strategy_id"), "iio"),
+    "run_logs": (("ts", "strategy_id", "symbol", "message"), "iooo"),
 }
 
 

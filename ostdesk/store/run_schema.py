@@ -117,6 +117,7 @@ RECORDED_TABLES = (
     "run_responses",
     "run_fills",
     "run_expirations",
+    "run_logs",
 )
 """The tables a recorder writes while the run lasts (the results come after, in one go)."""
 
@@ -134,3 +135,12 @@ ALTER TABLE run_responses ALTER COLUMN order_id DROP NOT NULL;
 """Migration 4: every order a strategy tries is recorded, malformed ones too. A request field
 that could not be read is NULL and ``invalid`` says why (the broker's rejection repeats it);
 NULLs appear only in rows whose ``invalid`` is set."""
+
+V5_RUN_LOGS = """
+CREATE TABLE run_logs (                -- what the strategy said with self.log(...)
+    run_id BIGINT NOT NULL, ts BIGINT NOT NULL, strategy_id VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL, message VARCHAR NOT NULL
+);
+"""
+"""Migration 5: a strategy's messages are kept with its run, stamped with the bar it was
+handling (``ts`` 0: logged in ``setup``, before any bar)."""

@@ -220,6 +220,24 @@ def run_indicators(db: DbOrCursor, run_id: int, symbol: str) -> dict[str, Column
     return out
 
 
+def run_logs(db: DbOrCursor, run_id: int, *, limit: int | None = None) -> Columns:
+    """The strategy's messages (ts, strategy_id, symbol, message) in the order logged, the
+    first ``limit`` of them if given (a strategy may log on every one of a million bars)."""
+    return _numpy(
+        db,
+        "SELECT ts, strategy_id, symbol, message FROM run_logs WHERE run_id = ?"
+        " ORDER BY ts, rowid LIMIT ?",
+        [run_id, limit],
+    )
+
+
+def run_log_count(db: DbOrCursor, run_id: int) -> int:
+    row = first_row(
+        connection_of(db).execute("SELECT count(*) FROM run_logs WHERE run_id = ?", [run_id])
+    )
+    return int(row[0]) if row is not None else 0
+
+
 def delete_run(db: Database, run_id: int) -> None:
     """Remove a run and every row it owns, in one transaction."""
     cur = db.cursor()

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
-from ostdesk.store.run_schema import V2_RUNS, V4_INVALID_REQUESTS
+from ostdesk.store.run_schema import V2_RUNS, V4_INVALID_REQUESTS, V5_RUN_LOGS
 from ostdesk.store.transactions import transaction
 
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
@@ -54,6 +54,7 @@ MIGRATIONS: list[Migration] = [
     V2_RUNS,
     _V3_PRESETS,
     V4_INVALID_REQUESTS,
+    V5_RUN_LOGS,
 ]
 
 
