@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from array import array
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -79,6 +80,14 @@ class CloseSeries(SeriesHandle):
             "self.close is the close-price series (self.close[-1] is the latest close); "
             "to close a position call self.close_position() or self.close_position(symbol)"
         )
+
+
+def _require_positive(name: str, value: object) -> None:
+    """A sizing input is checked where strategy code passes it, with a sentence naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"size_for: {name} must be a number, got {value!r}")
+    if not (math.isfinite(value) and float(value) > 0):
+        raise ValueError(f"size_for: {name} must be a finite number above 0, got {value}")
 
 
 class IndicatorHandle:
@@ -272,6 +281,25 @@ class Strategy:
     ) -> int:
         """Submit a sell order (a short sale if flat). Returns the order id."""
         return self.host.submit(False, quantity, limit, stop, tif, expire_ns, symbol)
+
+    def size_for(
+        self, fraction: float, *, price: float | None = None, symbol: str | None = None
+    ) -> int:
+        """Whole units that ``fraction`` of the current equity buys at ``price`` (default: the
+        symbol's last close), so a strategy's trades scale with its account: ``0.95`` of a
+        100,000 account at 48.0 is 1,979 units. Returns 0 when not even one unit is affordable
+        or no price is known yet; the caller decides whether to skip the trade. Commission is
+        not deducted: leave it room with a fraction below 1."""
+        _require_positive("fraction", fraction)
+        if price is None:
+            closes = self.host.state(symbol).close if symbol else self.host.current.close
+            price = closes[-1] if closes else math.nan
+        else:
+            _require_positive("price", price)
+        equity = self.host.portfolio.equity
+        if math.isnan(price) or not equity > 0:
+            return 0
+        return math.floor(equity * fraction / price)
 
     def close_position(self, symbol: str | None = None) -> int | None:
         """Flatten a symbol's position (default: the bar's symbol) with a market order.

@@ -14,7 +14,10 @@ class BollingerBreakout(Strategy):
     length = Param(20, min=5, max=400, help="band length (bars)")
     width = Param(2.0, min=0.5, max=5.0, step=0.1, help="band width in standard deviations")
     allow_short = Param(True, help="also trade breakouts to the downside")
-    size = Param(1.0, min=0.0001, max=1e9, help="units per trade")
+    fraction = Param(
+        0.95, min=0.01, max=1.0, step=0.05, help="share of equity traded, split between the symbols"
+    )
+    size = Param(0.0, min=0.0, max=1e9, help="fixed units per trade instead (0: use fraction)")
 
     def setup(self) -> None:
         self.bands = self.indicator(Bollinger(self.length, self.width))
@@ -27,10 +30,11 @@ class BollingerBreakout(Strategy):
             return
         position = self.position
         if not position:
-            if bar.close > upper:
-                self.buy(self.size)
-            elif bar.close < lower and self.allow_short:
-                self.sell(self.size)
+            units = self.size or self.size_for(self.fraction / len(self.symbols))
+            if units and bar.close > upper:
+                self.buy(units)
+            elif units and bar.close < lower and self.allow_short:
+                self.sell(units)
         elif (position.is_long and bar.close < middle) or (
             position.is_short and bar.close > middle
         ):

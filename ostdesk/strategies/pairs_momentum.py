@@ -13,7 +13,8 @@ class RelativeMomentum(Strategy):
 
     length = Param(50, min=5, max=500, help="EMA length (bars)")
     rebalance = Param(60, min=1, max=10_000, help="bars between rebalances")
-    size = Param(1.0, min=0.0001, max=1e9, help="units held")
+    fraction = Param(0.95, min=0.01, max=1.0, step=0.05, help="share of equity per holding")
+    size = Param(0.0, min=0.0, max=1e9, help="fixed units per holding instead (0: use fraction)")
 
     def setup(self) -> None:
         self.ema = self.indicator(EMA(self.length))
@@ -38,4 +39,6 @@ class RelativeMomentum(Strategy):
             if held and symbol != best:
                 self.close_position(symbol)
         if best is not None and not self.positions.get(best):
-            self.buy(self.size, symbol=best)
+            units = self.size or self.size_for(self.fraction, symbol=best)
+            if units:
+                self.buy(units, symbol=best)

@@ -18,7 +18,10 @@ class RsiReversion(Strategy):
         0.1, min=0.0, max=5.0, step=0.05, help="limit entry this % below the close"
     )
     stop_pct = Param(2.0, min=0.1, max=20.0, step=0.1, help="protective stop % below entry")
-    size = Param(1.0, min=0.0001, max=1e9, help="units per trade")
+    fraction = Param(
+        0.95, min=0.01, max=1.0, step=0.05, help="share of equity traded, split between the symbols"
+    )
+    size = Param(0.0, min=0.0, max=1e9, help="fixed units per trade instead (0: use fraction)")
 
     def validate(self) -> None:
         if self.oversold >= self.exit_level:
@@ -34,8 +37,10 @@ class RsiReversion(Strategy):
         symbol = bar.symbol
         if not self.position:
             if rsi < self.oversold and symbol not in self.entry_id:
-                limit = bar.close * (1 - self.entry_offset_pct / 100)
-                self.entry_id[symbol] = self.buy(self.size, limit=round(limit, 4))
+                limit = round(bar.close * (1 - self.entry_offset_pct / 100), 4)
+                units = self.size or self.size_for(self.fraction / len(self.symbols), price=limit)
+                if units:
+                    self.entry_id[symbol] = self.buy(units, limit=limit)
             elif rsi >= self.oversold and symbol in self.entry_id:
                 self.cancel(self.entry_id.pop(symbol))  # the dip is over: drop the entry
         elif rsi > self.exit_level:

@@ -12,7 +12,10 @@ class SmaCross(Strategy):
 
     fast = Param(10, min=2, max=200, help="fast SMA length (bars)")
     slow = Param(30, min=5, max=500, help="slow SMA length (bars)")
-    size = Param(1.0, min=0.0001, max=1e9, help="units bought on each entry")
+    fraction = Param(
+        0.95, min=0.01, max=1.0, step=0.05, help="share of equity traded, split between the symbols"
+    )
+    size = Param(0.0, min=0.0, max=1e9, help="fixed units per entry instead (0: use fraction)")
 
     def validate(self) -> None:
         if self.fast >= self.slow:
@@ -26,6 +29,8 @@ class SmaCross(Strategy):
         fast, slow = self.fast_ma, self.slow_ma
         if fast[-2] <= slow[-2] and fast[-1] > slow[-1]:
             if not self.position:
-                self.buy(self.size)
+                units = self.size or self.size_for(self.fraction / len(self.symbols))
+                if units:
+                    self.buy(units)
         elif fast[-2] >= slow[-2] and fast[-1] < slow[-1]:
             self.close_position()

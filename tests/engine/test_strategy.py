@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,70 @@ def test_calling_close_as_a_method_fails_the_run_naming_close_position() -> None
     assert run.error is not None
     assert "TypeError" in run.error.message
     assert "self.close_position()" in run.error.message
+
+
+class Sizes(Strategy):
+    """Records what ``size_for`` answers on the first bar of each symbol."""
+
+    def setup(self) -> None:
+        self.answers: dict[str, tuple[float, ...]] = {}
+
+    def on_bar(self, bar: BarReceived) -> None:
+        if bar.symbol not in self.answers:
+            self.answers[bar.symbol] = (
+                bar.close,
+                self.size_for(0.5),
+                self.size_for(0.5, price=7.0),
+                self.size_for(0.5, symbol=self.symbols[0]),
+                self.size_for(1.0, price=200_000.0),
+            )
+
+
+def test_size_for_buys_whole_units_with_a_fraction_of_equity() -> None:
+    run = _run(Sizes, n_symbols=2, n_bars=3)
+    strat = run.strategy
+    assert isinstance(strat, Sizes)
+    first_close = strat.answers["S0"][0]
+    for close, at_last, at_seven, of_first, too_dear in strat.answers.values():
+        assert at_last == math.floor(50_000 / close)
+        assert at_seven == 7142
+        assert of_first == math.floor(50_000 / first_close)
+        assert too_dear == 0, "not one unit affordable: zero, for the caller to skip"
+
+
+class SizesBadly(Strategy):
+    def on_bar(self, bar: BarReceived) -> None:
+        self.size_for(-0.5)
+
+
+def test_size_for_refuses_a_fraction_that_is_not_above_zero() -> None:
+    run = _run(SizesBadly, n_bars=3)
+    assert run.status is RunStatus.FAILED
+    assert run.error is not None
+    assert "size_for: fraction must be a finite number above 0, got -0.5" in run.error.message
+
+
+class RecordsFills(SmaCross):
+    def setup(self) -> None:
+        super().setup()
+        self.fills: list[FillEvent] = []
+
+    def on_fill(self, fill: FillEvent) -> None:
+        self.fills.append(fill)
+
+
+@pytest.mark.parametrize("n_symbols", [1, 3])
+def test_built_ins_put_their_fraction_of_equity_into_a_trade(n_symbols: int) -> None:
+    run = _run(RecordsFills, n_symbols=n_symbols, n_bars=400)
+    strat = run.strategy
+    assert isinstance(strat, RecordsFills)
+    first = strat.fills[0]
+    share = first.quantity * first.price / 100_000 * n_symbols
+    assert 0.9 < share < 1.0, "0.95 of equity, split evenly between the symbols"
+
+
+def test_a_fixed_size_still_trades_that_many_units() -> None:
+    run = _run(RecordsFills, n_bars=400, size=3.0)
+    strat = run.strategy
+    assert isinstance(strat, RecordsFills)
+    assert {f.quantity for f in strat.fills} == {3.0}
