@@ -353,5 +353,7 @@ class Strategy:
         """Market time of the bar being handled (its open time, ns since the epoch, UTC)."""
         return self.host.now
 
-    def log(self, message: str) -> None:
+    def log(self, message: object) -> None:
+        """Say something at the bar being handled (``str()`` of ``message``): the CLI prints it,
+        the log dock shows it and the run keeps it, so a replay shows it at its bar."""
         self.host.log(message)

@@ -1,9 +1,8 @@
-"""Volatility breakout on Bollinger bands, long and short, with stop entries."""
+"""Volatility breakout on Bollinger bands, long and short, entering at the next open."""
 
 from __future__ import annotations
 
-from ostdesk import Param, Strategy
-from ostdesk.engine.events import BarReceived
+from ostdesk import BarReceived, Param, Strategy
 from ostdesk.indicators import Bollinger
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ostdesk import Param, Strategy
-from ostdesk.engine.events import BarReceived
+from ostdesk import BarReceived, Param, Strategy
 from ostdesk.indicators import EMA
 
 

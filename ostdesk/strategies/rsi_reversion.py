@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ostdesk import Param, ParamError, Strategy
-from ostdesk.engine.events import BarReceived, FillEvent, Side
+from ostdesk import BarReceived, FillEvent, Param, ParamError, Side, Strategy
 from ostdesk.indicators import RSI
 
 
