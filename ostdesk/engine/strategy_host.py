@@ -53,7 +53,7 @@ from ostdesk.engine.events import (
     StrategyLogged,
     TimeInForce,
 )
-from ostdesk.engine.events.logs import message_text
+from ostdesk.engine.events.logs import message_text, strategy_logged_factory
 from ostdesk.engine.events.market import bar_processed_factory
 from ostdesk.engine.indicators import Indicator
 from ostdesk.engine.interrupt import Interrupted, UserCodeGuard
@@ -111,6 +111,7 @@ class StrategyHost(Subscriber):
         self._prototypes: list[Indicator] = []
         self._names: tuple[str, ...] | None = None
         self._make_processed = bar_processed_factory()
+        self._make_logged = strategy_logged_factory()
         self._blocked_bars = 0  # bars_seen when the last IndicatorBlock was published
         self._block_started = _clock()
         self._states: dict[str, SymbolState] = {}
@@ -277,12 +278,7 @@ class StrategyHost(Subscriber):
         take it from the bus. ``str()`` runs first, as strategy code an interrupt may stop."""
         text = message_text(message)
         if self._bus.has_subscribers(StrategyLogged):
-            event = StrategyLogged(
-                ts_event_ns=self.now,
-                strategy_id=self.strategy_id,
-                symbol=self.current.symbol,
-                message=text,
-            )
+            event = self._make_logged(self.now, self.strategy_id, self.current.symbol, text)
             self._engine_work(self._publish, event)
 
     def _engine_work(self, fn: Callable[..., _T], *args: Any) -> _T:

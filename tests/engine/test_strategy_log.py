@@ -8,7 +8,7 @@ from typing import Any
 from ostdesk import Strategy
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import BarPeriod, BarReceived, StrategyLogged
-from ostdesk.engine.events.logs import MAX_MESSAGE_CHARS
+from ostdesk.engine.events.logs import MAX_MESSAGE_CHARS, strategy_logged_factory
 from ostdesk.engine.log_echo import LogEcho, bar_time_text, log_line
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from tests.engine.data import random_walk_chunk
@@ -97,3 +97,11 @@ def test_bar_time_shows_minutes_and_seconds_only_when_present() -> None:
     event = StrategyLogged(ts_event_ns=day, strategy_id="SmaCross", symbol="GOOG", message="hi")
     assert log_line(event) == "2004-08-19 00:00 SmaCross: hi"
     assert log_line(event, with_symbol=True) == "2004-08-19 00:00 SmaCross [GOOG]: hi"
+
+
+def test_the_fast_factory_makes_an_event_equal_to_the_normal_one() -> None:
+    made = strategy_logged_factory()(5, "S", "AAA", "hi")
+    normal = StrategyLogged(
+        ts_event_ns=5, ts_created_ns=made.ts_created_ns, strategy_id="S", symbol="AAA", message="hi"
+    )
+    assert made == normal
