@@ -10,7 +10,6 @@ never create one.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -37,6 +36,19 @@ def _add_db(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS
     )
 
 
+def _version() -> str:
+    """The installed package's version; a build without package metadata (PyInstaller) has
+    the one the package states."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("ostdesk")
+    except metadata.PackageNotFoundError:
+        from ostdesk import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ostdesk",
@@ -46,8 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=cli_errors.EXIT_STATUS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "--version", action="version", version=f"ostdesk {_version()}", help="print the version"
+    )
     _add_db(parser, default=None)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="what to do (`ostdesk COMMAND --help` for more)"
+    )
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     _add_db(gui)
@@ -62,7 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K=V",
         help="override a strategy parameter (repeatable)",
     )
-    bt.add_argument("--symbols", required=True, help="comma-separated symbols, e.g. AAPL,MSFT")
+    bt.add_argument(
+        "--symbol",
+        action="append",
+        default=[],
+        metavar="SYM",
+        help="a symbol to trade (repeatable; the way to name a symbol containing a comma)",
+    )
+    bt.add_argument("--symbols", metavar="A,B", help="comma-separated symbols, e.g. AAPL,MSFT")
     bt.add_argument("--period", default="minute", help="bar period: second|minute|hour|day")
     bt.add_argument("--start", help="first day or time (ISO, UTC)")
     bt.add_argument("--end", help="last day or time (ISO, UTC; a date includes the whole day)")
@@ -79,13 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="extra folder of strategy files (repeatable)",
     )
-    bt.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    bt.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     imp = sub.add_parser("import", help="import bars from CSV or Parquet files")
     _add_db(imp)
-    imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--symbol", required=True)
-    imp.add_argument("--period", required=True, help="second|minute|hour|day")
+    imp.add_argument(
+        "files", nargs="+", metavar="FILE", help="CSV (any delimiter, may be .gz) or Parquet"
+    )
+    imp.add_argument("--symbol", required=True, help="the symbol the bars are stored under")
+    imp.add_argument("--period", required=True, help="bar period: second|minute|hour|day")
     imp.add_argument("--tz", help="time zone of naive timestamps, e.g. Europe/Berlin (default UTC)")
     imp.add_argument("--columns", help='column mapping, e.g. "timestamp=Date,close=Adj Close"')
     imp.add_argument("--replace", action="store_true", help="replace overlapping stored bars")
@@ -99,31 +125,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = sub.add_parser("runs", help="list recorded runs with headline statistics")
     _add_db(runs)
-    runs.add_argument("--json", action="store_true")
+    runs.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     show = sub.add_parser("show", help="print a recorded run's statistics")
     _add_db(show)
-    show.add_argument("run_id", type=int)
-    show.add_argument("--json", action="store_true")
+    show.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     export = sub.add_parser("export", help="export a run's fills, orders, trades, equity or bars")
     _add_db(export)
-    export.add_argument("run_id", type=int)
+    export.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
     export.add_argument(
-        "--what", required=True, choices=["fills", "orders", "trades", "equity", "bars"]
+        "--what",
+        required=True,
+        choices=["fills", "orders", "trades", "equity", "bars"],
+        help="which of the run's records to write",
     )
-    export.add_argument("--format", default="csv", choices=["csv", "parquet"])
-    export.add_argument("-o", "--output", required=True, metavar="FILE")
+    export.add_argument("--format", default="csv", choices=["csv", "parquet"], help="file format")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
 
     delete = sub.add_parser("delete", help="delete a recorded run and all its rows")
     _add_db(delete)
-    delete.add_argument("run_id", type=int)
+    delete.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
 
     sub.add_parser("install-desktop", help="add ostdesk to the desktop's application menu")
     sub.add_parser("uninstall-desktop", help="remove ostdesk from the application menu")
 
     strat = sub.add_parser("strategies", help="list available strategies")
-    strat.add_argument("--strategies-dir", action="append", default=[], metavar="DIR")
+    strat.add_argument(
+        "--strategies-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra folder of strategy files (repeatable)",
+    )
     strat.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks"
     )
@@ -224,7 +259,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
                 )
         finally:
             progress.finish()
-    print(result)
+    print(cli_output.import_summary(result))
     return 0
 
 
@@ -277,12 +312,10 @@ def _catalog(dirs: Sequence[str]) -> Any:
 
 
 def _cmd_strategies(args: argparse.Namespace) -> int:
+    from ostdesk.store.paths import default_strategies_dir
+
     catalog = _catalog(args.strategies_dir)
-    for name, cls in sorted(catalog.strategies.items()):
-        params = ", ".join(f"{k}={p.default!r}" for k, p in cls.params.items())
-        print(f"{name:<20} {catalog.sources[name]:<10} {params}")
-        if cls.description:
-            print(f"    {cls.description.splitlines()[0]}")
+    cli_output.print_strategies(catalog, default_strategies_dir())
     return 0
 
 
@@ -317,7 +350,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     with cli_errors.as_user_error():
         cls = catalog.get(args.strategy)
         params = _parse_params(cls, args.param)
-        symbols = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
+        symbols = _symbols(args)
         config = BacktestConfig(
             strategy=cls,
             symbols=symbols,
@@ -341,7 +374,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             raise
         summary = cli_output.summary(db, run)
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        cli_output.print_json(summary)
     else:
         cli_output.print_mapping(summary)
     if run.status is RunStatus.COMPLETED:
@@ -350,6 +383,17 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if run.error is not None and run.error.component.startswith("strategy"):
         print(run.error.traceback.rstrip(), file=sys.stderr)  # the user's own code
     return cli_errors.RUN_NOT_COMPLETED
+
+
+def _symbols(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--symbol`` (repeatable, any characters) or ``--symbols A,B``, not both."""
+    if args.symbol and args.symbols is not None:
+        raise cli_errors.UserError("give --symbol (repeatable) or --symbols A,B, not both")
+    named = args.symbols.split(",") if args.symbols is not None else args.symbol
+    symbols = tuple(s.strip() for s in named if s.strip())
+    if not symbols:
+        raise cli_errors.UserError("name the symbols to trade: --symbol SYM or --symbols A,B")
+    return symbols
 
 
 def _mark_interrupted(db: Any, run: Any) -> None:
@@ -380,21 +424,11 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
     with _open_db(args, write=False) as db:
         runs = list_runs(db)
-    rows = [{k: cli_output.py(v[i]) for k, v in runs.items()} for i in range(len(runs["run_id"]))]
+    rows = cli_output.run_rows(runs)
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
-        return 0
-    if not rows:
-        print("no recorded runs; try `ostdesk backtest ...`")
-    for r in rows:
-        ret = "" if r["return_pct"] is None else f"{r['return_pct']:+.2f}%"
-        sharpe = "" if r["sharpe"] is None else f"{r['sharpe']:.2f}"
-        print(
-            f"{r['run_id']:>5}  {r['status']:<11} {r['strategy']:<18} "
-            f"{','.join(r['symbols'] or [])[:28]:<28} {r['period']:<7} return {ret:>9}  "
-            f"sharpe {sharpe:>6}  trades {r['trades'] if r['trades'] is not None else ''}"
-            f"  {r['name']}"
-        )
+        cli_output.print_json(rows)
+    else:
+        cli_output.print_runs(rows)
     return 0
 
 
@@ -404,29 +438,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
     with _open_db(args, write=False) as db:
         with cli_errors.as_user_error():
             run = get_run(db, args.run_id)
-        stats = cli_output.jsonable(run_stats(db, args.run_id))
-    info = {
-        k: run[k]
-        for k in (
-            "run_id",
-            "name",
-            "status",
-            "strategy",
-            "params",
-            "symbols",
-            "period",
-            "capital",
-            "commission",
-            "bars",
-            "started_at",
-            "ended_at",
-            "notes",
-        )
-    }
+        details = cli_output.run_details(run, run_stats(db, args.run_id))
     if args.json:
-        print(json.dumps({**info, "statistics": stats}, indent=2, default=str))
+        cli_output.print_json(details)
     else:
-        cli_output.print_mapping({**info, "statistics": stats})
+        cli_output.print_mapping(details)
         if run["error"]:
             print(f"error:\n{run['error']}")
     return 0

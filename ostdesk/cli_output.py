@@ -1,10 +1,88 @@
-"""What the command line prints for a person: a run's summary, tables of values, a progress
-bar; ``--json`` gets the same values as plain JSON types."""
+"""What the commands print: a run's summary and details, the list of runs, an import's line,
+the strategies, a progress bar. Each value reads as ``ostdesk.cli_values`` shows it, as text
+or, with ``--json``, as the same keys in plain JSON (the README lists them; they are kept
+stable).
+"""
 
 from __future__ import annotations
 
-import math
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+from ostdesk.cli_values import as_typed, json_value, money, plain, text, time_of_ns
+
+_TIME_COLUMNS = {
+    "start_ns": "start",
+    "end_ns": "end",
+    "first_bar_ns": "first_bar",
+    "last_bar_ns": "last_bar",
+}
+"""The runs list's nanosecond columns and the keys their times are shown under."""
+
+_MONEY = ("capital", "equity_final")
+"""Keys of amounts of money (besides backtesting.py's ``... [$]`` statistics)."""
+
+_SHOWN_RUN_FIELDS = (
+    "run_id",
+    "name",
+    "status",
+    "strategy",
+    "params",
+    "symbols",
+    "period",
+    "capital",
+    "commission",
+    "bars",
+    "started_at",
+    "ended_at",
+    "notes",
+)
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(json_value(value), indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def print_mapping(values: Mapping[str, Any]) -> None:
+    """``key  value`` lines, a nested mapping indented under its key."""
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k:<26} {_shown(k, v)}")
+        else:
+            print(f"{key:<28} {_shown(key, value)}")
+
+
+def _shown(key: str, value: Any) -> str:
+    """An id as it is typed, an amount of money to the cent, anything else as ``text``."""
+    if key.endswith("_id"):
+        return str(value)
+    if key in _MONEY or "[$]" in key:
+        return money(value)
+    return text(value)
+
+
+def summary(db: Any, run: Any) -> dict[str, Any]:
+    """What ``backtest`` prints of the run it made."""
+    from ostdesk.store.runs import run_stats
+
+    run_id = run.recording.run_id
+    return {
+        "run_id": run_id,
+        "status": run.status.value,
+        "strategy": run.config.strategy.name,
+        "parameters": dict(run.strategy.parameters),
+        "symbols": list(run.config.symbols),
+        "bars": run.bars_processed,
+        "elapsed_s": round(run.elapsed, 3),
+        "bars_per_s": round(run.bars_per_second),
+        "statistics": run_stats(db, run_id),
+    }
 
 
 def why_not_completed(run: Any) -> str:
@@ -18,54 +96,93 @@ def why_not_completed(run: Any) -> str:
     return {RunStatus.CANCELLED: "was cancelled"}.get(run.status, f"ended {run.status.value}")
 
 
-def print_mapping(values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        if isinstance(value, dict):
-            print(f"{key}:")
-            for k, v in value.items():
-                print(f"  {k:<26} {fmt(v)}")
-        else:
-            print(f"{key:<28} {fmt(value)}")
+def run_details(run: Mapping[str, Any], stats: Mapping[str, object]) -> dict[str, Any]:
+    """What ``show`` prints of a stored run: its configuration, then its statistics."""
+    details = {key: _to_second(key, run[key]) for key in _SHOWN_RUN_FIELDS}
+    return {**details, "statistics": dict(stats)}
 
 
-def fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:g}"
-    return str(value)
-
-
-def summary(db: Any, run: Any) -> dict[str, Any]:
-    from ostdesk.store.runs import run_stats
-
-    run_id = run.recording.run_id
-    return {
-        "run_id": run_id,
-        "status": run.status.value,
-        "strategy": run.config.strategy.name,
-        "parameters": dict(run.strategy.parameters),
-        "symbols": ",".join(run.config.symbols),
-        "bars": run.bars_processed,
-        "elapsed_s": round(run.elapsed, 3),
-        "bars_per_s": round(run.bars_per_second),
-        "statistics": jsonable(run_stats(db, run_id)),
-    }
-
-
-def jsonable(stats: dict[str, object]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in stats.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        out[key] = value if isinstance(value, int | float | type(None)) else str(value)
-    return out
-
-
-def py(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        value = value.tolist()  # numpy scalar or array (the symbols list) to Python
-    if isinstance(value, float) and math.isnan(value):
-        return None
+def _to_second(key: str, value: Any) -> Any:
+    """When a run started or ended is the wall clock's time: to the second is enough."""
+    if key in ("started_at", "ended_at") and isinstance(value, dt.datetime):
+        return value.replace(microsecond=0)
     return value
+
+
+def run_rows(columns: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The columns of ``store.runs.list_runs`` as one mapping per run: parameters as a mapping,
+    times as datetimes under names without ``_ns``."""
+    rows = []
+    for i in range(len(columns["run_id"])):
+        row: dict[str, Any] = {}
+        for key, values in columns.items():
+            value = plain(values[i])
+            if key in _TIME_COLUMNS:
+                key, value = _TIME_COLUMNS[key], time_of_ns(value)
+            elif key == "params":
+                value = json.loads(value) if value else {}
+            row[key] = _to_second(key, value)
+        rows.append(row)
+    return rows
+
+
+def print_runs(rows: Sequence[Mapping[str, Any]]) -> None:
+    """One line per run: id, status, strategy, symbols, period and headline statistics."""
+    if not rows:
+        print("no recorded runs; try `ostdesk backtest ...`")
+    for r in rows:
+        # + 0.0 turns a -0.0 into 0.0: a tiny loss reads +0.00%, not -0.00%
+        ret = "" if r["return_pct"] is None else f"{round(r['return_pct'], 2) + 0.0:+.2f}%"
+        sharpe = "" if r["sharpe"] is None else text(round(r["sharpe"], 2))
+        trades = "" if r["trades"] is None else text(r["trades"])
+        print(
+            f"{r['run_id']:>5}  {r['status']:<11} {r['strategy']:<18} "
+            f"{','.join(r['symbols'] or [])[:28]:<28} {r['period']:<7} return {ret:>9}  "
+            f"sharpe {sharpe:>6}  trades {trades:>5}  {r['name']}".rstrip()
+        )
+
+
+def import_summary(result: Any) -> str:
+    """The one line an import ends with: how many bars of what, their span, from where."""
+    files: Sequence[Path] = result.files
+    source = files[0].name if len(files) == 1 else f"{len(files)} files"
+    from ostdesk.store.timefmt import format_ns
+
+    span = f"{format_ns(result.first_ts_ns)} .. {format_ns(result.last_ts_ns)}"
+    line = (
+        f"imported {result.rows:,} {result.period.label} bars of {result.symbol} ({span}) "
+        f"from {source}"
+    )
+    if result.replaced:
+        line += f", replacing {result.replaced:,} stored bars"
+    return line
+
+
+_MARKUP = re.compile(r"(?::\w+:)?``?([^`]+?)``?")  # ``code``, `code`, :class:`Name`
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)[.!?](?=\s|$)")
+
+
+def first_sentence(doc: str) -> str:
+    """A docstring's first sentence, whole even when it spans lines, without markup."""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    paragraph = _MARKUP.sub(r"\1", paragraph)
+    end = _SENTENCE_END.search(paragraph)
+    return paragraph[: end.end()] if end else paragraph
+
+
+def print_strategies(catalog: Any, user_folder: Path) -> None:
+    """Where user strategies go, then each strategy: name, origin, parameters, first sentence."""
+    print(f"user strategies folder: {user_folder}")
+    if user_folder.is_dir():
+        print("  to add a strategy, put a .py file defining a subclass of ostdesk.Strategy there")
+    else:
+        print("  it does not exist and could not be made (is the user data folder writable?)")
+    print()
+    for name, cls in sorted(catalog.strategies.items()):
+        params = ", ".join(f"{k}={as_typed(p.default)}" for k, p in cls.params.items())
+        print(f"{name:<20} {catalog.sources[name]:<10} {params}")
+        if cls.description:
+            print(f"    {first_sentence(cls.description)}")
 
 
 class ProgressBar:

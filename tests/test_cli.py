@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from ostdesk.cli import main
-
-
-def _goog() -> str:
-    import backtesting
-
-    return os.path.join(os.path.dirname(backtesting.__file__), "test", "GOOG.csv")
+from tests.cli_data import import_goog
 
 
 @pytest.fixture
 def db_with_goog(db_path: Path) -> Path:
-    assert (
-        main(["import", _goog(), "--symbol", "GOOG", "--period", "day", "--db", str(db_path)]) == 0
-    )
-    return db_path
+    return import_goog(db_path)
 
 
 def test_backtest_prints_json_summary(
@@ -42,6 +33,8 @@ def test_backtest_prints_json_summary(
             "fast=10",
             "--param",
             "slow=30",
+            "--param",
+            "size=1",  # one unit per trade, as backtesting.py's GOOG example compared here
             "--db",
             str(db_with_goog),
             "--json",
@@ -51,7 +44,7 @@ def test_backtest_prints_json_summary(
     summary = json.loads(capsys.readouterr().out)
     assert summary["status"] == "completed"
     assert summary["bars"] == 2148
-    assert summary["parameters"] == {"fast": 10, "slow": 30, "size": 1.0}
+    assert summary["parameters"] == {"fast": 10, "slow": 30, "fraction": 0.95, "size": 1.0}
     assert summary["run_id"] == 1
     assert summary["statistics"]["# Trades"] == 32
     assert summary["statistics"]["Equity Final [$]"] == pytest.approx(100_773.94)
