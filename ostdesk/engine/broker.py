@@ -13,6 +13,9 @@ buying-power check needs prices): with nothing to match, a bar would only wake i
 one thread wake-up per timestamp is most of a backtest's cost. With no working order there is
 nothing a request could race, so requests are then applied at once.
 
+How an order fills within a bar is :mod:`ostdesk.engine.matching`'s; how long it is live, and
+when its expiry is published, :mod:`ostdesk.engine.time_in_force`'s.
+
 What is refused, always with an ``OrderRejected`` (``ModificationRejected``,
 ``CancellationRejected``) that carries a :class:`RejectionReason` and a sentence naming the
 order and the field, never with an exception:
@@ -44,11 +47,10 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ostdesk.engine import matching, order_checks
+from ostdesk.engine import matching, order_checks, time_in_force
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.commission import CommissionModel
 from ostdesk.engine.events import (
-    BarPeriod,
     BarReceived,
     BarsComplete,
     CancellationAccepted,
@@ -73,8 +75,6 @@ from ostdesk.engine.order_checks import Problem
 from ostdesk.engine.portfolio import Portfolio, Position
 from ostdesk.engine.subscriber import Subscriber
 
-_DAY_NS = BarPeriod.DAY.value
-
 SIZE_BOUND_EQUITY = 1_000.0
 """Without a leverage limit, an order may add at most this many times the account's equity (its
 starting capital, if that is more: an account in a drawdown still trades) of exposure: a bound
@@ -85,7 +85,7 @@ class _WorkingOrder:
     """The broker's mutable copy of a live order."""
 
     __slots__ = (
-        "day",
+        "end_ns",
         "expire_ns",
         "is_buy",
         "limit",
@@ -118,7 +118,7 @@ class _WorkingOrder:
         self.tif = req.time_in_force
         self.expire_ns = req.expire_ns
         self.ts = req.ts_event_ns
-        self.day = req.ts_event_ns // _DAY_NS
+        self.end_ns: int | None = None  # end of life, known at its first bar (time_in_force)
         self.triggered = False
         self.unpriced = False  # accepted with no price to value it at: checked when it fills
 
@@ -221,17 +221,16 @@ class SimulatedBroker(Subscriber):
 
     def _match(self, bar: BarReceived, orders: dict[int, _WorkingOrder]) -> None:
         ts = bar.ts_event_ns
+        bar_end = ts + bar.period._value_  # ``value`` is an enum property, slow per bar
         o, h, lo = bar.open, bar.high, bar.low
         for order in list(orders.values()):
             if order.ts >= ts:
                 continue  # decided at or after this bar: it cannot trade on it
-            if self._expired(order, ts):
-                self._end(order, "expired")
-                self._publish(
-                    OrderExpired(
-                        ts_event_ns=ts, order_id=order.order_id, strategy_id=order.strategy_id
-                    )
-                )
+            end = order.end_ns
+            if end is None:
+                end = order.end_ns = time_in_force.end_of_life(order.tif, order.expire_ns, ts)
+            if ts >= end:
+                self._expire(order, ts)
                 continue
             price, order.triggered = matching.fill_price(
                 order.order_type, order.is_buy, order.limit, order.stop, order.triggered, o, h, lo
@@ -241,6 +240,14 @@ class SimulatedBroker(Subscriber):
                 if order.unpriced and self._refused_at_first_price(order, price, ts):
                     continue
                 self._fill(order, price, ts)
+            elif bar_end >= end:  # its last live bar: say so now, not at the next bar
+                self._expire(order, ts)
+
+    def _expire(self, order: _WorkingOrder, ts: int) -> None:
+        self._end(order, "expired")
+        self._publish(
+            OrderExpired(ts_event_ns=ts, order_id=order.order_id, strategy_id=order.strategy_id)
+        )
 
     def _refused_at_first_price(self, order: _WorkingOrder, price: float, ts: int) -> bool:
         """Check an order accepted before any price of its symbol was seen, now that it would
@@ -267,14 +274,6 @@ class SimulatedBroker(Subscriber):
             )
         )
         return True
-
-    @staticmethod
-    def _expired(order: _WorkingOrder, ts: int) -> bool:
-        if order.tif is TimeInForce.DAY:
-            return ts // _DAY_NS > order.day
-        if order.tif is TimeInForce.GTD:
-            return order.expire_ns is not None and ts >= order.expire_ns
-        return False
 
     def _slipped(self, order: _WorkingOrder, price: float) -> float:
         if not self.slippage_ticks or order.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):

@@ -63,7 +63,9 @@ class OrderType(enum.Enum):
 
 
 class TimeInForce(enum.Enum):
-    """GTC lives until cancelled, DAY until the end of its UTC day, GTD until ``expire_ns``."""
+    """GTC lives until cancelled; DAY for the UTC day of the first bar it can trade on (on
+    daily bars: the next bar only); GTD on the bars that open before ``expire_ns``. The rules,
+    and when an expiry is published, are in :mod:`ostdesk.engine.time_in_force`."""
 
     GTC = "gtc"
     DAY = "day"
