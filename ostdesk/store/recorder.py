@@ -13,7 +13,8 @@ made recording cost more than the backtest itself on multi-symbol runs.
 The run's row is written when the recorder starts (status ``running``); ``finish`` checks that
 the record is whole (:mod:`ostdesk.store.record_check`), sets the final status and stores
 round trips, the equity curve and the statistics
-(:mod:`ostdesk.store.run_results`). Runs a crashed process left ``running`` are marked
+(:mod:`ostdesk.store.run_results`), Buy & Hold from where the indicator blocks show the
+warm-up ending (:mod:`ostdesk.store.warmup`). Runs a crashed process left ``running`` are marked
 ``interrupted`` by :func:`ostdesk.store.runs.recover_interrupted_runs`, keeping their rows.
 """
 
@@ -55,6 +56,7 @@ from ostdesk.store.rows import first_row
 from ostdesk.store.run_results import Results, compute_results, split_market, store_results
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
+from ostdesk.store.warmup import WarmUp
 
 log = logging.getLogger("ostdesk.store")
 
@@ -113,6 +115,7 @@ class RunRecorder(BufferedSink):
         self._symbols: tuple[str, ...] = ()
         self._bar_columns: list[dict[str, np.ndarray[Any, Any]]] = []
         self._fill_columns: list[dict[str, np.ndarray[Any, Any]]] = []
+        self._warmup = WarmUp()  # where Buy & Hold starts
         self._db = db
         self._cursor = db.cursor()
         self._on_flush = on_flush
@@ -139,6 +142,8 @@ class RunRecorder(BufferedSink):
             raise self.tally.fail("the run's events", self.last_ts, exc) from exc
         if bars:
             self._symbols = bars[0].symbols  # one datafeed: one symbols tuple per run
+        for block in indicators:
+            self._warmup.add(block)
         written = market_columns(inserts)
         if self._capital is not None and self._last_batch():
             # the run's results are computed beside its last write, which releases the GIL,
@@ -238,7 +243,7 @@ class RunRecorder(BufferedSink):
         parts = fill_columns or [{n: column([], c) for n, c in zip(names, codes, strict=True)}]
         fills = {k: np.concatenate([p[k] for p in parts]) for k in names}
         with np.errstate(all="ignore"):  # a non-finite equity is refused, not warned about
-            return compute_results(market, fills, capital)
+            return compute_results(market, fills, capital, self._warmup.end_ns)
 
 
 class RunRecording:

@@ -2,8 +2,9 @@
 
 Everything is computed from the run's own recorded rows (bars and fills; the recorder hands
 over the columns it wrote, so the run's end reads nothing back), so a run's results never
-depend on market data imported later. Buy & Hold is an equal-weight holding of the run's
-symbols from its first bar.
+depend on market data imported later. Buy & Hold is an equal-value holding of the run's
+symbols bought at its first tradable bar, where the indicators' warm-up ends
+(:mod:`ostdesk.store.warmup`).
 """
 
 from __future__ import annotations
@@ -72,10 +73,14 @@ def split_market(
 
 
 def compute_results(
-    market: Market, fills: Mapping[str, npt.NDArray[Any]], capital: float
+    market: Market,
+    fills: Mapping[str, npt.NDArray[Any]],
+    capital: float,
+    warmup_end_ns: int | None = None,
 ) -> Results | None:
     """Equity, round trips and statistics of a run (None if it has no bars), from its bars
-    (:func:`split_market`) and fills (columns as ``run_fills`` gives them, in time order)."""
+    (:func:`split_market`), fills (columns as ``run_fills`` gives them, in time order) and the
+    time of its first tradable bar (:mod:`ostdesk.store.warmup`; None: the first bar)."""
     timeline, per_symbol = market
     if len(timeline) == 0:
         return None
@@ -83,25 +88,34 @@ def compute_results(
     closes = {s: m["timeline_close"] for s, m in per_symbol.items()}
     equity = equity_curve(timeline, closes, signed, capital)
     trades = round_trips(signed, per_symbol)
-    stats = compute_stats(equity, trades, buy_hold_close=_equal_weight(closes))
+    first = 0 if warmup_end_ns is None else int(np.searchsorted(timeline, warmup_end_ns))
+    stats = compute_stats(
+        equity,
+        trades,
+        buy_hold_close=_equal_weight(closes, len(timeline), first),
+        first_trading_bar=first,
+    )
     return equity, trades, stats
 
 
-def _equal_weight(closes: dict[str, npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
-    """An index of holding every symbol equally from its first close (carried forward)."""
+def _equal_weight(
+    closes: dict[str, npt.NDArray[np.float64]], n: int, start: int
+) -> npt.NDArray[np.float64]:
+    """The value of holding every symbol equally, bought at bar ``start`` (a symbol without a
+    bar yet: at its first close), as a multiple of its cost: each close carried forward over
+    the symbol's gaps, and its first close held before it. With one symbol, its closes
+    divided by the close at ``start``."""
     legs = []
     for close in closes.values():
-        filled = close.copy()
-        valid = ~np.isnan(filled)
+        valid = ~np.isnan(close)
         if not valid.any():
             continue
-        idx = np.where(valid, np.arange(len(filled)), 0)
+        idx = np.where(valid, np.arange(n), 0)
         np.maximum.accumulate(idx, out=idx)
-        filled = filled[idx]
-        first = filled[np.argmax(valid)]
-        filled[: np.argmax(valid)] = first
-        legs.append(filled / first)
-    return np.mean(legs, axis=0) if legs else np.ones(len(next(iter(closes.values()))))
+        idx[: np.argmax(valid)] = np.argmax(valid)
+        filled = close[idx]
+        legs.append(filled / filled[start])
+    return np.mean(legs, axis=0) if legs else np.ones(n)
 
 
 def store_results(

@@ -23,7 +23,10 @@ Statistics
     Commissions [$]: sum of the round trips' commissions (open lots excluded).
     Return [%]: ``100 * (e[-1] / e[0] - 1)``.
     Buy & Hold Return [%]: ``100 * (c[-1] / c[k] - 1)`` of the given closes ``c`` from the first
-    bar ``k`` the strategy could trade; NaN, like Alpha and Beta, without closes.
+    tradable bar ``k``, the first bar at which every indicator the strategy declared has a value
+    (:mod:`ostdesk.store.warmup`); NaN, like Alpha and Beta, without closes. A multi-symbol
+    run's ``c`` is an equal-value holding of its symbols bought at ``k``
+    (:mod:`ostdesk.store.run_results`).
     Return (Ann.) [%]: ``100 * ((1 + g)**N - 1)``.
     Volatility (Ann.) [%]: ``100 * sqrt((var(d) + (1 + g)**2)**N - (1 + g)**(2N))`` with the sample
     variance (ddof 1): the volatility of ``N`` compounded periods.
@@ -72,7 +75,8 @@ STAT_DEFINITIONS: dict[str, str] = {
     "Equity Peak [$]": "Highest equity at any bar's close.",
     "Commissions [$]": "Commissions paid on the closed trades.",
     "Return [%]": "Final equity over starting equity, minus 1.",
-    "Buy & Hold Return [%]": "Return of holding the instrument from the first tradable bar.",
+    "Buy & Hold Return [%]": "Return of holding the instrument from the first tradable bar "
+    "(the first bar at which every indicator has a value).",
     "Return (Ann.) [%]": "Geometric mean daily return, compounded over 252 (or 365) days.",
     "Volatility (Ann.) [%]": "Standard deviation of a year of compounded daily returns.",
     "CAGR [%]": "Compound annual growth of equity over Duration in years of 365.25 days.",
