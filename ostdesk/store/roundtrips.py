@@ -11,6 +11,7 @@ Per round trip (``side`` is +1 long, -1 short, ``size`` > 0):
 * ``pnl = side * size * (exit_price - entry_price) - commission`` (entry + exit legs' share);
 * ``return_pct = 100 * (side * (exit / entry - 1) - commission / (size * entry))`` with entry and
   exit prices, in percent (backtesting.py's ``ReturnPct`` is the same number as a fraction);
+  a zero ``pnl`` or ``return_pct`` is 0.0, never -0.0;
 * ``duration_ns = exit_ts - entry_ts``;
 * with ``bars``: ``entry_bar``/``exit_bar`` index the symbol's bars (the bar holding the fill: the
   last bar whose ``ts`` <= the fill's ``ts``), ``duration_bars = exit_bar - entry_bar``, and the
@@ -240,8 +241,9 @@ def _round_trips_from_rows(
         exit_ts=exit_ts,
         entry_price=entry_price,
         exit_price=exit_price,
-        pnl=side * size * (exit_price - entry_price) - commission,
-        return_pct=100.0 * (gross - commission / (size * entry_price)),
+        # + 0.0: a short closed at its entry price, free, made 0, not -0.0
+        pnl=side * size * (exit_price - entry_price) - commission + 0.0,
+        return_pct=100.0 * (gross - commission / (size * entry_price)) + 0.0,
         commission=commission,
         duration_ns=exit_ts - entry_ts,
         duration_bars=np.where(entry_bar >= 0, exit_bar - entry_bar, -1),

@@ -51,7 +51,15 @@ Statistics
     SQN: ``sqrt(n) * mean(pl) / std(pl)`` (Van Tharp's System Quality Number, std with ddof 1).
     Kelly Criterion: ``W - (1 - W) / (mean winning pl / mean losing |pl|)``, ``W`` the win rate.
 
-A statistic that cannot be computed is NaN (numbers) or None (times and durations).
+A statistic that cannot be computed is NaN (numbers) or None (times and durations), and none
+is ever ``-0.0``: a zero is 0.0, so a run that never fell has a Max. Drawdown of 0, not "-0".
+
+Where ostdesk differs from backtesting.py 0.6 on purpose (each figure otherwise agrees to 1e-6
+relative: ``tests/integration/test_vs_backtesting.py``)
+    Commissions [$] is always given (0 without commissions); backtesting.py leaves it out then.
+    Zeros are never negative; backtesting.py shows "Max. Drawdown [%] -0.0" for a flat run.
+    Drawdown durations are None when no drawdown period spans two bars (a fall on the last bar
+    only); backtesting.py then gives the drawdown's depth (a fraction) as its duration.
 """
 
 from __future__ import annotations
@@ -138,7 +146,8 @@ def compute_stats(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         stats = _equity_stats(ts, e, close, first_trading_bar, risk_free_rate, trades)
         stats.update(_trade_stats(trades, _resolution(_period(ts))))
-    return stats
+    # -0.0 + 0.0 is 0.0 and every other float is unchanged: no statistic reads "-0"
+    return {k: v + 0.0 if isinstance(v, float) else v for k, v in stats.items()}
 
 
 def _period(ts: IntArray) -> int:

@@ -311,6 +311,21 @@ def test_a_drawdown_only_on_the_last_bar_averages_like_backtesting_py() -> None:
     assert stats["Max. Drawdown Duration"] is None  # backtesting.py shows the drawdown (0.001) here
 
 
+def test_no_statistic_and_no_trade_figure_is_negative_zero() -> None:
+    """backtesting.py shows "Max. Drawdown [%] -0.0" for a run that never fell; the CLI then
+    printed "-0". A short closed at its entry price, free, has made 0, not -0.0."""
+    ts = _weekdays(10)
+    close = np.full(10, 10.0)
+    fills = _fills((ts[2], "X", -1, 1, 10.0, 0.0), (ts[5], "X", 1, 1, 10.0, 0.0))
+    trips = round_trips(fills)
+    assert math.copysign(1, trips.pnl[0]) == math.copysign(1, trips.return_pct[0]) == 1
+    stats = _compare(ts, close, fills)
+    assert stats["Max. Drawdown [%]"] == 0.0
+    zeros = [k for k, v in stats.items() if isinstance(v, float) and v == 0]
+    assert {"Max. Drawdown [%]", "Best Trade [%]", "Return [%]"} <= set(zeros)
+    assert [k for k in zeros if math.copysign(1, stats[k]) < 0] == []
+
+
 def test_hourly_data_with_weekends_annualises_over_365_days_and_rounds_to_hours() -> None:
     ts = _ns(pd.date_range("2024-03-01", periods=24 * 20, freq="h"))
     close = 100 + np.cumsum(np.random.default_rng(7).normal(0, 0.5, len(ts)))
