@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ostdesk import cli_errors, cli_output
 
@@ -49,8 +49,15 @@ def _version() -> str:
         return __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake in the command line is one line, as every other refused input is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(cli_errors.REFUSED, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ostdesk",
         description=(
             "Research, backtest and replay trading strategies. Without a command, opens the app."
@@ -87,14 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="a symbol to trade (repeatable; the way to name a symbol containing a comma)",
     )
     bt.add_argument("--symbols", metavar="A,B", help="comma-separated symbols, e.g. AAPL,MSFT")
-    bt.add_argument("--period", default="minute", help="bar period: second|minute|hour|day")
+    bt.add_argument(
+        "--period", default="minute", help="bar period: second|minute|hour|day (default: minute)"
+    )
     bt.add_argument("--start", help="first day or time (ISO, UTC)")
     bt.add_argument("--end", help="last day or time (ISO, UTC; a date includes the whole day)")
-    bt.add_argument("--capital", type=float, default=100_000.0, help="initial capital")
     bt.add_argument(
-        "--commission", default="none", help='e.g. "per_unit=0.005,min=1", "percent=0.1" or "0.1%%"'
+        "--capital", type=float, default=100_000.0, help="initial capital (default: 100000)"
     )
-    bt.add_argument("--slippage", type=float, default=0.0, help="slippage in ticks")
+    bt.add_argument(
+        "--commission",
+        default="none",
+        help='e.g. "per_unit=0.005,min=1", "percent=0.1" or "0.1%%" (default: none)',
+    )
+    bt.add_argument("--slippage", type=float, default=0.0, help="slippage in ticks (default: 0)")
     bt.add_argument("--name", default="", help="a name for the recorded run")
     bt.add_argument(
         "--strategies-dir",

@@ -169,3 +169,22 @@ def test_symbols_named_both_ways_or_not_at_all_are_refused_in_one_line(
     assert main([*args, "--db", str(db_with_run)]) == cli_errors.REFUSED
     err = capsys.readouterr().err
     assert err.startswith(f"ostdesk backtest: {message}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["show", "abc"], "ostdesk show: argument run_id: invalid int value: 'abc'"),
+        (["import"], "ostdesk import: the following arguments are required: FILE, --symbol"),
+        (["nope"], "ostdesk: argument COMMAND: invalid choice: 'nope'"),
+    ],
+)
+def test_a_mistake_in_the_command_line_is_one_line_and_status_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == cli_errors.REFUSED
+    assert err.startswith(line) and err.count("\n") == 1, err
+    assert err.rstrip().endswith("--help`)")
