@@ -284,3 +284,39 @@ def test_a_fixed_size_still_trades_that_many_units() -> None:
     strat = run.strategy
     assert isinstance(strat, RecordsFills)
     assert {f.quantity for f in strat.fills} == {3.0}
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("SmaCross", {}),
+        ("BollingerBreakout", {}),
+        ("RsiReversion", {"oversold": 40.0}),
+        ("RelativeMomentum", {"length": 20, "rebalance": 50}),
+    ],
+)
+def test_built_ins_sized_by_fraction_trade_and_are_never_refused(
+    name: str, params: dict[str, Any]
+) -> None:
+    built_in = load_strategies([]).get(name)
+
+    class Watched(built_in):  # type: ignore[misc,valid-type]
+        def setup(self) -> None:
+            super().setup()
+            self.answers: list[Any] = []
+            self.filled = 0.0
+
+        def on_fill(self, fill: FillEvent) -> None:
+            self.filled += fill.quantity * fill.price
+            super().on_fill(fill)
+
+        def on_order(self, event: Any) -> None:
+            self.answers.append(event)
+            super().on_order(event)
+
+    run = _run(Watched, n_symbols=3, n_bars=600, **params)
+    strat = run.strategy
+    assert isinstance(strat, Watched)
+    assert run.status is RunStatus.COMPLETED
+    assert [e for e in strat.answers if isinstance(e, OrderRejected)] == []
+    assert strat.filled > 100_000, "traded more than the account's worth in total"
