@@ -1,5 +1,6 @@
-"""Command line: argument parsing and one short handler per command; the work is done by the
-engine, the store and the GUI, and what is printed by ``ostdesk.cli_output``.
+"""Command line: one short handler per command; the options are defined in
+``ostdesk.cli_parser``, the work is done by the engine, the store and the GUI, and what is
+printed by ``ostdesk.cli_output``.
 
 ``ostdesk`` with no arguments opens the window. Every error a user can cause ends with one
 clear line on stderr and a non-zero exit status, never a traceback (``ostdesk.cli_errors``).
@@ -14,168 +15,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from ostdesk import cli_errors, cli_output
-
-
-def _add_db(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
-    """``--db`` and ``--debug``, before or after the command; a command's parser leaves the
-    values out when not given (SUPPRESS), so that it does not undo ``ostdesk --db X runs``."""
-    parser.add_argument(
-        "--db",
-        metavar="PATH",
-        default=default,
-        help="database file (default: $OSTDESK_DB or the user data folder)",
-    )
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        default=default if default is argparse.SUPPRESS else False,
-        help=f"print tracebacks of errors (also: {cli_errors.DEBUG_ENV}=1)",
-    )
-
-
-def _version() -> str:
-    """The installed package's version; a build without package metadata (PyInstaller) has
-    the one the package states."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("ostdesk")
-    except metadata.PackageNotFoundError:
-        from ostdesk import __version__
-
-        return __version__
-
-
-class _Parser(argparse.ArgumentParser):
-    """A mistake in the command line is one line, as every other refused input is."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(cli_errors.REFUSED, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="ostdesk",
-        description=(
-            "Research, backtest and replay trading strategies. Without a command, opens the app."
-        ),
-        epilog=cli_errors.EXIT_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"ostdesk {_version()}", help="print the version"
-    )
-    _add_db(parser, default=None)
-    sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", help="what to do (`ostdesk COMMAND --help` for more)"
-    )
-
-    gui = sub.add_parser("gui", help="open the desktop app (the default)")
-    _add_db(gui)
-
-    bt = sub.add_parser("backtest", help="run a backtest headless and print its statistics")
-    _add_db(bt)
-    bt.add_argument("--strategy", required=True, help="strategy name (see `ostdesk strategies`)")
-    bt.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="K=V",
-        help="override a strategy parameter (repeatable)",
-    )
-    bt.add_argument(
-        "--symbol",
-        action="append",
-        default=[],
-        metavar="SYM",
-        help="a symbol to trade (repeatable; the way to name a symbol containing a comma)",
-    )
-    bt.add_argument("--symbols", metavar="A,B", help="comma-separated symbols, e.g. AAPL,MSFT")
-    bt.add_argument(
-        "--period", default="minute", help="bar period: second|minute|hour|day (default: minute)"
-    )
-    bt.add_argument("--start", help="first day or time (ISO, UTC)")
-    bt.add_argument("--end", help="last day or time (ISO, UTC; a date includes the whole day)")
-    bt.add_argument(
-        "--capital", type=float, default=100_000.0, help="initial capital (default: 100000)"
-    )
-    bt.add_argument(
-        "--commission",
-        default="none",
-        help='e.g. "per_unit=0.005,min=1", "percent=0.1" or "0.1%%" (default: none)',
-    )
-    bt.add_argument("--slippage", type=float, default=0.0, help="slippage in ticks (default: 0)")
-    bt.add_argument("--name", default="", help="a name for the recorded run")
-    bt.add_argument(
-        "--strategies-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="extra folder of strategy files (repeatable)",
-    )
-    bt.add_argument("--json", action="store_true", help="print JSON instead of text")
-
-    imp = sub.add_parser("import", help="import bars from CSV or Parquet files")
-    _add_db(imp)
-    imp.add_argument(
-        "files", nargs="+", metavar="FILE", help="CSV (any delimiter, may be .gz) or Parquet"
-    )
-    imp.add_argument("--symbol", required=True, help="the symbol the bars are stored under")
-    imp.add_argument("--period", required=True, help="bar period: second|minute|hour|day")
-    imp.add_argument("--tz", help="time zone of naive timestamps, e.g. Europe/Berlin (default UTC)")
-    imp.add_argument("--columns", help='column mapping, e.g. "timestamp=Date,close=Adj Close"')
-    imp.add_argument("--replace", action="store_true", help="replace overlapping stored bars")
-    imp.add_argument("--description", help="instrument description")
-
-    demo = sub.add_parser("demo-data", help="install the synthetic demo bars")
-    _add_db(demo)
-
-    sym = sub.add_parser("symbols", help="list stored symbols and their data")
-    _add_db(sym)
-
-    runs = sub.add_parser("runs", help="list recorded runs with headline statistics")
-    _add_db(runs)
-    runs.add_argument("--json", action="store_true", help="print JSON instead of text")
-
-    show = sub.add_parser("show", help="print a recorded run's statistics")
-    _add_db(show)
-    show.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
-    show.add_argument("--json", action="store_true", help="print JSON instead of text")
-
-    export = sub.add_parser("export", help="export a run's fills, orders, trades, equity or bars")
-    _add_db(export)
-    export.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
-    export.add_argument(
-        "--what",
-        required=True,
-        choices=["fills", "orders", "trades", "equity", "bars"],
-        help="which of the run's records to write",
-    )
-    export.add_argument("--format", default="csv", choices=["csv", "parquet"], help="file format")
-    export.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
-
-    delete = sub.add_parser("delete", help="delete a recorded run and all its rows")
-    _add_db(delete)
-    delete.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
-
-    sub.add_parser("install-desktop", help="add ostdesk to the desktop's application menu")
-    sub.add_parser("uninstall-desktop", help="remove ostdesk from the application menu")
-
-    strat = sub.add_parser("strategies", help="list available strategies")
-    strat.add_argument(
-        "--strategies-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="extra folder of strategy files (repeatable)",
-    )
-    strat.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks"
-    )
-    return parser
+from ostdesk.cli_parser import build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

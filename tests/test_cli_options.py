@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from ostdesk import cli_errors
-from ostdesk.cli import build_parser, main
+from ostdesk.cli import main
+from ostdesk.cli_parser import build_parser
 from tests.cli_data import daily_csv
 
 # The least each command that takes --db needs besides it; a new such command must be added.
