@@ -1,5 +1,9 @@
 """Writing one table of a recorded run to a local CSV or Parquet file, whole or not at all.
 
+Files are for people and their tools: times are UTC, ISO-8601 text in CSV and typed
+timestamps with the zone in Parquet; numbers in CSV are written as ``csv_text`` says (the
+blotters' CSV export uses the same rules); Parquet keeps every bit.
+
 DuckDB's writer fills a temporary file beside the target, renamed over it once complete: a
 failed export (a full disk, an interrupt) leaves no half-written file and an existing file
 as it was. Targets are local paths only: a URL would make DuckDB reach for the network.
@@ -14,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from ostdesk.store import csv_text
 from ostdesk.store.database import DbOrCursor, connection_of, duckdb_message
 from ostdesk.store.errors import StoreError
 from ostdesk.store.paths import local_path
@@ -21,34 +26,43 @@ from ostdesk.store.rows import first_row
 from ostdesk.store.runs import require_run
 
 EXPORTS = {
-    "fills": "SELECT * EXCLUDE (run_id) FROM run_fills WHERE run_id = $run ORDER BY ts, fill_id",
-    "orders": "SELECT * EXCLUDE (run_id) FROM run_orders WHERE run_id = $run ORDER BY ts, order_id",
-    "trades": "SELECT * EXCLUDE (run_id) FROM run_trades WHERE run_id = $run ORDER BY exit_ts",
-    "equity": "SELECT * EXCLUDE (run_id) FROM run_equity WHERE run_id = $run ORDER BY ts",
-    "bars": "SELECT * EXCLUDE (run_id) FROM run_bars WHERE run_id = $run ORDER BY ts, symbol",
+    "fills": ("run_fills", "ts, fill_id"),
+    "orders": ("run_orders", "ts, order_id"),
+    "trades": ("run_trades", "exit_ts"),
+    "equity": ("run_equity", "ts"),
+    "bars": ("run_bars", "ts, symbol"),
 }
+"""What can be exported: its table and the order of its rows."""
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+"""The format an extension means when none is given (``.csv.gz`` and ``.csv.zst`` are CSV)."""
 _OPTIONS = {"csv": "(FORMAT csv, HEADER true)", "parquet": "(FORMAT parquet)"}
+_DURATION = "duration_ns"
 
 
-def export_run(db: DbOrCursor, run_id: int, what: str, path: str | Path, fmt: str) -> int:
+def export_run(
+    db: DbOrCursor, run_id: int, what: str, path: str | Path, fmt: str | None = None
+) -> int:
     """Write table ``what`` of run ``run_id`` to the file ``path``; return the rows written.
 
-    Raises ``StoreError`` saying what is wrong: an unknown table, format or run, a URL, a
-    missing folder, a folder given as the file, or the writer's own failure.
+    ``fmt`` is ``csv`` or ``parquet``; None takes it from the file's extension. Times are
+    UTC: ISO-8601 text in CSV, TIMESTAMP WITH TIME ZONE in Parquet; a duration is text plus
+    seconds (``duration``, ``duration_s``). Raises ``StoreError`` saying what is wrong: an
+    unknown table, format or run, an extension that names no format, a URL, a missing
+    folder, a folder given as the file, or the writer's own failure.
     """
     if what not in EXPORTS:
         raise StoreError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
-    if fmt not in _OPTIONS:
-        raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
     target = export_target(path)
+    fmt = export_format(target, fmt)
     con = connection_of(db)
     require_run(con, run_id)
+    query = _query(con, what, fmt)
     # the target's name ends the temporary one, so DuckDB still sees a .gz or .zst suffix
     partial = target.with_name(f".partial-{secrets.token_hex(4)}-{target.name}")
     quoted = str(partial).replace("'", "''")
     try:
         count = first_row(
-            con.execute(f"COPY ({EXPORTS[what]}) TO '{quoted}' {_OPTIONS[fmt]}", {"run": run_id})
+            con.execute(f"COPY ({query}) TO '{quoted}' {_OPTIONS[fmt]}", {"run": run_id})
         )
         os.replace(partial, target)
     except BaseException as exc:
@@ -60,6 +74,55 @@ def export_run(db: DbOrCursor, run_id: int, what: str, path: str | Path, fmt: st
             raise StoreError(f"cannot write the export file {target}: {why}") from None
         raise
     return int(count[0]) if count else 0
+
+
+def export_format(path: Path, fmt: str | None) -> str:
+    """``fmt`` checked, or the format ``path``'s extension names; an export never guesses."""
+    if fmt is not None:
+        if fmt not in _OPTIONS:
+            raise StoreError(f"unknown export format {fmt!r}; choose csv or parquet")
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes[-2:-1] == [".csv"] and suffixes[-1] in (".gz", ".zst"):
+        return "csv"
+    if suffixes and suffixes[-1] in FORMATS:
+        return FORMATS[suffixes[-1]]
+    raise StoreError(
+        f"cannot tell the format of the export file {path.name} from its extension; "
+        "name it .csv or .parquet, or give the format (--format csv or parquet)"
+    )
+
+
+def _query(con: duckdb.DuckDBPyConnection, what: str, fmt: str) -> str:
+    """The rows of ``what`` for ``fmt``: times and durations readable, numbers as
+    ``csv_text`` writes them in CSV and full precision in Parquet."""
+    table, order = EXPORTS[what]
+    columns = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    csv = fmt == "csv"
+    number = csv_text.exact_number_sql if what == "bars" else csv_text.number_sql
+    selected: list[str] = []
+    for name, kind in columns:
+        q = f'"{name}"'
+        if name == "run_id":
+            continue
+        if name == _DURATION:
+            text = csv_text.duration_sql(q)
+            seconds = f"{q} / 1e9"
+            selected.append(f"{text} AS duration")
+            selected.append(f"{number(seconds) if csv else seconds} AS duration_s")
+        elif kind == "BIGINT" and (name == "ts" or name.endswith(("_ts", "_ns"))):
+            label = name.removesuffix("_ns") + "_ts" if name.endswith("_ns") else name
+            value = csv_text.iso_time_sql(q) if csv else _instant(q)
+            selected.append(f'{value} AS "{label}"')
+        elif kind == "DOUBLE" and csv:
+            selected.append(f"{number(q)} AS {q}")
+        else:
+            selected.append(q)
+    return f"SELECT {', '.join(selected)} FROM {table} WHERE run_id = $run ORDER BY {order}"
 
 
 def export_target(path: str | Path) -> Path:
@@ -97,3 +160,9 @@ def _is_database(path: Path) -> bool:
             return f.read(12)[8:12] == b"DUCK"
     except OSError:
         return False
+
+
+def _instant(column: str) -> str:
+    """A nanosecond column as TIMESTAMPTZ_NS, whatever the session's time zone (a plain
+    cast would read the naive timestamp in it)."""
+    return f"timezone('UTC', make_timestamp_ns({column}))"
