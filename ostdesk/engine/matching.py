@@ -1,11 +1,17 @@
 """How a working order trades against one bar: the simulated broker's fill rules.
 
-Conservative conventions (as the seed): a market order fills at the bar's open; a limit fills
-at the better of its limit and the open when the bar reaches it; a stop fills at the worse of
-its stop and the open when the bar reaches it (gaps through a stop fill at the open); a
-stop-limit becomes a limit when the bar reaches its stop and may fill on that same bar, at its
-limit or at the trigger price if that is better. Prices are per unit; slippage is applied by
-the broker afterwards to market and stop fills only (a limit never fills worse than its limit).
+A bar gives four prices and not their order, except that the open comes first; an order fills
+only where the bar proves it could have (``docs/orders.md`` has the examples). A market order
+fills at the bar's open; a limit fills at the better of its limit and the open when the bar
+reaches it; a stop fills at the worse of its stop and the open when the bar reaches it (gaps
+through a stop fill at the open). A stop-limit becomes a limit when the bar reaches its stop,
+and fills on that same bar only when the bar proves the limit was reachable after the trigger:
+triggered at the open (a gap), if the bar reaches the limit, at the better of limit and open;
+triggered inside the bar at its stop, if the limit is at the stop or beyond it (buy: limit >=
+stop), at the stop. A limit short of the stop (buy: limit < stop) waits for the next bar, as
+the bar's low may have come before the trigger (backtesting.py decides so too). Prices are
+per unit; slippage is applied by the broker afterwards to market and stop fills only (a limit
+never fills worse than its limit).
 """
 
 from __future__ import annotations
@@ -61,4 +67,6 @@ def fill_price(
     trigger = stop_price(is_buy, stop, open_, high, low)
     if math.isnan(trigger):
         return NO_FILL, False
+    if trigger != open_ and (limit < stop if is_buy else limit > stop):
+        return NO_FILL, True  # the bar cannot show the price reached the limit after the stop
     return limit_price(is_buy, limit, trigger, high, low), True

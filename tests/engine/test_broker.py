@@ -124,6 +124,19 @@ def test_stop_limit_triggers_and_fills_on_the_same_bar(h: BrokerHarness) -> None
     assert h.fills() == [(2, 102.0, 1)]
 
 
+def test_stop_limit_triggered_inside_a_bar_with_its_limit_below_the_stop_waits(
+    h: BrokerHarness,
+) -> None:
+    """The bar's low (98) may have come before the trigger at 102: no fill on that bar, as a
+    limit from the next (it filled at 99 on the trigger bar before)."""
+    h.bar(1, 100, 100, 100, 100)
+    h.submit(1, order_type=OrderType.STOP_LIMIT, stop_price=102.0, limit_price=99.0)
+    h.bar(2, 100, 103, 98, 101)
+    assert h.fills() == []
+    h.bar(3, 100, 101, 98.5, 99)
+    assert h.fills() == [(3, 99.0, 1)]
+
+
 def test_stop_limit_gap_above_the_limit_waits_as_a_limit(h: BrokerHarness) -> None:
     h.bar(1, 100, 100, 100, 100)
     oid = h.submit(1, order_type=OrderType.STOP_LIMIT, stop_price=102.0, limit_price=103.0)
