@@ -5,16 +5,26 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import backtesting
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
-from ostdesk.engine.events import OrderType, RejectionReason, Side
+from ostdesk.engine.commission import CommissionModel
+from ostdesk.engine.events import BarPeriod, OrderType, RejectionReason, Side
+from ostdesk.engine.runner import BacktestConfig
 from ostdesk.gui.blotter import Blotters
+from ostdesk.gui.blotter.views import BlotterView
+from ostdesk.gui.recorded_blotters import load_blotter_events
+from ostdesk.store import Database, import_bars
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.export import export_run
+from ostdesk.strategies.sma_cross import SmaCross
 from tests.gui.test_blotter_models import Signals, table
 from tests.gui.test_book import MINUTE, T0, Script
 
 SYMBOLS = ("MSFT", "AAPL", "EURUSD", "AMZN")
+GOOG_CSV = Path(backtesting.__file__).parent / "test" / "GOOG.csv"
 
 
 def settings_at(path: Path) -> QSettings:
@@ -43,6 +53,10 @@ def eight_orders() -> Script:
 
 def column(blotters: Blotters, name: str) -> int:
     return [c.name for c in blotters.orders_model.columns].index(name)
+
+
+def column_of(view: BlotterView, name: str) -> int:
+    return [c.name for c in view.model.columns].index(name)
 
 
 def ids(blotters: Blotters) -> list[int]:
@@ -169,11 +183,59 @@ def test_csv_export_writes_visible_columns_of_shown_rows_as_plain_numbers(
     assert rows == [
         ["Time", "Order ID", "Symbol", "Side", "Type", "Qty", "Limit", "Stop", "TIF", "Status",
          "Filled", "Avg price", "Reason"],
-        ["2024-03-05 14:08:00", "5", "AAPL", "Buy", "Limit", "70", "105.00", "", "GTC",
+        ["2024-03-05T14:08:00Z", "5", "AAPL", "Buy", "Limit", "70", "105", "", "GTC",
          "Accepted", "0", "", ""],
-        ["2024-03-05 14:00:00", "1", "AAPL", "Buy", "Limit", "30", "101.00", "", "GTC",
-         "Filled", "30", "1234.50", ""],
+        ["2024-03-05T14:00:00Z", "1", "AAPL", "Buy", "Limit", "30", "101", "", "GTC",
+         "Filled", "30", "1234.5", ""],
     ]  # fmt: skip
+
+
+def test_csv_export_writes_full_precision_without_noise_not_the_screen_rounding(
+    blotters: Blotters, tmp_path: Path
+) -> None:
+    s = Script()
+    s.fill(1, price=0.1 + 0.2, quantity=1 / 3, symbol="EURUSD")  # 0.30000000000000004
+    blotters.apply(s.events)
+    view = blotters.fills_view
+    assert view.model.cell_text(0, column_of(view, "Price")) == "0.30"  # the screen
+    out = tmp_path / "fills.csv"
+    view.export_csv(out)
+    with open(out, newline="", encoding="utf-8") as f:
+        row = next(csv.DictReader(f))
+    assert (row["Price"], row["Qty"]) == ("0.3", "0.333333333333")
+
+
+def test_the_blotter_and_the_command_line_export_write_a_run_alike(
+    qtbot, db: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import_bars(db, GOOG_CSV, symbol="GOOG", period="day")
+    config = BacktestConfig(
+        strategy=SmaCross,
+        symbols=("GOOG",),
+        period=BarPeriod.DAY,
+        commission=CommissionModel(percent=0.1),
+        slippage_ticks=1.0,
+    )
+    run = prepare_backtest(db, config).run()
+    assert run.recording is not None and run.recording.run_id is not None
+    run_id = run.recording.run_id
+    cli_out = tmp_path / "cli-fills.csv"
+    export_run(db, run_id, "fills", cli_out)
+    widget = Blotters(100_000.0, settings=settings_at(tmp_path / "ui.ini"))
+    qtbot.addWidget(widget)
+    widget.reset(*load_blotter_events(db.connection, run_id))
+    gui_out = tmp_path / "gui-fills.csv"
+    widget.fills_view.export_csv(gui_out)
+    with open(cli_out, newline="", encoding="utf-8") as f:
+        cli = {row["fill_id"]: row for row in csv.DictReader(f)}
+    with open(gui_out, newline="", encoding="utf-8") as f:
+        gui = {row["Fill ID"]: row for row in csv.DictReader(f)}
+    assert len(gui) == len(cli) > 10
+    pairs = (("Time", "ts"), ("Qty", "quantity"), ("Price", "price"), ("Commission", "commission"))
+    for fill_id, row in gui.items():
+        assert [row[ours] for ours, _ in pairs] == [cli[fill_id][theirs] for _, theirs in pairs]
+    decimals = [len(row["Commission"].partition(".")[2]) for row in gui.values()]
+    assert max(decimals) > 2  # not the screen's cents
 
 
 def test_csv_export_quotes_text_with_commas(blotters: Blotters, tmp_path: Path) -> None:

@@ -26,8 +26,10 @@ from ostdesk.engine.events import Side
 from ostdesk.gui.blotter.book import OrderStatus
 from ostdesk.gui.blotter.filter import DONE, WORKING, RowFilter
 from ostdesk.gui.blotter.models import BlotterModel
+from ostdesk.store import csv_text
 
 _ROW_HEIGHT = 22
+_TIME_COLUMNS = frozenset({"Time", "Updated"})  # their sort key is the time in ns
 _WIDTH = 92
 _WIDTHS = {
     "Time": 156,
@@ -248,11 +250,29 @@ class BlotterView(QWidget):
         return text
 
     def export_csv(self, path: Path | str) -> int:
-        """Write every row shown (filter and sort as on screen) to ``path``; return the count."""
+        """Write every row shown (filter and sort as on screen) to ``path``; return the count.
+
+        Cells are written as the command line's export writes them (``store.csv_text``):
+        ISO-8601 UTC times and numbers at full precision less arithmetic noise, not the
+        screen's rounding; an empty cell stays empty.
+        """
         rows = list(range(self.model.rowCount()))
+        columns = self.visible_columns()
+        lines = [[self.model.columns[c].name for c in columns]]
+        lines += [[self._export_text(r, c) for c in columns] for r in rows]
         with open(path, "w", newline="", encoding="utf-8") as out:
-            csv.writer(out).writerows(self.rows_as_table(rows))
+            csv.writer(out).writerows(lines)
         return len(rows)
+
+    def _export_text(self, row: int, column: int) -> str:
+        text = self.model.cell_text(row, column)
+        col = self.model.columns[column]
+        if not text or not (col.numeric or col.name in _TIME_COLUMNS):
+            return text
+        key = col.key(self.model.record_at(row))  # the value itself: a number, or a time in ns
+        if col.name in _TIME_COLUMNS:
+            return csv_text.iso_time(int(key))
+        return str(key) if isinstance(key, int) else csv_text.number_text(float(key))
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
