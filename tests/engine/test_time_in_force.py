@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import backtesting
-import numpy as np
 import pytest
 
 from ostdesk import Strategy
 from ostdesk.engine.events import (
     BarPeriod,
     BarReceived,
-    BarsComplete,
-    OrderExpired,
     OrderRejected,
     OrderType,
     RejectionReason,
@@ -26,39 +22,14 @@ from ostdesk.engine.runner import BacktestConfig, RunStatus
 from ostdesk.store import Database
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.importer import import_bars
-from tests.engine.broker_harness import BrokerHarness
+from tests.engine.period_harness import PeriodHarness, t
 
 QUIET = (95.0, 96.0, 94.0, 95.0)  # never reaches the buy limit at 90
 REACH = (95.0, 96.0, 89.0, 91.0)  # trades through it: a buy limit at 90 fills at 90
 
 
-def t(text: str) -> int:
-    """A UTC time as the engine's nanoseconds."""
-    return int(np.datetime64(text, "ns").astype(np.int64))
-
-
-class PeriodHarness(BrokerHarness):
-    """The broker harness with bars of one chosen period."""
-
-    def __init__(self, period: BarPeriod, **broker_kwargs: Any) -> None:
-        super().__init__(**broker_kwargs)
-        self.period = period
-
-    def bar(self, ts: int, o: float, h: float, lo: float, c: float, symbol: str = "X") -> None:
-        self.bus.publish(
-            BarReceived(
-                ts_event_ns=ts,
-                symbol=symbol,
-                period=self.period,
-                open=o,
-                high=h,
-                low=lo,
-                close=c,
-                volume=100,
-            )
-        )
-        self.bus.publish(BarsComplete(ts_event_ns=ts, count=1))
-        self.bus.wait_until_system_idle()
+class TifHarness(PeriodHarness):
+    """Bars and buy limits at 90 given by their time as text."""
 
     def at(self, when: str, prices: tuple[float, float, float, float]) -> None:
         self.bar(t(when), *prices)
@@ -74,16 +45,13 @@ class PeriodHarness(BrokerHarness):
             expire_ns=expire_ns,
         )
 
-    def expiries(self) -> list[int]:
-        return [e.ts_event_ns for e in self.of(OrderExpired)]
-
 
 @pytest.fixture
-def harness() -> Iterator[Callable[[BarPeriod], PeriodHarness]]:
-    made: list[PeriodHarness] = []
+def harness() -> Iterator[Callable[[BarPeriod], TifHarness]]:
+    made: list[TifHarness] = []
 
-    def make(period: BarPeriod) -> PeriodHarness:
-        made.append(PeriodHarness(period))
+    def make(period: BarPeriod) -> TifHarness:
+        made.append(TifHarness(period))
         return made[-1]
 
     yield make
@@ -92,7 +60,7 @@ def harness() -> Iterator[Callable[[BarPeriod], PeriodHarness]]:
 
 
 # -- DAY on intraday bars: live until the end of the UTC day of its first bar ------------------
-def test_minute_day_order_is_live_until_its_day_ends(harness: Callable[..., PeriodHarness]) -> None:
+def test_minute_day_order_is_live_until_its_day_ends(harness: Callable[..., TifHarness]) -> None:
     h = harness(BarPeriod.MINUTE)
     h.at("2024-01-02T14:30", QUIET)
     h.buy_limit("2024-01-02T14:30", TimeInForce.DAY)
@@ -102,7 +70,7 @@ def test_minute_day_order_is_live_until_its_day_ends(harness: Callable[..., Peri
 
 
 def test_minute_day_order_expires_at_the_next_days_first_bar_when_the_session_ends_early(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     """The last bar (20:59) closes before midnight UTC: only the next day's bar shows the day
     has ended, so the expiry carries that bar's time and comes before it is matched."""
@@ -117,7 +85,7 @@ def test_minute_day_order_expires_at_the_next_days_first_bar_when_the_session_en
 
 
 def test_minute_day_order_decided_on_the_days_last_bar_is_live_the_next_day(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     h = harness(BarPeriod.MINUTE)
     h.at("2024-01-02T20:59", QUIET)
@@ -129,7 +97,7 @@ def test_minute_day_order_decided_on_the_days_last_bar_is_live_the_next_day(
 
 
 def test_hour_day_order_expires_with_the_bar_that_closes_at_midnight(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     """Round-the-clock hourly bars: the 23:00 bar ends the day, so an unfilled DAY order expires
     right after it, stamped 23:00, and the 00:00 bar cannot fill it."""
@@ -143,7 +111,7 @@ def test_hour_day_order_expires_with_the_bar_that_closes_at_midnight(
 
 
 def test_hour_day_order_decided_at_23h_is_live_the_whole_next_day(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     h = harness(BarPeriod.HOUR)
     h.at("2024-01-02T23:00", QUIET)
@@ -156,7 +124,7 @@ def test_hour_day_order_decided_at_23h_is_live_the_whole_next_day(
 
 # -- DAY on daily bars: live for the next bar, whatever its date ---------------------------
 def test_daily_day_order_placed_on_bar_t_fills_on_bar_t_plus_1(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     h = harness(BarPeriod.DAY)
     h.at("2024-01-02", QUIET)
@@ -167,7 +135,7 @@ def test_daily_day_order_placed_on_bar_t_fills_on_bar_t_plus_1(
 
 
 def test_daily_day_order_unfilled_on_bar_t_plus_1_expires_stamped_with_that_bar(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     """Published with bar T+1, before T+2 arrives: the strategy knows before deciding on T+1."""
     h = harness(BarPeriod.DAY)
@@ -180,7 +148,7 @@ def test_daily_day_order_unfilled_on_bar_t_plus_1_expires_stamped_with_that_bar(
 
 
 def test_daily_day_order_of_a_friday_is_live_on_monday(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     h = harness(BarPeriod.DAY)
     h.at("2024-01-05", QUIET)  # a Friday
@@ -190,7 +158,7 @@ def test_daily_day_order_of_a_friday_is_live_on_monday(
 
 
 def test_daily_day_order_lives_one_bar_when_daily_bars_are_not_at_midnight_utc(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     """Daily bars imported in Europe/Berlin are stamped 23:00 UTC the day before: still one bar."""
     h = harness(BarPeriod.DAY)
@@ -209,7 +177,7 @@ def test_daily_day_order_lives_one_bar_when_daily_bars_are_not_at_midnight_utc(
     ],
 )
 def test_daily_gtd_expiring_inside_the_next_bar_is_live_for_that_bar(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
     prices: tuple[float, float, float, float],
     fills: list[tuple[int, float, float]],
     expiries: list[int],
@@ -223,7 +191,7 @@ def test_daily_gtd_expiring_inside_the_next_bar_is_live_for_that_bar(
 
 
 def test_gtd_expiring_before_the_next_bar_opens_never_trades(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
 ) -> None:
     h = harness(BarPeriod.DAY)
     h.at("2024-01-02", QUIET)
@@ -242,7 +210,7 @@ def test_gtd_expiring_before_the_next_bar_opens_never_trades(
     ],
 )
 def test_minute_gtd_is_live_on_the_bars_that_open_before_its_expiry(
-    harness: Callable[..., PeriodHarness],
+    harness: Callable[..., TifHarness],
     expire: str,
     fills: list[tuple[int, float, float]],
     expiries: list[int],
@@ -257,7 +225,7 @@ def test_minute_gtd_is_live_on_the_bars_that_open_before_its_expiry(
 
 @pytest.mark.parametrize("period", [BarPeriod.MINUTE, BarPeriod.HOUR, BarPeriod.DAY])
 def test_gtc_order_outlives_every_day(
-    harness: Callable[..., PeriodHarness], period: BarPeriod
+    harness: Callable[..., TifHarness], period: BarPeriod
 ) -> None:
     h = harness(period)
     start = t("2024-01-02")
@@ -274,7 +242,7 @@ def test_gtc_order_outlives_every_day(
     "expire", [None, "2024-01-02T10:00", "2024-01-01"], ids=["none", "at", "before"]
 )
 def test_gtd_without_an_expiry_after_its_submission_is_rejected(
-    harness: Callable[..., PeriodHarness], expire: str | None
+    harness: Callable[..., TifHarness], expire: str | None
 ) -> None:
     h = harness(BarPeriod.MINUTE)
     h.at("2024-01-02T10:00", QUIET)
