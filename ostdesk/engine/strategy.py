@@ -5,7 +5,8 @@ registered in :meth:`setup`, decisions are made in :meth:`on_bar`. The engine at
 :class:`~ostdesk.engine.strategy_host.StrategyHost`, which runs it on its own thread, keeps one
 copy of every indicator and price history per symbol, and turns ``buy``/``sell`` into requests
 on the bus. Inside ``on_bar``, ``self.fast_ma[-1]``, ``self.close[-2]`` and ``self.position``
-refer to the symbol of the bar being handled (``bar.symbol``).
+refer to the symbol of the bar being handled (``bar.symbol``). ``docs/strategy-api.md`` is
+the author's guide to all of it (a test keeps it naming every public member).
 
 Orders are checked, never trusted: whatever ``buy``/``sell``/``modify``/``cancel`` are given,
 the run goes on and the broker answers through :meth:`Strategy.on_order` (an ``OrderRejected``
