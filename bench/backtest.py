@@ -57,7 +57,10 @@ def load(path: Path) -> tuple[tuple[str, ...], BarChunk]:
 
 def run_once(symbols: tuple[str, ...], chunk: BarChunk) -> tuple[float, int, int, float]:
     config = BacktestConfig(
-        strategy=SmaCross, symbols=symbols, period=BarPeriod.MINUTE, params={"fast": 10, "slow": 30}
+        strategy=SmaCross,
+        symbols=symbols,
+        period=BarPeriod.MINUTE,
+        params={"fast": 10, "slow": 30, "size": 1.0},  # 1 unit, as the other tools trade
     )
     run = BacktestRun(config, [chunk], len(chunk))
     t0 = time.perf_counter()

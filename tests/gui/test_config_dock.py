@@ -234,7 +234,7 @@ def test_re_run_fills_the_form_from_a_recorded_run(qtbot, db, tmp_path) -> None:
         strategy=SmaCross,
         symbols=("BBB",),
         period=BarPeriod.DAY,
-        params={"fast": 4, "slow": 9, "size": 3.0},
+        params={"fast": 4, "slow": 9, "fraction": 0.95, "size": 3.0},
         start_ns=(DAY0 + 60) * DAY_NS + 3_600_000_000_000,  # not on a day boundary: kept exact
         end_ns=(DAY0 + 120) * DAY_NS,
         capital=20_000.0,

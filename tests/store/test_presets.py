@@ -146,7 +146,7 @@ def test_a_recorded_run_gives_back_its_configuration(db: Database, goog_csv: Pat
         strategy=SmaCross,
         symbols=("GOOG",),
         period=BarPeriod.DAY,
-        params={"fast": 5, "slow": 20, "size": 2.0},
+        params={"fast": 5, "slow": 20, "fraction": 0.95, "size": 2.0},
         start_ns=1_100_000_000_000_000_000,
         end_ns=1_300_000_000_000_000_000,
         capital=50_000.0,
