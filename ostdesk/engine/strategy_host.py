@@ -278,7 +278,8 @@ class StrategyHost(Subscriber):
         take it from the bus. ``str()`` runs first, as strategy code an interrupt may stop."""
         text = message_text(message)
         if self._bus.has_subscribers(StrategyLogged):
-            event = self._make_logged(self.now, self.strategy_id, self.current.symbol, text)
+            symbol = self.current.symbol if self.bars_seen else ""  # "" in setup: no bar yet
+            event = self._make_logged(self.now, self.strategy_id, symbol, text)
             self._engine_work(self._publish, event)
 
     def _engine_work(self, fn: Callable[..., _T], *args: Any) -> _T:

@@ -67,7 +67,8 @@ def test_each_log_is_published_with_the_bar_time_symbol_and_strategy() -> None:
         (ts[8], "done"),  # on_stop: the last bar's time
     ]
     assert [e.ts_event_ns for e in logged if len(e.message) >= 100] == [ts[4]]
-    assert {(e.strategy_id, e.symbol) for e in logged} == {("Talks", "S0")}
+    assert [(e.strategy_id, e.symbol) for e in logged[:2]] == [("Talks", ""), ("Talks", "S0")]
+    assert {(e.strategy_id, e.symbol) for e in logged[1:]} == {("Talks", "S0")}
 
 
 def test_a_huge_message_is_cut_with_a_marker_saying_how_much() -> None:

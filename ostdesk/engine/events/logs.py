@@ -16,7 +16,7 @@ DataFrame by mistake must not flood the terminal, the window or the database."""
 @dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
 class StrategyLogged(EventBase):
     """A message of strategy ``strategy_id``, stamped with the market time of the bar it was
-    handling (``ts_event_ns``: 0 in ``setup``, before any bar) and that bar's ``symbol``."""
+    handling and that bar's ``symbol`` (in ``setup``, before any bar: 0 and "")."""
 
     strategy_id: str
     symbol: str
