@@ -32,8 +32,17 @@ def bar_time_text(ts_ns: int) -> str:
 
 def log_line(event: StrategyLogged, *, with_symbol: bool = False) -> str:
     """The line a person reads for ``event`` (see the module docstring)."""
-    where = f" [{event.symbol}]" if with_symbol and event.symbol else ""
-    return f"{bar_time_text(event.ts_event_ns)} {event.strategy_id}{where}: {event.message}"
+    return format_log_line(
+        event.ts_event_ns, event.strategy_id, event.symbol, event.message, with_symbol=with_symbol
+    )
+
+
+def format_log_line(
+    ts_ns: int, strategy_id: str, symbol: str, message: str, *, with_symbol: bool = False
+) -> str:
+    """:func:`log_line` from a message's fields (a recorded row)."""
+    where = f" [{symbol}]" if with_symbol and symbol else ""
+    return f"{bar_time_text(ts_ns)} {strategy_id}{where}: {message}"
 
 
 class LogEcho(BufferedSink):

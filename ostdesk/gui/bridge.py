@@ -17,6 +17,10 @@ blocks and the chart draws at most 4 times a second: at 30 the window's worst st
 - ``barsReady``: every bar of the batch, as numpy columns per symbol (``BarColumns``).
 - ``indicatorsReady``: every indicator value of the batch, per symbol (``IndicatorColumns``).
 - ``errorsReady``: every error, in the order reported.
+- ``logsReady``: the strategy's messages (``self.log``) as lines with their bar time, at most
+  ``LIVE_LOG_LINES`` a flush, the latest (a strategy logging on every bar would otherwise
+  have the log dock lay out 100,000 lines a second); how many were left out is said once, at
+  the run's end.
 
 and, at most every ``slow_ms`` (4 times a second: table rows and numbers need not change
 faster than they can be read, and each table update costs the main thread milliseconds), only
@@ -72,6 +76,7 @@ from PySide6.QtCore import QMetaMethod, QObject, QTimer, Signal
 from ostdesk.engine import events as ev
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.errors import ComponentError
+from ostdesk.engine.log_echo import log_line
 from ostdesk.engine.portfolio import Portfolio
 from ostdesk.engine.runner import BacktestRun, SubscriberFactory
 from ostdesk.engine.subscriber import Subscriber
@@ -93,7 +98,13 @@ ORDER_EVENT_TYPES: tuple[type[ev.EventBase], ...] = (
 # taking a BarProcessed apart per bar cost the engine ~1.5 us a bar and the main thread as much
 # again (the window ran the demo at 54% of headless speed with it, 63% without), and one
 # BarReceived per bar cost the main thread ~0.1 s of every second of a run.
-TAPPED_EVENT_TYPES = (ev.BarBlock, ev.IndicatorBlock, *ORDER_EVENT_TYPES, ev.FillEvent)
+TAPPED_EVENT_TYPES = (
+    ev.BarBlock,
+    ev.IndicatorBlock,
+    *ORDER_EVENT_TYPES,
+    ev.FillEvent,
+    ev.StrategyLogged,
+)
 
 MAX_EVENTS_KEPT = 1_000_000  # ~25 s of a fast backtest if the window stops draining
 MAX_TRADE_EVENTS = 2_500
@@ -103,6 +114,8 @@ it runs (~10 ms of folding and table updates either way: during a run they share
 the engine): more wait for the next flush, so a strategy trading on every bar cannot stall
 the window for the whole batch its slow tick gathered."""
 MAX_ERRORS_KEPT = 1_000
+LIVE_LOG_LINES = 500
+"""Strategy messages handed to the log dock in one flush (~10 flushes a second)."""
 
 
 class EventTap(Subscriber):
@@ -130,6 +143,7 @@ class GuiBridge(QObject):
     positionsReady = Signal(object)  # dict[str, PositionSnapshot]
     progressChanged = Signal(object)  # RunProgress
     errorsReady = Signal(object)  # list[ComponentError]
+    logsReady = Signal(object)  # list[str]: strategy messages, one line each
     displayDropped = Signal(str)  # a sentence: what the display lost and why
     runFinished = Signal(object)  # BacktestRun
     _ended = Signal()  # emitted on the runner thread, delivered (queued) on the main thread
@@ -168,6 +182,8 @@ class GuiBridge(QObject):
         self._run: BacktestRun | None = None
         self._bars_shown = 0
         self._overflowed = False
+        self._logs_left_out = 0
+        self._with_symbol = False  # whether log lines name their symbol (several traded)
         self._last_slow = 0.0
         self._cpu_at_slow = 0.0  # the main thread's CPU time at the last slow batches
         self._latest_bars: dict[str, ev.BarReceived] = {}
@@ -202,6 +218,8 @@ class GuiBridge(QObject):
         self._run = run
         self._bars_shown = 0
         self._overflowed = False
+        self._logs_left_out = 0
+        self._with_symbol = len(run.config.symbols) > 1
         self._trades = []
         self._backlog = False
         self._latest_bars = {}
@@ -242,14 +260,17 @@ class GuiBridge(QObject):
             self._dropped()
         bars: list[ev.BarBlock] = []
         indicators: list[ev.IndicatorBlock] = []
+        logs: list[ev.StrategyLogged] = []
         trades = self._trades
-        bar_type, indicator_type = ev.BarBlock, ev.IndicatorBlock
+        bar_type, indicator_type, log_type = ev.BarBlock, ev.IndicatorBlock, ev.StrategyLogged
         for event in _take(self._events, self._max_batch):
             kind = type(event)
             if kind is bar_type:
                 bars.append(event)  # type: ignore[arg-type]
             elif kind is indicator_type:
                 indicators.append(event)  # type: ignore[arg-type]
+            elif kind is log_type:
+                logs.append(event)  # type: ignore[arg-type]
             else:
                 trades.append(event)
         if len(trades) > self._max_events:  # a backlog is bounded like the buffer
@@ -262,6 +283,8 @@ class GuiBridge(QObject):
             self._emit_indicators(indicators)  # built only for a listener: not free
         if errors:
             self.errorsReady.emit(errors)
+        if logs:
+            self._emit_logs(logs)
         now = self._clock()
         slow = finished is not None or self._slow_due(now)
         if slow:
@@ -301,6 +324,11 @@ class GuiBridge(QObject):
                 "the engine publishes faster than the window can show: the oldest events were "
                 "left out of the display (the recorded run has them all)"
             )
+
+    def _emit_logs(self, logs: list[ev.StrategyLogged]) -> None:
+        self._logs_left_out += max(0, len(logs) - LIVE_LOG_LINES)
+        with_symbol = self._with_symbol
+        self.logsReady.emit([log_line(e, with_symbol=with_symbol) for e in logs[-LIVE_LOG_LINES:]])
 
     def _emit_bars(self, blocks: list[ev.BarBlock]) -> None:
         columns = _concat_blocks(blocks)
@@ -406,6 +434,11 @@ class GuiBridge(QObject):
             self.displayDropped.emit(
                 f"{missed:,} bars were published faster than the window could take them and "
                 "are not drawn (the recorded run has them all)"
+            )
+        if self._logs_left_out:
+            self.displayDropped.emit(
+                f"the strategy logged faster than the log can show: {self._logs_left_out:,} "
+                "of its messages are not in it (the recorded run has them all: Run details, Log)"
             )
         self.runFinished.emit(run)
 

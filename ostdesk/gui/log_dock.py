@@ -44,6 +44,13 @@ class LogView(QPlainTextEdit):
     def info(self, text: str) -> None:
         self._write(text, None)
 
+    def add_lines(self, lines: list[str]) -> None:
+        """Lines of one batch (a run's strategy messages, see ``GuiBridge.logsReady``) in one
+        edit: the view lays out once a batch, not once a line."""
+        if lines:
+            stamp = datetime.datetime.now().strftime("%H:%M:%S")
+            self._write(f"\n{stamp}  ".join(lines), None)
+
     def warning(self, text: str) -> None:
         self._write(text, WARNING_COLOR)
 

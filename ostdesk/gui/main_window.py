@@ -98,8 +98,10 @@ class MainWindow(QMainWindow):
         self.add_dock("details", "Run details", self.run_details, bottom)
         self.add_dock("compare", "Compare runs", self.run_comparison, bottom)
         self.add_dock("log", "Log", self.log_view, bottom)
-        for name in ("runs", "details", "compare", "log"):
+        self.add_dock("replay_log", "Replay log", self.replay.log_view, bottom)
+        for name in ("runs", "details", "compare", "log", "replay_log"):
             self.tabifyDockWidget(self.docks["blotters"], self.docks[name])
+        self.docks["replay_log"].hide()  # until a replay: shown by Run > Replay
         self.docks["blotters"].raise_()
 
         self._create_actions()
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         b = self.bridge
         b.tradeEventsReady.connect(self.blotters.apply)
+        b.logsReady.connect(self.log_view.add_lines)
         self.config_panel.runRequested.connect(self._run_config)
         self.config_panel.problemReported.connect(self.log_view.warning)
         self.config_panel.dataImported.connect(self._on_data_imported)
@@ -356,6 +359,7 @@ class MainWindow(QMainWindow):
             return
         self._stack.setCurrentIndex(_CENTRAL_CHART)
         self.replay_toolbar.show()
+        self.docks["replay_log"].show()
         self.docks["blotters"].raise_()
         self.log_view.info(f"replaying run {run_id}")
 

@@ -16,7 +16,7 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.subscriber import Subscriber
 from ostdesk.gui.batches import BarColumns, PositionSnapshot
-from ostdesk.gui.bridge import LIVE_TRADE_EVENTS, MAX_TRADE_EVENTS, GuiBridge
+from ostdesk.gui.bridge import LIVE_LOG_LINES, LIVE_TRADE_EVENTS, MAX_TRADE_EVENTS, GuiBridge
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.engine.data import random_walk_chunk
 
@@ -371,3 +371,66 @@ def test_a_run_that_never_started_is_detached_without_run_finished(qtbot) -> Non
     with qtbot.waitSignal(bridge.runFinished, timeout=30_000):
         second.start()
     assert finished == [second]
+
+
+def logged(i: int) -> ev.StrategyLogged:
+    day = 1_092_873_600_000_000_000  # 2004-08-19 00:00 UTC
+    return ev.StrategyLogged(
+        ts_event_ns=day + i * 60_000_000_000, strategy_id="s", symbol="AAA", message=f"m{i}"
+    )
+
+
+def test_strategy_messages_arrive_as_lines_with_their_bar_time_and_not_as_trades(
+    taps,  # type: ignore[no-untyped-def]
+    bus: EventBus,
+) -> None:
+    bridge, _ = taps
+    lines, trades = collect(bridge.logsReady), collect(bridge.tradeEventsReady)
+    order = accepted(1)
+    bus.publish(logged(0))
+    bus.publish(order)
+    bus.publish(logged(1))
+    bridge.flush()
+
+    assert lines == [["2004-08-19 00:00 s: m0", "2004-08-19 00:01 s: m1"]]
+    assert trades == [[order]]
+
+
+def test_a_flood_of_messages_hands_the_log_only_the_latest_of_each_flush(
+    taps,  # type: ignore[no-untyped-def]
+    bus: EventBus,
+) -> None:
+    bridge, _ = taps
+    lines = collect(bridge.logsReady)
+    for i in range(LIVE_LOG_LINES + 250):
+        bus.publish(logged(i))
+    bridge.flush()
+
+    (batch,) = lines
+    assert len(batch) == LIVE_LOG_LINES
+    assert batch[0].endswith(": m250") and batch[-1].endswith(f": m{LIVE_LOG_LINES + 249}")
+    assert bridge._logs_left_out == 250
+
+
+class Chatty(Strategy):
+    """Logs on every bar: more than the log dock is handed."""
+
+    def on_bar(self, bar: ev.BarReceived) -> None:
+        self.log(f"close {bar.close:.4f}")
+
+
+def test_a_run_that_logged_more_than_was_shown_says_how_many_at_its_end(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = GuiBridge(interval_ms=1_000)  # one flush for the whole run: most lines left out
+    dropped, lines = collect(bridge.displayDropped), collect(bridge.logsReady)
+    chunk = random_walk_chunk(1, 3_000)
+    config = BacktestConfig(strategy=Chatty, symbols=("S0",), period=BarPeriod.MINUTE)
+    run = BacktestRun(config, [chunk], len(chunk), subscribers=bridge.factories())
+    bridge.attach(run)
+    with qtbot.waitSignal(bridge.runFinished, timeout=30_000):
+        run.start()
+    shown = sum(len(batch) for batch in lines)
+    assert shown < 3_000
+    assert [t for t in dropped if "logged faster" in t] == [
+        f"the strategy logged faster than the log can show: {3_000 - shown:,} of its messages "
+        "are not in it (the recorded run has them all: Run details, Log)"
+    ]

@@ -1,5 +1,6 @@
 """One run in detail: its full statistics (each with its definition as a tooltip), its
-equity and drawdown curves, and its round-trip trades; loaded off the GUI thread."""
+equity and drawdown curves, its round-trip trades and its strategy's messages (the Log tab);
+loaded off the GUI thread."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +26,11 @@ from ostdesk.gui.runs.plots import EquityDrawdownPlot
 from ostdesk.gui.runs.queries import RunResults, load_results
 from ostdesk.gui.runs.trades import EXIT_COLUMN, TradeTableModel
 from ostdesk.gui.runs.worker import RunWorker
+from ostdesk.gui.strategy_log import (
+    RecordedLog,
+    StrategyLogView,
+    load_recorded_log,
+)
 from ostdesk.store.stats import STAT_DEFINITIONS
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -62,9 +69,14 @@ class RunDetails(QWidget):
             self.trades_view.fontMetrics().height() + 6
         )
         self.trades_view.doubleClicked.connect(self._on_trade_double_clicked)
+        self.log_view = StrategyLogView("The run's messages from self.log(...) appear here.")
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.trades_view, "Trades")
+        self.tabs.addTab(self.log_view, "Log")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plot)
-        right.addWidget(self.trades_view)
+        right.addWidget(self.tabs)
         right.setSizes([300, 200])
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.stats_table)
@@ -84,6 +96,9 @@ class RunDetails(QWidget):
         """Load and show a run; a later ``load`` wins over one still in flight."""
         self._wanted = run_id
         self.worker.submit(lambda cur: load_results(cur, run_id), self._show, self._fail)
+        self.worker.submit(
+            lambda cur: load_recorded_log(cur, run_id), self._show_log, self._log_failed
+        )
 
     def clear(self) -> None:
         self._wanted = None
@@ -92,6 +107,7 @@ class RunDetails(QWidget):
         self._fill_stats({})
         self.plot.clear_curve()
         self.trades_model.set_trades({})
+        self._show_log(None)
 
     def forget(self, run_ids: list[int]) -> None:
         """Clear the panel if it shows one of these (deleted) runs."""
@@ -122,6 +138,21 @@ class RunDetails(QWidget):
         self.trades_model.set_trades(results.trades)
         self.trades_view.resizeColumnsToContents()
         self.loaded.emit(results.run_id)
+
+    def _show_log(self, log: RecordedLog | None) -> None:
+        """The run's messages (the first ``MAX_SHOWN_LINES``), the tab saying how many."""
+        if log is not None and log.run_id != self._wanted:
+            return
+        self.log_view.set_lines([] if log is None else log.lines)
+        title = "Log"
+        if log is not None and log.total > len(log.lines):
+            title = f"Log (first {len(log.lines):,} of {log.total:,})"
+        elif log is not None and log.total:
+            title = f"Log ({log.total:,})"
+        self.tabs.setTabText(self.tabs.indexOf(self.log_view), title)
+
+    def _log_failed(self, message: str) -> None:
+        self.log_view.set_lines([f"Cannot read the run's messages: {message}"])
 
     def _fail(self, message: str) -> None:
         self.header.setTextFormat(Qt.TextFormat.PlainText)
