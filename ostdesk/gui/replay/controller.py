@@ -1,4 +1,5 @@
-"""Replays a recorded run on the chart and blotters: open, seek, step, play at a speed, pause.
+"""Replays a recorded run on the chart, the blotters and the replay's log (its strategy's
+messages up to the cursor): open, seek, step, play at a speed, pause.
 
 The run is loaded once into a :class:`RunTimeline` (and its events folded once into a
 :class:`BookRewind`); every move then shows the exact state at the new cursor. Short forward
@@ -26,6 +27,7 @@ from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.blotter.rewind import BookRewind
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.replay.chart_feed import ChartFeed, Layout
+from ostdesk.gui.replay.log_view import ReplayLogView
 from ostdesk.gui.replay.timeline import DbOrCursor, RunTimeline
 
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 100, 500, None)
@@ -40,7 +42,8 @@ event); a longer one takes the rewind's books (~20 ms whatever the distance)."""
 
 
 class ReplayController(QObject):
-    """Drives ``chart`` and ``blotters`` from one recorded run at a time."""
+    """Drives ``chart``, ``blotters`` and its ``log_view`` (for the window to place) from one
+    recorded run at a time."""
 
     # the bar index shown; qint64: a plain ``int`` signal argument is 32-bit
     cursorChanged = Signal("qint64")  # type: ignore[arg-type]
@@ -60,6 +63,7 @@ class ReplayController(QObject):
         self._db = db
         self.chart = chart
         self.blotters = blotters
+        self.log_view = ReplayLogView()
         self._timeline: RunTimeline | None = None
         self._feed: ChartFeed | None = None
         self._rewind: BookRewind | None = None
@@ -117,6 +121,7 @@ class ReplayController(QObject):
         self._rewind = rewind
         self.blotters.learn_prices(timeline.events.events)
         self._feed = ChartFeed(self.chart, timeline, layout)
+        self.log_view.reset(timeline.messages, timeline.run_id)
         self._cursor = -1
         self.opened.emit(timeline)
         self.seek(at)
@@ -181,6 +186,7 @@ class ReplayController(QObject):
         account.max_drawdown = float(t.max_drawdown[k])
         self.blotters.account_bar.show_account(account)
         self._feed.show(k)
+        self.log_view.show_count(t.message_count(k))
         self._cursor = k
         self.cursorChanged.emit(k)
 

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from ostdesk.engine import events as ev
 from ostdesk.gui.batches import BarColumns, FillColumns, IndicatorColumns, PositionSnapshot
+from ostdesk.gui.replay.messages import RunMessages
 from ostdesk.gui.replay.positions import PositionHistory
 from ostdesk.gui.replay.recorded_events import RecordedEvents, load_recorded_events
 from ostdesk.gui.replay.working_orders import WorkingOrder, WorkingOrders
@@ -71,6 +72,7 @@ class RunTimeline:
         events: RecordedEvents,
         trades: dict[str, TradeColumns],
         equity: dict[str, npt.NDArray[Any]],
+        messages: RunMessages | None = None,
     ) -> None:
         self.run_id = int(run["run_id"])
         self.run = run
@@ -81,6 +83,7 @@ class RunTimeline:
         self.indicators = indicators
         self.events = events
         self.trades = trades
+        self.messages = messages if messages is not None else RunMessages.empty()
         self.ts: Ints = _sorted_union([b.ts for b in bars.values()])
         self.fills = [e for e in events.events if type(e) is ev.FillEvent]
         self.fill_ts = np.fromiter((f.ts_event_ns for f in self.fills), np.int64, len(self.fills))
@@ -126,6 +129,7 @@ class RunTimeline:
             load_recorded_events(db, run_id),
             _trades(db, run_id),
             run_equity(db, run_id),
+            RunMessages.load(db, run_id, with_symbol=len(run["symbols"]) > 1),
         )
 
     # -- the timeline -----------------------------------------------------------------------
@@ -183,6 +187,11 @@ class RunTimeline:
     def event_count(self, k: int) -> int:
         """How many order events and fills have happened at bar ``k``."""
         return int(np.searchsorted(self.events.ts, self.ts[k], side="right"))
+
+    def message_count(self, k: int) -> int:
+        """How many of the strategy's messages were logged at or before bar ``k`` (those of
+        ``setup``, stamped 0, come with the first bar)."""
+        return self.messages.count_until(int(self.ts[k]))
 
     def events_until(self, k: int) -> list[ev.EventBase]:
         return self.events.events[: self.event_count(k)]

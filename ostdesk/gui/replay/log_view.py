@@ -1,0 +1,66 @@
+"""The replay's log: the strategy's messages up to the cursor, and none after it.
+
+Like the chart and the blotters it shows the state at the cursor, whichever way the cursor
+moved: forward it appends what the cursor passed; back it removes the lines after the cursor
+(so stepping back and forth never repeats a line); a jump further than the view holds rebuilds
+it from the run's messages.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QWidget
+
+from ostdesk.gui.replay.messages import RunMessages
+from ostdesk.gui.strategy_log import MAX_SHOWN_LINES, StrategyLogView
+
+
+class ReplayLogView(StrategyLogView):
+    """Shows the last of the replayed run's first ``n`` messages (``n``: the cursor's count),
+    at most ``MAX_SHOWN_LINES``; after a step back, those the view still held."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Replay a run: its strategy's messages appear here as it reaches them.")
+        self._messages = RunMessages.empty()
+        self._shown = 0  # messages up to the cursor; the view holds the last `_held` of them
+        self._held = 0
+
+    @property
+    def shown(self) -> int:
+        return self._shown
+
+    def reset(self, messages: RunMessages, run_id: int) -> None:
+        """Start over for a newly opened run (nothing shown until the cursor is set)."""
+        self._messages = messages
+        self._shown = self._held = 0
+        self.clear()
+        self.setPlaceholderText(
+            f"Run {run_id}: its strategy's messages appear here as the replay reaches their bar."
+            if len(messages)
+            else f"Run {run_id} logged no messages."
+        )
+
+    def show_count(self, n: int) -> None:
+        """Show the first ``n`` messages (the last ``MAX_SHOWN_LINES`` of them)."""
+        shown, held = self._shown, self._held
+        if n == shown:
+            return
+        if shown < n < shown + MAX_SHOWN_LINES:
+            self.append_lines(self._messages.lines(shown, n))
+            self._held = min(held + n - shown, MAX_SHOWN_LINES)
+        elif shown - held < n < shown:
+            self._remove_last(shown - n)
+            self._held = held - (shown - n)
+        else:
+            start = max(0, n - MAX_SHOWN_LINES)
+            self.set_lines(self._messages.lines(start, n))
+            self._held = n - start
+        self._shown = n
+
+    def _remove_last(self, count: int) -> None:
+        """Remove the last ``count`` lines (fewer than the view holds)."""
+        doc = self.document()
+        cursor = QTextCursor(doc.findBlockByNumber(doc.blockCount() - count))
+        cursor.movePosition(QTextCursor.MoveOperation.PreviousCharacter)  # the line break
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()

@@ -1,0 +1,123 @@
+"""A strategy's messages in the window: the log dock while the run goes, Run details' Log tab
+for an opened run, and the replay's log up to its cursor (never ahead, never twice)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from ostdesk import Strategy
+from ostdesk.engine.events import BarPeriod, BarReceived
+from ostdesk.engine.log_echo import format_log_line
+from ostdesk.engine.runner import BacktestConfig, RunStatus
+from ostdesk.gui.blotter import Blotters
+from ostdesk.gui.chart.widget import ChartWidget
+from ostdesk.gui.main_window import MainWindow
+from ostdesk.gui.replay.controller import ReplayController
+from ostdesk.store import Database, install_demo_data
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.runs import run_logs
+from tests.gui.test_main_window import RUN_TIMEOUT_MS, window_running
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+
+class Narrator(Strategy):
+    """Logs once in setup, on every 1,000th bar of each symbol, and at the end."""
+
+    def setup(self) -> None:
+        self.log("starting")
+
+    def on_bar(self, bar: BarReceived) -> None:
+        if len(self.close) % 1_000 == 0:
+            self.log(f"{len(self.close)} bars of {bar.symbol}, close {bar.close:.2f}")
+
+    def on_stop(self) -> None:
+        self.log("the end")
+
+
+def recorded_lines(db: Database, run_id: int) -> list[str]:
+    """The run's messages as the window writes them (several symbols: each names its own)."""
+    rows = run_logs(db, run_id)
+    return [
+        format_log_line(ts, sid, symbol, message, with_symbol=True)
+        for ts, sid, symbol, message in zip(
+            rows["ts"].tolist(), rows["strategy_id"], rows["symbol"], rows["message"], strict=True
+        )
+    ]
+
+
+def run_in_window(qtbot: QtBot, db: Database) -> tuple[MainWindow, int]:
+    window = window_running(qtbot, db, Narrator)
+    with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
+        assert window.start_run() is not None
+    run = finished.args[0]
+    assert run.status is RunStatus.COMPLETED, run.error
+    return window, run.recording.run_id
+
+
+def test_a_live_runs_messages_reach_the_log_dock_with_bar_time_strategy_and_symbol(
+    qtbot: QtBot, db: Database
+) -> None:
+    window, run_id = run_in_window(qtbot, db)
+    expected = recorded_lines(db, run_id)
+    assert len(expected) == 2 + 5 * 7  # setup, 7 per symbol (7,800 bars each), on_stop
+    assert expected[1].startswith("2024-") and " Narrator [" in expected[1]
+    dock = window.log_view.toPlainText().splitlines()
+    # each dock line: the wall clock, two spaces, the message's line
+    said = re.compile(r"(setup|\d{4}-\d\d-\d\d \d\d:\d\d) Narrator\b")
+    assert [line[10:] for line in dock if said.match(line[10:])] == expected
+    window.close()
+
+
+def test_an_opened_run_lists_its_messages_in_run_details_under_its_run(
+    qtbot: QtBot, db: Database
+) -> None:
+    window, run_id = run_in_window(qtbot, db)
+    window.run_details.clear()
+    window.open_run(run_id)
+    details = window.run_details
+    qtbot.waitUntil(lambda: details.log_view.lines == recorded_lines(db, run_id))
+    assert f"Run {run_id}" in details.header.text()
+    tabs = details.tabs
+    assert (
+        tabs.tabText(tabs.indexOf(details.log_view)) == f"Log ({len(recorded_lines(db, run_id))})"
+    )
+    window.close()
+
+
+def test_the_replay_shows_each_message_once_its_bar_is_reached_and_only_once(
+    qtbot: QtBot, db: Database
+) -> None:
+    symbols = tuple(install_demo_data(db)[:2])
+    config = BacktestConfig(strategy=Narrator, symbols=symbols, period=BarPeriod.MINUTE)
+    run = prepare_backtest(db, config).run()
+    run_id = run.recording.run_id
+    chart, blotters = ChartWidget(), Blotters()
+    qtbot.addWidget(chart)
+    qtbot.addWidget(blotters)
+    replay = ReplayController(db, chart, blotters)
+    qtbot.addWidget(replay.log_view)
+    timeline = replay.open(run_id)
+    rows = run_logs(db, run_id)
+    lines = recorded_lines(db, run_id)
+
+    def due(k: int) -> list[str]:
+        """The lines of messages logged at or before bar ``k``."""
+        return [line for ts, line in zip(rows["ts"], lines, strict=True) if ts <= timeline.ts[k]]
+
+    view = replay.log_view
+    assert view.lines == due(0) == lines[:1]  # only setup's message at the first bar
+    first_bar = timeline.bar_at_or_before(int(rows["ts"][1]))
+    replay.seek(first_bar - 1)
+    assert view.lines == lines[:1]  # the bar before the first message's: not yet
+    replay.step()
+    assert view.lines == due(first_bar) == lines[:3]  # both symbols' 1,000th bars
+    for k in (first_bar + 5, first_bar - 1, first_bar, 3_500, 100, 7_799, 2_000, 2_001):
+        replay.seek(k)
+        assert view.lines == due(k), k  # back and forth: never ahead, never twice
+    replay.seek(timeline.last)
+    assert view.lines == lines
+    replay.close()
