@@ -1,7 +1,9 @@
 """Which source column holds what: common names (case-insensitive), position, or user mapping.
 
 Our column names are ``timestamp`` (or ``date`` + ``time`` split over two columns), ``open``,
-``high``, ``low``, ``close`` and ``volume`` (optional: 0 when absent).
+``high``, ``low``, ``close`` and ``volume`` (optional: 0 when absent, which the import says).
+A volume column is also found by a name starting with "vol" (``Volumen (€)``, ``Vol.``) when
+only one column's does; with several, the user chooses.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "date time",
         "time_stamp",
         "ts",
+        "ts_event_ns",  # ostdesk's own name, in exports of the store and the benchmarks
         "gmt time",
+        "epoch",
+        "unix",
     ),
     "date": ("date", "day"),
     "time": ("time",),
@@ -106,10 +111,40 @@ def map_columns(
                     chosen[key] = source
                     used.add(source)
                     break
+        if "volume" not in chosen:
+            _find_volume(names, used, chosen)
         no_time = "timestamp" not in chosen and "date" not in chosen
         if no_time and names and _normal(names[0]) in _UNNAMED and names[0] not in used:
             chosen["timestamp"] = names[0]
     return _complete(chosen, names)
+
+
+def check_unique(names: Sequence[str]) -> None:
+    """Refuse a header that names a column twice (case and padding aside): which of the two
+    is meant cannot be told, and DuckDB or pandas would silently rename one."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = _normal(name)
+        if not key:
+            continue  # unnamed columns get names of their own
+        if key in seen:
+            raise ColumnError(
+                f"the column name {name.strip()!r} appears twice (columns {seen[key] + 1} and "
+                f"{i + 1}); rename one of them"
+            )
+        seen[key] = i
+
+
+def _find_volume(names: Sequence[str], used: set[str], chosen: dict[str, str]) -> None:
+    candidates = [n for n in names if n not in used and _normal(n).startswith("vol")]
+    if len(candidates) > 1:
+        raise ColumnError(
+            f"several columns could be the volume: {', '.join(repr(n) for n in candidates)}; "
+            "say which with --columns"
+        )
+    if candidates:
+        chosen["volume"] = candidates[0]
+        used.add(candidates[0])
 
 
 def _complete(chosen: dict[str, str], names: Sequence[str]) -> ColumnMap:

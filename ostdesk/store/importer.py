@@ -8,6 +8,8 @@ Row numbers in errors are the file's line numbers as an editor shows them: with 
 first bar is on row 2 (lines skipped before the header count too). They assume one record per
 line (no line breaks inside quoted fields). For Parquet, row 1 is the first row.
 Naive timestamps are read in ``tz`` (an IANA name, default UTC); ones with an offset keep it.
+``import_checks`` holds what is checked beyond each row: epoch numbers, UTC offsets and the
+bars' spacing against the declared period; ``sources`` the file's encoding and header.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.engine.events import BarPeriod
+from ostdesk.store import import_checks as checks
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns, parse_columns_spec
 from ostdesk.store.database import Database
 from ostdesk.store.errors import BarImportError, StoreError
 from ostdesk.store.paths import local_path
 from ostdesk.store.rows import first_row
-from ostdesk.store.sources import Source, read_raw
+from ostdesk.store.sources import UTF8, Source, read_raw
 from ostdesk.store.timefmt import format_ns
 from ostdesk.store.transactions import transaction
 from ostdesk.timeparse import FIRST_US, LAST_US, STORABLE_RANGE
@@ -33,6 +36,7 @@ Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what is being done, in the importing thread."""
 
 __all__ = ["ImportResult", "Progress", "import_bars", "parse_columns_spec"]
+PeriodMismatchError = checks.PeriodMismatchError
 
 # tried after DuckDB's ISO parsing and the sniffer's own formats (day-first vs month-first
 # is left to the sniffer, which looks at the data)
@@ -64,6 +68,26 @@ class ImportResult:
     replaced: int
     """Stored bars deleted because ``replace`` was set."""
     files: tuple[Path, ...]
+    notes: tuple[str, ...] = ()
+    """What the import decided for the user: an epoch unit, offsets converted to UTC, a
+    missing volume, an encoding, a forced period."""
+
+    def summary(self) -> str:
+        """One plain line for a person: what was stored, from where, and the notes."""
+        day = self.period is BarPeriod.DAY
+        first, last = (
+            format_ns(ts)[:10] if day else format_ns(ts).removesuffix(" UTC")
+            for ts in (self.first_ts_ns, self.last_ts_ns)
+        )
+        names = [f.name for f in self.files]
+        source = ", ".join(names) if len(names) <= 3 else f"{names[0]} and {len(names) - 1} more"
+        parts = [
+            f"Imported {self.rows:,} {self.period.label} bar{'s' if self.rows != 1 else ''} "
+            f"of {self.symbol} ({first} … {last}{'' if day else ' UTC'}) from {source}"
+        ]
+        if self.replaced:
+            parts.append(f"replaced {self.replaced:,} stored bars")
+        return "; ".join([*parts, *self.notes])
 
 
 def import_bars(
@@ -77,14 +101,19 @@ def import_bars(
     replace: bool = False,
     progress: Progress | None = None,
     description: str | None = None,
+    force: bool = False,
+    epoch_unit: str | None = None,
 ) -> ImportResult:
     """Import the bars of ``paths`` (one symbol, one period) in one transaction.
 
     ``columns`` maps our names (timestamp|date|time|open|high|low|close|volume) to source
     columns, or is a spec string for ``parse_columns_spec``; unmapped fields are found by their
     common names. Rows are sorted on import. Bars already stored inside the imported time
-    range are refused unless ``replace``, which deletes them first. Raises ``BarImportError``
-    (file, row, problem) for bad data and ``StoreError`` for bad arguments.
+    range are refused unless ``replace``, which deletes them first. Bars whose spacing does
+    not fit ``period`` are refused (``PeriodMismatchError``) unless ``force``. Numeric
+    timestamps count from 1970 in ``epoch_unit`` (s, ms, us or ns), by default the unit
+    their size says (see ``import_checks``). Raises ``BarImportError`` (file, row, problem)
+    for bad data and ``StoreError`` for bad arguments.
     """
     period = BarPeriod.parse(period)
     symbol = symbol.strip()
@@ -95,38 +124,44 @@ def import_bars(
     if not files:
         raise StoreError("no files to import")
     mapping = parse_columns_spec(columns) if isinstance(columns, str) else columns
+    unit = checks.parse_epoch_unit(epoch_unit)
     report: Progress = progress or no_progress
     cur = db.cursor()  # its own session: time zone setting and temp tables stay private
     try:
         _set_time_zone(cur, tz or "UTC")
         # Staging is outside the transaction: temp tables only, and rowids of tables created in
         # a transaction are not 0-based, while they are our row numbers.
-        _stage_files(cur, files, mapping, report)
+        notes = _stage_files(cur, files, mapping, unit, report)
+        span = _check_duplicates(cur, files)
+        notes += checks.check_period(cur, files[0], period, force)
         report(0.8, "checking against stored bars")
         with transaction(cur):
-            result = _store(cur, files, symbol, period, replace, description, report)
+            result = _store(cur, files, symbol, period, span, replace, description, report)
     finally:
         db.release(cur)  # closing the session drops its temp tables
     report(1.0, f"imported {result.rows:,} bars of {symbol}")
-    return result
+    return dataclasses.replace(result, notes=tuple(dict.fromkeys(notes)))
 
 
 def _stage_files(
     cur: duckdb.DuckDBPyConnection,
     files: list[Path],
     columns: Mapping[str, str] | None,
+    epoch_unit: str | None,
     report: Progress,
-) -> None:
-    """Parse every file into temp table ``import_rows`` and check each row."""
+) -> list[str]:
+    """Parse every file into temp table ``import_rows`` and check each row; return notes."""
     cur.execute(
         "CREATE TEMP TABLE import_rows (file_no INTEGER, line BIGINT, ts BIGINT, "
         "ts_out_of_range BOOLEAN, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, "
         "volume DOUBLE)"
     )
+    notes: list[str] = []
     for file_no, path in enumerate(files):
         report(0.7 * file_no / len(files), f"reading {path.name}")
-        _stage_file(cur, file_no, path, columns)
+        notes += _stage_file(cur, file_no, path, columns, epoch_unit)
     report(0.7, "checking for duplicate timestamps")
+    return notes
 
 
 def _store(
@@ -134,11 +169,12 @@ def _store(
     files: list[Path],
     symbol: str,
     period: BarPeriod,
+    span: tuple[int, int, int],
     replace: bool,
     description: str | None,
     report: Progress,
 ) -> ImportResult:
-    rows, first, last = _check_duplicates(cur, files)
+    rows, first, last = span
     replaced = _check_overlap(cur, files, symbol, period, first, last, replace)
     report(0.85, f"storing {rows:,} bars")
     cur.execute(
@@ -159,8 +195,12 @@ def _store(
 
 # -- reading ------------------------------------------------------------------------------------
 def _stage_file(
-    cur: duckdb.DuckDBPyConnection, file_no: int, path: Path, columns: Mapping[str, str] | None
-) -> None:
+    cur: duckdb.DuckDBPyConnection,
+    file_no: int,
+    path: Path,
+    columns: Mapping[str, str] | None,
+    epoch_unit: str | None,
+) -> list[str]:
     if not path.is_file():
         raise BarImportError(path, None, "file not found")
     source = read_raw(cur, path)
@@ -172,10 +212,20 @@ def _stage_file(
     except ColumnError as exc:
         raise BarImportError(path, None, str(exc)) from None
     ts_text = _timestamp_text(cmap)
-    ts_expr = (
-        f"coalesce(try_cast({ts_text} AS TIMESTAMPTZ), "
-        f"try_strptime({ts_text}, ?::VARCHAR[])::TIMESTAMPTZ)"
-    )
+    notes = [] if source.encoding == UTF8 else [f"{path.name} read as {source.encoding} text"]
+    unit = checks.epoch_unit(cur, ts_text, epoch_unit) if cmap.timestamp else epoch_unit
+    if unit is not None:
+        ts_expr = checks.epoch_sql(ts_text, unit)
+        notes.append(checks.epoch_note(unit, given=epoch_unit is not None))
+    else:
+        ts_expr = (
+            f"coalesce(try_cast({ts_text} AS TIMESTAMPTZ), "
+            f"try_strptime({ts_text}, ?::VARCHAR[])::TIMESTAMPTZ)"
+        )
+        if _is_text(cur, cmap):
+            notes += checks.offsets(cur, path, ts_text, source.first_line)
+    if cmap.volume is None:
+        notes.append("no volume column: volumes stored as 0")
     prices = [
         _number(c, source.decimal_comma) for c in (cmap.open, cmap.high, cmap.low, cmap.close)
     ]
@@ -187,10 +237,23 @@ def _stage_file(
         f"CASE WHEN {storable} THEN epoch_us({_TS}) * 1000 END, "
         f"{_TS} IS NOT NULL AND NOT {storable}, {', '.join(prices)}, {volume} "
         f"FROM (SELECT *, rowid AS {_ROW}, {ts_expr} AS {_TS} FROM import_raw)",
-        [file_no, source.first_line, _formats(source, cmap)],
+        [file_no, source.first_line, *([] if unit else [_formats(source, cmap)])],
     )
     _check_rows(cur, file_no, path, cmap, source)
     cur.execute("DROP TABLE import_raw")
+    return notes
+
+
+def _is_text(cur: duckdb.DuckDBPyConnection, cmap: ColumnMap) -> bool:
+    """Whether the timestamp is text (CSV, or a Parquet string): a typed timestamp's text
+    shows the session's offsets, not the file's."""
+    columns = [c for c in (cmap.timestamp, cmap.date, cmap.time) if c is not None]
+    types = first_row(
+        cur.execute(
+            f"SELECT {', '.join(f'typeof({_q(c)})' for c in columns)} FROM import_raw LIMIT 1"
+        )
+    )
+    return types is not None and all(t == "VARCHAR" for t in types)
 
 
 def _timestamp_text(cmap: ColumnMap) -> str:

@@ -364,7 +364,7 @@ def test_the_same_times_in_another_period_or_symbol_do_not_overlap(
 ) -> None:
     path = good_csv(tmp_path)
     import_bars(db, path, symbol="X", period="minute")
-    import_bars(db, path, symbol="X", period="second")
+    import_bars(db, path, symbol="X", period="second", force=True)
     import_bars(db, path, symbol="Y", period="minute")
     assert db.connection.execute("SELECT count(*) FROM bars").fetchone() == (12,)
 
@@ -397,7 +397,7 @@ def test_the_first_and_last_storable_days_import(db: Database, tmp_path: Path) -
         "edges.csv",
         HEADER + "1677-09-22 00:00:00,10,11,9,10.5,1\n2262-04-10 23:59:00,10,11,9,10.5,1\n",
     )
-    result = import_bars(db, path, symbol="X", period="minute")
+    result = import_bars(db, path, symbol="X", period="day")
     assert (result.first_ts_ns, result.last_ts_ns) == (
         ns("1677-09-22T00:00"),
         ns("2262-04-10T23:59"),

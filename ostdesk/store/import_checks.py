@@ -1,0 +1,162 @@
+"""What an import checks beyond each row: that the bars are what the user says they are.
+
+- **Epoch timestamps.** A timestamp column of plain numbers (not all eight digits, which read
+  as ``YYYYMMDD``) counts from 1970-01-01 UTC. The unit is ``epoch_unit`` when given, else
+  the largest magnitude in the file decides: below 1e11 seconds (dates up to the year 5138),
+  below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds. Millisecond times all
+  before 1973-03-03 (1e11 ms) would read as seconds: give the unit for such a file.
+  Fractions below a microsecond are dropped, as for text timestamps.
+- **UTC offsets.** Text timestamps may carry offsets, each kept (so ``+01:00`` in winter and
+  ``+02:00`` in summer are both right) and the result says they were converted to UTC. A file
+  mixing timestamps with and without an offset is refused: the naive ones would be read in
+  the import's time zone, which is rarely what the file meant.
+- **The period.** The median spacing of the bars must be nearer (on a log scale) to the
+  declared period than to any other, else the import is refused naming both, unless forced.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.store.errors import BarImportError, StoreError
+from ostdesk.store.rows import first_row
+from ostdesk.timeparse import LAST_US
+
+EPOCH_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1, "µs": 1, "ns": 0.001}
+"""Units of epoch timestamps, as microseconds per unit."""
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+_BY_SIZE = ((1e11, "s"), (1e14, "ms"), (1e17, "us"))
+_NUMBER = r"[+-]?[0-9]+(\.[0-9]*)?"
+_OFFSET = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+
+
+class PeriodMismatchError(BarImportError):
+    """The bars' spacing does not fit the declared period; ``force`` imports them anyway."""
+
+    def __init__(self, file: Path, spacing_ns: float, period: BarPeriod) -> None:
+        self.spacing_ns = spacing_ns
+        self.period = period
+        super().__init__(
+            file,
+            None,
+            f"bars are {spacing_text(spacing_ns)} apart (median) but --period {period.label} "
+            f"was given; check the period, or import with --force (force=True) to store them "
+            f"as {period.label} bars anyway",
+        )
+
+
+def parse_epoch_unit(unit: str | None) -> str | None:
+    if unit is None:
+        return None
+    key = unit.strip().lower()
+    if key not in EPOCH_UNITS:
+        raise StoreError(f"unknown epoch unit {unit!r}; choose s, ms, us or ns")
+    return "us" if key == "µs" else key
+
+
+def epoch_unit(cur: duckdb.DuckDBPyConnection, ts_text: str, given: str | None) -> str | None:
+    """The unit the timestamps of ``import_raw`` count in, or None when they are not epoch
+    numbers; ``ts_text`` is the SQL for a row's timestamp text."""
+    if given is not None:
+        return given
+    row = first_row(
+        cur.execute(
+            f"SELECT count(t), count(t) FILTER (NOT regexp_full_match(t, '{_NUMBER}')), "
+            "count(t) FILTER (NOT regexp_full_match(t, '[0-9]{8}')), "
+            f"max(abs(try_cast(t AS DOUBLE))) FROM (SELECT {ts_text} AS t FROM import_raw)"
+        )
+    )
+    assert row is not None
+    values, not_numbers, not_dates, largest = row
+    if not values or not_numbers or not not_dates:
+        return None
+    return next((unit for limit, unit in _BY_SIZE if largest < limit), "ns")
+
+
+def epoch_sql(ts_text: str, unit: str) -> str:
+    """SQL for the TIMESTAMPTZ of an epoch number; NULL for text that is no number, infinity
+    for one beyond the storable range (so the row check reports it as out of range)."""
+    factor = EPOCH_UNITS[unit]
+    return (
+        f"CASE WHEN NOT regexp_full_match({ts_text}, '{_NUMBER}') THEN NULL "
+        f"WHEN abs(try_cast({ts_text} AS DOUBLE) * {factor}) > {LAST_US * 1.01:.0f} "
+        "THEN 'infinity'::TIMESTAMPTZ "
+        f"ELSE make_timestamptz(floor({ts_text}::DECIMAL(38, 9) * {factor})::BIGINT) END"
+    )
+
+
+def epoch_note(unit: str, given: bool) -> str:
+    how = "as given" if given else "by their size; --epoch-unit chooses"
+    return f"timestamps read as {_UNIT_NAMES[unit]} since 1970-01-01 UTC ({how})"
+
+
+def offsets(cur: duckdb.DuckDBPyConnection, path: Path, ts_text: str, first_line: int) -> list[str]:
+    """Notes on the UTC offsets the text timestamps of ``import_raw`` carry; refuses a file
+    with some timestamps with an offset and some without."""
+    zones = cur.execute(
+        f"SELECT zone, min(rowid) AS first FROM (SELECT rowid, "
+        f"regexp_extract({ts_text}, '{_OFFSET}', 1) AS zone FROM import_raw) "
+        "WHERE zone IS NOT NULL GROUP BY zone ORDER BY first"
+    ).fetchall()
+    naive = [first for zone, first in zones if zone == ""]
+    offset = [(zone, first) for zone, first in zones if zone != ""]
+    if naive and offset:
+        (zone, with_offset), without = offset[0], naive[0]
+        raise BarImportError(
+            path,
+            first_line + max(with_offset, without),
+            f"the timestamp on row {first_line + without} has no UTC offset but the one on "
+            f"row {first_line + with_offset} has {zone}; give every timestamp an offset, "
+            "or none (times without one are read in the import's time zone, --tz)",
+        )
+    found = sorted({_normal_offset(zone) for zone, _ in offset})
+    if found in ([], ["+00:00"]):
+        return []
+    plural = "s" if len(found) > 1 else ""
+    return [f"UTC offset{plural} {', '.join(found)} converted to UTC"]
+
+
+def _normal_offset(zone: str) -> str:
+    """``Z``, ``+0200``, ``+02`` -> ``+00:00``, ``+02:00``, ``+02:00``."""
+    if zone.upper() == "Z":
+        return "+00:00"
+    digits = zone[1:].replace(":", "")
+    return f"{zone[0]}{digits[:2]}:{digits[2:4] or '00'}"
+
+
+def check_period(
+    cur: duckdb.DuckDBPyConnection, file: Path, period: BarPeriod, force: bool
+) -> list[str]:
+    """Refuse bars of ``import_rows`` whose median spacing fits another period better than
+    ``period``, unless ``force``; return a note when forced. Timestamps are unique here."""
+    row = first_row(
+        cur.execute(
+            "SELECT quantile_cont(gap, 0.5) FROM "
+            "(SELECT ts::DOUBLE - lag(ts) OVER (ORDER BY ts) AS gap FROM import_rows) WHERE gap > 0"
+        )
+    )
+    spacing = row[0] if row else None
+    if spacing is None:  # a single bar: no spacing to check
+        return []
+    fit = min(BarPeriod, key=lambda p: abs(math.log(spacing / p.value)))
+    if fit is period:
+        return []
+    if not force:
+        raise PeriodMismatchError(file, spacing, period)
+    return [
+        f"bars are {spacing_text(spacing)} apart (median), stored as {period.label} bars "
+        "as asked (--force)"
+    ]
+
+
+def spacing_text(ns: float) -> str:
+    """``60e9`` -> ``"1 minute"``, ``5400e9`` -> ``"1.5 hours"``, ``0.5e9`` -> ``"0.5 seconds"``."""
+    units = sorted(BarPeriod, key=lambda p: p.value, reverse=True)
+    unit = next((p for p in units if ns >= p.value), BarPeriod.SECOND)
+    value = ns / unit.value
+    text = f"{value:.3g}"
+    return f"{text} {unit.label}{'' if text == '1' else 's'}"
