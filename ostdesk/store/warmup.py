@@ -39,7 +39,8 @@ class WarmUp:
         self._done: set[str] = set()
 
     def add(self, block: IndicatorBlock) -> None:
-        """Take the first values of ``block`` (blocks of one strategy arrive in time order)."""
+        """Take the times of ``block``'s first values (its rows are in time order; across
+        blocks the earliest time stays)."""
         if block.strategy_id in self._done:
             return
         first = self._first.get(block.strategy_id)
