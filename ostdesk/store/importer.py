@@ -36,7 +36,6 @@ Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what is being done, in the importing thread."""
 
 __all__ = ["ImportResult", "Progress", "import_bars", "parse_columns_spec"]
-PeriodMismatchError = checks.PeriodMismatchError
 
 # tried after DuckDB's ISO parsing and the sniffer's own formats (day-first vs month-first
 # is left to the sniffer, which looks at the data)

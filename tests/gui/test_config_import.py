@@ -74,6 +74,7 @@ def test_a_malformed_csv_is_refused_with_its_row_number_and_nothing_stored(
     assert dialog.progress.value() == 0
     assert db.connection.execute("SELECT count(*) FROM bars").fetchone() == (0,)
     assert dialog.import_button.isEnabled()  # the user can fix the file and try again
+    assert not dialog.anyway_button.isVisibleTo(dialog)  # only a period mismatch is forced
 
 
 def test_a_good_file_imports_with_progress_and_refreshes_the_dock(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -111,3 +112,74 @@ def test_an_unknown_time_zone_is_refused_by_name(qtbot, db) -> None:  # type: ig
     with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT_MS) as failed:
         dialog.start_import()
     assert "unknown time zone 'Mars/Olympus'" in failed.args[0]
+
+
+def minute_bars(tmp_path: Path) -> Path:
+    path = tmp_path / "minutes.csv"
+    rows = [f"2024-01-02 10:{m:02d},10,11,9,10.5,{100 + m}" for m in range(20)]
+    path.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_a_period_that_does_not_fit_is_refused_with_an_offer_to_import_anyway(
+    qtbot, db, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(minute_bars(tmp_path))
+    assert dialog.period_box.currentData() is BarPeriod.DAY  # the default, wrong here
+    with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT_MS) as failed:
+        dialog.start_import()
+    assert failed.args[0] == (
+        "minutes.csv: bars are 1 minute apart (median) but the bar period chosen is day; "
+        'choose the right period, or store them as day bars with "Import anyway".'
+    )
+    assert dialog.anyway_button.isVisibleTo(dialog)
+    assert db.connection.execute("SELECT count(*) FROM bars").fetchone() == (0,)
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done:
+        qtbot.mouseClick(dialog.anyway_button, Qt.MouseButton.LeftButton)
+    assert (done.args[0].period, done.args[0].rows) == (BarPeriod.DAY, 20)
+    assert "stored as day bars as asked" in dialog.status_label.text()
+    assert not dialog.anyway_button.isVisibleTo(dialog)
+
+
+def test_choosing_the_right_period_after_a_refusal_imports_without_forcing(
+    qtbot, db, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(minute_bars(tmp_path))
+    with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT_MS):
+        dialog.start_import()
+    dialog.period_box.setCurrentIndex(dialog.period_box.findData(BarPeriod.MINUTE))
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert done.args[0].notes == ()
+    assert not dialog.anyway_button.isVisibleTo(dialog)
+
+
+def test_a_windows_1252_file_previews_its_header_and_finds_the_volume(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "boerse.csv"
+    path.write_bytes(
+        "Date;Open;High;Low;Close;Volumen (€)\n"
+        "02.01.2024;10;11;9;10,5;1200\n03.01.2024;10,5;11;10;10,8;900\n".encode("cp1252")
+    )
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(path)
+    assert dialog.error_label.text() == ""
+    header = dialog.preview.horizontalHeaderItem(5).text()
+    assert header == "Volumen (€)\n→ volume"
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done:
+        dialog.start_import()
+    assert "boerse.csv read as Windows-1252 text" in done.args[0].notes
+    assert "Windows-1252" in dialog.status_label.text()
+
+
+def test_the_epoch_unit_can_be_chosen_for_numeric_times(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "early.csv"
+    rows = [f"{86_400_000 * day},1,2,0.5,1.5,10" for day in range(1, 4)]  # ms: 1970-01-02..
+    path.write_text("epoch,open,high,low,close,volume\n" + "\n".join(rows) + "\n")
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(path)
+    dialog.epoch_box.setCurrentIndex(dialog.epoch_box.findData("ms"))
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done:
+        dialog.start_import()
+    assert done.args[0].first_ts_ns == 86_400 * 10**9

@@ -3,7 +3,8 @@
 The preview reads the first rows with an in-memory DuckDB (never the store) and shows which
 column feeds which field, with the same matching the importer uses, so a wrong guess is seen
 before anything is written. The import itself is ``ostdesk.store.import_bars`` on a worker
-thread (all-or-nothing); its error names the file and row.
+thread (all-or-nothing); its error names the file and row. When the only objection is that
+the bars' spacing does not fit the chosen period, "Import anyway" imports them as chosen.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ from ostdesk.store import offline
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns
 from ostdesk.store.database import Database, duckdb_message
 from ostdesk.store.errors import StoreError
+from ostdesk.store.import_checks import PeriodMismatchError, spacing_text
 from ostdesk.store.importer import ImportResult, import_bars
-from ostdesk.store.timefmt import format_ns
+from ostdesk.store.sources import utf8_text
 
 PREVIEW_ROWS = 8
 MAPPED_FIELDS = ("timestamp", "open", "high", "low", "close", "volume")
@@ -58,6 +60,14 @@ COMMON_ZONES = (
     "Australia/Sydney",
 )
 _AUTO = "(auto)"
+EPOCH_UNITS = (
+    ("by their size", None),
+    ("seconds", "s"),
+    ("milliseconds", "ms"),
+    ("microseconds", "us"),
+    ("nanoseconds", "ns"),
+)
+_PREVIEW_BYTES = 1 << 20  # of a file that is not UTF-8, what is decoded for the preview
 _FILE_FILTER = "Bar files (*.csv *.txt *.csv.gz *.parquet *.pq);;All files (*)"
 
 
@@ -69,9 +79,11 @@ def read_preview(path: Path) -> tuple[list[str], list[list[str]], bool]:
             rel = con.execute(f"SELECT * FROM read_parquet(?) LIMIT {PREVIEW_ROWS}", [str(path)])
             has_header = True
         else:
-            rel = con.execute(
-                f"SELECT * FROM read_csv(?, all_varchar = true) LIMIT {PREVIEW_ROWS}", [str(path)]
-            )
+            with utf8_text(path, _PREVIEW_BYTES) as (readable, _):
+                rel = con.execute(
+                    f"SELECT * FROM read_csv(?, all_varchar = true) LIMIT {PREVIEW_ROWS}",
+                    [str(readable)],
+                )
             has_header = None
         names = [d[0] for d in rel.description or ()]
         rows = [["" if v is None else str(v) for v in row] for row in rel.fetchall()]
@@ -121,6 +133,13 @@ class ImportBarsDialog(QDialog):
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             self.tz_box.setCompleter(completer)
+        self.epoch_box = QComboBox()
+        for label, unit in EPOCH_UNITS:
+            self.epoch_box.addItem(label, unit)
+        self.epoch_box.setToolTip(
+            "Unit of timestamps written as numbers since 1970 (Unix time); by their size, "
+            "unless the file's times are all before 1973"
+        )
         self.replace_check = QCheckBox("Replace stored bars in the imported time range")
         self.column_boxes: dict[str, QComboBox] = {}
         columns = QGridLayout()
@@ -158,7 +177,13 @@ class ImportBarsDialog(QDialog):
         self.import_button = self.buttons.addButton(
             "Import", QDialogButtonBox.ButtonRole.ActionRole
         )
-        self.import_button.clicked.connect(self.start_import)
+        self.import_button.clicked.connect(lambda: self.start_import())
+        self.anyway_button = self.buttons.addButton(
+            "Import anyway", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.anyway_button.setToolTip("Store the bars with the chosen period all the same")
+        self.anyway_button.clicked.connect(lambda: self.start_import(force=True))
+        self.anyway_button.hide()
         self.buttons.rejected.connect(self.reject)
 
         file_row = QHBoxLayout()
@@ -169,6 +194,7 @@ class ImportBarsDialog(QDialog):
         form.addRow("Symbol", self.symbol_edit)
         form.addRow("Bar period", self.period_box)
         form.addRow("Time zone", self.tz_box)
+        form.addRow("Numeric times", self.epoch_box)
         form.addRow("", self.replace_check)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -264,8 +290,9 @@ class ImportBarsDialog(QDialog):
     def busy(self) -> bool:
         return self._thread is not None
 
-    def start_import(self) -> None:
-        """Import on a worker thread; ``imported`` or ``failed`` follows."""
+    def start_import(self, force: bool = False) -> None:
+        """Import on a worker thread; ``imported`` or ``failed`` follows. ``force`` imports
+        bars whose spacing does not fit the chosen period."""
         if self.busy:
             return
         path = Path(self.path_edit.text().strip())
@@ -274,6 +301,7 @@ class ImportBarsDialog(QDialog):
         tz = self.tz_box.currentText().strip() or "UTC"
         columns = self.explicit_columns() or None
         replace = self.replace_check.isChecked()
+        epoch_unit = self.epoch_box.currentData()
         self._show_error("")
         self.progress.setValue(0)
         self.status_label.setText("starting…")
@@ -291,6 +319,8 @@ class ImportBarsDialog(QDialog):
                     columns=columns,
                     replace=replace,
                     progress=self._progressed.emit,
+                    force=force,
+                    epoch_unit=epoch_unit,
                 )
             except Exception as exc:  # every failure reaches the dialog, none dies here
                 result = exc
@@ -312,12 +342,7 @@ class ImportBarsDialog(QDialog):
         self._update_buttons()
         if isinstance(result, ImportResult):
             self.progress.setValue(100)
-            replaced = f", replacing {result.replaced:,}" if result.replaced else ""
-            self.status_label.setText(
-                f"Imported {result.rows:,} {result.period.label} bars of {result.symbol} "
-                f"({format_ns(result.first_ts_ns)[:10]} → {format_ns(result.last_ts_ns)[:10]})"
-                f"{replaced}."
-            )
+            self.status_label.setText(result.summary() + ".")
             self.imported.emit(result)
             return
         self.progress.setValue(0)
@@ -327,12 +352,22 @@ class ImportBarsDialog(QDialog):
             message = str(result)
         else:
             message = f"{type(result).__name__}: {result}"
+        if isinstance(result, PeriodMismatchError):
+            label = result.period.label
+            message = (
+                f"{result.file.name}: bars are {spacing_text(result.spacing_ns)} apart (median) "
+                f"but the bar period chosen is {label}; choose the right period, or store them "
+                f'as {label} bars with "Import anyway".'
+            )
         self._show_error(message)
+        self.anyway_button.setVisible(isinstance(result, PeriodMismatchError))
         self.failed.emit(message)
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
+        if not text:
+            self.anyway_button.hide()
 
     def _update_buttons(self) -> None:
         ready = (
@@ -341,6 +376,7 @@ class ImportBarsDialog(QDialog):
             and self._mapping_ok
         )
         self.import_button.setEnabled(ready and not self.busy)
+        self.anyway_button.setEnabled(ready and not self.busy)
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setEnabled(not self.busy)
 
     # -- Qt overrides ----------------------------------------------------------------------------
