@@ -3,8 +3,9 @@ recorded messages as lines, read on the database thread.
 
 Live runs write their messages to the log dock (through the bridge); an opened run lists them
 in Run details; a replay shows those up to its cursor (:mod:`ostdesk.gui.replay.log_view`).
-Views hold at most ``MAX_SHOWN_LINES`` lines: a strategy may log on every one of a million bars,
-and every line of a text view costs memory and layout time; the database keeps all of them.
+Views hold a bounded number of lines (``MAX_SHOWN_LINES`` unless told): a strategy may log on
+every one of a million bars, and every line of a text view costs memory and layout time; the
+database keeps all of them.
 """
 
 from __future__ import annotations
@@ -43,13 +44,16 @@ def load_recorded_log(cur: duckdb.DuckDBPyConnection, run_id: int) -> RecordedLo
 
 
 class StrategyLogView(QPlainTextEdit):
-    """Lines of strategy messages, read-only, unwrapped, at most ``MAX_SHOWN_LINES``."""
+    """Lines of strategy messages, read-only, unwrapped, at most ``max_lines``."""
 
-    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, placeholder: str, parent: QWidget | None = None, *, max_lines: int = MAX_SHOWN_LINES
+    ) -> None:
         super().__init__(parent)
+        self.max_lines = max_lines
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.setMaximumBlockCount(MAX_SHOWN_LINES)
+        self.setMaximumBlockCount(max_lines)
         self.setPlaceholderText(placeholder)
 
     @property
@@ -59,9 +63,9 @@ class StrategyLogView(QPlainTextEdit):
         return text.split("\n") if text else []
 
     def set_lines(self, lines: list[str]) -> None:
-        self.setPlainText("\n".join(lines[-MAX_SHOWN_LINES:]))
+        self.setPlainText("\n".join(lines[-self.max_lines :]))
 
     def append_lines(self, lines: list[str]) -> None:
         """Add ``lines`` at the end in one edit (the oldest lines go past the maximum)."""
         if lines:
-            self.appendPlainText("\n".join(lines[-MAX_SHOWN_LINES:]))
+            self.appendPlainText("\n".join(lines[-self.max_lines :]))

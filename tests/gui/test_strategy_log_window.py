@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -16,6 +17,8 @@ from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.main_window import MainWindow
 from ostdesk.gui.replay.controller import ReplayController
+from ostdesk.gui.replay.log_view import REPLAY_LOG_LINES, ReplayLogView
+from ostdesk.gui.replay.messages import RunMessages
 from ostdesk.store import Database, install_demo_data
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.runs import run_logs
@@ -121,3 +124,30 @@ def test_the_replay_shows_each_message_once_its_bar_is_reached_and_only_once(
     replay.seek(timeline.last)
     assert view.lines == lines
     replay.close()
+
+
+def test_the_replay_log_holds_the_latest_lines_before_the_cursor_whatever_the_moves(
+    qtbot: QtBot,
+) -> None:
+    n = REPLAY_LOG_LINES * 3
+    text = np.array([f"m{i}" for i in range(n)], dtype=object)
+    messages = RunMessages(
+        ts=np.arange(1, n + 1, dtype=np.int64) * 60_000_000_000,
+        strategy_id=np.full(n, "S", dtype=object),
+        symbol=np.full(n, "A", dtype=object),
+        message=text,
+    )
+    view = ReplayLogView()
+    qtbot.addWidget(view)
+    view.reset(messages, 7)
+    moves = (3, 5, 2, 0, 4, 4, REPLAY_LOG_LINES + 10, REPLAY_LOG_LINES + 3, n, n - 5, 100, 1)
+    before = 0
+    for count in moves:
+        view.show_count(count)
+        held = [line.rsplit(": ", 1)[1] for line in view.lines]
+        # the latest messages up to the cursor, in order, none after it and none twice
+        assert held == text[count - len(held) : count].tolist(), count
+        assert len(held) <= REPLAY_LOG_LINES and (len(held) > 0) == (count > 0)
+        if count > before:  # forward: as many as the view holds
+            assert len(held) == min(count, REPLAY_LOG_LINES)
+        before = count
