@@ -112,10 +112,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
                     replace=args.replace,
                     progress=progress,
                     description=args.description,
+                    force=args.force,
+                    epoch_unit=args.epoch_unit,
                 )
         finally:
             progress.finish()
-    print(cli_output.import_summary(result))
+    print(result.summary())
     return 0
 
 

@@ -1,7 +1,6 @@
-"""What the commands print: a run's summary and details, the list of runs, an import's line,
-the strategies, a progress bar. Each value reads as ``ostdesk.cli_values`` shows it, as text
-or, with ``--json``, as the same keys in plain JSON (the README lists them; they are kept
-stable).
+"""What the commands print: a run's summary and details, the list of runs, the strategies, a
+progress bar. Each value reads as ``ostdesk.cli_values`` shows it, as text or, with
+``--json``, as the same keys in plain JSON (the README lists them; they are kept stable).
 """
 
 from __future__ import annotations
@@ -140,22 +139,6 @@ def print_runs(rows: Sequence[Mapping[str, Any]]) -> None:
             f"{','.join(r['symbols'] or [])[:28]:<28} {r['period']:<7} return {ret:>9}  "
             f"sharpe {sharpe:>6}  trades {trades:>5}  {r['name']}".rstrip()
         )
-
-
-def import_summary(result: Any) -> str:
-    """The one line an import ends with: how many bars of what, their span, from where."""
-    files: Sequence[Path] = result.files
-    source = files[0].name if len(files) == 1 else f"{len(files)} files"
-    from ostdesk.store.timefmt import format_ns
-
-    span = f"{format_ns(result.first_ts_ns)} .. {format_ns(result.last_ts_ns)}"
-    line = (
-        f"imported {result.rows:,} {result.period.label} bars of {result.symbol} ({span}) "
-        f"from {source}"
-    )
-    if result.replaced:
-        line += f", replacing {result.replaced:,} stored bars"
-    return line
 
 
 _MARKUP = re.compile(r"(?::\w+:)?``?([^`]+?)``?")  # ``code``, `code`, :class:`Name`

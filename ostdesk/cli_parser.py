@@ -119,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--columns", help='column mapping, e.g. "timestamp=Date,close=Adj Close"')
     imp.add_argument("--replace", action="store_true", help="replace overlapping stored bars")
     imp.add_argument("--description", help="instrument description")
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="store the bars even though their spacing does not fit --period",
+    )
+    imp.add_argument(
+        "--epoch-unit",
+        metavar="UNIT",
+        help="unit of numeric timestamps: s, ms, us or ns (default: told by their size)",
+    )
 
     demo = sub.add_parser("demo-data", help="install the synthetic demo bars")
     _add_db(demo)
@@ -144,7 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["fills", "orders", "trades", "equity", "bars"],
         help="which of the run's records to write",
     )
-    export.add_argument("--format", default="csv", choices=["csv", "parquet"], help="file format")
+    export.add_argument(
+        "--format",
+        choices=["csv", "parquet"],
+        help="file format (default: the file's extension, .csv or .parquet)",
+    )
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
 
     delete = sub.add_parser("delete", help="delete a recorded run and all its rows")

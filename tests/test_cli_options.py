@@ -189,3 +189,57 @@ def test_a_mistake_in_the_command_line_is_one_line_and_status_2(
     assert exit_.value.code == cli_errors.REFUSED
     assert err.startswith(line) and err.count("\n") == 1, err
     assert err.rstrip().endswith("--help`)")
+
+
+def _minute_bars(path: Path) -> Path:
+    rows = "".join(f"2020-01-02 10:{minute:02d}:00,1,2,0.5,1.5,10\n" for minute in range(60))
+    path.write_text("timestamp,open,high,low,close,volume\n" + rows)
+    return path
+
+
+def test_import_refuses_bars_that_do_not_fit_the_period_unless_forced(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["import", str(_minute_bars(tmp_path / "m.csv")), "--symbol", "M", "--period", "day"]
+    assert main([*args, "--db", str(db_path)]) == cli_errors.REFUSED
+    err = capsys.readouterr().err
+    assert err.startswith("ostdesk import: m.csv: bars are 1 minute apart (median) but --period")
+    assert main([*args, "--force", "--db", str(db_path)]) == cli_errors.OK
+    assert "Imported 60 day bars of M" in capsys.readouterr().out
+
+
+def _epoch_seconds(path: Path) -> Path:
+    rows = "".join(f"{1_577_836_800 + day * 86_400},1,2,0.5,1.5,10\n" for day in range(30))
+    path.write_text("timestamp,open,high,low,close,volume\n" + rows)
+    return path
+
+
+def test_import_reads_numeric_timestamps_in_the_epoch_unit_given(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["import", str(_epoch_seconds(tmp_path / "e.csv")), "--symbol", "E", "--period", "day"]
+    assert main([*args, "--epoch-unit", "s", "--db", str(db_path)]) == cli_errors.OK
+    assert "Imported 30 day bars of E (2020-01-01 … 2020-01-30)" in capsys.readouterr().out
+    assert main([*args, "--epoch-unit", "weeks", "--db", str(db_path)]) == cli_errors.REFUSED
+    assert capsys.readouterr().err == (
+        "ostdesk import: unknown epoch unit 'weeks'; choose s, ms, us or ns\n"
+    )
+
+
+@pytest.mark.parametrize(("name", "magic"), [("fills.csv", b"ts,"), ("fills.parquet", b"PAR1")])
+def test_export_takes_its_format_from_the_file_extension(
+    db_with_run: Path, tmp_path: Path, name: str, magic: bytes
+) -> None:
+    out = tmp_path / name
+    assert main(["export", "1", "--what", "fills", "-o", str(out), "--db", str(db_with_run)]) == 0
+    assert out.read_bytes().startswith(magic)
+
+
+def test_export_to_a_file_of_unknown_extension_needs_a_format(
+    db_with_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = ["export", "1", "--what", "fills", "-o", str(tmp_path / "fills.txt")]
+    assert main([*export, "--db", str(db_with_run)]) == cli_errors.REFUSED
+    assert "cannot tell the format of the export file fills.txt" in capsys.readouterr().err
+    assert main([*export, "--format", "csv", "--db", str(db_with_run)]) == cli_errors.OK
+    assert (tmp_path / "fills.txt").read_text().startswith("ts,")

@@ -114,10 +114,8 @@ def test_import_prints_one_plain_line_of_what_was_stored(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import_goog(db_path)
-    assert capsys.readouterr().out == (
-        "imported 2,148 day bars of GOOG (2004-08-19 00:00:00 UTC .. 2013-03-01 00:00:00 UTC)"
-        " from GOOG.csv\n"
-    )
+    out = capsys.readouterr().out
+    assert out == "Imported 2,148 day bars of GOOG (2004-08-19 … 2013-03-01) from GOOG.csv\n"
 
 
 def test_show_prints_values_without_python_reprs(
