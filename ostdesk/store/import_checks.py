@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import duckdb
@@ -63,16 +64,20 @@ def epoch_unit(cur: duckdb.DuckDBPyConnection, ts_text: str, given: str | None) 
     numbers; ``ts_text`` is the SQL for a row's timestamp text."""
     if given is not None:
         return given
+    rows = f"(SELECT {ts_text} AS t FROM import_raw)"
+    first = first_row(cur.execute(f"SELECT t FROM {rows} WHERE t IS NOT NULL LIMIT 1"))
+    if first is None or not re.fullmatch(_NUMBER, first[0]):
+        return None  # the common case, a date, is told by the first row without a scan
     row = first_row(
         cur.execute(
-            f"SELECT count(t), count(t) FILTER (NOT regexp_full_match(t, '{_NUMBER}')), "
+            f"SELECT count(t) FILTER (NOT regexp_full_match(t, '{_NUMBER}')), "
             "count(t) FILTER (NOT regexp_full_match(t, '[0-9]{8}')), "
-            f"max(abs(try_cast(t AS DOUBLE))) FROM (SELECT {ts_text} AS t FROM import_raw)"
+            f"max(abs(try_cast(t AS DOUBLE))) FROM {rows}"
         )
     )
     assert row is not None
-    values, not_numbers, not_dates, largest = row
-    if not values or not_numbers or not not_dates:
+    not_numbers, not_dates, largest = row
+    if not_numbers or not not_dates:
         return None
     return next((unit for limit, unit in _BY_SIZE if largest < limit), "ns")
 
@@ -98,9 +103,8 @@ def offsets(cur: duckdb.DuckDBPyConnection, path: Path, ts_text: str, first_line
     """Notes on the UTC offsets the text timestamps of ``import_raw`` carry; refuses a file
     with some timestamps with an offset and some without."""
     zones = cur.execute(
-        f"SELECT zone, min(rowid) AS first FROM (SELECT rowid, "
-        f"regexp_extract({ts_text}, '{_OFFSET}', 1) AS zone FROM import_raw) "
-        "WHERE zone IS NOT NULL GROUP BY zone ORDER BY first"
+        f"SELECT regexp_extract({ts_text}, '{_OFFSET}', 1) AS zone, min(rowid) AS first "
+        "FROM import_raw GROUP BY zone HAVING zone IS NOT NULL ORDER BY first"
     ).fetchall()
     naive = [first for zone, first in zones if zone == ""]
     offset = [(zone, first) for zone, first in zones if zone != ""]
