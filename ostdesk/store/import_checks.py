@@ -10,8 +10,10 @@
   ``+02:00`` in summer are both right) and the result says they were converted to UTC. A file
   mixing timestamps with and without an offset is refused: the naive ones would be read in
   the import's time zone, which is rarely what the file meant.
+- **Duplicates.** Two bars with one timestamp, across all the files, are refused.
 - **The period.** The median spacing of the bars must be nearer (on a log scale) to the
   declared period than to any other, else the import is refused naming both, unless forced.
+- **Overlap.** Bars already stored inside the imported range are refused, or replaced.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import duckdb
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.errors import BarImportError, StoreError
 from ostdesk.store.rows import first_row
+from ostdesk.store.timefmt import format_ns
 from ostdesk.timeparse import LAST_US
 
 EPOCH_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1, "µs": 1, "ns": 0.001}
@@ -164,3 +167,76 @@ def spacing_text(ns: float) -> str:
     value = ns / unit.value
     text = f"{value:.3g}"
     return f"{text} {unit.label}{'' if text == '1' else 's'}"
+
+
+def check_duplicates(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> tuple[int, int, int]:
+    """Refuse two bars with one timestamp (across all files); return (rows, first, last)."""
+    row = cur.execute("SELECT count(*), count(DISTINCT ts), min(ts), max(ts) FROM import_rows")
+    total, distinct, first, last = first_row(row) or (0, 0, 0, 0)
+    if distinct != total:
+        dup = first_row(
+            cur.execute(
+                "SELECT file_no, line, ts, first_file, first_line FROM ("
+                " SELECT file_no, line, ts, row_number() OVER w AS k,"
+                "  first_value(file_no) OVER w AS first_file,"
+                "  first_value(line) OVER w AS first_line"
+                " FROM import_rows"
+                " WHERE ts IN (SELECT ts FROM import_rows GROUP BY ts HAVING count(*) > 1)"
+                " WINDOW w AS (PARTITION BY ts ORDER BY file_no, line))"
+                " WHERE k = 2 ORDER BY file_no, line LIMIT 1"
+            )
+        )
+        assert dup is not None
+        file_no, line, ts, first_file, first_line = dup
+        where = (
+            f"row {first_line}"
+            if first_file == file_no
+            else (f"{files[first_file].name}, row {first_line}")
+        )
+        raise BarImportError(
+            files[file_no], int(line), f"duplicate timestamp {format_ns(ts)} (also on {where})"
+        )
+    return int(total), int(first), int(last)
+
+
+def check_overlap(
+    cur: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    symbol: str,
+    period: BarPeriod,
+    first: int,
+    last: int,
+    replace: bool,
+) -> int:
+    """Refuse stored bars inside [first, last], or delete them if ``replace``; return how many."""
+    stored = first_row(
+        cur.execute(
+            "SELECT count(*), min(ts_event_ns), max(ts_event_ns) FROM bars "
+            "WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
+            [symbol, period.label, first, last],
+        )
+    )
+    count = int(stored[0]) if stored else 0
+    if count == 0:
+        return 0
+    assert stored is not None
+    if replace:
+        cur.execute(
+            "DELETE FROM bars WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
+            [symbol, period.label, first, last],
+        )
+        return count
+    clash = first_row(
+        cur.execute(
+            "SELECT file_no, line FROM import_rows WHERE ts >= ? ORDER BY ts LIMIT 1", [stored[1]]
+        )
+    )
+    assert clash is not None
+    raise BarImportError(
+        files[clash[0]],
+        int(clash[1]),
+        f"{count:,} {period.label} bars of {symbol} are already stored from "
+        f"{format_ns(stored[1])} to {format_ns(stored[2])}, inside this import's range "
+        f"{format_ns(first)} to {format_ns(last)}; import with --replace (replace=True) "
+        "to overwrite them",
+    )

@@ -131,7 +131,7 @@ def import_bars(
         # Staging is outside the transaction: temp tables only, and rowids of tables created in
         # a transaction are not 0-based, while they are our row numbers.
         notes = _stage_files(cur, files, mapping, unit, report)
-        span = _check_duplicates(cur, files)
+        span = checks.check_duplicates(cur, files)
         notes += checks.check_period(cur, files[0], period, force)
         report(0.8, "checking against stored bars")
         with transaction(cur):
@@ -174,7 +174,7 @@ def _store(
     report: Progress,
 ) -> ImportResult:
     rows, first, last = span
-    replaced = _check_overlap(cur, files, symbol, period, first, last, replace)
+    replaced = checks.check_overlap(cur, files, symbol, period, first, last, replace)
     report(0.85, f"storing {rows:,} bars")
     cur.execute(
         "INSERT INTO instruments (symbol, description) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -348,79 +348,6 @@ def _raw_value(cur: duckdb.DuckDBPyConnection, cmap: ColumnMap, field: str, inde
     expr = _timestamp_text(cmap) if column is None else f"{_q(column)}::VARCHAR"
     row = first_row(cur.execute(f"SELECT {expr} FROM import_raw WHERE rowid = ?", [index]))
     return "" if row is None or row[0] is None else str(row[0])
-
-
-def _check_duplicates(cur: duckdb.DuckDBPyConnection, files: list[Path]) -> tuple[int, int, int]:
-    """Refuse two bars with one timestamp (across all files); return (rows, first, last)."""
-    row = cur.execute("SELECT count(*), count(DISTINCT ts), min(ts), max(ts) FROM import_rows")
-    total, distinct, first, last = first_row(row) or (0, 0, 0, 0)
-    if distinct != total:
-        dup = first_row(
-            cur.execute(
-                "SELECT file_no, line, ts, first_file, first_line FROM ("
-                " SELECT file_no, line, ts, row_number() OVER w AS k,"
-                "  first_value(file_no) OVER w AS first_file,"
-                "  first_value(line) OVER w AS first_line"
-                " FROM import_rows"
-                " WHERE ts IN (SELECT ts FROM import_rows GROUP BY ts HAVING count(*) > 1)"
-                " WINDOW w AS (PARTITION BY ts ORDER BY file_no, line))"
-                " WHERE k = 2 ORDER BY file_no, line LIMIT 1"
-            )
-        )
-        assert dup is not None
-        file_no, line, ts, first_file, first_line = dup
-        where = (
-            f"row {first_line}"
-            if first_file == file_no
-            else (f"{files[first_file].name}, row {first_line}")
-        )
-        raise BarImportError(
-            files[file_no], int(line), f"duplicate timestamp {format_ns(ts)} (also on {where})"
-        )
-    return int(total), int(first), int(last)
-
-
-def _check_overlap(
-    cur: duckdb.DuckDBPyConnection,
-    files: list[Path],
-    symbol: str,
-    period: BarPeriod,
-    first: int,
-    last: int,
-    replace: bool,
-) -> int:
-    """Refuse stored bars inside [first, last], or delete them if ``replace``; return how many."""
-    stored = first_row(
-        cur.execute(
-            "SELECT count(*), min(ts_event_ns), max(ts_event_ns) FROM bars "
-            "WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
-            [symbol, period.label, first, last],
-        )
-    )
-    count = int(stored[0]) if stored else 0
-    if count == 0:
-        return 0
-    assert stored is not None
-    if replace:
-        cur.execute(
-            "DELETE FROM bars WHERE symbol = ? AND period = ? AND ts_event_ns BETWEEN ? AND ?",
-            [symbol, period.label, first, last],
-        )
-        return count
-    clash = first_row(
-        cur.execute(
-            "SELECT file_no, line FROM import_rows WHERE ts >= ? ORDER BY ts LIMIT 1", [stored[1]]
-        )
-    )
-    assert clash is not None
-    raise BarImportError(
-        files[clash[0]],
-        int(clash[1]),
-        f"{count:,} {period.label} bars of {symbol} are already stored from "
-        f"{format_ns(stored[1])} to {format_ns(stored[2])}, inside this import's range "
-        f"{format_ns(first)} to {format_ns(last)}; import with --replace (replace=True) "
-        "to overwrite them",
-    )
 
 
 # -- helpers ------------------------------------------------------------------------------------
