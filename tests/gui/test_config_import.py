@@ -183,3 +183,11 @@ def test_the_epoch_unit_can_be_chosen_for_numeric_times(qtbot, db, tmp_path) -> 
     with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done:
         dialog.start_import()
     assert done.args[0].first_ts_ns == 86_400 * 10**9
+
+
+def test_a_file_that_cannot_be_read_is_said_in_the_preview(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bars.csv.gz"
+    path.write_bytes("Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,1.5\n".encode("cp1252"))
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(path)
+    assert dialog.error_label.text().startswith("cannot preview bars.csv.gz: not a readable gzip")

@@ -234,6 +234,8 @@ class ImportBarsDialog(QDialog):
                 self._names, rows, self._has_header = read_preview(Path(text))
             except duckdb.Error as exc:
                 self._show_error(f"cannot preview {Path(text).name}: {_first_line(exc)}")
+            except StoreError as exc:  # a file that cannot be read (a .gz that is not gzip)
+                self._show_error(f"cannot preview {exc}")
         for box in self.column_boxes.values():
             box.blockSignals(True)
             box.clear()
