@@ -15,6 +15,7 @@ from ostdesk.engine.events import (
     OrderType,
     RejectionReason,
     Side,
+    StrategyLogged,
     TimeInForce,
 )
 from ostdesk.store import Database
@@ -188,3 +189,22 @@ def test_answers_of_different_kinds_keep_their_publication_order(db: Database) -
         (7, 4, "cancelled"),
         (8, 5, "accepted"),
     ]
+
+
+def test_strategy_messages_are_recorded_exactly_in_the_order_logged(db: Database) -> None:
+    bus = EventBus()
+    recorder = RunRecorder(bus, db, RUN)
+    said = [
+        (0, "", "ready"),  # setup: no bar yet
+        (10, "AAA", "it's 'quoted', \"twice\"\nand on two lines"),
+        (10, "BBB", "ünïcödé ✓ €"),
+        (11, "AAA", ""),
+    ]
+    for ts, symbol, message in said:
+        bus.publish(StrategyLogged(ts_event_ns=ts, strategy_id="S", symbol=symbol, message=message))
+    recorder.shutdown()
+
+    assert _rows(db, "SELECT * EXCLUDE (run_id) FROM run_logs WHERE run_id = ? ORDER BY rowid") == [
+        (ts, "S", symbol, message) for ts, symbol, message in said
+    ]
+    assert recorder.tally.handed["run_logs"] == recorder.tally.written["run_logs"] == 4
