@@ -125,6 +125,12 @@ def _query(con: duckdb.DuckDBPyConnection, what: str, fmt: str) -> str:
     return f"SELECT {', '.join(selected)} FROM {table} WHERE run_id = $run ORDER BY {order}"
 
 
+def _instant(column: str) -> str:
+    """A nanosecond column as TIMESTAMPTZ_NS, whatever the session's time zone (a plain
+    cast would read the naive timestamp in it)."""
+    return f"timezone('UTC', make_timestamp_ns({column}))"
+
+
 def export_target(path: str | Path) -> Path:
     """The file an export may write: local, in a folder that exists, not a folder, and, if
     it exists, a plain file that is no database: an export replaces what it is given, so a
@@ -160,9 +166,3 @@ def _is_database(path: Path) -> bool:
             return f.read(12)[8:12] == b"DUCK"
     except OSError:
         return False
-
-
-def _instant(column: str) -> str:
-    """A nanosecond column as TIMESTAMPTZ_NS, whatever the session's time zone (a plain
-    cast would read the naive timestamp in it)."""
-    return f"timezone('UTC', make_timestamp_ns({column}))"
