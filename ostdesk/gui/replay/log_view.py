@@ -34,10 +34,6 @@ class ReplayLogView(StrategyLogView):
         self._shown = 0  # messages up to the cursor; the view holds the last `_held` of them
         self._held = 0
 
-    @property
-    def shown(self) -> int:
-        return self._shown
-
     def reset(self, messages: RunMessages, run_id: int) -> None:
         """Start over for a newly opened run (nothing shown until the cursor is set)."""
         self._messages = messages
