@@ -155,8 +155,7 @@ def check_period(
     if not force:
         raise PeriodMismatchError(file, spacing, period)
     return [
-        f"bars are {spacing_text(spacing)} apart (median), stored as {period.label} bars "
-        "as asked (--force)"
+        f"bars are {spacing_text(spacing)} apart (median), stored as {period.label} bars as asked"
     ]
 
 

@@ -60,9 +60,7 @@ def test_forced_bars_are_stored_as_declared_and_the_result_says_so(
     result = import_bars(db, minute_csv(tmp_path), symbol="X", period="day", force=True)
     assert result.rows == 30
     assert len(load_bars(db, "X", "day")["close"]) == 30
-    assert "bars are 1 minute apart (median), stored as day bars as asked (--force)" in (
-        result.summary()
-    )
+    assert "bars are 1 minute apart (median), stored as day bars as asked" in (result.summary())
 
 
 @pytest.mark.parametrize(("csv", "wrong", "spacing"), [("eurusd", "day", "1 hour"),
