@@ -75,7 +75,9 @@ def main() -> None:
                 rates[label].append(timed(db, symbols, strategy, devnull if echo else None))
         db.close()
     base = statistics.median(rates[cases[0][0]])
-    print(f"{'(a) 1 sym x 200,000':<34}{'bars/s median':>14}{'min':>10}{'max':>10}{'vs silent':>10}")
+    print(
+        f"{'(a) 1 sym x 200,000':<34}{'bars/s median':>14}{'min':>10}{'max':>10}{'vs silent':>10}"
+    )
     for label, values in rates.items():
         median = statistics.median(values)
         print(
