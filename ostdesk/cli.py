@@ -223,7 +223,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         )
     with _open_db(args, write=True) as db:
         with cli_errors.as_user_error():
-            run = prepare_backtest(db, config, strategy_source=catalog.sources[cls.__name__])
+            run = prepare_backtest(
+                db, config, strategy_source=catalog.sources[cls.__name__], echo_log=sys.stderr
+            )
         try:
             run.run()
         except KeyboardInterrupt:

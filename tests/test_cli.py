@@ -192,3 +192,25 @@ def test_dates_are_read_exactly_and_only_within_the_storable_range() -> None:
     for text in ("1677-09-20", "2262-04-12", "0001-01-01", "9999-12-31"):
         with pytest.raises(ValueError, match="outside the dates ostdesk can store"):
             parse_when(text)
+
+
+def test_backtest_prints_the_strategys_messages_on_stderr_with_their_bar_time(
+    tmp_path: Path, db_with_goog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "strats"
+    folder.mkdir()
+    (folder / "talky.py").write_text(
+        "from ostdesk import Strategy\n\n\n"
+        "class Talky(Strategy):\n"
+        '    """Says hello on its third bar."""\n\n'
+        "    def on_bar(self, bar):\n"
+        "        if len(self.close) == 3:\n"
+        '            self.log("hello at the third bar")\n'
+    )
+    capsys.readouterr()
+    args = ["backtest", "--strategy", "Talky", "--symbol", "GOOG", "--period", "day"]
+    code = main([*args, "--strategies-dir", str(folder), "--db", str(db_with_goog), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "2004-08-23 00:00 Talky: hello at the third bar" in err.splitlines()
+    assert "hello" not in out  # stdout stays the summary a script parses
