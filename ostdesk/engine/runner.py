@@ -57,6 +57,7 @@ class BacktestConfig:
     capital: float = 100_000.0
     commission: CommissionModel = dataclasses.field(default_factory=CommissionModel)
     slippage_ticks: float = 0.0
+    tick_sizes: Mapping[str, float] = dataclasses.field(default_factory=dict)
     max_leverage: float | None = None
     name: str = ""
 
@@ -71,6 +72,9 @@ class BacktestConfig:
             raise ValueError(
                 f"slippage must be a finite number of ticks, 0 or more, got {self.slippage_ticks:g}"
             )
+        for symbol, tick in self.tick_sizes.items():
+            if not (tick > 0 and math.isfinite(tick)):
+                raise ValueError(f"the tick size of {symbol} must be a positive number, got {tick}")
         if self.max_leverage is not None and not (
             self.max_leverage > 0 and math.isfinite(self.max_leverage)
         ):
@@ -154,6 +158,7 @@ class BacktestRun:
                 capital=cfg.capital,
                 commission=cfg.commission,
                 slippage_ticks=cfg.slippage_ticks,
+                tick_size=dict(cfg.tick_sizes),
                 symbols=cfg.symbols,
                 max_leverage=cfg.max_leverage,
             )

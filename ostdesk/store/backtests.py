@@ -7,6 +7,7 @@ With ``record`` (the default) the run is recorded in the same database.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -16,6 +17,7 @@ from ostdesk.store.database import Database
 from ostdesk.store.market_data import bar_chunks, count_bars
 from ostdesk.store.recorder import RunRecording
 from ostdesk.store.runs import data_fingerprint
+from ostdesk.store.ticks import tick_sizes
 
 
 def prepare_backtest(
@@ -35,8 +37,13 @@ def prepare_backtest(
     When recording, ``run.recording.run_id`` is set as soon as the run starts; the recorder
     commits what it received every ``record_interval`` seconds. With ``echo_log`` (the CLI's
     stderr), each ``self.log`` message is written there as a line while the run goes, all of
-    them before the run ends (see ``ostdesk.engine.log_echo``).
+    them before the run ends (see ``ostdesk.engine.log_echo``). Slippage is counted in each
+    symbol's tick (``ostdesk.store.ticks``) unless ``config.tick_sizes`` names them.
     """
+    if not config.tick_sizes:
+        config = dataclasses.replace(
+            config, tick_sizes=tick_sizes(db, config.symbols, config.period)
+        )
     total = count_bars(db, config.symbols, config.period, config.start_ns, config.end_ns)
     chunks = bar_chunks(db, config.symbols, config.period, config.start_ns, config.end_ns)
     factories = list(subscribers)
