@@ -48,7 +48,7 @@ class PeriodMismatchError(BarImportError):
             file,
             None,
             f"bars are {spacing_text(spacing_ns)} apart (median) but --period {period.label} "
-            f"was given; check the period, or import with --force (force=True) to store them "
+            f"was given; check the period, or import with --force to store them "
             f"as {period.label} bars anyway",
         )
 
@@ -236,6 +236,6 @@ def check_overlap(
         int(clash[1]),
         f"{count:,} {period.label} bars of {symbol} are already stored from "
         f"{format_ns(stored[1])} to {format_ns(stored[2])}, inside this import's range "
-        f"{format_ns(first)} to {format_ns(last)}; import with --replace (replace=True) "
+        f"{format_ns(first)} to {format_ns(last)}; import with --replace "
         "to overwrite them",
     )
