@@ -302,9 +302,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         cli_output.print_json(details)
     else:
+        error = details.pop("error")  # a traceback: printed whole, after the statistics
         cli_output.print_mapping(details)
-        if run["error"]:
-            print(f"error:\n{run['error']}")
+        if error:
+            print(f"error:\n{error}")
     return 0
 
 

@@ -96,9 +96,10 @@ def why_not_completed(run: Any) -> str:
 
 
 def run_details(run: Mapping[str, Any], stats: Mapping[str, object]) -> dict[str, Any]:
-    """What ``show`` prints of a stored run: its configuration, then its statistics."""
+    """What ``show`` prints of a stored run: its configuration, why it did not complete
+    (``error``, ``None`` when it did), then its statistics."""
     details = {key: _to_second(key, run[key]) for key in _SHOWN_RUN_FIELDS}
-    return {**details, "statistics": dict(stats)}
+    return {**details, "error": run["error"], "statistics": dict(stats)}
 
 
 def _to_second(key: str, value: Any) -> Any:

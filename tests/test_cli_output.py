@@ -188,6 +188,35 @@ def test_show_json_has_statistics_with_iso_times_and_durations(
     assert all(v is None or isinstance(v, int | float | str) for v in stats.values())
 
 
+def test_show_of_a_failed_run_says_why_in_text_and_in_json(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "strats"
+    folder.mkdir()
+    (folder / "broken.py").write_text(
+        "from ostdesk import Strategy\n\n\n"
+        "class Broken(Strategy):\n"
+        '    """Fails on its third bar."""\n\n'
+        "    def on_bar(self, bar):\n"
+        "        if len(self.close) == 3:\n"
+        '            raise ValueError("no data feed for the hedge")\n'
+    )
+    db = ["--db", str(import_goog(db_path))]
+    args = ["backtest", "--strategy", "Broken", "--symbol", "GOOG", "--period", "day"]
+    assert main([*args, "--strategies-dir", str(folder), *db]) == 1
+    capsys.readouterr()
+
+    assert main(["show", "1", "--json", *db]) == 0
+    shown = _strict_json(capsys.readouterr().out)
+    assert shown["status"] == "failed"
+    assert "ValueError: no data feed for the hedge" in shown["error"]
+    assert list(shown)[-2:] == ["error", "statistics"]
+    assert main(["show", "1", *db]) == 0
+    out = capsys.readouterr().out
+    assert out.count("ValueError: no data feed for the hedge") == 1
+    assert out.index("statistics:") < out.index("error:\nTraceback")
+
+
 def test_a_run_without_trades_shows_na_and_zero_never_nan_or_minus_zero(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
