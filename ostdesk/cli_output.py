@@ -132,9 +132,9 @@ def print_runs(rows: Sequence[Mapping[str, Any]]) -> None:
         print("no recorded runs; try `ostdesk backtest ...`")
     for r in rows:
         # + 0.0 turns a -0.0 into 0.0: a tiny loss reads +0.00%, not -0.00%
-        ret = "" if r["return_pct"] is None else f"{round(r['return_pct'], 2) + 0.0:+.2f}%"
-        sharpe = "" if r["sharpe"] is None else text(round(r["sharpe"], 2))
-        trades = "" if r["trades"] is None else text(r["trades"])
+        ret = "n/a" if r["return_pct"] is None else f"{round(r['return_pct'], 2) + 0.0:+.2f}%"
+        sharpe = text(None if r["sharpe"] is None else round(r["sharpe"], 2))
+        trades = text(r["trades"])
         print(
             f"{r['run_id']:>5}  {r['status']:<11} {r['strategy']:<18} "
             f"{','.join(r['symbols'] or [])[:28]:<28} {r['period']:<7} return {ret:>9}  "

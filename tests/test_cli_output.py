@@ -229,6 +229,8 @@ def test_a_run_without_trades_shows_na_and_zero_never_nan_or_minus_zero(
     assert main(["show", "1", *db]) == 0
     lines = {line[:28].strip(): line[28:].strip() for line in capsys.readouterr().out.splitlines()}
     assert (lines["Win Rate [%]"], lines["Max. Drawdown [%]"]) == ("n/a", "0")
+    assert main(["runs", *db]) == 0  # a Sharpe ratio of a flat run has no value: n/a, not blank
+    assert re.search(r"return\s+\+0\.00%\s+sharpe\s+n/a\s+trades\s+0$", capsys.readouterr().out)
 
 
 def test_backtest_json_lists_the_symbols_as_an_array(
