@@ -236,6 +236,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.json:
         cli_output.print_json(summary)
     else:
+        del summary["error"]  # stderr says it below, the traceback whole
         cli_output.print_mapping(summary)
     if run.status is RunStatus.COMPLETED:
         return cli_errors.OK

@@ -67,8 +67,9 @@ def _shown(key: str, value: Any) -> str:
 
 
 def summary(db: Any, run: Any) -> dict[str, Any]:
-    """What ``backtest`` prints of the run it made."""
-    from ostdesk.store.runs import run_stats
+    """What ``backtest`` prints of the run it made; ``error`` is the stored reason it did not
+    complete (as ``show`` gives it), ``None`` when it did."""
+    from ostdesk.store.runs import get_run, run_stats
 
     run_id = run.recording.run_id
     return {
@@ -80,6 +81,7 @@ def summary(db: Any, run: Any) -> dict[str, Any]:
         "bars": run.bars_processed,
         "elapsed_s": round(run.elapsed, 3),
         "bars_per_s": round(run.bars_per_second),
+        "error": get_run(db, run_id)["error"],
         "statistics": run_stats(db, run_id),
     }
 

@@ -188,7 +188,7 @@ def test_show_json_has_statistics_with_iso_times_and_durations(
     assert all(v is None or isinstance(v, int | float | str) for v in stats.values())
 
 
-def test_show_of_a_failed_run_says_why_in_text_and_in_json(
+def test_a_failed_run_says_why_in_backtest_json_and_in_show(
     db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "strats"
@@ -202,9 +202,12 @@ def test_show_of_a_failed_run_says_why_in_text_and_in_json(
         '            raise ValueError("no data feed for the hedge")\n'
     )
     db = ["--db", str(import_goog(db_path))]
-    args = ["backtest", "--strategy", "Broken", "--symbol", "GOOG", "--period", "day"]
-    assert main([*args, "--strategies-dir", str(folder), *db]) == 1
     capsys.readouterr()
+    args = ["backtest", "--strategy", "Broken", "--symbol", "GOOG", "--period", "day"]
+    assert main([*args, "--strategies-dir", str(folder), *db, "--json"]) == 1
+    ran = _strict_json(capsys.readouterr().out)
+    assert ran["status"] == "failed"
+    assert "ValueError: no data feed for the hedge" in ran["error"]
 
     assert main(["show", "1", "--json", *db]) == 0
     shown = _strict_json(capsys.readouterr().out)
