@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from ostdesk import Strategy
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
+    BarPeriod,
+    BarReceived,
     CancellationAccepted,
     CancellationRejected,
     FillEvent,
@@ -18,8 +21,10 @@ from ostdesk.engine.events import (
     StrategyLogged,
     TimeInForce,
 )
+from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.store import Database
 from ostdesk.store.recorder import RunRecorder
+from tests.engine.data import random_walk_chunk
 
 RUN = 41
 
@@ -208,3 +213,31 @@ def test_strategy_messages_are_recorded_exactly_in_the_order_logged(db: Database
         (ts, "S", symbol, message) for ts, symbol, message in said
     ]
     assert recorder.tally.handed["run_logs"] == recorder.tally.written["run_logs"] == 4
+
+
+class LogsALoneSurrogate(Strategy):
+    """Logs text UTF-8 cannot hold (a lone surrogate, as a bad decode leaves) on its 2nd bar."""
+
+    def on_bar(self, bar: BarReceived) -> None:
+        if len(self.close) == 2:
+            self.log("lone \ud800 beside ünïcödé 😀")
+
+
+def test_a_lone_surrogate_in_a_message_is_stored_escaped_and_the_run_completes(
+    db: Database,
+) -> None:
+    chunk = random_walk_chunk(1, 3)
+    config = BacktestConfig(strategy=LogsALoneSurrogate, symbols=("S0",), period=BarPeriod.MINUTE)
+    recorders: list[RunRecorder] = []
+
+    def recorder(bus: EventBus) -> RunRecorder:
+        recorders.append(RunRecorder(bus, db, RUN))
+        return recorders[0]
+
+    run = BacktestRun(config, [chunk], len(chunk), subscribers=[recorder]).run()
+
+    assert run.status is RunStatus.COMPLETED, run.error
+    assert _rows(db, "SELECT ts, message FROM run_logs WHERE run_id = ?") == [
+        (int(chunk.ts[1]), "lone \\ud800 beside ünïcödé 😀")
+    ]
+    assert recorders[0].tally.written["run_bars"] == 3

@@ -25,8 +25,13 @@ class StrategyLogged(EventBase):
 
 def message_text(message: object) -> str:
     """``message`` as the text stored and shown: ``str()`` of it, cut to
-    ``MAX_MESSAGE_CHARS`` with a marker naming the cut."""
+    ``MAX_MESSAGE_CHARS`` with a marker naming the cut.
+
+    A lone surrogate (``"\\ud800"``, from a bad decode) is written as its escape: UTF-8 cannot
+    hold it, and the database, a terminal or a pipe would refuse the whole batch with it."""
     text = message if type(message) is str else str(message)
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode()
     if len(text) <= MAX_MESSAGE_CHARS:
         return text
     return f"{text[:MAX_MESSAGE_CHARS]}… [{len(text) - MAX_MESSAGE_CHARS:,} more characters cut]"
