@@ -38,17 +38,26 @@ _NUMBER = r"[+-]?[0-9]+(\.[0-9]*)?"
 _OFFSET = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 
 
+SPACING_TOLERANCE = 0.99
+"""A median spacing within 1% of the period is the period (timestamps rounded to the second)."""
+
+
 class PeriodMismatchError(BarImportError):
     """The bars' spacing does not fit the declared period; ``force`` imports them anyway."""
 
     def __init__(self, file: Path, spacing_ns: float, period: BarPeriod) -> None:
         self.spacing_ns = spacing_ns
         self.period = period
+        overlap = (
+            f" (each would last 1 {period.label} and overlap the next)"
+            if spacing_ns < period.value
+            else ""
+        )
         super().__init__(
             file,
             None,
             f"bars are {spacing_text(spacing_ns)} apart (median) but --period {period.label} "
-            f"was given; check the period, or import with --force to store them "
+            f"was given{overlap}; check the period, or import with --force to store them "
             f"as {period.label} bars anyway",
         )
 
@@ -139,7 +148,10 @@ def check_period(
     cur: duckdb.DuckDBPyConnection, file: Path, period: BarPeriod, force: bool
 ) -> list[str]:
     """Refuse bars of ``import_rows`` whose median spacing fits another period better than
-    ``period``, unless ``force``; return a note when forced. Timestamps are unique here."""
+    ``period``, or is shorter than it (15-minute bars as hour bars would overlap: a bar's end
+    decides when DAY and GTD orders expire), unless ``force``; return a note when forced or
+    when the bars are further apart than their period (5-minute bars as minute bars).
+    Timestamps are unique here."""
     row = first_row(
         cur.execute(
             "SELECT quantile_cont(gap, 0.5) FROM "
@@ -150,8 +162,10 @@ def check_period(
     if spacing is None:  # a single bar: no spacing to check
         return []
     fit = min(BarPeriod, key=lambda p: abs(math.log(spacing / p.value)))
-    if fit is period:
-        return []
+    if fit is period and spacing >= SPACING_TOLERANCE * period.value:
+        if spacing <= period.value / SPACING_TOLERANCE:
+            return []
+        return [f"bars are {spacing_text(spacing)} apart (median); each is a {period.label} bar"]
     if not force:
         raise PeriodMismatchError(file, spacing, period)
     return [

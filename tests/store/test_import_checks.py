@@ -83,11 +83,34 @@ def test_daily_bars_with_weekend_gaps_fit_the_day_period(db: Database, goog_csv:
     assert import_bars(db, goog_csv, symbol="GOOG", period="day").notes == ()
 
 
-def test_five_minute_bars_fit_the_minute_period_best(db: Database, tmp_path: Path) -> None:
-    lines = [f"2020-01-02 1{h}:{m:02d},1,2,0.5,1.5,1" for h in range(3) for m in range(0, 60, 5)]
-    path = tmp_path / "five.csv"
+def _every(tmp_path: Path, minutes: int) -> Path:
+    """Bars ``minutes`` apart over three hours."""
+    lines = [
+        f"2020-01-02 1{h}:{m:02d},1,2,0.5,1.5,1" for h in range(3) for m in range(0, 60, minutes)
+    ]
+    path = tmp_path / f"every{minutes}.csv"
     path.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(lines) + "\n")
-    assert import_bars(db, path, symbol="X", period="minute").rows == 36
+    return path
+
+
+def test_five_minute_bars_fit_the_minute_period_best_and_are_said_to_be_apart(
+    db: Database, tmp_path: Path
+) -> None:
+    result = import_bars(db, _every(tmp_path, 5), symbol="X", period="minute")
+    assert result.rows == 36
+    assert "bars are 5 minutes apart (median); each is a minute bar" in result.summary()
+
+
+@pytest.mark.parametrize("minutes", [15, 30])
+def test_bars_closer_than_their_period_are_refused_as_they_would_overlap(
+    db: Database, tmp_path: Path, minutes: int
+) -> None:
+    with pytest.raises(
+        PeriodMismatchError,
+        match=f"{minutes} minutes apart .* --period hour was given .each would last 1 hour",
+    ):
+        import_bars(db, _every(tmp_path, minutes), symbol="X", period="hour")
+    assert snapshot(db) == ([], [])
 
 
 def test_a_single_bar_has_no_spacing_to_check(db: Database, tmp_path: Path) -> None:
