@@ -9,6 +9,7 @@ only one column's does; with several, the user chooses.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 
 FIELDS = ("timestamp", "date", "time", "open", "high", "low", "close", "volume")
@@ -135,8 +136,13 @@ def check_unique(names: Sequence[str]) -> None:
         seen[key] = i
 
 
+_VOLUME = re.compile(r"vol(umes?|umen)?(?![a-z])")
+"""A volume column's name: ``Vol.``, ``Volume BTC``, ``Volumen (€)``, ``vol_usd``; not
+``Volatility``, which a data vendor may put next to it."""
+
+
 def _find_volume(names: Sequence[str], used: set[str], chosen: dict[str, str]) -> None:
-    candidates = [n for n in names if n not in used and _normal(n).startswith("vol")]
+    candidates = [n for n in names if n not in used and _VOLUME.match(_normal(n))]
     if len(candidates) > 1:
         raise ColumnError(
             f"several columns could be the volume: {', '.join(repr(n) for n in candidates)}; "

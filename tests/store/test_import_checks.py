@@ -243,6 +243,26 @@ def test_a_missing_volume_column_is_said_not_silently_zero(db: Database, tmp_pat
     assert "no volume column: volumes stored as 0" in result.summary()
 
 
+@pytest.mark.parametrize(
+    ("header", "volume"),
+    [
+        ("date,open,high,low,close,volatility", 0.0),
+        ("date,open,high,low,close,Vol.", 7.0),
+        ("date,open,high,low,close,vol_usd", 7.0),
+        ("date,open,high,low,close,Volumes", 7.0),
+        ("date,open,high,low,close,Volatility,Volume", 8.0),
+    ],
+)
+def test_only_a_column_named_for_volume_is_the_volume(
+    db: Database, tmp_path: Path, header: str, volume: float
+) -> None:
+    path = tmp_path / "v.csv"
+    extra = ",8" if header.endswith("Volume") else ""
+    path.write_text(f"{header}\n2020-01-02,1,2,0.5,1.5,7{extra}\n")
+    import_bars(db, path, symbol="V", period="day")
+    assert load_bars(db, "V", "day")["volume"].tolist() == [volume]
+
+
 def test_several_columns_that_could_be_the_volume_are_refused_naming_them(
     db: Database, tmp_path: Path
 ) -> None:
