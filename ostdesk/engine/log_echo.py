@@ -3,7 +3,10 @@ goes (the CLI's stderr).
 
 One line per message, in the order published: the bar's time (UTC, minutes unless the bar has
 seconds), the strategy, the bar's symbol when the run trades several, then the message:
-``2004-08-19 00:00 SmaCross: entering long``. The window's log dock uses the same lines.
+``2004-08-19 00:00 SmaCross: entering long``. The window's log dock uses the same lines. A
+message of several lines is shown on one, its breaks as `` ⏎ `` (the database keeps its exact
+text): a second line without time and strategy would read as nobody's, and the replay's log
+counts one line per message.
 """
 
 from __future__ import annotations
@@ -42,7 +45,22 @@ def format_log_line(
 ) -> str:
     """:func:`log_line` from a message's fields (a recorded row)."""
     where = f" [{symbol}]" if with_symbol and symbol else ""
-    return f"{bar_time_text(ts_ns)} {strategy_id}{where}: {message}"
+    return f"{bar_time_text(ts_ns)} {strategy_id}{where}: {one_line(message)}"
+
+
+LINE_BREAK_MARK = " ⏎ "
+
+_QT_BLOCK_BREAKS = str.maketrans(dict.fromkeys("\ufdd0\ufdd1", "\ufffd"))
+"""Characters a Qt text view also starts a new line at (its frame marks), which Python's
+``splitlines`` leaves alone."""
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: each line break (``\\n``, ``\\r\\n``, ``\\r``, and the
+    others ``str.splitlines`` knows) as ``LINE_BREAK_MARK``, a trailing one dropped."""
+    if message.isprintable():  # the usual message: no break of any kind, nothing to do
+        return message
+    return LINE_BREAK_MARK.join(message.splitlines()).translate(_QT_BLOCK_BREAKS)
 
 
 class LogEcho(BufferedSink):

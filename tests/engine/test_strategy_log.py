@@ -91,6 +91,23 @@ def test_echo_writes_every_message_as_a_line_with_the_bar_time_before_the_run_en
     ]
 
 
+def test_echo_writes_a_message_of_several_lines_as_one_line_with_its_breaks_marked() -> None:
+    bus, stream = EventBus(), io.StringIO()
+    echo = LogEcho(bus, stream)
+    said = ["two\nlines", "windows\r\nstyle\r\n", "old\rmac", "para\u2029graph", "a\ttab"]
+    for message in said:
+        bus.publish(StrategyLogged(ts_event_ns=0, strategy_id="S", symbol="", message=message))
+    echo.shutdown()
+    assert stream.getvalue().split("\n") == [
+        "setup S: two ⏎ lines",
+        "setup S: windows ⏎ style",  # a trailing break: dropped
+        "setup S: old ⏎ mac",
+        "setup S: para ⏎ graph",
+        "setup S: a\ttab",  # a tab breaks no line
+        "",
+    ]
+
+
 def test_bar_time_shows_minutes_and_seconds_only_when_present() -> None:
     day = 1_092_873_600_000_000_000  # 2004-08-19 00:00 UTC
     assert bar_time_text(day) == "2004-08-19 00:00"

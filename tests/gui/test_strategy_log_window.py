@@ -151,3 +151,25 @@ def test_the_replay_log_holds_the_latest_lines_before_the_cursor_whatever_the_mo
         if count > before:  # forward: as many as the view holds
             assert len(held) == min(count, REPLAY_LOG_LINES)
         before = count
+
+
+def test_the_replay_log_shows_a_message_of_several_lines_as_one_line_whatever_the_moves(
+    qtbot: QtBot,
+) -> None:
+    n = 40
+    text = [f"m{i}\nsecond\r\nthird\u2029" if i % 2 else f"m{i}" for i in range(n)]
+    messages = RunMessages(
+        ts=np.arange(1, n + 1, dtype=np.int64) * 60_000_000_000,
+        strategy_id=np.full(n, "S", dtype=object),
+        symbol=np.full(n, "A", dtype=object),
+        message=np.array(text, dtype=object),
+    )
+    shown = [f"m{i} ⏎ second ⏎ third" if i % 2 else f"m{i}" for i in range(n)]
+    view = ReplayLogView()
+    qtbot.addWidget(view)
+    view.reset(messages, 7)
+    for count in (3, 10, 7, 8, 2, 9, 30, 11, n, 1, 0, 6):
+        view.show_count(count)
+        # one line per message up to the cursor, its breaks marked: none past the cursor
+        assert [line.split(": ", 1)[1] for line in view.lines] == shown[:count], count
+        assert view.document().blockCount() == max(count, 1), count
