@@ -144,6 +144,34 @@ def _normal_offset(zone: str) -> str:
     return f"{zone[0]}{digits[:2]}:{digits[2:4] or '00'}"
 
 
+SYMBOL_COLUMNS = frozenset({"symbol", "ticker", "instrument", "sym"})
+"""Names of a column that says which instrument a row is of."""
+
+
+def one_symbol(cur: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> None:
+    """Refuse a file whose symbol column names several instruments: their bars would be stored
+    as one symbol's, interleaved (an export of a multi-symbol run's bars is such a file)."""
+    for name in names:
+        if name.strip().strip("<>").strip().lower() not in SYMBOL_COLUMNS:
+            continue
+        column = '"' + name.replace('"', '""') + '"'
+        found = [
+            str(v)
+            for (v,) in cur.execute(
+                f"SELECT DISTINCT {column} FROM import_raw WHERE {column} IS NOT NULL "
+                f"ORDER BY 1 LIMIT 6"
+            ).fetchall()
+        ]
+        if len(found) > 1:
+            listed = ", ".join(found[:5]) + (", …" if len(found) > 5 else "")
+            raise BarImportError(
+                path,
+                None,
+                f"the column {name.strip()!r} names several symbols ({listed}); import one "
+                "symbol per file",
+            )
+
+
 def check_period(
     cur: duckdb.DuckDBPyConnection, file: Path, period: BarPeriod, force: bool
 ) -> list[str]:

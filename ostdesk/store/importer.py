@@ -210,6 +210,7 @@ def _stage_file(
         cmap = map_columns(source.names, has_header=source.has_header, explicit=columns)
     except ColumnError as exc:
         raise BarImportError(path, None, str(exc)) from None
+    checks.one_symbol(cur, path, source.names)
     ts_text = _timestamp_text(cmap)
     notes = [] if source.encoding == UTF8 else [f"{path.name} read as {source.encoding} text"]
     unit = checks.epoch_unit(cur, ts_text, epoch_unit) if cmap.timestamp else epoch_unit

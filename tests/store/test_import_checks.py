@@ -357,3 +357,18 @@ def test_the_summary_counts_replaced_bars(db: Database, tmp_path: Path) -> None:
     import_bars(db, path, symbol="X", period="minute")
     again = import_bars(db, path, symbol="X", period="minute", replace=True)
     assert again.summary().endswith("from minutes.csv; replaced 30 stored bars")
+
+
+def test_a_file_of_several_symbols_is_refused_naming_them(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "mix.csv"
+    path.write_text(
+        "timestamp,Ticker,open,high,low,close,volume\n"
+        "2020-01-02,AAA,1,2,0.5,1.5,1\n2020-01-02,BBB,1,2,0.5,1.5,1\n"
+        "2020-01-03,AAA,1,2,0.5,1.5,1\n2020-01-03,BBB,1,2,0.5,1.5,1\n"
+    )
+    with pytest.raises(BarImportError, match=r"'Ticker' names several symbols \(AAA, BBB\)"):
+        import_bars(db, path, symbol="MIX", period="day")
+    assert snapshot(db) == ([], [])
+    one = tmp_path / "one.csv"
+    one.write_text("\n".join(path.read_text().splitlines()[::2]) + "\n")  # header + AAA rows
+    assert import_bars(db, one, symbol="AAA", period="day").rows == 2
