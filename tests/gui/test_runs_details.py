@@ -112,6 +112,19 @@ def test_opening_a_run_that_does_not_exist_says_so(qtbot: QtBot, details: RunDet
     assert "no run with id 999" in details.header.text()
 
 
+def test_a_late_failure_of_a_run_no_longer_wanted_leaves_the_panel_as_it_is(
+    qtbot: QtBot, details: RunDetails
+) -> None:
+    placeholder = details.header.text()
+    failures: list[str] = []
+    details.loadFailed.connect(failures.append)
+    details.load(999)  # fails on the worker: no such run
+    details.forget([999])  # deleted while loading: its failures arrive after this
+    qtbot.waitUntil(lambda: not details.worker.busy)
+    assert details.header.text() == placeholder
+    assert details.log_view.lines == [] and failures == []
+
+
 def test_comparison_overlays_normalised_equity_and_highlights_the_best(
     qtbot: QtBot,
     worker: RunWorker,

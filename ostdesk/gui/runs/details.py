@@ -5,6 +5,7 @@ loaded off the GUI thread."""
 from __future__ import annotations
 
 import html
+from functools import partial
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -95,9 +96,13 @@ class RunDetails(QWidget):
     def load(self, run_id: int) -> None:
         """Load and show a run; a later ``load`` wins over one still in flight."""
         self._wanted = run_id
-        self.worker.submit(lambda cur: load_results(cur, run_id), self._show, self._fail)
         self.worker.submit(
-            lambda cur: load_recorded_log(cur, run_id), self._show_log, self._log_failed
+            lambda cur: load_results(cur, run_id), self._show, partial(self._fail, run_id)
+        )
+        self.worker.submit(
+            lambda cur: load_recorded_log(cur, run_id),
+            self._show_log,
+            partial(self._log_failed, run_id),
         )
 
     def clear(self) -> None:
@@ -151,10 +156,13 @@ class RunDetails(QWidget):
             title = f"Log ({log.total:,})"
         self.tabs.setTabText(self.tabs.indexOf(self.log_view), title)
 
-    def _log_failed(self, message: str) -> None:
-        self.log_view.set_lines([f"Cannot read the run's messages: {message}"])
+    def _log_failed(self, run_id: int, message: str) -> None:
+        if run_id == self._wanted:  # not a late failure of a run asked for before
+            self.log_view.set_lines([f"Cannot read the run's messages: {message}"])
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, run_id: int, message: str) -> None:
+        if run_id != self._wanted:  # a late failure of a run asked for before
+            return
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setText(f"Cannot open the run: {message}")
         self.loadFailed.emit(message)
