@@ -104,6 +104,9 @@ class StrategyHost(Subscriber):
         self._live = True  # strategy code still gets calls: neither failed nor interrupted
         self.now = 0
         self.bars_seen = 0
+        self._hook_at: tuple[int, str] | None = None
+        """The bar time and symbol of the fill or broker answer a hook is handling (see
+        ``_call_hook``)."""
         self._symbol_set = frozenset(self.symbols)
         self._symbol_index = {symbol: i for i, symbol in enumerate(self.symbols)}
         self._wait_for_broker = wait_for_broker
@@ -279,7 +282,10 @@ class StrategyHost(Subscriber):
         text = message_text(message)
         if self._bus.has_subscribers(StrategyLogged):
             symbol = self.current.symbol if self.bars_seen else ""  # "" in setup: no bar yet
-            event = self._make_logged(self.now, self.strategy_id, symbol, text)
+            ts = self.now
+            if self._hook_at is not None:  # on_fill/on_order: at the bar the event concerns
+                ts, symbol = self._hook_at
+            event = self._make_logged(ts, self.strategy_id, symbol, text)
             self._engine_work(self._publish, event)
 
     def _engine_work(self, fn: Callable[..., _T], *args: Any) -> _T:
@@ -412,7 +418,7 @@ class StrategyHost(Subscriber):
             else:
                 order.status = "partially filled"
         if self._live:
-            self._call(self.strategy.on_fill, fill)
+            self._call_hook(fill, fill.symbol, self.strategy.on_fill)
 
     def _on_accepted(self, event: OrderAccepted) -> None:
         if event.strategy_id != self.strategy_id:
@@ -420,7 +426,7 @@ class StrategyHost(Subscriber):
         order = self.working.get(event.order_id)
         if order is not None:
             order.status = "accepted"
-        self._notify(event)
+        self._notify(event, order)
 
     def _on_modified(self, event: ModificationAccepted) -> None:
         if event.strategy_id != self.strategy_id:
@@ -430,25 +436,37 @@ class StrategyHost(Subscriber):
             order.quantity = event.quantity
             order.limit = event.limit_price
             order.stop = event.stop_price
-        self._notify(event)
+        self._notify(event, order)
 
     def _on_order_ended(self, event: OrderRejected | CancellationAccepted | OrderExpired) -> None:
         if event.strategy_id != self.strategy_id:
             return
-        self.working.pop(event.order_id, None)
+        order = self.working.pop(event.order_id, None)
         if isinstance(event, OrderRejected):
             log.warning(
                 "[%s] order %d rejected: %s", self.strategy_id, event.order_id, event.message
             )
-        self._notify(event)
+        self._notify(event, order)
 
     def _on_order_answer(self, event: ModificationRejected | CancellationRejected) -> None:
         if event.strategy_id == self.strategy_id:
-            self._notify(event)
+            self._notify(event, self.working.get(event.order_id) if event.order_id else None)
 
-    def _notify(self, event: EventBase) -> None:
+    def _notify(self, event: EventBase, order: OrderState | None) -> None:
+        """``on_order(event)``; what it logs names the order's symbol when the order is known."""
         if self._live:
-            self._call(self.strategy.on_order, event)
+            symbol = self.current.symbol if order is None else order.symbol
+            self._call_hook(event, symbol, self.strategy.on_order)
+
+    def _call_hook(self, event: EventBase, symbol: str, hook: Callable[[Any], None]) -> None:
+        """``hook(event)``, with what it logs stamped with ``symbol`` and the event's bar if
+        that is later than the last bar handled: an expiry or a fill on bar T+1 comes before
+        ``on_bar`` of T+1, and a replay must not show its message a bar early."""
+        self._hook_at = (max(event.ts_event_ns, self.now), symbol)
+        try:
+            self._call(hook, event)
+        finally:
+            self._hook_at = None
 
     def _call(self, fn: Callable[..., None], *args: Any) -> None:
         """Call strategy code, marked as such for a cancel to interrupt it (see ``interrupt``);
