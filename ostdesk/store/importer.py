@@ -73,7 +73,11 @@ class ImportResult:
 
     def summary(self) -> str:
         """One plain line for a person: what was stored, from where, and the notes."""
-        day = self.period is BarPeriod.DAY
+        # dates alone only for day bars at midnight UTC: a file's 00:00+01:00 is stored at
+        # 23:00 UTC the day before, which a date alone would hide
+        day = self.period is BarPeriod.DAY and not (
+            self.first_ts_ns % BarPeriod.DAY.value or self.last_ts_ns % BarPeriod.DAY.value
+        )
         first, last = (
             format_ns(ts)[:10] if day else format_ns(ts).removesuffix(" UTC")
             for ts in (self.first_ts_ns, self.last_ts_ns)

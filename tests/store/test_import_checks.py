@@ -352,6 +352,18 @@ def test_the_summary_is_one_plain_line(db: Database, goog_csv: Path, tmp_path: P
     )
 
 
+def test_day_bars_not_at_midnight_utc_show_their_stored_time_not_a_date(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "cet.csv"
+    path.write_text(
+        "timestamp,open,high,low,close,volume\n"
+        "2024-01-02 00:00+01:00,1,2,0.5,1.5,1\n2024-01-03 00:00+01:00,1,2,0.5,1.5,1\n"
+    )
+    summary = import_bars(db, path, symbol="CET", period="day").summary()
+    assert "(2024-01-01 23:00:00 … 2024-01-02 23:00:00 UTC)" in summary
+
+
 def test_the_summary_counts_replaced_bars(db: Database, tmp_path: Path) -> None:
     path = minute_csv(tmp_path)
     import_bars(db, path, symbol="X", period="minute")
