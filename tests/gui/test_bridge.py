@@ -428,9 +428,11 @@ def test_a_run_that_logged_more_than_was_shown_says_how_many_at_its_end(qtbot) -
     bridge.attach(run)
     with qtbot.waitSignal(bridge.runFinished, timeout=30_000):
         run.start()
-    shown = sum(len(batch) for batch in lines)
-    assert shown < 3_000
-    assert [t for t in dropped if "logged faster" in t] == [
-        f"the strategy logged faster than the log can show: {3_000 - shown:,} of its messages "
+    left_out = 3_000 - sum(len(batch) for batch in lines)
+    # how many flushes the run took, so how many lines were left out, depends on the machine's
+    # load (usually one flush, 2,500 left out): the end says exactly that many, or nothing
+    said = [
+        f"the strategy logged faster than the log can show: {left_out:,} of its messages "
         "are not in it (the recorded run has them all: Run details, Log)"
     ]
+    assert [t for t in dropped if "logged faster" in t] == (said if left_out else [])
