@@ -15,8 +15,8 @@ import dataclasses
 import duckdb
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from ostdesk.engine.log_echo import format_log_line
-from ostdesk.store.runs import get_run, run_log_count, run_logs
+from ostdesk.gui.replay.messages import RunMessages
+from ostdesk.store.runs import get_run, run_log_count
 
 MAX_SHOWN_LINES = 20_000
 
@@ -33,14 +33,8 @@ class RecordedLog:
 def load_recorded_log(cur: duckdb.DuckDBPyConnection, run_id: int) -> RecordedLog:
     """Read and format run ``run_id``'s messages (for a worker thread: no Qt here)."""
     with_symbol = len(get_run(cur, run_id)["symbols"]) > 1
-    rows = run_logs(cur, run_id, limit=MAX_SHOWN_LINES)
-    lines = [
-        format_log_line(ts, sid, symbol, message, with_symbol=with_symbol)
-        for ts, sid, symbol, message in zip(
-            rows["ts"].tolist(), rows["strategy_id"], rows["symbol"], rows["message"], strict=True
-        )
-    ]
-    return RecordedLog(run_id, lines, run_log_count(cur, run_id))
+    messages = RunMessages.load(cur, run_id, with_symbol=with_symbol, limit=MAX_SHOWN_LINES)
+    return RecordedLog(run_id, messages.lines(0, len(messages)), run_log_count(cur, run_id))
 
 
 class StrategyLogView(QPlainTextEdit):

@@ -1,7 +1,8 @@
-"""A recorded run's strategy messages for the replay: loaded once as columns, sorted by their
-bar's time, turned into lines only when shown (a run may hold a million of them).
+"""A recorded run's strategy messages: loaded once as columns, sorted by their bar's time,
+turned into lines only when shown (a run may hold a million of them).
 
-Qt-free: the replay's log view asks for the lines up to the cursor."""
+Qt-free: the replay's log view asks for the lines up to the cursor, Run details for the first
+lines of the run (:func:`ostdesk.gui.strategy_log.load_recorded_log`)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,11 @@ class RunMessages:
     """Whether a line names the message's symbol (the run traded several)."""
 
     @classmethod
-    def load(cls, db: DbOrCursor, run_id: int, *, with_symbol: bool) -> RunMessages:
-        rows = run_logs(db, run_id)
+    def load(
+        cls, db: DbOrCursor, run_id: int, *, with_symbol: bool, limit: int | None = None
+    ) -> RunMessages:
+        """Run ``run_id``'s messages, the first ``limit`` of them if given."""
+        rows = run_logs(db, run_id, limit=limit)
         return cls(
             np.asarray(rows["ts"], dtype=np.int64),
             rows["strategy_id"],
