@@ -87,8 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument(
         "--period", default="minute", help="bar period: second|minute|hour|day (default: minute)"
     )
-    bt.add_argument("--start", help="first day or time (ISO, UTC)")
-    bt.add_argument("--end", help="last day or time (ISO, UTC; a date includes the whole day)")
+    bt.add_argument("--start", help="first day or time (ISO; UTC unless it has an offset)")
+    bt.add_argument(
+        "--end",
+        help="end of the range (ISO; UTC unless it has an offset): a date includes that whole "
+        "day, a time the bars that open before it",
+    )
     bt.add_argument(
         "--capital", type=float, default=100_000.0, help="initial capital (default: 100000)"
     )
