@@ -12,8 +12,7 @@ ostdesk defines it the same way on the bar timeline, as a time: the latest, over
 strategy, every symbol it trades and every indicator line, of the first bar at which that line
 has a value. For a multi-symbol run (backtesting.py has no equivalent) it is so the first bar
 at which every declared indicator of every symbol has a value. The recorder follows the
-``IndicatorBlock`` events as they pass (:class:`WarmUp`); :func:`recorded_warmup_end` reads the
-same time back from a run's stored indicator rows.
+``IndicatorBlock`` events as they pass (:class:`WarmUp`).
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 from ostdesk.engine.events import IndicatorBlock
-from ostdesk.store.database import DbOrCursor, connection_of
-from ostdesk.store.rows import first_row
 
 _NONE_YET = np.iinfo(np.int64).max  # no value seen yet for a (symbol, line)
 
@@ -30,7 +27,8 @@ _NONE_YET = np.iinfo(np.int64).max  # no value seen yet for a (symbol, line)
 class WarmUp:
     """Follows a run's indicator blocks and keeps, per strategy, symbol and line, the time of
     the first value. A strategy stops being looked at once all its lines have one, so after
-    the warm-up a block costs one set lookup."""
+    the warm-up a block costs one set lookup, and during it only the lines still without a
+    value are looked at (a line that never has one would otherwise keep every line in play)."""
 
     __slots__ = ("_done", "_first")
 
@@ -47,9 +45,10 @@ class WarmUp:
         if first is None:
             shape = (len(block.symbols), len(block.names))
             first = self._first[block.strategy_id] = np.full(shape, _NONE_YET, dtype=np.int64)
-        valued = ~np.isnan(block.values)
-        for line in np.flatnonzero((first == _NONE_YET).any(axis=0)).tolist():
-            rows = np.flatnonzero(valued[:, line])
+        pending = np.flatnonzero((first == _NONE_YET).any(axis=0))
+        valued = ~np.isnan(block.values[:, pending])
+        for k, line in enumerate(pending.tolist()):
+            rows = np.flatnonzero(valued[:, k])
             if len(rows):
                 symbols, at = np.unique(block.symbol_index[rows], return_index=True)
                 column = first[:, line]
@@ -62,15 +61,3 @@ class WarmUp:
         """The first tradable bar's time; None while no line has a value (bar 0 then)."""
         seen = [f[f != _NONE_YET] for f in self._first.values()]
         return max((int(s.max()) for s in seen if s.size), default=None)
-
-
-def recorded_warmup_end(db: DbOrCursor, run_id: int) -> int | None:
-    """:attr:`WarmUp.end_ns` of a recorded run, from its stored indicator rows."""
-    row = first_row(
-        connection_of(db).execute(
-            "SELECT max(first_ts) FROM (SELECT min(ts) FILTER (WHERE NOT isnan(value)) AS"
-            " first_ts FROM run_indicators WHERE run_id = ? GROUP BY strategy_id, symbol, name)",
-            [run_id],
-        )
-    )
-    return None if row is None or row[0] is None else int(row[0])

@@ -14,11 +14,25 @@ from ostdesk.engine.runner import BacktestConfig
 from ostdesk.indicators import SMA
 from ostdesk.store import Database, import_bars
 from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.rows import first_row
 from ostdesk.store.run_results import compute_results, split_market
 from ostdesk.store.runs import run_bars, run_fills, run_stats
-from ostdesk.store.warmup import WarmUp, recorded_warmup_end
+from ostdesk.store.warmup import WarmUp
 
 NAN = np.nan
+
+
+def recorded_warmup_end(db: Database, run_id: int) -> int | None:
+    """:attr:`WarmUp.end_ns` of a recorded run found another way: in SQL, from the indicator
+    rows the database holds (the latest, over every line, of its first value's time)."""
+    row = first_row(
+        db.connection.execute(
+            "SELECT max(first_ts) FROM (SELECT min(ts) FILTER (WHERE NOT isnan(value)) AS"
+            " first_ts FROM run_indicators WHERE run_id = ? GROUP BY strategy_id, symbol, name)",
+            [run_id],
+        )
+    )
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def _block(
@@ -45,6 +59,15 @@ def test_warm_up_ends_when_every_line_of_every_symbol_has_a_value() -> None:
     warmup.add(_block("A", [3, 3, 4, 4], [0, 1, 0, 1], [[5, 6], [7, NAN], [5, 6], [7, 8]]))
     assert warmup.end_ns == 4  # Y's slow line, the last to get a value
     warmup.add(_block("A", [5, 5], [0, 1], [[NAN, NAN], [NAN, NAN]]))  # a later gap changes nothing
+    assert warmup.end_ns == 4
+
+
+def test_a_block_after_some_lines_have_values_counts_the_others_at_their_own_times() -> None:
+    warmup = WarmUp()
+    warmup.add(_block("A", [1, 1], [0, 1], [[5, NAN], [6, NAN]]))  # both symbols' fast lines
+    warmup.add(_block("A", [2, 2, 3, 3], [0, 1, 0, 1], [[5, NAN], [6, NAN], [9, 7], [NAN, NAN]]))
+    assert warmup.end_ns == 3  # X's slow line; Y's not yet
+    warmup.add(_block("A", [4, 4], [0, 1], [[NAN, NAN], [NAN, 8]]))
     assert warmup.end_ns == 4
 
 
