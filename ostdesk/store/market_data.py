@@ -103,8 +103,7 @@ def count_bars(
     count = sum(int(n) for n in per_symbol.values())
     if count == 0:
         raise StoreError(
-            f"no {period.label} bars of {', '.join(symbols)} between "
-            f"{_describe(start_ns)} and {_describe(end_ns)}"
+            f"no {period.label} bars of {', '.join(symbols)}{_range_text(start_ns, end_ns)}"
         )
     return count
 
@@ -252,7 +251,13 @@ def _bounds(start_ns: int | None, end_ns: int | None) -> tuple[int, int]:
     )
 
 
-def _describe(ts_ns: int | None) -> str:
-    if ts_ns is None:
-        return "the open end"
-    return format_ns(ts_ns)
+def _range_text(start_ns: int | None, end_ns: int | None) -> str:
+    """`` from <start>`` and `` before <end>`` of a half-open range, or `` through <date>``
+    for an end that takes a whole day (the command line's ``--end 2024-01-31``)."""
+    text = "" if start_ns is None else f" from {format_ns(start_ns)}"
+    if end_ns is not None:
+        if (end_ns + 1) % BarPeriod.DAY.value == 0:
+            text += f" through {format_ns(end_ns + 1 - BarPeriod.DAY.value)[:10]}"
+        else:
+            text += f" before {format_ns(end_ns)}"
+    return text

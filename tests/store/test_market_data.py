@@ -61,8 +61,35 @@ def test_load_bars_limits_to_a_half_open_range(db: Database, goog_csv: Path) -> 
 
 def test_count_bars_of_an_empty_range_is_an_error(db: Database, goog_csv: Path) -> None:
     import_bars(db, goog_csv, symbol="GOOG", period="day")
-    with pytest.raises(StoreError, match="no day bars of GOOG between"):
+    with pytest.raises(StoreError, match="no day bars of GOOG from 1970-01-01"):
         count_bars(db, ["GOOG"], "day", start_ns=0, end_ns=1)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "said"),
+    [
+        (None, "2003-01-01T14:30", " before 2003-01-01 14:30:00 UTC"),
+        (
+            "2003-01-01",
+            "2003-01-31T23:59:59.999999999",
+            " from 2003-01-01 00:00:00 UTC through 2003-01-31",
+        ),
+        ("2013-03-02", None, " from 2013-03-02 00:00:00 UTC"),
+    ],
+)
+def test_an_empty_range_is_named_as_it_was_asked(
+    db: Database, goog_csv: Path, start: str | None, end: str | None, said: str
+) -> None:
+    """An end date takes its whole day (up to its last nanosecond): "through" that date reads
+    right, where 23:59:59.999999999 did not; a time ends the half-open range: "before" it."""
+    import_bars(db, goog_csv, symbol="GOOG", period="day")
+
+    def ns(text: str | None) -> int | None:
+        return None if text is None else int(np.datetime64(text, "ns").astype(np.int64))
+
+    with pytest.raises(StoreError) as info:
+        count_bars(db, ["GOOG"], "day", start_ns=ns(start), end_ns=ns(end))
+    assert str(info.value) == f"no day bars of GOOG{said}"
 
 
 def concat(chunks: list[BarChunk]) -> dict[str, np.ndarray]:
