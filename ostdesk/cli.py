@@ -11,9 +11,10 @@ never create one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -222,7 +223,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             name=args.name,
         )
     with _open_db(args, write=True) as db:
-        with cli_errors.as_user_error():
+        with cli_errors.as_user_error(), _comma_hint(args):
             run = prepare_backtest(
                 db, config, strategy_source=catalog.sources[cls.__name__], echo_log=sys.stderr
             )
@@ -255,6 +256,21 @@ def _symbols(args: argparse.Namespace) -> tuple[str, ...]:
     if not symbols:
         raise cli_errors.UserError("name the symbols to trade: --symbol SYM or --symbols A,B")
     return symbols
+
+
+@contextlib.contextmanager
+def _comma_hint(args: argparse.Namespace) -> Iterator[None]:
+    """An unknown symbol out of ``--symbols A,B`` may be half of a name with a comma in it."""
+    from ostdesk.store.errors import UnknownSymbolError
+
+    try:
+        yield
+    except UnknownSymbolError as exc:
+        if args.symbols is None or "," not in args.symbols:
+            raise
+        raise cli_errors.UserError(
+            f"{exc}; --symbols splits at commas: name a symbol containing one with --symbol"
+        ) from None
 
 
 def _mark_interrupted(db: Any, run: Any) -> None:

@@ -144,6 +144,21 @@ def test_a_symbol_containing_a_comma_is_named_with_repeatable_symbol(
     assert symbols == ["A,B", "X"]
 
 
+def test_a_comma_name_split_by_symbols_is_refused_pointing_at_symbol(
+    db_with_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = str(daily_csv(tmp_path / "ab.csv"))
+    db = ["--db", str(db_with_run)]
+    assert main(["import", csv, "--symbol", "A,B", "--period", "day", *db]) == 0
+    capsys.readouterr()
+    args = ["backtest", "--strategy", "SmaCross", "--symbols", "A,B", "--period", "day"]
+    assert main([*args, *db]) == cli_errors.REFUSED
+    assert capsys.readouterr().err == (
+        "ostdesk backtest: no bars stored for symbol 'A' with period day; --symbols splits at "
+        "commas: name a symbol containing one with --symbol\n"
+    )
+
+
 def test_symbols_still_takes_a_comma_separated_list(
     db_with_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
