@@ -409,14 +409,10 @@ class StrategyHost(Subscriber):
             return
         signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
         self.portfolio.apply_fill(fill.symbol, signed, fill.price, fill.commission)
-        order = self.working.get(fill.order_id)
-        if order is not None:
-            order.quantity -= fill.quantity
-            if order.quantity <= 1e-12:
-                del self.working[fill.order_id]
-                order.status = "filled"
-            else:
-                order.status = "partially filled"
+        order = self.working.pop(fill.order_id, None)
+        if order is not None:  # the broker fills an order whole (docs/orders.md)
+            order.quantity = 0.0
+            order.status = "filled"
         if self._live:
             self._call_hook(fill, fill.symbol, self.strategy.on_fill)
 

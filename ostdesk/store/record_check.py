@@ -39,7 +39,7 @@ class RecordTally:
     def fail(self, table: str, last_ts: int, exc: BaseException) -> RecordingError:
         """Note the first failure (``last_ts``: the last bar stored, -1 if none) and return it
         as the error to report."""
-        where = f"after {format_ns(last_ts)}" if last_ts >= 0 else "before its first bar"
+        where = f"after {format_ns(last_ts)}" if last_ts >= 0 else "before storing any bar"
         self.failure = f"the recording stopped {where}: could not store {table}: {sentence(exc)}"
         return RecordingError(self.failure)
 
