@@ -214,3 +214,24 @@ def test_backtest_prints_the_strategys_messages_on_stderr_with_their_bar_time(
     assert code == 0
     assert "2004-08-23 00:00 Talky: hello at the third bar" in err.splitlines()
     assert "hello" not in out  # stdout stays the summary a script parses
+
+
+def test_a_rejected_order_is_one_warning_line_naming_the_order_once(
+    tmp_path: Path, db_with_goog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "strats"
+    folder.mkdir()
+    (folder / "zero.py").write_text(
+        "from ostdesk import Strategy\n\n\n"
+        "class Zero(Strategy):\n"
+        '    """Sends an order for no units on its second bar."""\n\n'
+        "    def on_bar(self, bar):\n"
+        "        if len(self.close) == 2:\n"
+        "            self.buy(0)\n"
+    )
+    capsys.readouterr()
+    args = ["backtest", "--strategy", "Zero", "--symbol", "GOOG", "--period", "day"]
+    assert main([*args, "--strategies-dir", str(folder), "--db", str(db_with_goog)]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "order 1" in line]
+    assert len(lines) == 1 and lines[0].count("order 1") == 1, lines
+    assert "[Zero] rejected order 1: quantity" in lines[0]

@@ -438,10 +438,8 @@ class StrategyHost(Subscriber):
         if event.strategy_id != self.strategy_id:
             return
         order = self.working.pop(event.order_id, None)
-        if isinstance(event, OrderRejected):
-            log.warning(
-                "[%s] order %d rejected: %s", self.strategy_id, event.order_id, event.message
-            )
+        if isinstance(event, OrderRejected):  # its message names the order: "order 3: ..."
+            log.warning("[%s] rejected %s", self.strategy_id, event.message)
         self._notify(event, order)
 
     def _on_order_answer(self, event: ModificationRejected | CancellationRejected) -> None:
