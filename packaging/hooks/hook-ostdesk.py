@@ -1,7 +1,11 @@
-"""PyInstaller hook: ostdesk's packaged resources and its dynamically listed strategies."""
+"""PyInstaller hook: the modules of ostdesk that its imports do not name.
 
-from PyInstaller.utils.hooks import collect_data_files, collect_submodules
+``ostdesk.resources`` is only named as a string (``importlib.resources.files``), and the
+built-in strategies are listed with ``pkgutil.iter_modules``. Everything ostdesk's dependencies
+need comes from PyInstaller's and pyinstaller-hooks-contrib's own hooks (duckdb's metadata,
+pyqtgraph's templates and Qt binding): this folder must not replace them.
+"""
 
-datas = collect_data_files("ostdesk.resources")
-# built-in strategies are found with pkgutil.iter_modules, which static analysis cannot see
-hiddenimports = collect_submodules("ostdesk.strategies") + collect_submodules("ostdesk.gui")
+from PyInstaller.utils.hooks import collect_submodules
+
+hiddenimports = ["ostdesk.resources", *collect_submodules("ostdesk.strategies")]
