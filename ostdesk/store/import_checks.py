@@ -5,7 +5,8 @@
   the largest magnitude in the file decides: below 1e11 seconds (dates up to the year 5138),
   below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds. Millisecond times all
   before 1973-03-03 (1e11 ms) would read as seconds: give the unit for such a file.
-  Fractions below a microsecond are dropped, as for text timestamps.
+  Fractions below a microsecond are dropped, as for text timestamps. A row of text among the
+  numbers is refused as the bad row it is.
 - **UTC offsets.** Text timestamps may carry offsets, each kept (so ``+01:00`` in winter and
   ``+02:00`` in summer are both right) and the result says they were converted to UTC. A file
   mixing timestamps with and without an offset is refused: the naive ones would be read in
@@ -80,16 +81,18 @@ def epoch_unit(cur: duckdb.DuckDBPyConnection, ts_text: str, given: str | None) 
     first = first_row(cur.execute(f"SELECT t FROM {rows} WHERE t IS NOT NULL LIMIT 1"))
     if first is None or not re.fullmatch(_NUMBER, first[0]):
         return None  # the common case, a date, is told by the first row without a scan
+    # a row of text among the numbers is a bad row, named as such by the row check: reading
+    # the column as dates instead would blame the first row, a good number
     row = first_row(
         cur.execute(
-            f"SELECT count(t) FILTER (NOT regexp_full_match(t, '{_NUMBER}')), "
-            "count(t) FILTER (NOT regexp_full_match(t, '[0-9]{8}')), "
+            f"SELECT count(t) FILTER (regexp_full_match(t, '{_NUMBER}') "
+            "AND NOT regexp_full_match(t, '[0-9]{8}')), "
             f"max(abs(try_cast(t AS DOUBLE))) FROM {rows}"
         )
     )
     assert row is not None
-    not_numbers, not_dates, largest = row
-    if not_numbers or not not_dates:
+    not_dates, largest = row
+    if not not_dates:
         return None
     return next((unit for limit, unit in _BY_SIZE if largest < limit), "ns")
 
