@@ -1,9 +1,11 @@
 """Starts the desktop app: checks the system, sets up ``QApplication``, opens the database.
 
-Everything a user's machine can get wrong before the window appears ends with a sentence on
-stderr (and a dialog when Qt is up) and an exit status, never a traceback: a missing system
-library for Qt's X11 plugin (checked *before* Qt tries to load it, since Qt aborts the process
-when it cannot), no display, or a database another ostdesk already has open.
+Everything a user's machine can get wrong before the window appears ends with a sentence and
+an exit status, never a traceback: a missing system library for Qt's X11 plugin (checked
+*before* Qt tries to load it, since Qt aborts the process when it cannot), no display, a
+database another ostdesk already has open or a newer ostdesk wrote. The sentence goes where a
+person sees it, with or without a terminal, and into the launch log
+(``ostdesk.launch_failure``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ostdesk.launch_failure import report_launch_failure
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from ostdesk.gui.bridge import GuiBridge
+    from ostdesk.gui.main_window import MainWindow
     from ostdesk.store import Database
 
 APP_NAME = "ostdesk"
@@ -54,7 +59,7 @@ def run_app(db_arg: str | None) -> int:
     """Open the main window on the database ``db_arg`` (or the default one); the exit status."""
     problem = display_problem()
     if problem is not None:
-        _stderr(f"ostdesk: {problem}")
+        report_launch_failure("ostdesk cannot open its window", problem)
         return EXIT_NO_GUI
     app = create_application()
     db = open_database(db_arg)
@@ -64,17 +69,18 @@ def run_app(db_arg: str | None) -> int:
         from PySide6.QtCore import QTimer
 
         from ostdesk.engine.gc_policy import freeze_startup_objects
-        from ostdesk.gui.main_window import MainWindow
-        from ostdesk.store.runs import recover_interrupted_runs
 
-        recovered = recover_interrupted_runs(db)  # before the run browser lists them
-        window = MainWindow(db)
-        for run_id in recovered:
-            window.log_view.warning(
-                f"run {run_id} was left running by an ostdesk that ended; marked interrupted"
+        try:
+            window = open_main_window(db)
+        except Exception as exc:  # a bug: logged with its traceback; the CLI says so on stderr
+            report_launch_failure(
+                "ostdesk stopped while opening its window",
+                f"internal error (a bug in ostdesk): {type(exc).__name__}: {exc}",
+                exc=exc,
+                to_stderr=False,
             )
+            raise
         previous_hook = install_excepthook(window.bridge)
-        window.show()
         QTimer.singleShot(1000, freeze_startup_objects)  # once the window is up and loaded
         try:
             return app.exec()
@@ -82,6 +88,21 @@ def run_app(db_arg: str | None) -> int:
             sys.excepthook = previous_hook
     finally:
         db.close()
+
+
+def open_main_window(db: Database) -> MainWindow:
+    """The main window, shown, after marking runs a dead ostdesk left running as interrupted."""
+    from ostdesk.gui.main_window import MainWindow
+    from ostdesk.store.runs import recover_interrupted_runs
+
+    recovered = recover_interrupted_runs(db)  # before the run browser lists them
+    window = MainWindow(db)
+    for run_id in recovered:
+        window.log_view.warning(
+            f"run {run_id} was left running by an ostdesk that ended; marked interrupted"
+        )
+    window.show()
+    return window
 
 
 def display_problem(env: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:
@@ -164,27 +185,37 @@ def app_icon() -> QIcon:
 
 
 def open_database(db_arg: str | None) -> Database | None:
-    """The open database, or None after telling the user (dialog and stderr) why not."""
+    """The open database, or None after telling the user (dialog, stderr, log) why not."""
     from PySide6.QtWidgets import QMessageBox
 
-    from ostdesk.store import Database, DatabaseLockedError, StoreError, resolve_db_path
+    from ostdesk.store import Database, StoreError, resolve_db_path
 
     try:
         return Database.open(resolve_db_path(db_arg))
-    except DatabaseLockedError as exc:
-        title = "Database already open"
-        text = (
-            f"The database\n{exc.path}\nis open in another ostdesk (a window or a command"
-            + (f", process {exc.pid}" if exc.pid else "")
-            + "). DuckDB allows one writer at a time.\n\nClose the other one, or start "
-            "ostdesk with --db PATH to open a different database."
-        )
     except StoreError as exc:
-        title = "Cannot open the database"
-        text = str(exc)
-    _stderr(f"ostdesk: {text}".replace("\n", " "))
-    QMessageBox.critical(None, title, text)
-    return None
+        title, text = _database_problem(exc)
+        report_launch_failure(
+            f"ostdesk: {title.lower()}",
+            text,
+            exc=exc,
+            qt_dialog=lambda: QMessageBox.critical(None, title, text),
+        )
+        return None
+
+
+def _database_problem(exc: Exception) -> tuple[str, str]:
+    """The dialog's title and text for a database the window cannot open."""
+    from ostdesk.store import DatabaseLockedError
+
+    if not isinstance(exc, DatabaseLockedError):
+        return "Cannot open the database", str(exc)
+    text = (
+        f"The database\n{exc.path}\nis open in another ostdesk (a window or a command"
+        + (f", process {exc.pid}" if exc.pid else "")
+        + "). DuckDB allows one writer at a time.\n\nClose the other one, or start "
+        "ostdesk with --db PATH to open a different database."
+    )
+    return "Database already open", text
 
 
 def install_excepthook(bridge: GuiBridge) -> Callable[..., Any]:
@@ -213,9 +244,3 @@ def _set_windows_app_id() -> None:
     """Windows groups taskbar buttons and picks their icon by this id, not by python.exe."""
     if sys.platform == "win32":
         ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID("ostdesk.ostdesk")  # type: ignore[attr-defined]
-
-
-def _stderr(line: str) -> None:
-    """Print to stderr if there is one (a gui-script on Windows has none)."""
-    if sys.stderr is not None:
-        print(line, file=sys.stderr)

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ostdesk import launch_failure
 from ostdesk.gui import app as gui_app
 from ostdesk.gui.desktop import (
     DesktopInstallError,
@@ -168,8 +169,13 @@ def test_only_an_x11_start_is_checked_for_xcb_libraries() -> None:
 def test_a_second_instance_on_the_same_database_gets_a_message_not_a_crash(
     qtbot,  # type: ignore[no-untyped-def]
     db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """With no notifier or dialog tool on PATH, the Qt message box shows it, terminal or not."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -202,3 +208,4 @@ def test_a_second_instance_on_the_same_database_gets_a_message_not_a_crash(
     assert len(shown) == 1 and "open in another ostdesk" in shown[0]
     assert f"process {holder.pid}" in shown[0]
     assert "ostdesk: The database" in capsys.readouterr().err
+    assert "open in another ostdesk" in launch_failure.log_path().read_text(encoding="utf-8")
