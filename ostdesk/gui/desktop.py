@@ -2,7 +2,9 @@
 
 Linux (and other XDG desktops): ``$XDG_DATA_HOME/applications/ostdesk.desktop`` (default
 ``~/.local/share``) from ``resources/ostdesk.desktop``, with ``Exec`` pointing at this
-installation's ``ostdesk`` launcher, and the icons in the user's ``hicolor`` theme. Windows: a
+installation's ``ostdesk`` launcher, and the icons in the user's ``hicolor`` theme; the entry
+records the folders and desktop caches the install created, so the uninstall removes them
+too and leaves whatever was there before. Windows: a
 Start-menu shortcut to the console-less ``ostdesk.exe`` (made with the shell's own COM object
 through PowerShell, so no extra dependency). macOS has no per-user launcher entry to write:
 the error says what to do instead (see ``packaging/README.md``). No Qt is needed here.
@@ -21,6 +23,10 @@ from ostdesk.gui.resource_files import ICON_SIZES, resource_path
 APP_ID = "ostdesk"
 DESKTOP_FILE = f"{APP_ID}.desktop"
 SHORTCUT_FILE = f"{APP_ID}.lnk"
+# The entry's record of what the install created, relative to $XDG_DATA_HOME (a string list)
+CREATED_KEY = "X-Ostdesk-Created"
+# What the desktop's tools write when the install refreshes them (see _refresh_xdg_caches)
+XDG_CACHES = ("applications/mimeinfo.cache", "icons/hicolor/icon-theme.cache")
 
 
 class DesktopInstallError(RuntimeError):
@@ -42,20 +48,20 @@ def install_desktop(*, platform: str = sys.platform) -> Path:
 
 def uninstall_desktop(*, platform: str = sys.platform) -> list[Path]:
     """Remove what ``install_desktop`` wrote; the paths removed (empty if none were there)."""
-    if platform == "win32":
-        paths = [_start_menu() / SHORTCUT_FILE, _windows_icon()]
-    elif platform == "darwin":
+    if platform == "darwin":
         return []
-    else:
-        home = _xdg_data_home()
-        paths = [home / "applications" / DESKTOP_FILE, *_xdg_icon_paths(home)]
+    if platform == "win32":
+        return _unlink([_start_menu() / SHORTCUT_FILE, _windows_icon()])
+    return _uninstall_xdg()
+
+
+def _unlink(paths: list[Path]) -> list[Path]:
+    """Remove those of ``paths`` that are files; those removed."""
     removed = []
     for path in paths:
         if path.is_file():
             path.unlink()
             removed.append(path)
-    if removed and platform not in ("win32", "darwin"):
-        _refresh_xdg_caches(_xdg_data_home())
     return removed
 
 
@@ -63,19 +69,73 @@ def uninstall_desktop(*, platform: str = sys.platform) -> list[Path]:
 def _install_xdg() -> Path:
     home = _xdg_data_home()
     entry = home / "applications" / DESKTOP_FILE
+    # what this install creates (a new folder stands for all below it), with what an earlier
+    # install of it created (a reinstall)
+    new = [p for p in _xdg_own_places(home) if not p.exists()]
+    created = _created_by_install(entry) | {
+        p.relative_to(home).as_posix() for p in new if p.parent not in new
+    }
     entry.parent.mkdir(parents=True, exist_ok=True)
     for target, source in zip(_xdg_icon_paths(home), _icon_sources(), strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-    launcher = launcher_command()
-    entry.write_text(desktop_entry(launcher), encoding="utf-8")
+    entry.write_text(desktop_entry(launcher_command(), sorted(created)), encoding="utf-8")
     entry.chmod(0o755)  # some desktops only trust executable entries in the menu
     _refresh_xdg_caches(home)
     return entry
 
 
-def desktop_entry(launcher: list[str]) -> str:
-    """The template with ``Exec``/``TryExec`` set to ``launcher`` (quoted per the spec)."""
+def _uninstall_xdg() -> list[Path]:
+    """Remove the entry and icons; then the caches and folders the install created, once
+    nothing else is in them (a cache that still lists another entry is refreshed instead)."""
+    home = _xdg_data_home()
+    entry = home / "applications" / DESKTOP_FILE
+    record = {home / relative for relative in _created_by_install(entry)}
+    created = [p for p in _xdg_own_places(home) if p in record or not record.isdisjoint(p.parents)]
+    removed = _unlink([entry, *_xdg_icon_paths(home)])
+    if removed:
+        _refresh_xdg_caches(home)
+    for cache in (home / name for name in XDG_CACHES):
+        if cache in created and cache.is_file() and _holds_only(cache.parent, cache):
+            cache.unlink()
+            removed.append(cache)
+    folders = []
+    for folder in sorted(created, key=lambda p: len(p.parts), reverse=True):  # deepest first
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folders.append(folder)
+    return removed + [f for f in folders if f.parent not in folders]  # each tree once
+
+
+def _xdg_own_places(home: Path) -> list[Path]:
+    """The folders under ``home`` that the install writes into, and the desktop caches."""
+    folders = {home / "applications"}
+    for icon in _xdg_icon_paths(home):
+        folders.update(p for p in icon.parents if p.is_relative_to(home) and p != home)
+    return sorted(folders) + [home / name for name in XDG_CACHES]
+
+
+def _created_by_install(entry: Path) -> set[str]:
+    """What the installed ``entry`` records as created by its install (relative paths)."""
+    try:
+        text = entry.read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == CREATED_KEY:
+            return {p for p in value.strip().split(";") if p}
+    return set()
+
+
+def _holds_only(folder: Path, cache: Path) -> bool:
+    """Whether ``cache`` is the only file left anywhere under ``folder``."""
+    return all(p == cache for p in folder.rglob("*") if not p.is_dir())
+
+
+def desktop_entry(launcher: list[str], created: list[str] | None = None) -> str:
+    """The template with ``Exec``/``TryExec`` set to ``launcher`` (quoted per the spec) and
+    the record of what the install ``created`` (paths relative to $XDG_DATA_HOME)."""
     lines = []
     for line in resource_path(DESKTOP_FILE).read_text(encoding="utf-8").splitlines():
         if line.startswith("Exec="):
@@ -83,6 +143,8 @@ def desktop_entry(launcher: list[str]) -> str:
         elif line.startswith("TryExec="):
             line = "TryExec=" + launcher[0]
         lines.append(line)
+    if created:
+        lines.append(f"{CREATED_KEY}={''.join(p + ';' for p in created)}")
     return "\n".join(lines) + "\n"
 
 

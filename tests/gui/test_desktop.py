@@ -70,11 +70,89 @@ def test_uninstall_desktop_removes_what_install_wrote(tmp_path: Path) -> None:
     path = install_desktop(platform="linux")
     removed = uninstall_desktop(platform="linux")
 
-    assert path in removed and len(removed) == len(ICON_SIZES) + 2
-    assert not path.exists()
-    left = [p for p in (tmp_path / "xdg-data").rglob("ostdesk*") if p.is_file()]
-    assert left == []  # (the desktop's own caches, refreshed by the tools, may remain)
+    assert path in removed and not path.exists()
+    assert list((tmp_path / "xdg-data").rglob("*")) == []  # folders and caches too
     assert uninstall_desktop(platform="linux") == []
+
+
+def desktop_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``update-desktop-database`` and ``gtk-update-icon-cache`` as the only programs on PATH:
+    scripts that write the cache each writes into the folder it is given (last argument)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for name, cache in (
+        ("update-desktop-database", "mimeinfo.cache"),
+        ("gtk-update-icon-cache", "icon-theme.cache"),
+    ):
+        script = folder / name
+        script.write_text(f'#!/bin/sh\nfor last; do :; done\necho cache > "$last/{cache}"\n')
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def test_uninstall_desktop_removes_the_caches_and_folders_install_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop_tools(tmp_path, monkeypatch)
+    home = tmp_path / "xdg-data"
+    install_desktop(platform="linux")
+    assert (home / "applications" / "mimeinfo.cache").is_file()
+    assert (home / "icons" / "hicolor" / "icon-theme.cache").is_file()
+
+    removed = uninstall_desktop(platform="linux")
+
+    assert list(home.rglob("*")) == []
+    assert home / "applications" in removed and home / "icons" in removed
+    assert home / "icons" / "hicolor" / "16x16" not in removed  # a removed tree is named once
+
+
+def test_uninstall_desktop_leaves_what_was_there_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop_tools(tmp_path, monkeypatch)
+    home = tmp_path / "xdg-data"
+    for name in (
+        "applications/other.desktop",
+        "applications/mimeinfo.cache",
+        "icons/hicolor/index.theme",
+        "icons/hicolor/icon-theme.cache",
+        "icons/hicolor/48x48/apps/other.png",
+    ):
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_text("theirs\n")
+    (home / "icons" / "hicolor" / "64x64" / "apps").mkdir(parents=True)  # empty, but theirs
+    before = sorted(home.rglob("*"))
+
+    install_desktop(platform="linux")
+    uninstall_desktop(platform="linux")
+
+    assert sorted(home.rglob("*")) == before
+    assert (home / "applications" / "mimeinfo.cache").read_text() == "cache\n"  # refreshed
+
+
+def test_a_cache_install_created_stays_while_it_lists_another_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop_tools(tmp_path, monkeypatch)
+    applications = tmp_path / "xdg-data" / "applications"
+    install_desktop(platform="linux")
+    (applications / "later.desktop").write_text("[Desktop Entry]\n")  # another app's, since
+
+    uninstall_desktop(platform="linux")
+
+    assert sorted(p.name for p in applications.iterdir()) == ["later.desktop", "mimeinfo.cache"]
+
+
+def test_a_reinstall_keeps_the_record_of_what_the_first_install_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop_tools(tmp_path, monkeypatch)
+    install_desktop(platform="linux")
+    path = install_desktop(platform="linux")
+
+    assert check_desktop_file(path)["X-Ostdesk-Created"] == "applications;icons;"
+    uninstall_desktop(platform="linux")
+    assert list((tmp_path / "xdg-data").rglob("*")) == []
 
 
 def test_a_launcher_path_with_spaces_is_quoted_in_exec(tmp_path: Path) -> None:
