@@ -111,7 +111,12 @@ def epoch_sql(ts_text: str, unit: str) -> str:
 
 def epoch_note(unit: str, given: bool) -> str:
     how = "as given" if given else "by their size; --epoch-unit chooses"
-    return f"timestamps read as {_UNIT_NAMES[unit]} since 1970-01-01 UTC ({how})"
+    return f"timestamps read as {epoch_text(unit)} ({how})"
+
+
+def epoch_text(unit: str) -> str:
+    """``"s"`` -> ``"seconds since 1970-01-01 UTC"``."""
+    return f"{_UNIT_NAMES[unit]} since 1970-01-01 UTC"
 
 
 def offsets(cur: duckdb.DuckDBPyConnection, path: Path, ts_text: str, first_line: int) -> list[str]:

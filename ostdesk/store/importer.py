@@ -243,7 +243,7 @@ def _stage_file(
         f"FROM (SELECT *, rowid AS {_ROW}, {ts_expr} AS {_TS} FROM import_raw)",
         [file_no, source.first_line, *([] if unit else [_formats(source, cmap)])],
     )
-    _check_rows(cur, file_no, path, cmap, source)
+    _check_rows(cur, file_no, path, cmap, source, unit)
     cur.execute("DROP TABLE import_raw")
     return notes
 
@@ -300,9 +300,15 @@ _PROBLEM = (
 
 
 def _check_rows(
-    cur: duckdb.DuckDBPyConnection, file_no: int, path: Path, cmap: ColumnMap, source: Source
+    cur: duckdb.DuckDBPyConnection,
+    file_no: int,
+    path: Path,
+    cmap: ColumnMap,
+    source: Source,
+    epoch_unit: str | None,
 ) -> None:
-    """Raise for the first bad row of this file, saying what is wrong with it."""
+    """Raise for the first bad row of this file, saying what is wrong with it (a timestamp
+    read as an epoch number, with the unit it was read in)."""
     row = first_row(
         cur.execute(
             f"SELECT line, problem, count(*) OVER () FROM (SELECT line, {_PROBLEM} AS problem "
@@ -330,6 +336,8 @@ def _check_rows(
         raw = _raw_value(cur, cmap, field, line - source.first_line)
         if field == "timestamp":
             problem = f"cannot read the timestamp {raw!r}"
+            if epoch_unit is not None:
+                problem += f" as {checks.epoch_text(epoch_unit)}"
         else:
             problem = f"{field} {raw!r} is not a number"
     elif kind == "infinite":
