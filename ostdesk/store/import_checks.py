@@ -11,6 +11,8 @@
   ``+02:00`` in summer are both right) and the result says they were converted to UTC. A file
   mixing timestamps with and without an offset is refused: the naive ones would be read in
   the import's time zone, which is rarely what the file meant.
+- **Day or month first.** Dates like ``02/01/2024`` are read in the order the CSV sniffer
+  finds (a day above 12 proves it); when no date proves it, the result says how they were read.
 - **Duplicates.** Two bars with one timestamp, across all the files, are refused.
 - **The period.** The median spacing of the bars must be nearer (on a log scale) to the
   declared period than to any other, else the import is refused naming both, unless forced.
@@ -19,8 +21,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -117,6 +121,31 @@ def epoch_note(unit: str, given: bool) -> str:
 def epoch_text(unit: str) -> str:
     """``"s"`` -> ``"seconds since 1970-01-01 UTC"``."""
     return f"{_UNIT_NAMES[unit]} since 1970-01-01 UTC"
+
+
+def date_order(cur: duckdb.DuckDBPyConnection, ts_text: str, formats: Sequence[str]) -> list[str]:
+    """A note when the dates of ``import_raw`` were read day first or month first (the CSV
+    sniffer's guess, ``formats[0]``) and no date has a day above 12 to prove it."""
+    first = formats[0] if formats else ""
+    order = next((o for o in ("%d", "%m") if re.match(rf"{o}[/-]%[dm][/-]%Y", first)), None)
+    if order is None:
+        return []
+    sep = first[2]
+    row = first_row(
+        cur.execute(
+            f"SELECT max(try_cast(split_part(t, '{sep}', 1) AS INTEGER)), "
+            f"max(try_cast(split_part(t, '{sep}', 2) AS INTEGER)), min_by(t, rowid) "
+            f"FROM (SELECT {ts_text} AS t, rowid FROM import_raw)"
+        )
+    )
+    if row is None or row[0] is None or max(row[0], row[1]) > 12:
+        return []
+    date_format, example = first.split(" ")[0], str(row[2]).split(" ")[0]
+    read = dt.datetime.strptime(example, date_format).date()
+    return [
+        f"dates read {'day' if order == '%d' else 'month'} first ({example} as {read}): "
+        "no day in the file is above 12 to tell day from month"
+    ]
 
 
 def offsets(cur: duckdb.DuckDBPyConnection, path: Path, ts_text: str, first_line: int) -> list[str]:

@@ -228,6 +228,7 @@ def _stage_file(
         )
         if _is_text(cur, cmap):
             notes += checks.offsets(cur, path, ts_text, source.first_line)
+            notes += checks.date_order(cur, ts_text, source.formats)
     if cmap.volume is None:
         notes.append("no volume column: volumes stored as 0")
     prices = [
