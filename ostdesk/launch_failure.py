@@ -64,8 +64,9 @@ def report_launch_failure(
         print(f"{APP_NAME}: {' '.join(text.split())}", file=sys.stderr)
     log = append_to_log(title, text, exc)
     if not has_terminal():
+        heading = f"{APP_NAME}: {title}"
         body = text + (f"\n\n(Written to {log})" if log is not None else "")
-        if notify(title, body) or show_dialog_tool(title, body):
+        if notify(heading, body) or show_dialog_tool(heading, body):
             return
     if qt_dialog is not None:
         qt_dialog()

@@ -97,11 +97,11 @@ def test_a_menu_launch_on_a_database_held_by_another_process_is_logged_and_notif
 
     assert result.returncode == 2, result.stderr
     log = launch_failure.log_path().read_text(encoding="utf-8")
-    assert "ostdesk: database already open" in log
+    assert "ostdesk (pid " in log and "): Database already open" in log
     assert str(db_path) in log and f"process {pid}" in log
     assert "DatabaseLockedError" in log  # the traceback, for whoever reads the log
     shown = notified.read_text(encoding="utf-8")
-    assert "--urgency=critical" in shown and "ostdesk: database already open" in shown
+    assert "--urgency=critical" in shown and "ostdesk: Database already open" in shown
     assert f"Written to {launch_failure.log_path()}" in shown
 
 
@@ -148,11 +148,13 @@ def test_a_bug_while_the_window_opens_is_logged_with_its_traceback(
     assert "internal error (a bug in ostdesk)" in result.stderr
     log = launch_failure.log_path().read_text(encoding="utf-8")
     assert "Traceback" in log and "RuntimeError: the window could not be built" in log
-    assert "ostdesk stopped while opening its window" in notified.read_text(encoding="utf-8")
+    assert "ostdesk: Internal error while opening the window" in notified.read_text(
+        encoding="utf-8"
+    )
     Database.open(db_path).close()  # the launch let go of its database
 
 
-def run_report(stdin: int, title: str = "ostdesk: test", text: str = "what went wrong") -> str:
+def run_report(stdin: int, title: str = "Test", text: str = "what went wrong") -> str:
     """``report_launch_failure`` in a fresh process with ``stdin``; its stderr."""
     code = "import sys; from ostdesk.launch_failure import *; report_launch_failure(*sys.argv[1:])"
     return subprocess.run(
@@ -176,7 +178,7 @@ def test_without_a_notifier_a_dialog_tool_shows_the_failure(tools: Path) -> None
     assert dialog.read_text(encoding="utf-8").splitlines()[:3] == [
         "--error",
         "--no-markup",
-        "--title=ostdesk: test",
+        "--title=ostdesk: Test",
     ]
     assert "--text=the database & its <lock>" in dialog.read_text(encoding="utf-8")
     assert not (tools.parent / "xmessage.args").exists()  # the first that shows it is enough
@@ -223,7 +225,7 @@ def test_a_log_that_cannot_be_written_costs_one_line_not_the_message(
     blocker.write_text("")
     monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
 
-    assert launch_failure.append_to_log("ostdesk: test", "what went wrong") is None
+    assert launch_failure.append_to_log("Test", "what went wrong") is None
     err = capsys.readouterr().err
     assert err.startswith("ostdesk: could not write the launch log ") and err.count("\n") == 1
 
@@ -269,4 +271,4 @@ def test_a_menu_launch_without_libxcb_cursor_is_logged_and_notified(tools: Path)
     assert "libxcb-cursor0" in result.stderr
     assert "libxcb-cursor0" in launch_failure.log_path().read_text(encoding="utf-8")
     shown = notified.read_text(encoding="utf-8")
-    assert "ostdesk cannot open its window" in shown and "apt-get install" in shown
+    assert "ostdesk: Cannot open the window" in shown and "apt-get install" in shown

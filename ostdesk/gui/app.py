@@ -59,7 +59,7 @@ def run_app(db_arg: str | None) -> int:
     """Open the main window on the database ``db_arg`` (or the default one); the exit status."""
     problem = display_problem()
     if problem is not None:
-        report_launch_failure("ostdesk cannot open its window", problem)
+        report_launch_failure("Cannot open the window", problem)
         return EXIT_NO_GUI
     app = create_application()
     db = open_database(db_arg)
@@ -74,8 +74,8 @@ def run_app(db_arg: str | None) -> int:
             window = open_main_window(db)
         except Exception as exc:  # a bug: logged with its traceback; the CLI says so on stderr
             report_launch_failure(
-                "ostdesk stopped while opening its window",
-                f"internal error (a bug in ostdesk): {type(exc).__name__}: {exc}",
+                "Internal error while opening the window",
+                f"a bug in ostdesk: {type(exc).__name__}: {exc}",
                 exc=exc,
                 to_stderr=False,
             )
@@ -195,7 +195,7 @@ def open_database(db_arg: str | None) -> Database | None:
     except StoreError as exc:
         title, text = _database_problem(exc)
         report_launch_failure(
-            f"ostdesk: {title.lower()}",
+            title,
             text,
             exc=exc,
             qt_dialog=lambda: QMessageBox.critical(None, title, text),
