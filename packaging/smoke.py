@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"FAIL {failure}", file=sys.stderr)
             return 1
     _print_figures(build_s, _folder_size(folder), _installed_size(), bundle_times, venv_times)
+    baseline = _glibc_baseline(folder)
+    if baseline:
+        print(f"glibc: the bundle needs {baseline[0]} or newer (asked for by {baseline[1]})")
     return 0
 
 
@@ -206,6 +210,31 @@ def _installed_size() -> int | None:
             if "extra ==" not in requirement:
                 pending.append(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0])
     return total if "ostdesk" in seen and total else None
+
+
+def _glibc_baseline(folder: Path) -> tuple[str, str] | None:
+    """The newest glibc symbol version the bundle's binaries ask for, and one that asks: the
+    oldest glibc it runs on. None off Linux or without binutils' objdump."""
+    objdump = shutil.which("objdump")
+    if not sys.platform.startswith("linux") or objdump is None:
+        return None
+    binaries = [str(p) for p in folder.rglob("*") if p.is_file() and ".so" in p.name]
+    dump = subprocess.run(
+        [objdump, "-T", str(folder / "ostdesk"), *binaries],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    newest: tuple[tuple[int, int], str] | None = None
+    current = ""
+    for line in dump.splitlines():
+        if "file format" in line:
+            current = Path(line.split(":", 1)[0]).name
+        for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", line):
+            version = (int(major), int(minor))
+            if newest is None or version > newest[0]:
+                newest = (version, current)
+    return None if newest is None else (f"glibc {newest[0][0]}.{newest[0][1]}", newest[1])
 
 
 def _print_figures(
