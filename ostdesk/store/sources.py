@@ -104,6 +104,7 @@ def utf8_text(path: Path, limit: int | None = None) -> Iterator[tuple[Path, str]
     """(a UTF-8 file with ``path``'s text, the encoding ``path`` has): ``path`` itself when
     it is UTF-8, else a Windows-1252 decoded copy, deleted on exit. With ``limit``, only about
     that many bytes are looked at and copied (whole lines), enough for a preview."""
+    _refuse_nul(path)
     if _is_utf8(path, limit):
         yield path, UTF8
         return
@@ -123,6 +124,18 @@ def utf8_text(path: Path, limit: int | None = None) -> Iterator[tuple[Path, str]
         yield copy, WINDOWS_1252
     finally:
         copy.unlink(missing_ok=True)
+
+
+def _refuse_nul(path: Path) -> None:
+    """A NUL byte in the first megabyte: UTF-16 text or no text at all (a spreadsheet, an
+    image), which read as one odd column would be refused with a misleading row and count."""
+    for chunk in _chunks(path):
+        if b"\x00" in chunk:
+            kind = "UTF-16 text" if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") else "not text"
+            raise BarImportError(
+                path, None, f"the file is {kind}; save it as CSV in UTF-8 (or Windows-1252)"
+            )
+        return
 
 
 def _is_utf8(path: Path, limit: int | None) -> bool:
