@@ -1,8 +1,9 @@
 """Smoke test of the stand-alone build: ``python packaging/smoke.py [--dist DIR]``.
 
 Builds ``dist/ostdesk/`` with ``packaging/build.py`` (or takes the built folder ``--dist``
-names), then runs what a user runs first, against a database in a temp folder: ``--version``,
-``demo-data``, a ``backtest``, ``runs``, and the window, opened offscreen for a few seconds
+names), then runs what a user runs first, against a database and user folders in a temp
+folder: ``--version``, ``demo-data``, a ``backtest``, ``runs``, ``install-desktop`` and
+``uninstall-desktop``, and the window, opened offscreen for a few seconds
 (``packaging/launch.py`` reads ``OSTDESK_SMOKE_SECONDS``). Each step prints its time; the exit
 status is 1 if any step fails. Last, a table puts the build time, the folder's size and the
 start-up times of the bundle beside those of this Python's ostdesk (the venv).
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("FAIL build", file=sys.stderr)
             return 1
         build_s = time.perf_counter() - started
-        print(f"{'build':<12}{build_s:7.1f} s  ok", flush=True)
+        print(f"{'build':<18}{build_s:7.1f} s  ok", flush=True)
     folder = (args.dist or HERE.parent / "dist" / "ostdesk").resolve()
     bundle = folder / ("ostdesk.exe" if sys.platform == "win32" else "ostdesk")
     if not bundle.is_file():
@@ -85,13 +86,16 @@ def _run_steps(command: list[str], db: str, env: dict[str, str]) -> None:
     _step("demo-data", cli("demo-data", "--db", db, check=_expect("DEMO-ALPHA")))
     _step("backtest", cli(*backtest, "--json", check=_completed_run))
     _step("runs", cli("runs", "--db", db, check=_expect(r"completed\s+SmaCross")))
+    entry = Path(env["XDG_DATA_HOME"]) / "applications" / "ostdesk.desktop"
+    _step("install-desktop", cli("install-desktop", check=lambda _: _launches(entry, command)))
+    _step("uninstall-desktop", cli("uninstall-desktop", check=lambda _: _removed(entry)))
     window_env = env | {SMOKE_ENV: str(WINDOW_SECONDS)}
     _step("window", lambda: _window_shown_after([*command, "--db", db], window_env))
 
 
 def _step(name: str, action: Callable[[], object]) -> None:
     """Run one step and print its time; a failed step raises SmokeFailure."""
-    print(f"{name:<12}{_timed(action):7.2f} s  ok", flush=True)
+    print(f"{name:<18}{_timed(action):7.2f} s  ok", flush=True)
 
 
 def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -120,6 +124,18 @@ def _completed_run(stdout: str) -> None:
     run = json.loads(stdout)
     if run["status"] != "completed" or not run["bars"]:
         raise SmokeFailure(f"the backtest did not complete over bars: {stdout}")
+
+
+def _launches(entry: Path, command: list[str]) -> None:
+    """The menu entry (written from the bundled template) starts this bundle."""
+    text = entry.read_text(encoding="utf-8") if entry.is_file() else ""
+    if f"TryExec={command[0]}" not in text.splitlines():
+        raise SmokeFailure(f"{entry} does not start {command[0]}:\n{text}")
+
+
+def _removed(entry: Path) -> None:
+    if entry.exists():
+        raise SmokeFailure(f"uninstall-desktop left {entry}")
 
 
 def _window_shown_after(command: list[str], env: dict[str, str]) -> float:
