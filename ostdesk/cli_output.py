@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ostdesk.cli_values import as_typed, json_value, money, plain, text, time_of_ns
+from ostdesk.engine.strategy_text import first_sentence
 
 _TIME_COLUMNS = {
     "start_ns": "start",
@@ -142,18 +142,6 @@ def print_runs(rows: Sequence[Mapping[str, Any]]) -> None:
             f"{','.join(r['symbols'] or [])[:28]:<28} {r['period']:<7} return {ret:>9}  "
             f"sharpe {sharpe:>6}  trades {trades:>5}  {r['name']}".rstrip()
         )
-
-
-_MARKUP = re.compile(r"(?::\w+:)?``?([^`]+?)``?")  # ``code``, `code`, :class:`Name`
-_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)[.!?](?=\s|$)")
-
-
-def first_sentence(doc: str) -> str:
-    """A docstring's first sentence, whole even when it spans lines, without markup."""
-    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
-    paragraph = _MARKUP.sub(r"\1", paragraph)
-    end = _SENTENCE_END.search(paragraph)
-    return paragraph[: end.end()] if end else paragraph
 
 
 def print_strategies(catalog: Any, user_folder: Path) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from ostdesk.cli import main
-from ostdesk.cli_output import first_sentence
 from ostdesk.cli_values import duration, iso_duration, json_value, money, text
 from ostdesk.store.paths import default_strategies_dir
 from tests.cli_data import import_goog
@@ -96,17 +95,6 @@ def test_json_values_are_plain_with_utc_iso_times_and_null_for_nan() -> None:
         "x": [float("nan"), float("inf"), 1.5],
     }
     assert json_value(value) == {"at": "2004-08-19T00:00:00+00:00", "n": 3, "x": [None, None, 1.5]}
-
-
-def test_the_first_sentence_of_a_docstring_is_whole_and_without_markup() -> None:
-    doc = """Rotate: every ``rebalance`` bars (e.g. 60), hold the :class:`Strategy`'s
-    `best` symbol. Then more.
-
-    Details."""
-    assert (
-        first_sentence(doc)
-        == "Rotate: every rebalance bars (e.g. 60), hold the Strategy's best symbol."
-    )
 
 
 # -- commands ---------------------------------------------------------------------------------

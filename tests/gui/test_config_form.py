@@ -180,3 +180,14 @@ def test_reload_re_imports_changed_files_and_keeps_the_selection(qtbot, tmp_path
     assert changed.args[0].params["length"].default == 8
     assert picker.current_key() == "MyStrategy"
     assert not picker.errors_label.isVisibleTo(picker)
+
+
+def test_the_picker_shows_a_description_without_docstring_markup(qtbot) -> None:  # type: ignore[no-untyped-def]
+    picker = StrategyPicker([])
+    qtbot.addWidget(picker)
+    picker.reload()
+    assert picker.select("RelativeMomentum")
+    text = picker.description.text()
+    assert "every rebalance bars" in text and "`" not in text  # as `ostdesk strategies` says
+    tooltip = picker.combo.itemData(picker.combo.currentIndex(), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == text

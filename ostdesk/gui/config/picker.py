@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ostdesk.engine.strategy import Strategy
 from ostdesk.engine.strategy_loader import StrategyCatalog, StrategyLoadError, load_strategies
+from ostdesk.engine.strategy_text import without_markup
 from ostdesk.gui.config.form import ERROR_COLOR
 
 BUILT_IN = "built-in"
@@ -123,7 +124,9 @@ class StrategyPicker(QWidget):
             text = key if source == BUILT_IN else f"{key}  ({Path(source).name})"
             self.combo.addItem(text, key)
             self.combo.setItemData(
-                self.combo.count() - 1, cls.description, Qt.ItemDataRole.ToolTipRole
+                self.combo.count() - 1,
+                without_markup(cls.description),
+                Qt.ItemDataRole.ToolTipRole,
             )
         index = self.combo.findData(current) if current is not None else -1
         self.combo.setCurrentIndex(index if index >= 0 else (0 if keys else -1))
@@ -163,7 +166,7 @@ class StrategyPicker(QWidget):
     def _on_index(self, *_: object) -> None:
         cls = self.current()
         source = self.current_source()
-        text = cls.description if cls is not None else ""
+        text = without_markup(cls.description) if cls is not None else ""
         if cls is not None and source != BUILT_IN:
             text = f"{text}\n{source}" if text else source
         self.description.setText(text)
