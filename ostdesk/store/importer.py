@@ -231,10 +231,10 @@ def _stage_file(
             notes += checks.date_order(cur, ts_text, source.formats)
     if cmap.volume is None:
         notes.append("no volume column: volumes stored as 0")
-    prices = [
-        _number(c, source.decimal_comma) for c in (cmap.open, cmap.high, cmap.low, cmap.close)
-    ]
-    volume = "0.0" if cmap.volume is None else _number(cmap.volume, source.decimal_comma)
+    numbers = [c for c in (cmap.open, cmap.high, cmap.low, cmap.close, cmap.volume) if c]
+    commas = source.decimal_comma and _has_decimal_commas(cur, numbers)
+    prices = [_number(c, commas) for c in (cmap.open, cmap.high, cmap.low, cmap.close)]
+    volume = "0.0" if cmap.volume is None else _number(cmap.volume, commas)
     # a time outside what 64-bit nanoseconds hold (before 1677, after 2262) is flagged, not cast
     storable = f"(isfinite({_TS}) AND epoch_us({_TS}) BETWEEN {FIRST_US} AND {LAST_US})"
     cur.execute(
@@ -278,11 +278,26 @@ def _formats(source: Source, cmap: ColumnMap) -> list[str]:
     return [*formats, *_FALLBACK_FORMATS]
 
 
+def _has_decimal_commas(cur: duckdb.DuckDBPyConnection, columns: list[str]) -> bool:
+    """Whether a number of the file is written with a decimal comma (a delimiter other than
+    the comma allows it): then a dot in any number separates thousands (``12.345`` is 12345)."""
+    found = " OR ".join(f"contains({_q(c)}::VARCHAR, ',')" for c in columns)
+    row = first_row(cur.execute(f"SELECT bool_or({found}) FROM import_raw"))
+    return bool(row and row[0])
+
+
+# a number with a decimal comma, its thousands separated by dots or not: 1.234.567,89 or 12,5
+_COMMA_NUMBER = r"[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]*)?"
+
+
 def _number(column: str, decimal_comma: bool) -> str:
-    text = f"{_q(column)}::VARCHAR"
     if decimal_comma:
-        comma = f"try_cast(replace({text}, ',', '.') AS DOUBLE)"
-        return f"coalesce(try_cast({text} AS DOUBLE), {comma})"
+        text = f"trim({_q(column)}::VARCHAR)"
+        plain = f"replace(replace({text}, '.', ''), ',', '.')"
+        return (
+            f"CASE WHEN regexp_full_match({text}, '{_COMMA_NUMBER}') "
+            f"THEN try_cast({plain} AS DOUBLE) END"
+        )
     return f"try_cast({_q(column)} AS DOUBLE)"
 
 
