@@ -191,3 +191,36 @@ def test_a_file_that_cannot_be_read_is_said_in_the_preview(qtbot, db, tmp_path) 
     dialog = make_dialog(qtbot, db)
     dialog.set_path(path)
     assert dialog.error_label.text().startswith("cannot preview bars.csv.gz: not a readable gzip")
+
+
+def test_a_long_import_summary_wraps_instead_of_widening_the_dialog(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.show()
+    dialog.set_path(minute_bars(tmp_path))
+    widest = dialog.minimumSizeHint().width()
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS):
+        dialog.start_import(force=True)  # the summary: bars, dates, file and a note
+    assert len(dialog.status_label.text()) > 150
+    assert dialog.status_label.wordWrap()
+    assert dialog.minimumSizeHint().width() <= widest  # the screen still holds it
+
+
+def test_choosing_another_file_clears_what_the_last_import_said(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(minute_bars(tmp_path))
+    with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT_MS):
+        dialog.start_import()
+    assert dialog.status_label.text() == "Nothing was imported."
+    dialog.set_path(GOOG_CSV)
+    assert not dialog.status_label.isVisibleTo(dialog)
+    assert dialog.progress.value() == 0
+    assert not dialog.error_label.isVisibleTo(dialog)
+
+
+def test_the_preview_columns_are_wide_enough_for_a_whole_timestamp(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(minute_bars(tmp_path))
+    text = dialog.preview.item(0, 0).text()
+    assert text.startswith("2024-01-02 10:00")
+    needed = dialog.preview.fontMetrics().horizontalAdvance(text)
+    assert dialog.preview.columnWidth(0) > needed  # not cut to "2024-01-02 …"

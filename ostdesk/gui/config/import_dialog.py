@@ -166,6 +166,7 @@ class ImportBarsDialog(QDialog):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.status_label = QLabel()
+        self.status_label.setWordWrap(True)  # a summary with notes is wider than any screen
         self.status_label.setEnabled(False)
         self.status_label.hide()
         self.error_label = QLabel()
@@ -229,6 +230,8 @@ class ImportBarsDialog(QDialog):
         text = self.path_edit.text().strip()
         self._names, rows = [], []
         self._show_error("")
+        self.status_label.hide()  # what the last import said is not about this file
+        self.progress.setValue(0)
         if text:
             try:
                 self._names, rows, self._has_header = read_preview(Path(text))
@@ -249,6 +252,7 @@ class ImportBarsDialog(QDialog):
             for c, value in enumerate(row):
                 self.preview.setItem(r, c, QTableWidgetItem(value))
         self._show_mapping()
+        self.preview.resizeColumnsToContents()  # a timestamp read whole, headers too
 
     def explicit_columns(self) -> dict[str, str]:
         """The user's choices, as 1-based positions (robust for headerless files)."""
