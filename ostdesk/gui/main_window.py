@@ -43,6 +43,7 @@ from ostdesk.gui.status import RunStatusBar
 from ostdesk.gui.welcome import WelcomePanel
 from ostdesk.store import DEMO_SYMBOLS, StoreError, has_market_data, install_demo_data
 from ostdesk.store.database import Database
+from ostdesk.store.importer import ImportResult
 from ostdesk.store.presets import SavedConfig
 
 GEOMETRY_KEY = "main_window/geometry"
@@ -386,8 +387,8 @@ class MainWindow(QMainWindow):
         self.chart.set_follow_latest(False)
         self.chart.center_on(ts_ns)
 
-    def _on_data_imported(self, result: object) -> None:
-        self.log_view.info(f"imported {result}")
+    def _on_data_imported(self, result: ImportResult) -> None:
+        self.log_view.info(result.summary())
         self._stack.setCurrentIndex(_CENTRAL_CHART)
 
     def show_about(self) -> None:

@@ -244,3 +244,15 @@ def test_after_a_run_the_window_folds_the_database_log_while_idle(qtbot, db) -> 
     qtbot.waitUntil(lambda: not window.run_list.worker.busy, timeout=RUN_TIMEOUT_MS)
     assert db.wal_bytes <= IDLE_FOLD_BYTES
     window.close()
+
+
+def test_an_import_is_logged_as_its_one_line_summary_not_a_repr(qtbot, db) -> None:  # type: ignore[no-untyped-def]
+    from ostdesk.store import import_bars
+    from tests.gui.test_config_import import GOOG_CSV
+
+    window = make_window(qtbot, db)
+    result = import_bars(db, GOOG_CSV, symbol="GOOG", period="day")
+    window.config_panel.dataImported.emit(result)
+    last = window.log_view.toPlainText().splitlines()[-1]
+    assert last.endswith(result.summary()) and "ImportResult(" not in last
+    window.close()
