@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -103,11 +104,11 @@ def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
         done = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT_S, check=False
         )
-    except subprocess.TimeoutExpired as exc:
-        raise SmokeFailure(f"{_shown(command)} still running after {exc.timeout:.0f} s") from None
+    except subprocess.TimeoutExpired:
+        raise SmokeFailure(f"{shlex.join(command)} still ran after {STEP_TIMEOUT_S} s") from None
     if done.returncode != 0:
         raise SmokeFailure(
-            f"{_shown(command)} exited with {done.returncode}:\n{done.stdout}{done.stderr}"
+            f"{shlex.join(command)} exited with {done.returncode}:\n{done.stdout}{done.stderr}"
         )
     return done
 
@@ -121,8 +122,11 @@ def _expect(pattern: str) -> Callable[[str], None]:
 
 
 def _completed_run(stdout: str) -> None:
-    run = json.loads(stdout)
-    if run["status"] != "completed" or not run["bars"]:
+    try:
+        run = json.loads(stdout)
+    except json.JSONDecodeError:
+        run = {}
+    if run.get("status") != "completed" or not run.get("bars"):
         raise SmokeFailure(f"the backtest did not complete over bars: {stdout}")
 
 
@@ -144,23 +148,24 @@ def _window_shown_after(command: list[str], env: dict[str, str]) -> float:
     env = env | {"QT_QPA_PLATFORM": "offscreen"}
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     watchdog = threading.Timer(STEP_TIMEOUT_S, process.kill)  # a hung window ends the reads
     watchdog.start()
+    shown_s = None
+    output = []
     try:
-        shown_s = None
         assert process.stdout is not None
         for line in process.stdout:
+            output.append(line)
             if line.startswith(SHOWN) and shown_s is None:
                 shown_s = time.perf_counter() - started
-        stderr = process.stderr.read() if process.stderr else ""
         status = process.wait()
     finally:
         watchdog.cancel()
     if status != 0 or shown_s is None:
-        said = "showed its window but " if shown_s is not None else ""
-        raise SmokeFailure(f"{_shown(command)} {said}exited with {status}:\n{stderr}")
+        what = "showed its window but" if shown_s is not None else "showed no window and"
+        raise SmokeFailure(f"{shlex.join(command)} {what} exited with {status}:\n{''.join(output)}")
     return shown_s
 
 
@@ -274,10 +279,6 @@ def _print_figures(
 
 def _figure(value: float | None, form: str, scale: float = 1.0) -> str:
     return "-" if value is None else form.format(value * scale)
-
-
-def _shown(command: list[str]) -> str:
-    return " ".join(command)
 
 
 if __name__ == "__main__":
