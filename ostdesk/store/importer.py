@@ -232,7 +232,7 @@ def _stage_file(
     if cmap.volume is None:
         notes.append("no volume column: volumes stored as 0")
     numbers = [c for c in (cmap.open, cmap.high, cmap.low, cmap.close, cmap.volume) if c]
-    commas = source.decimal_comma and _has_decimal_commas(cur, numbers)
+    commas = (_has_decimal_commas(cur, numbers) or None) if source.decimal_comma else False
     prices = [_number(c, commas) for c in (cmap.open, cmap.high, cmap.low, cmap.close)]
     volume = "0.0" if cmap.volume is None else _number(cmap.volume, commas)
     # a time outside what 64-bit nanoseconds hold (before 1677, after 2262) is flagged, not cast
@@ -279,9 +279,11 @@ def _formats(source: Source, cmap: ColumnMap) -> list[str]:
 
 
 def _has_decimal_commas(cur: duckdb.DuckDBPyConnection, columns: list[str]) -> bool:
-    """Whether a number of the file is written with a decimal comma (a delimiter other than
-    the comma allows it): then a dot in any number separates thousands (``12.345`` is 12345)."""
-    found = " OR ".join(f"contains({_q(c)}::VARCHAR, ',')" for c in columns)
+    """Whether a number of the file is written with a decimal comma that cannot separate
+    thousands (``10,5``, ``1.234,50``; a delimiter other than the comma allows it): then a dot
+    in any number separates thousands (``12.345`` is 12345). ``1,234`` alone proves nothing."""
+    proof = r"',([0-9]{1,2}|[0-9]{4,})$|\.[0-9]{3},'"
+    found = " OR ".join(f"regexp_matches(trim({_q(c)}::VARCHAR), {proof})" for c in columns)
     row = first_row(cur.execute(f"SELECT bool_or({found}) FROM import_raw"))
     return bool(row and row[0])
 
@@ -290,7 +292,9 @@ def _has_decimal_commas(cur: duckdb.DuckDBPyConnection, columns: list[str]) -> b
 _COMMA_NUMBER = r"[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]*)?"
 
 
-def _number(column: str, decimal_comma: bool) -> str:
+def _number(column: str, decimal_comma: bool | None) -> str:
+    """SQL for a number: with ``decimal_comma`` dots separate thousands; with ``None`` (a
+    delimiter that allows decimal commas, none proven) ``1,5`` still reads as 1.5."""
     if decimal_comma:
         text = f"trim({_q(column)}::VARCHAR)"
         plain = f"replace(replace({text}, '.', ''), ',', '.')"
@@ -298,6 +302,10 @@ def _number(column: str, decimal_comma: bool) -> str:
             f"CASE WHEN regexp_full_match({text}, '{_COMMA_NUMBER}') "
             f"THEN try_cast({plain} AS DOUBLE) END"
         )
+    if decimal_comma is None:
+        text = f"{_q(column)}::VARCHAR"
+        comma = f"try_cast(replace({text}, ',', '.') AS DOUBLE)"
+        return f"coalesce(try_cast({text} AS DOUBLE), {comma})"
     return f"try_cast({_q(column)} AS DOUBLE)"
 
 

@@ -34,9 +34,19 @@ def test_dots_separate_thousands_in_a_file_with_decimal_commas(
     ]
 
 
-def test_dots_are_decimal_points_when_no_number_has_a_comma(db: Database, tmp_path: Path) -> None:
-    rows = ["2024-01-02;10.5;11.0;10.1;10.8;12.345"]
-    assert _stored(db, tmp_path, rows) == [(10.5, 11.0, 10.1, 10.8, 12.345)]
+@pytest.mark.parametrize(
+    ("row", "stored"),
+    [
+        ("2024-01-02;10.5;11.0;10.1;10.8;12.345", (10.5, 11.0, 10.1, 10.8, 12.345)),
+        ("2024-01-02;110.125;111.0;110.1;110.8;1,234", (110.125, 111.0, 110.1, 110.8, 1.234)),
+    ],
+)
+def test_dots_are_decimal_points_unless_a_comma_proves_decimal_commas(
+    db: Database, tmp_path: Path, row: str, stored: tuple[float, ...]
+) -> None:
+    """``1,234`` may be a thousands-separated integer or a decimal: it proves nothing, and a
+    price ``110.125`` (three decimals) must not become 110,125."""
+    assert _stored(db, tmp_path, [row]) == [stored]
 
 
 def test_a_dot_out_of_place_in_a_decimal_comma_file_is_refused(
