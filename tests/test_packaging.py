@@ -1,14 +1,17 @@
-"""The PyInstaller hooks in packaging/hooks: fast checks of what they tell PyInstaller.
+"""packaging/: fast checks of what the hooks tell PyInstaller, and of the smoke test's switch.
 
 The build itself (1-2 minutes) is ``packaging/smoke.py``'s job; these run the hooks' code in
 the test environment, whose ostdesk is an editable install (the layout that broke the bundle).
-They are skipped where PyInstaller is not installed (``pip install -e '.[packaging]'``).
+The hooks' tests are skipped where PyInstaller is not installed (the ``packaging`` extra).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import runpy
+import subprocess
+import sys
 from importlib.metadata import entry_points
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -17,9 +20,12 @@ from types import SimpleNamespace
 
 import pytest
 
-pytest.importorskip("PyInstaller", reason="PyInstaller is not installed (the packaging extra)")
-
-HOOKS = Path(__file__).resolve().parent.parent / "packaging" / "hooks"
+PACKAGING = Path(__file__).resolve().parent.parent / "packaging"
+HOOKS = PACKAGING / "hooks"
+needs_pyinstaller = pytest.mark.skipif(
+    importlib.util.find_spec("PyInstaller") is None,
+    reason="PyInstaller is not installed (pip install -e '.[packaging]')",
+)
 
 
 def _pyinstaller_hook_dirs() -> list[Path]:
@@ -33,6 +39,7 @@ def _pyinstaller_hook_dirs() -> list[Path]:
     return dirs
 
 
+@needs_pyinstaller
 def test_packaging_hooks_never_replace_a_hook_pyinstaller_or_contrib_ships() -> None:
     """A hook of ours for duckdb replaced contrib's, which copies duckdb's metadata: every
     database command of the bundle crashed. Ours may only add hooks for what none covers."""
@@ -58,6 +65,7 @@ def _files(folder: Traversable, prefix: str) -> set[str]:
     return found
 
 
+@needs_pyinstaller
 def test_bundled_resources_land_in_ostdesk_resources_as_in_a_wheel() -> None:
     """importlib.resources finds the icons in the bundle only under ostdesk/resources/; from an
     editable install (resources/ outside ostdesk/) they had landed in _internal/icons/."""
@@ -67,6 +75,7 @@ def test_bundled_resources_land_in_ostdesk_resources_as_in_a_wheel() -> None:
     assert {"ostdesk/resources/ostdesk.desktop", "ostdesk/resources/icons/ostdesk.svg"} <= bundled
 
 
+@needs_pyinstaller
 @pytest.mark.parametrize("module", ["ostdesk", "ostdesk.resources"])
 def test_pyinstaller_takes_ostdesk_from_where_python_imports_it(module: str) -> None:
     """PyInstaller's own search ignores an editable install's finder (so ostdesk.resources was
@@ -79,3 +88,18 @@ def test_pyinstaller_takes_ostdesk_from_where_python_imports_it(module: str) -> 
     assert spec is not None and spec.origin is not None
     last = module.rpartition(".")[2]
     assert [Path(d) / last / "__init__.py" for d in api.search_dirs] == [Path(spec.origin)]
+
+
+def test_smoke_switch_quits_the_app_once_its_window_is_shown(tmp_path: Path) -> None:
+    """smoke.py opens the bundle's window unattended through launch.py's switch: the app must
+    say when its main window is shown, then quit by itself with status 0."""
+    done = subprocess.run(
+        [sys.executable, str(PACKAGING / "launch.py"), "--db", str(tmp_path / "s.duckdb")],
+        env=os.environ | {"OSTDESK_SMOKE_SECONDS": "0", "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("smoke: window shown: ostdesk"), done.stdout
