@@ -149,14 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
     show.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    export = sub.add_parser("export", help="export a run's fills, orders, trades, equity or bars")
+    export = sub.add_parser(
+        "export", help="export a run's fills, orders, trades, equity, bars or log"
+    )
     _add_db(export)
     export.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
     export.add_argument(
         "--what",
         required=True,
-        choices=["fills", "orders", "trades", "equity", "bars"],
-        help="which of the run's records to write",
+        choices=["fills", "orders", "trades", "equity", "bars", "log"],
+        help="which of the run's records to write (log: every message of its self.log)",
     )
     export.add_argument(
         "--format",

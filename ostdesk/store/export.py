@@ -31,6 +31,7 @@ EXPORTS = {
     "trades": ("run_trades", "exit_ts"),
     "equity": ("run_equity", "ts"),
     "bars": ("run_bars", "ts, symbol"),
+    "log": ("run_logs", "run_logs.ts, run_logs.rowid"),  # as logged, setup's messages first
 }
 """What can be exported: its table and the order of its rows."""
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -46,9 +47,11 @@ def export_run(
 
     ``fmt`` is ``csv`` or ``parquet``; None takes it from the file's extension. Times are
     UTC: ISO-8601 text in CSV, TIMESTAMP WITH TIME ZONE in Parquet; a duration is text plus
-    seconds (``duration``, ``duration_s``). Raises ``StoreError`` saying what is wrong: an
-    unknown table, format or run, an extension that names no format, a URL, a missing
-    folder, a folder given as the file, or the writer's own failure.
+    seconds (``duration``, ``duration_s``). The strategy's messages (``log``) are all of
+    them, in the order logged; one logged in ``setup``, before any bar, has no time.
+    Raises ``StoreError`` saying what is wrong: an unknown table, format or run, an
+    extension that names no format, a URL, a missing folder, a folder given as the file,
+    or the writer's own failure.
     """
     if what not in EXPORTS:
         raise StoreError(f"cannot export {what!r}; choose one of {', '.join(EXPORTS)}")
@@ -109,6 +112,8 @@ def _query(con: duckdb.DuckDBPyConnection, what: str, fmt: str) -> str:
         q = f'"{name}"'
         if name == "run_id":
             continue
+        if what == "log" and name == "ts":
+            q = 'NULLIF("ts", 0)'  # 0: logged in setup, before any bar
         if name == _DURATION:
             text = csv_text.duration_sql(q)
             seconds = f"{q} / 1e9"

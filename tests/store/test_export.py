@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+import re
 import struct
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from ostdesk.store import Database, StoreError, import_bars, load_bars
 from ostdesk.store import csv_text as text
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.export import export_run
+from ostdesk.store.runs import run_logs
 from ostdesk.strategies.sma_cross import SmaCross
 
 ISO_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"
@@ -291,3 +293,55 @@ def test_times_and_durations_read_as_iso_and_days(ns: int, time: str, duration: 
     assert text.duration_text(ns) == duration
     if ns >= 0:  # pandas reads "-0 days 00:00:00.000000001" as positive; trades never are
         assert pd.to_timedelta(duration).value == ns
+
+
+# -- the strategy's messages ---------------------------------------------------------------------
+class Talker(SmaCross):
+    """SmaCross that says something in setup and on every 100th bar, once with a comma, a
+    quote and a line break."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.log("ready")
+
+    def on_bar(self, bar) -> None:  # type: ignore[no-untyped-def]
+        super().on_bar(bar)
+        if len(self.close) % 100 == 0:
+            self.log(f'bar {len(self.close)}, "close"\n{bar.close}')
+
+
+@pytest.fixture
+def talker_run(db: Database, goog_csv: Path) -> int:
+    import_bars(db, goog_csv, symbol="GOOG", period="day")
+    config = BacktestConfig(strategy=Talker, symbols=("GOOG",), period=BarPeriod.DAY)
+    run = prepare_backtest(db, config).run()
+    assert run.status is RunStatus.COMPLETED, run.error
+    assert run.recording is not None and run.recording.run_id is not None
+    return run.recording.run_id
+
+
+def test_the_log_exports_every_message_in_order_with_iso_times_to_csv(
+    db: Database, talker_run: int, tmp_path: Path
+) -> None:
+    out = tmp_path / "log.csv"
+    stored = run_logs(db, talker_run)
+    assert export_run(db, talker_run, "log", out) == len(stored["ts"]) == 1 + 2148 // 100
+    rows = read_csv(out)
+    assert list(rows[0]) == ["ts", "strategy_id", "symbol", "message"]
+    assert rows[0]["ts"] == "" and rows[0]["message"] == "ready"  # setup: before any bar
+    assert all(re.match(ISO_UTC, r["ts"]) for r in rows[1:])
+    assert [r["message"] for r in rows] == list(stored["message"])  # breaks, quotes and all
+    times = pd.to_datetime([r["ts"] for r in rows[1:]], utc=True, format="ISO8601")
+    assert [t.value for t in times] == stored["ts"][1:].tolist()
+
+
+def test_the_log_exports_to_parquet_with_typed_times(
+    db: Database, talker_run: int, tmp_path: Path
+) -> None:
+    out = tmp_path / "log.parquet"
+    export_run(db, talker_run, "log", out)
+    assert str(pq.read_schema(out).field("ts").type) == "timestamp[ns, tz=UTC]"
+    frame = pd.read_parquet(out)
+    stored = run_logs(db, talker_run)
+    assert pd.isna(frame["ts"][0]) and frame["message"].tolist() == list(stored["message"])
+    assert [t.value for t in frame["ts"][1:]] == stored["ts"][1:].tolist()
