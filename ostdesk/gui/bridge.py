@@ -18,9 +18,9 @@ blocks and the chart draws at most 4 times a second: at 30 the window's worst st
 - ``indicatorsReady``: every indicator value of the batch, per symbol (``IndicatorColumns``).
 - ``errorsReady``: every error, in the order reported.
 - ``logsReady``: the strategy's messages (``self.log``) as lines with their bar time, at most
-  ``LIVE_LOG_LINES`` a flush, the latest (a strategy logging on every bar would otherwise
-  have the log dock lay out 100,000 lines a second); how many were left out is said once, at
-  the run's end.
+  ``LIVE_LOG_LINES`` a flush, the latest, after one line saying how many were left out
+  before them (a strategy logging on every bar would otherwise have the log dock lay out
+  100,000 lines a second); how many in all is said once more at the run's end.
 
 and, at most every ``slow_ms`` (4 times a second: table rows and numbers need not change
 faster than they can be read, and each table update costs the main thread milliseconds), only
@@ -81,6 +81,7 @@ from ostdesk.engine.portfolio import Portfolio
 from ostdesk.engine.runner import BacktestRun, SubscriberFactory
 from ostdesk.engine.subscriber import Subscriber
 from ostdesk.gui.batches import BarColumns, IndicatorColumns, PositionSnapshot, RunProgress
+from ostdesk.gui.strategy_log import MAX_SHOWN_LINES
 
 ORDER_EVENT_TYPES: tuple[type[ev.EventBase], ...] = (
     ev.OrderSubmissionRequest,
@@ -114,8 +115,10 @@ it runs (~10 ms of folding and table updates either way: during a run they share
 the engine): more wait for the next flush, so a strategy trading on every bar cannot stall
 the window for the whole batch its slow tick gathered."""
 MAX_ERRORS_KEPT = 1_000
-LIVE_LOG_LINES = 500
-"""Strategy messages handed to the log dock in one flush (~10 flushes a second)."""
+LIVE_LOG_LINES = 50
+"""Strategy messages handed to the log dock in one flush (~10 flushes a second): more than a
+person reads as they scroll by. At 500, a strategy logging on every bar had the dock trim
+5,000 lines a second from its top once full, and the window's run took twice as long."""
 
 
 class EventTap(Subscriber):
@@ -183,6 +186,7 @@ class GuiBridge(QObject):
         self._bars_shown = 0
         self._overflowed = False
         self._logs_left_out = 0
+        self._logs_seen = 0
         self._with_symbol = False  # whether log lines name their symbol (several traded)
         self._last_slow = 0.0
         self._cpu_at_slow = 0.0  # the main thread's CPU time at the last slow batches
@@ -219,6 +223,7 @@ class GuiBridge(QObject):
         self._bars_shown = 0
         self._overflowed = False
         self._logs_left_out = 0
+        self._logs_seen = 0
         self._with_symbol = len(run.config.symbols) > 1
         self._trades = []
         self._backlog = False
@@ -326,9 +331,14 @@ class GuiBridge(QObject):
             )
 
     def _emit_logs(self, logs: list[ev.StrategyLogged]) -> None:
-        self._logs_left_out += max(0, len(logs) - LIVE_LOG_LINES)
+        self._logs_seen += len(logs)
+        left_out = len(logs) - LIVE_LOG_LINES
         with_symbol = self._with_symbol
-        self.logsReady.emit([log_line(e, with_symbol=with_symbol) for e in logs[-LIVE_LOG_LINES:]])
+        lines = [log_line(e, with_symbol=with_symbol) for e in logs[-LIVE_LOG_LINES:]]
+        if left_out > 0:  # a gap in the log is said where it is
+            self._logs_left_out += left_out
+            lines.insert(0, gap_line(left_out))
+        self.logsReady.emit(lines)
 
     def _emit_bars(self, blocks: list[ev.BarBlock]) -> None:
         columns = _concat_blocks(blocks)
@@ -438,7 +448,7 @@ class GuiBridge(QObject):
         if self._logs_left_out:
             self.displayDropped.emit(
                 f"the strategy logged faster than the log can show: {self._logs_left_out:,} "
-                "of its messages are not in it (the recorded run has them all: Run details, Log)"
+                f"of its messages are not in it; {_where_all(self._logs_seen)}"
             )
         self.runFinished.emit(run)
 
@@ -448,6 +458,21 @@ class GuiBridge(QObject):
             self._timer.stop()
             self._drain.stop()
             self._run = None
+
+
+def gap_line(count: int) -> str:
+    """The line standing for ``count`` messages left out of the live log."""
+    return f"… {count:,} message{'s' if count != 1 else ''} not shown …"
+
+
+def _where_all(count: int) -> str:
+    """Where a person finds all ``count`` messages of a run (the recorded run keeps them)."""
+    if count > MAX_SHOWN_LINES:
+        return (
+            f"Run details lists the first {MAX_SHOWN_LINES:,}, and its Log tab's "
+            '"Export log…" writes all of them'
+        )
+    return "Run details lists them all (its Log tab)"
 
 
 def _concat_blocks(blocks: list[ev.BarBlock]) -> dict[str, np.ndarray[Any, Any]]:

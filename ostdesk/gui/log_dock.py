@@ -29,7 +29,8 @@ WARNING_COLOR = "#c69026"
 
 
 class LogView(QPlainTextEdit):
-    """Timestamped messages, errors in red with their traceback; bounded to the last lines."""
+    """The app's messages stamped with the wall clock, errors in red with their traceback, and
+    the strategies' messages under their run; bounded to the last lines."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,19 +38,26 @@ class LogView(QPlainTextEdit):
         self.setMaximumBlockCount(MAX_LOG_LINES)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setPlaceholderText(
-            "Messages and errors of the app and of your strategies appear here."
+            "Messages and errors of the app (with the time they came) and of your strategies "
+            "(with their run, then their bar's time in UTC) appear here."
+        )
+        self.setToolTip(
+            "14:16:25  an app message, at the time it came\n"
+            "run 4 · 2024-02-02 20:59 Strategy [SYMBOL]: a strategy's self.log message, "
+            "at its bar's time (UTC)"
         )
         self.error_count = 0
 
     def info(self, text: str) -> None:
         self._write(text, None)
 
-    def add_lines(self, lines: list[str]) -> None:
+    def add_lines(self, lines: list[str], run: str = "") -> None:
         """Lines of one batch (a run's strategy messages, see ``GuiBridge.logsReady``) in one
-        edit: the view lays out once a batch, not once a line."""
+        edit: the view lays out once a batch, not once a line. They carry their bar's time,
+        so not the wall clock's: ``run`` (a run's id) begins each instead."""
         if lines:
-            stamp = datetime.datetime.now().strftime("%H:%M:%S")
-            self._write(f"\n{stamp}  ".join(lines), None)
+            prefix = f"run {run} · " if run else ""
+            self._append(prefix + f"\n{prefix}".join(lines), QTextCharFormat())
 
     def warning(self, text: str) -> None:
         self._write(text, WARNING_COLOR)
@@ -64,14 +72,17 @@ class LogView(QPlainTextEdit):
 
     def _write(self, text: str, color: str | None) -> None:
         stamp = datetime.datetime.now().strftime("%H:%M:%S")
+        fmt = QTextCharFormat()
+        if color is not None:
+            fmt.setForeground(QColor(color))
+        self._append(f"{stamp}  {text}", fmt)
+
+    def _append(self, text: str, fmt: QTextCharFormat) -> None:
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         if not self.document().isEmpty():
             cursor.insertBlock()
-        fmt = QTextCharFormat()
-        if color is not None:
-            fmt.setForeground(QColor(color))
-        cursor.insertText(f"{stamp}  {text}", fmt)
+        cursor.insertText(text, fmt)
         self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
 
 

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.controller = RunController(db, self.bridge, self)
         self.docks: dict[str, QDockWidget] = {}
         self._last_opened: int | None = None
+        self._live_run = ""  # the label of the run whose messages the bridge hands over
 
         self.notice = NoticeBar()
         self.welcome = WelcomePanel(str(db.path))
@@ -213,7 +214,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         b = self.bridge
         b.tradeEventsReady.connect(self.blotters.apply)
-        b.logsReady.connect(self.log_view.add_lines)
+        b.logsReady.connect(self._on_logs)
         self.config_panel.runRequested.connect(self._run_config)
         self.config_panel.problemReported.connect(self.log_view.warning)
         self.config_panel.dataImported.connect(self._on_data_imported)
@@ -413,8 +414,12 @@ class MainWindow(QMainWindow):
         if run.recording is not None and run.recording.run_id is not None:
             self.run_list.run_started(run.recording.run_id)
         symbols = ", ".join(run.config.symbols)
-        self.log_view.info(f"started {run.config.strategy.name} on {symbols}")
+        self._live_run = self._run_label(run)
+        self.log_view.info(f"run {self._live_run} started: {run.config.strategy.name} on {symbols}")
         self.status.run_started(run)
+
+    def _on_logs(self, lines: list[str]) -> None:
+        self.log_view.add_lines(lines, run=self._live_run)
 
     def _on_run_finished(self, run: BacktestRun) -> None:
         self.status.run_finished(run)

@@ -16,7 +16,14 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.subscriber import Subscriber
 from ostdesk.gui.batches import BarColumns, PositionSnapshot
-from ostdesk.gui.bridge import LIVE_LOG_LINES, LIVE_TRADE_EVENTS, MAX_TRADE_EVENTS, GuiBridge
+from ostdesk.gui.bridge import (
+    LIVE_LOG_LINES,
+    LIVE_TRADE_EVENTS,
+    MAX_TRADE_EVENTS,
+    GuiBridge,
+    gap_line,
+)
+from ostdesk.gui.strategy_log import MAX_SHOWN_LINES
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.engine.data import random_walk_chunk
 
@@ -396,7 +403,7 @@ def test_strategy_messages_arrive_as_lines_with_their_bar_time_and_not_as_trades
     assert trades == [[order]]
 
 
-def test_a_flood_of_messages_hands_the_log_only_the_latest_of_each_flush(
+def test_a_flood_of_messages_hands_the_log_only_the_latest_after_a_line_saying_how_many_not(
     taps,  # type: ignore[no-untyped-def]
     bus: EventBus,
 ) -> None:
@@ -405,11 +412,21 @@ def test_a_flood_of_messages_hands_the_log_only_the_latest_of_each_flush(
     for i in range(LIVE_LOG_LINES + 250):
         bus.publish(logged(i))
     bridge.flush()
+    for i in range(3):  # a flush that took every message: no gap to say
+        bus.publish(logged(LIVE_LOG_LINES + 250 + i))
+    bridge.flush()
+    for i in range(LIVE_LOG_LINES + 1):
+        bus.publish(logged(i))
+    bridge.flush()
 
-    (batch,) = lines
-    assert len(batch) == LIVE_LOG_LINES
-    assert batch[0].endswith(": m250") and batch[-1].endswith(f": m{LIVE_LOG_LINES + 249}")
-    assert bridge._logs_left_out == 250
+    first, second, third = lines
+    assert first[0] == gap_line(250) == "… 250 messages not shown …"
+    assert len(first) == LIVE_LOG_LINES + 1
+    assert first[1].endswith(": m250") and first[-1].endswith(f": m{LIVE_LOG_LINES + 249}")
+    assert [line.rsplit(": ", 1)[1] for line in second] == [
+        f"m{LIVE_LOG_LINES + 250 + i}" for i in range(3)
+    ]
+    assert third[0] == "… 1 message not shown …" and third[1].endswith(": m1")
 
 
 class Chatty(Strategy):
@@ -419,20 +436,38 @@ class Chatty(Strategy):
         self.log(f"close {bar.close:.4f}")
 
 
-def test_a_run_that_logged_more_than_was_shown_says_how_many_at_its_end(qtbot) -> None:  # type: ignore[no-untyped-def]
-    bridge = GuiBridge(interval_ms=1_000)  # one flush for the whole run: most lines left out
+@pytest.mark.parametrize(
+    ("bars", "where"),
+    [
+        (3_000, "Run details lists them all (its Log tab)"),
+        (
+            MAX_SHOWN_LINES + 500,
+            f"Run details lists the first {MAX_SHOWN_LINES:,}, and its Log tab's "
+            '"Export log…" writes all of them',
+        ),
+    ],
+)
+def test_a_run_that_logged_more_than_was_shown_says_how_many_and_where_all_are(
+    qtbot,  # type: ignore[no-untyped-def]
+    bars: int,
+    where: str,
+) -> None:
+    bridge = GuiBridge(interval_ms=1_000)  # few flushes for the whole run: most left out
     dropped, lines = collect(bridge.displayDropped), collect(bridge.logsReady)
-    chunk = random_walk_chunk(1, 3_000)
+    chunk = random_walk_chunk(1, bars)
     config = BacktestConfig(strategy=Chatty, symbols=("S0",), period=BarPeriod.MINUTE)
     run = BacktestRun(config, [chunk], len(chunk), subscribers=bridge.factories())
     bridge.attach(run)
     with qtbot.waitSignal(bridge.runFinished, timeout=30_000):
         run.start()
-    left_out = 3_000 - sum(len(batch) for batch in lines)
+    shown = [line for batch in lines for line in batch if not line.startswith("… ")]
+    left_out = bars - len(shown)
     # how many flushes the run took, so how many lines were left out, depends on the machine's
-    # load (usually one flush, 2,500 left out): the end says exactly that many, or nothing
+    # load: the end says exactly that many, or nothing, and where to find them all
     said = [
         f"the strategy logged faster than the log can show: {left_out:,} of its messages "
-        "are not in it (the recorded run has them all: Run details, Log)"
+        f"are not in it; {where}"
     ]
     assert [t for t in dropped if "logged faster" in t] == (said if left_out else [])
+    gaps = [int(line.split()[1].replace(",", "")) for b in lines for line in b if line[0] == "…"]
+    assert sum(gaps) == left_out  # each gap said where it is

@@ -69,9 +69,27 @@ def test_a_live_runs_messages_reach_the_log_dock_with_bar_time_strategy_and_symb
     assert len(expected) == 2 + 5 * 7  # setup, 7 per symbol (7,800 bars each), on_stop
     assert expected[1].startswith("2024-") and " Narrator [" in expected[1]
     dock = window.log_view.toPlainText().splitlines()
-    # each dock line: the wall clock, two spaces, the message's line
-    said = re.compile(r"(setup|\d{4}-\d\d-\d\d \d\d:\d\d) Narrator\b")
-    assert [line[10:] for line in dock if said.match(line[10:])] == expected
+    # each strategy line: its run, then the message's line (its bar's time, not the clock's)
+    mine = f"run {run_id} · "
+    assert [line.removeprefix(mine) for line in dock if line.startswith(mine)] == expected
+    assert not [line for line in dock if re.match(r"\d\d:\d\d:\d\d  .*Narrator:", line)]
+    window.close()
+
+
+def test_the_log_dock_says_which_run_started_before_its_messages(
+    qtbot: QtBot, db: Database
+) -> None:
+    window, run_id = run_in_window(qtbot, db)
+    dock = window.log_view.toPlainText().splitlines()
+    symbols = ", ".join(window.config_panel.config().symbols)
+    started = [
+        i
+        for i, line in enumerate(dock)
+        if line.endswith(f"  run {run_id} started: Narrator on {symbols}")
+    ]
+    first_message = next(i for i, line in enumerate(dock) if line.startswith(f"run {run_id} · "))
+    assert len(started) == 1 and started[0] < first_message
+    assert "UTC" in window.log_view.placeholderText() and "UTC" in window.log_view.toolTip()
     window.close()
 
 
