@@ -3,7 +3,9 @@ for an opened run, and the replay's log up to its cursor (never ahead, never twi
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ from ostdesk.gui.replay.log_view import REPLAY_LOG_LINES, ReplayLogView
 from ostdesk.gui.replay.messages import RunMessages
 from ostdesk.store import Database, install_demo_data
 from ostdesk.store.backtests import prepare_backtest
-from ostdesk.store.runs import run_logs
+from ostdesk.store.runs import run_log_count, run_logs
 from tests.gui.test_main_window import RUN_TIMEOUT_MS, window_running
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -104,8 +106,30 @@ def test_an_opened_run_lists_its_messages_in_run_details_under_its_run(
     assert f"Run {run_id}" in details.header.text()
     tabs = details.tabs
     assert (
-        tabs.tabText(tabs.indexOf(details.log_view)) == f"Log ({len(recorded_lines(db, run_id))})"
+        tabs.tabText(tabs.indexOf(details.log_page)) == f"Log ({len(recorded_lines(db, run_id))})"
     )
+    window.close()
+
+
+def test_export_log_writes_every_message_of_the_run_shown(
+    qtbot: QtBot, db: Database, tmp_path: Path
+) -> None:
+    window, run_id = run_in_window(qtbot, db)
+    window.open_run(run_id)
+    details = window.run_details
+    qtbot.waitUntil(details.export_log_button.isEnabled)
+    out = tmp_path / "log.csv"
+    with qtbot.waitSignal(details.logExported, timeout=RUN_TIMEOUT_MS) as said:
+        details.export_log(out)
+    count = run_log_count(db, run_id)
+    assert said.args[0] == f"wrote {count:,} messages to {out}" == details.export_status.text()
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["message"] for r in rows] == list(run_logs(db, run_id)["message"])
+    with qtbot.waitSignal(details.logExported, timeout=RUN_TIMEOUT_MS) as said:
+        details.export_log(tmp_path / "log.txt")  # no format: refused in one line, no file
+    assert "cannot tell the format" in details.export_status.text()
+    assert not (tmp_path / "log.txt").exists() and details.export_log_button.isEnabled()
     window.close()
 
 
@@ -142,6 +166,26 @@ def test_the_replay_shows_each_message_once_its_bar_is_reached_and_only_once(
     replay.seek(timeline.last)
     assert view.lines == lines
     replay.close()
+
+
+def test_a_replay_names_its_run_and_shows_its_log_beside_the_blotters(
+    qtbot: QtBot, db: Database
+) -> None:
+    window, run_id = run_in_window(qtbot, db)
+    window.resize(1366, 768)  # the blotters' least width and the log's fit
+    replay_log, blotters = window.docks["replay_log"], window.docks["blotters"]
+    qtbot.waitUntil(lambda: blotters.width() > 1_000)  # laid out at that size
+    before = window.status.message.text()
+    window.replay_selected()  # the last run
+    assert replay_log.windowTitle() == f"Replay log — run {run_id}"
+    assert window.status.message.text() == f"Replaying run {run_id}"
+    qtbot.waitUntil(lambda: replay_log.widget().isVisible() and blotters.widget().isVisible())
+    qtbot.waitUntil(lambda: replay_log.width() > window.width() // 4)
+    assert replay_log.geometry().left() > blotters.geometry().right()  # side by side
+    window.open_run(run_id)  # leaves the replay
+    assert replay_log.windowTitle() == "Replay log"
+    assert window.status.message.text() == before
+    window.close()
 
 
 def test_the_replay_log_holds_the_latest_lines_before_the_cursor_whatever_the_moves(

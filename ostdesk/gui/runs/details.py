@@ -1,17 +1,22 @@
 """One run in detail: its full statistics (each with its definition as a tooltip), its
-equity and drawdown curves, its round-trip trades and its strategy's messages (the Log tab);
-loaded off the GUI thread."""
+equity and drawdown curves, its round-trip trades and its strategy's messages (the Log tab,
+which lists the first ``MAX_SHOWN_LINES`` and exports all of them); loaded and exported off
+the GUI thread."""
 
 from __future__ import annotations
 
 import html
 from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -28,10 +33,12 @@ from ostdesk.gui.runs.queries import RunResults, load_results
 from ostdesk.gui.runs.trades import EXIT_COLUMN, TradeTableModel
 from ostdesk.gui.runs.worker import RunWorker
 from ostdesk.gui.strategy_log import (
+    MAX_SHOWN_LINES,
     RecordedLog,
     StrategyLogView,
     load_recorded_log,
 )
+from ostdesk.store.export import export_run
 from ostdesk.store.stats import STAT_DEFINITIONS
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -44,12 +51,14 @@ class RunDetails(QWidget):
     centerRequested = Signal(str, "qint64")
     loaded = Signal(object)  # run_id
     loadFailed = Signal(str)
+    logExported = Signal(str)  # what the export did, one line (written, or why not)
 
     def __init__(self, worker: RunWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
         self.results: RunResults | None = None
         self._wanted: int | None = None
+        self._log_run: int | None = None  # the run whose messages the Log tab lists
         self.header = QLabel("Open a run to see its statistics, equity and trades.")
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -71,10 +80,20 @@ class RunDetails(QWidget):
         )
         self.trades_view.doubleClicked.connect(self._on_trade_double_clicked)
         self.log_view = StrategyLogView("The run's messages from self.log(...) appear here.")
+        self.export_log_button = QPushButton("Export log…")
+        self.export_log_button.setToolTip(
+            "Write all of the run's messages to a CSV or Parquet file (the tab lists the "
+            f"first {MAX_SHOWN_LINES:,})"
+        )
+        self.export_log_button.setEnabled(False)
+        self.export_log_button.clicked.connect(self._ask_export_log)
+        self.export_status = QLabel()
+        self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_page = self._make_log_page()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.trades_view, "Trades")
-        self.tabs.addTab(self.log_view, "Log")
+        self.tabs.addTab(self.log_page, "Log")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plot)
         right.addWidget(self.tabs)
@@ -149,12 +168,51 @@ class RunDetails(QWidget):
         if log is not None and log.run_id != self._wanted:
             return
         self.log_view.set_lines([] if log is None else log.lines)
+        self._log_run = log.run_id if log is not None and log.total else None
+        self.export_log_button.setEnabled(self._log_run is not None)
+        self.export_status.clear()
         title = "Log"
         if log is not None and log.total > len(log.lines):
             title = f"Log (first {len(log.lines):,} of {log.total:,})"
         elif log is not None and log.total:
             title = f"Log ({log.total:,})"
-        self.tabs.setTabText(self.tabs.indexOf(self.log_view), title)
+        self.tabs.setTabText(self.tabs.indexOf(self.log_page), title)
+
+    def export_log(self, path: str | Path) -> None:
+        """Write every message of the run shown to ``path`` (CSV or Parquet by its
+        extension) on the database thread; ``logExported`` says how it went."""
+        run_id = self._log_run
+        if run_id is None:
+            return
+        self.export_log_button.setEnabled(False)
+        self.export_status.setText("exporting…")
+        self.worker.submit(
+            lambda cur: export_run(cur, run_id, "log", path),
+            partial(self._log_export_done, run_id, Path(path)),
+            partial(self._log_export_failed, run_id),
+        )
+
+    def _ask_export_log(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export the run's messages",
+            f"run-{self._log_run}-log.csv",
+            "CSV (*.csv);;Parquet (*.parquet)",
+        )
+        if name:
+            self.export_log(name)
+
+    def _log_export_done(self, run_id: int, path: Path, count: int) -> None:
+        self._log_export_said(run_id, f"wrote {count:,} messages to {path}")
+
+    def _log_export_failed(self, run_id: int, message: str) -> None:
+        self._log_export_said(run_id, message)  # the store's error says what and where
+
+    def _log_export_said(self, run_id: int, text: str) -> None:
+        if run_id == self._log_run:  # not about a run shown before
+            self.export_status.setText(text)
+            self.export_log_button.setEnabled(True)
+        self.logExported.emit(text)
 
     def _log_failed(self, run_id: int, message: str) -> None:
         if run_id == self._wanted:  # not a late failure of a run asked for before
@@ -166,6 +224,19 @@ class RunDetails(QWidget):
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setText(f"Cannot open the run: {message}")
         self.loadFailed.emit(message)
+
+    def _make_log_page(self) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.export_status, 1)
+        row.addWidget(self.export_log_button)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.log_view, 1)
+        return page
 
     def _make_stats_table(self) -> QTableWidget:
         table = QTableWidget(len(STAT_DEFINITIONS), 2)
