@@ -55,6 +55,7 @@ IDLE_FOLD_BYTES = 2**20
 reads the results (see ``_fold_log_while_idle``)."""
 
 _CENTRAL_CHART = 1  # page of the central stack; 0 is the welcome panel
+_REPLAYING = "Replaying run "  # the status bar's message while a replay is open
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.controller = RunController(db, self.bridge, self)
         self.docks: dict[str, QDockWidget] = {}
         self._last_opened: int | None = None
+        self._status_before_replay = ""
         self._live_run = ""  # the label of the run whose messages the bridge hands over
 
         self.notice = NoticeBar()
@@ -101,8 +103,9 @@ class MainWindow(QMainWindow):
         self.add_dock("compare", "Compare runs", self.run_comparison, bottom)
         self.add_dock("log", "Log", self.log_view, bottom)
         self.add_dock("replay_log", "Replay log", self.replay.log_view, bottom)
-        for name in ("runs", "details", "compare", "log", "replay_log"):
+        for name in ("runs", "details", "compare", "log"):
             self.tabifyDockWidget(self.docks["blotters"], self.docks[name])
+        # beside the blotters, not a tab behind them: a replay shows both
         self.docks["replay_log"].hide()  # until a replay: shown by Run > Replay
         self.docks["blotters"].raise_()
 
@@ -238,6 +241,7 @@ class MainWindow(QMainWindow):
         self.notice.detailsRequested.connect(self._show_log)
         self.welcome.runDemoRequested.connect(self.run_demo)
         self.welcome.installDemoRequested.connect(self.install_demo)
+        self.replay.closed.connect(self._on_replay_closed)
 
     def _default_size(self) -> None:
         screen = self.screen().availableGeometry()
@@ -353,17 +357,33 @@ class MainWindow(QMainWindow):
                 "replaying a run"
             )
             return
+        status = self.status.message.text()
         try:
             layout = get_run(self.db, run_id)["indicators"] or None
             self.replay.open(run_id, layout=layout)
         except (StoreError, ValueError) as exc:
             self.notice.show_error(f"Cannot replay run {run_id}: {exc}")
             return
+        if not status.startswith(_REPLAYING):  # what to say again once the replay closes
+            self._status_before_replay = status
+        self.status.message.setText(f"{_REPLAYING}{run_id}")
         self._stack.setCurrentIndex(_CENTRAL_CHART)
         self.replay_toolbar.show()
-        self.docks["replay_log"].show()
-        self.docks["blotters"].raise_()
+        dock, blotters = self.docks["replay_log"], self.docks["blotters"]
+        dock.setWindowTitle(f"Replay log — run {run_id}")
+        if not dock.isVisible():
+            width = blotters.width()  # the bottom area's, the log still hidden
+            dock.show()
+            if not dock.isFloating() and not self.tabifiedDockWidgets(dock):
+                sizes = [width * 3 // 5, width * 2 // 5]  # Qt gives a shown dock its minimum
+                self.resizeDocks([blotters, dock], sizes, Qt.Orientation.Horizontal)
+        blotters.raise_()
         self.log_view.info(f"replaying run {run_id}")
+
+    def _on_replay_closed(self) -> None:
+        self.docks["replay_log"].setWindowTitle("Replay log")
+        if self.status.message.text().startswith(_REPLAYING):
+            self.status.message.setText(self._status_before_replay)
 
     def _compare_runs(self, run_ids: list[int]) -> None:
         self.run_comparison.compare(run_ids)
