@@ -235,3 +235,33 @@ def test_the_replay_log_shows_a_message_of_several_lines_as_one_line_whatever_th
         # one line per message up to the cursor, its breaks marked: none past the cursor
         assert [line.split(": ", 1)[1] for line in view.lines] == shown[:count], count
         assert view.document().blockCount() == max(count, 1), count
+
+
+def test_the_replay_log_keeps_its_latest_line_in_sight_from_its_start(qtbot: QtBot) -> None:
+    n = REPLAY_LOG_LINES * 3
+    messages = RunMessages(
+        ts=np.arange(1, n + 1, dtype=np.int64) * 60_000_000_000,
+        strategy_id=np.full(n, "S", dtype=object),
+        symbol=np.full(n, "A", dtype=object),
+        message=np.array([f"m{i} " + "x" * 200 for i in range(n)], dtype=object),
+    )
+    view = ReplayLogView()
+    qtbot.addWidget(view)
+    view.reset(messages, 7)
+    view.show_count(5)  # while hidden, as a replay opens
+    view.resize(100, 120)  # then shown narrower than a line
+    view.show()
+    qtbot.waitExposed(view)
+    # a rebuild (a seek past what the view holds), a step forward, back, another rebuild
+    for count in (
+        5,
+        REPLAY_LOG_LINES * 2,
+        REPLAY_LOG_LINES * 2 + 10,
+        REPLAY_LOG_LINES * 2 - 90,
+        20,
+    ):
+        view.show_count(count)
+        last = view.document().lastBlock()
+        assert view.textCursor().block() == last, count
+        assert view.viewport().rect().contains(view.cursorRect()), count  # in sight
+        assert view.horizontalScrollBar().value() == 0, count  # from its start

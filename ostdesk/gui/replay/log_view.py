@@ -61,6 +61,17 @@ class ReplayLogView(StrategyLogView):
             self.set_lines(self._messages.lines(start, n))
             self._held = n - start
         self._shown = n
+        self._show_latest()
+
+    def _show_latest(self) -> None:
+        """Put the text cursor at the start of the last line, which the view keeps in sight
+        (also when shown or resized later): a rebuilt view showed its oldest lines, and a
+        view laid out narrower than its lines their ends."""
+        cursor = self.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
 
     def _remove_last(self, count: int) -> None:
         """Remove the last ``count`` lines (fewer than the view holds)."""
