@@ -468,10 +468,7 @@ def gap_line(count: int) -> str:
 def _where_all(count: int) -> str:
     """Where a person finds all ``count`` messages of a run (the recorded run keeps them)."""
     if count > MAX_SHOWN_LINES:
-        return (
-            f"Run details lists the first {MAX_SHOWN_LINES:,}, and its Log tab's "
-            '"Export log…" writes all of them'
-        )
+        return f'Run details lists the first {MAX_SHOWN_LINES:,}; "Export log…" there writes all'
     return "Run details lists them all (its Log tab)"
 
 

@@ -442,8 +442,7 @@ class Chatty(Strategy):
         (3_000, "Run details lists them all (its Log tab)"),
         (
             MAX_SHOWN_LINES + 500,
-            f"Run details lists the first {MAX_SHOWN_LINES:,}, and its Log tab's "
-            '"Export log…" writes all of them',
+            f'Run details lists the first {MAX_SHOWN_LINES:,}; "Export log…" there writes all',
         ),
     ],
 )
