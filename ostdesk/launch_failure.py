@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -120,13 +121,19 @@ def show_dialog_tool(title: str, body: str) -> bool:
     tools: list[tuple[str, list[str], str | None]] = [
         ("zenity", ["--error", "--no-markup", f"--title={title}", f"--text={body}"], None),
         ("kdialog", ["--title", title, "--error", body], None),
-        ("xmessage", ["-center", "-title", title, "-buttons", "OK", "-file", "-"], body),
+        ("xmessage", ["-center", "-title", title, "-buttons", "OK", "-file", "-"], _wrap(body)),
     ]
     for name, arguments, stdin in tools:
         program = shutil.which(name)
         if program is not None and _shows(program, arguments, stdin):
             return True
     return False
+
+
+def _wrap(text: str, width: int = 78) -> str:
+    """``text`` with its lines wrapped at ``width`` (xmessage cuts long lines off)."""
+    wrapper = textwrap.TextWrapper(width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(wrapper.fill(line) for line in text.splitlines())
 
 
 def _shows(program: str, arguments: list[str], stdin: str | None) -> bool:
