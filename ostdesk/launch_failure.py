@@ -55,22 +55,23 @@ def report_launch_failure(
     text: str,
     *,
     exc: BaseException | None = None,
-    qt_dialog: Callable[[], object] | None = None,
+    qt_dialog: Callable[[str], object] | None = None,
     to_stderr: bool = True,
 ) -> None:
     """Tell a person why ostdesk did not start: stderr (unless the caller prints it), the log,
     and, without a terminal, a notification or dialog; ``qt_dialog`` (a Qt message box, when
-    Qt is up) is shown in a terminal too, and without one only if nothing else could be."""
+    Qt is up, given the text to show) is shown in a terminal too, and without one only if
+    nothing else could show it."""
     if to_stderr and sys.stderr is not None:
         print(f"{APP_NAME}: {' '.join(text.split())}", file=sys.stderr)
     log = append_to_log(title, text, exc)
+    body = text + (f"\n\n(Written to {log})" if log is not None else "")
     if not has_terminal():
         heading = f"{APP_NAME}: {title}"
-        body = text + (f"\n\n(Written to {log})" if log is not None else "")
         if notify(heading, body) or show_dialog_tool(heading, body):
             return
     if qt_dialog is not None:
-        qt_dialog()
+        qt_dialog(body)
 
 
 def append_to_log(title: str, text: str, exc: BaseException | None = None) -> Path | None:

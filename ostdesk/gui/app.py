@@ -67,16 +67,19 @@ def run_app(db_arg: str | None) -> int:
         return EXIT_DB_UNAVAILABLE
     try:
         from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QMessageBox
 
         from ostdesk.engine.gc_policy import freeze_startup_objects
 
         try:
             window = open_main_window(db)
         except Exception as exc:  # a bug: logged with its traceback; the CLI says so on stderr
+            title = "Internal error while opening the window"
             report_launch_failure(
-                "Internal error while opening the window",
+                title,
                 f"a bug in ostdesk: {type(exc).__name__}: {exc}",
                 exc=exc,
+                qt_dialog=lambda body: QMessageBox.critical(None, title, body),
                 to_stderr=False,
             )
             raise
@@ -198,7 +201,7 @@ def open_database(db_arg: str | None) -> Database | None:
             title,
             text,
             exc=exc,
-            qt_dialog=lambda: QMessageBox.critical(None, title, text),
+            qt_dialog=lambda body: QMessageBox.critical(None, title, body),
         )
         return None
 

@@ -293,5 +293,6 @@ def test_a_second_instance_on_the_same_database_gets_a_message_not_a_crash(
 
     assert len(shown) == 1 and "open in another ostdesk" in shown[0]
     assert f"process {holder.pid}" in shown[0]
+    assert f"(Written to {launch_failure.log_path()})" in shown[0]
     assert "ostdesk: The database" in capsys.readouterr().err
     assert "open in another ostdesk" in launch_failure.log_path().read_text(encoding="utf-8")
