@@ -261,7 +261,7 @@ def test_a_menu_launch_without_libxcb_cursor_is_logged_and_notified(tools: Path)
     hidden = without_library("libxcb-cursor.so.0")
     notified = add_tool(tools, "notify-send")
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
-    env["DISPLAY"] = ":99"  # never reached: the check comes before Qt connects
+    env["DISPLAY"] = ":99"  # never reached: the libraries are checked before the display
 
     result = subprocess.run(
         [*hidden, sys.executable, "-m", "ostdesk"],

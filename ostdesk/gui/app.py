@@ -2,8 +2,9 @@
 
 Everything a user's machine can get wrong before the window appears ends with a sentence and
 an exit status, never a traceback: a missing system library for Qt's X11 plugin (checked
-*before* Qt tries to load it, since Qt aborts the process when it cannot), no display, a
-database another ostdesk already has open or a newer ostdesk wrote. The sentence goes where a
+*before* Qt tries to load it, since Qt aborts the process when it cannot), no display or one
+that refuses the connection (Qt aborts there too), a database another ostdesk already has open
+or a newer ostdesk wrote. The sentence goes where a
 person sees it, with or without a terminal, and into the launch log
 (``ostdesk.launch_failure``).
 """
@@ -36,6 +37,7 @@ EXIT_DB_UNAVAILABLE = 2
 # What Qt's xcb plugin links against (soname -> Debian/Ubuntu package); Qt >= 6.5 added
 # libxcb-cursor0, which desktop installs often lack.
 XCB_LIBRARIES = {
+    "libxcb.so.1": "libxcb1",
     "libxcb-cursor.so.0": "libxcb-cursor0",
     "libxcb-icccm.so.4": "libxcb-icccm4",
     "libxcb-image.so.0": "libxcb-image0",
@@ -135,7 +137,27 @@ def display_problem(env: dict[str, str] | None = None, platform: str = sys.platf
             f"{'them' if len(missing) > 1 else 'it'} with `sudo apt-get install "
             f"{' '.join(missing)}` (Debian/Ubuntu; Fedora calls libxcb-cursor0 xcb-util-cursor)"
         )
+    if not _can_connect(env["DISPLAY"]):
+        return (
+            f"cannot connect to the X display {env['DISPLAY']} (DISPLAY); run ostdesk in the "
+            "desktop session it names, or use its commands (`ostdesk --help`) without a window"
+        )
     return None
+
+
+def _can_connect(display: str) -> bool:
+    """Whether the X server ``display`` accepts a connection (as Qt's will be made, with the
+    same authority), through libxcb, which Qt's X11 plugin links: Qt aborts when it cannot."""
+    xcb = ctypes.CDLL("libxcb.so.1")
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)  # never NULL; an error is recorded
+    try:
+        return xcb.xcb_connection_has_error(connection) == 0
+    finally:
+        xcb.xcb_disconnect(connection)
 
 
 def _can_load(soname: str) -> bool:

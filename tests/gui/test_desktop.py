@@ -244,6 +244,16 @@ def test_a_missing_xcb_library_names_the_package_to_install(
     assert "libxcb-cursor0" in message and "apt-get install" in message
 
 
+def test_an_x_display_that_refuses_a_connection_is_named_before_qt_aborts_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not gui_app._can_load("libxcb.so.1"):
+        pytest.skip("libxcb1 is not installed: the missing library is named first")
+    monkeypatch.setattr(gui_app, "_can_load", lambda soname: True)  # the rest of Qt's xcb libs
+    message = gui_app.display_problem({"DISPLAY": ":987"}, "linux")  # no X server there
+    assert message is not None and message.startswith("cannot connect to the X display :987")
+
+
 def test_only_an_x11_start_is_checked_for_xcb_libraries() -> None:
     assert gui_app.display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert gui_app.display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
