@@ -4,9 +4,8 @@ Everything a user's machine can get wrong before the window appears ends with a 
 an exit status, never a traceback: a missing system library for Qt's X11 plugin (checked
 *before* Qt tries to load it, since Qt aborts the process when it cannot), no display or one
 that refuses the connection (Qt aborts there too), a database another ostdesk already has open
-or a newer ostdesk wrote. The sentence goes where a
-person sees it, with or without a terminal, and into the launch log
-(``ostdesk.launch_failure``).
+or a newer ostdesk wrote. The sentence goes where a person sees it, with or without a
+terminal, and into the launch log (``ostdesk.launch_failure``).
 """
 
 from __future__ import annotations
