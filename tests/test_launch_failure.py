@@ -277,3 +277,14 @@ def test_a_menu_launch_without_libxcb_cursor_is_logged_and_notified(tools: Path)
     assert "libxcb-cursor0" in launch_failure.log_path().read_text(encoding="utf-8")
     shown = notified.read_text(encoding="utf-8")
     assert "ostdesk: Cannot open the window" in shown and "apt-get install" in shown
+
+
+def test_reporting_a_failure_loads_no_qt_since_qt_may_be_what_failed() -> None:
+    code = (
+        "import sys, ostdesk.cli, ostdesk.gui.app, ostdesk.launch_failure\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
