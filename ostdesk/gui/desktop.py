@@ -47,7 +47,8 @@ def install_desktop(*, platform: str = sys.platform) -> Path:
 
 
 def uninstall_desktop(*, platform: str = sys.platform) -> list[Path]:
-    """Remove what ``install_desktop`` wrote; the paths removed (empty if none were there)."""
+    """Remove what ``install_desktop`` wrote, and on XDG desktops the folders and caches it
+    created; the paths removed (a removed folder once, not each below it; empty if none)."""
     if platform == "darwin":
         return []
     if platform == "win32":
