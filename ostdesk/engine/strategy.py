@@ -351,8 +351,9 @@ class Strategy:
 
     @property
     def time_ns(self) -> int:
-        """Market time of the bar being handled (its open time, ns since the epoch, UTC)."""
-        return self.host.now
+        """Market time of the bar being handled (its open time, ns since the epoch, UTC); in
+        ``on_fill`` and ``on_order``, of the bar the fill or the broker's answer belongs to."""
+        return self.host.market_time()
 
     def log(self, message: object) -> None:
         """Say something at the bar being handled (``str()`` of ``message``): the CLI prints it,

@@ -452,6 +452,10 @@ class StrategyHost(Subscriber):
             symbol = self.current.symbol if order is None else order.symbol
             self._call_hook(event, symbol, self.strategy.on_order)
 
+    def market_time(self) -> int:
+        """The time strategy code sees: the bar being handled, or the one a hook's event is of."""
+        return self.now if self._hook_at is None else self._hook_at[0]
+
     def _call_hook(self, event: EventBase, symbol: str, hook: Callable[[Any], None]) -> None:
         """``hook(event)``, with what it logs stamped with ``symbol`` and the event's bar if
         that is later than the last bar handled: an expiry or a fill on bar T+1 comes before

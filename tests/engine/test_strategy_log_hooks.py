@@ -20,6 +20,9 @@ class TellsOfFills(Strategy):
     """Buys the second symbol at market and sends a limit far below that lives one bar (on the
     third bar of the first), and says what the broker did in its hooks."""
 
+    def setup(self) -> None:
+        self.fill_times: list[tuple[int, int]] = []
+
     def on_bar(self, bar: BarReceived) -> None:
         if bar.symbol == "S0" and len(self.close) == 3:
             self.buy(1, symbol="S1")
@@ -28,6 +31,7 @@ class TellsOfFills(Strategy):
 
     def on_fill(self, fill: FillEvent) -> None:
         self.log(f"filled {fill.order_id}")
+        self.fill_times.append((self.time_ns, fill.ts_event_ns))
 
     def on_order(self, event: Any) -> None:
         if isinstance(event, OrderAccepted | OrderExpired):
@@ -58,3 +62,16 @@ def test_hook_messages_carry_the_bar_of_the_fill_or_expiry_they_answer() -> None
         "filled 1": (3, "S1"),  # the market order filled at the next bar's open, on S1
         "OrderExpired 2": (3, "S0"),
     }
+
+
+def test_time_ns_in_on_fill_is_the_time_of_the_fills_bar_not_the_bar_before() -> None:
+    chunk = random_walk_chunk(2, 8)
+    config = BacktestConfig(strategy=TellsOfFills, symbols=("S0", "S1"), period=BarPeriod.MINUTE)
+    run = BacktestRun(config, [chunk], len(chunk)).run()
+    assert run.status is RunStatus.COMPLETED, run.error
+    strategy = run.strategy
+    assert isinstance(strategy, TellsOfFills)
+    first = int(chunk.ts[0])
+    assert [((seen - first) // MINUTE_NS, fill - seen) for seen, fill in strategy.fill_times] == [
+        (3, 0)
+    ]
