@@ -101,7 +101,7 @@ def map_columns(
             )
         chosen = dict(zip(fields, names, strict=True))
     else:
-        by_name = {_normal(n): n for n in reversed(names)}  # first of equal names wins
+        by_name = {normal_name(n): n for n in reversed(names)}  # first of equal names wins
         used = set(chosen.values())
         for key in FIELDS:
             if key in chosen:
@@ -115,7 +115,7 @@ def map_columns(
         if "volume" not in chosen:
             _find_volume(names, used, chosen)
         no_time = "timestamp" not in chosen and "date" not in chosen
-        if no_time and names and _normal(names[0]) in _UNNAMED and names[0] not in used:
+        if no_time and names and normal_name(names[0]) in _UNNAMED and names[0] not in used:
             chosen["timestamp"] = names[0]
     return _complete(chosen, names)
 
@@ -125,7 +125,7 @@ def check_unique(names: Sequence[str]) -> None:
     is meant cannot be told, and DuckDB or pandas would silently rename one."""
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
-        key = _normal(name)
+        key = normal_name(name)
         if not key:
             continue  # unnamed columns get names of their own
         if key in seen:
@@ -142,7 +142,7 @@ _VOLUME = re.compile(r"vol(umes?|umen)?(?![a-z])")
 
 
 def _find_volume(names: Sequence[str], used: set[str], chosen: dict[str, str]) -> None:
-    candidates = [n for n in names if n not in used and _VOLUME.match(_normal(n))]
+    candidates = [n for n in names if n not in used and _VOLUME.match(normal_name(n))]
     if len(candidates) > 1:
         raise ColumnError(
             f"several columns could be the volume: {', '.join(repr(n) for n in candidates)}; "
@@ -194,6 +194,11 @@ def _find(names: Sequence[str], wanted: str) -> str:
     )
 
 
-def _normal(name: str) -> str:
+def sql_name(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def normal_name(name: str) -> str:
     """Compare names without case, padding or MetaTrader's angle brackets (``<CLOSE>``)."""
     return name.strip().strip("<>").strip().lower()

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.engine.events import BarPeriod
+from ostdesk.store.columns import normal_name, sql_name
 from ostdesk.store.errors import BarImportError, StoreError
 from ostdesk.store.rows import first_row
 from ostdesk.store.timefmt import format_ns
@@ -37,7 +38,8 @@ from ostdesk.timeparse import LAST_US
 
 EPOCH_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1, "µs": 1, "ns": 0.001}
 """Units of epoch timestamps, as microseconds per unit."""
-_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+"""What each epoch unit is called, for people."""
 _BY_SIZE = ((1e11, "s"), (1e14, "ms"), (1e17, "us"))
 _NUMBER = r"[+-]?[0-9]+(\.[0-9]*)?"
 _OFFSET = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
@@ -120,7 +122,7 @@ def epoch_note(unit: str, given: bool) -> str:
 
 def epoch_text(unit: str) -> str:
     """``"s"`` -> ``"seconds since 1970-01-01 UTC"``."""
-    return f"{_UNIT_NAMES[unit]} since 1970-01-01 UTC"
+    return f"{UNIT_NAMES[unit]} since 1970-01-01 UTC"
 
 
 def date_order(cur: duckdb.DuckDBPyConnection, ts_text: str, formats: Sequence[str]) -> list[str]:
@@ -189,9 +191,9 @@ def one_symbol(cur: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> 
     """Refuse a file whose symbol column names several instruments: their bars would be stored
     as one symbol's, interleaved (an export of a multi-symbol run's bars is such a file)."""
     for name in names:
-        if name.strip().strip("<>").strip().lower() not in SYMBOL_COLUMNS:
+        if normal_name(name) not in SYMBOL_COLUMNS:
             continue
-        column = '"' + name.replace('"', '""') + '"'
+        column = sql_name(name)
         found = [
             str(v)
             for (v,) in cur.execute(

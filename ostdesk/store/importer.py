@@ -22,7 +22,13 @@ import duckdb
 
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store import import_checks as checks
-from ostdesk.store.columns import ColumnError, ColumnMap, map_columns, parse_columns_spec
+from ostdesk.store.columns import (
+    ColumnError,
+    ColumnMap,
+    map_columns,
+    parse_columns_spec,
+    sql_name,
+)
 from ostdesk.store.database import Database
 from ostdesk.store.errors import BarImportError, StoreError
 from ostdesk.store.paths import local_path
@@ -255,7 +261,7 @@ def _is_text(cur: duckdb.DuckDBPyConnection, cmap: ColumnMap) -> bool:
     columns = [c for c in (cmap.timestamp, cmap.date, cmap.time) if c is not None]
     types = first_row(
         cur.execute(
-            f"SELECT {', '.join(f'typeof({_q(c)})' for c in columns)} FROM import_raw LIMIT 1"
+            f"SELECT {', '.join(f'typeof({sql_name(c)})' for c in columns)} FROM import_raw LIMIT 1"
         )
     )
     return types is not None and all(t == "VARCHAR" for t in types)
@@ -263,11 +269,12 @@ def _is_text(cur: duckdb.DuckDBPyConnection, cmap: ColumnMap) -> bool:
 
 def _timestamp_text(cmap: ColumnMap) -> str:
     if cmap.timestamp is not None:
-        return f"trim({_q(cmap.timestamp)}::VARCHAR)"
+        return f"trim({sql_name(cmap.timestamp)}::VARCHAR)"
     assert cmap.date is not None
     if cmap.time is None:
-        return f"trim({_q(cmap.date)}::VARCHAR)"
-    return f"concat_ws(' ', trim({_q(cmap.date)}::VARCHAR), trim({_q(cmap.time)}::VARCHAR))"
+        return f"trim({sql_name(cmap.date)}::VARCHAR)"
+    date, time = sql_name(cmap.date), sql_name(cmap.time)
+    return f"concat_ws(' ', trim({date}::VARCHAR), trim({time}::VARCHAR))"
 
 
 def _formats(source: Source, cmap: ColumnMap) -> list[str]:
@@ -283,7 +290,7 @@ def _has_decimal_commas(cur: duckdb.DuckDBPyConnection, columns: list[str]) -> b
     thousands (``10,5``, ``1.234,50``; a delimiter other than the comma allows it): then a dot
     in any number separates thousands (``12.345`` is 12345). ``1,234`` alone proves nothing."""
     proof = r"',([0-9]{1,2}|[0-9]{4,})$|\.[0-9]{3},'"
-    found = " OR ".join(f"regexp_matches(trim({_q(c)}::VARCHAR), {proof})" for c in columns)
+    found = " OR ".join(f"regexp_matches(trim({sql_name(c)}::VARCHAR), {proof})" for c in columns)
     row = first_row(cur.execute(f"SELECT bool_or({found}) FROM import_raw"))
     return bool(row and row[0])
 
@@ -296,17 +303,17 @@ def _number(column: str, decimal_comma: bool | None) -> str:
     """SQL for a number: with ``decimal_comma`` dots separate thousands; with ``None`` (a
     delimiter that allows decimal commas, none proven) ``1,5`` still reads as 1.5."""
     if decimal_comma:
-        text = f"trim({_q(column)}::VARCHAR)"
+        text = f"trim({sql_name(column)}::VARCHAR)"
         plain = f"replace(replace({text}, '.', ''), ',', '.')"
         return (
             f"CASE WHEN regexp_full_match({text}, '{_COMMA_NUMBER}') "
             f"THEN try_cast({plain} AS DOUBLE) END"
         )
     if decimal_comma is None:
-        text = f"{_q(column)}::VARCHAR"
+        text = f"{sql_name(column)}::VARCHAR"
         comma = f"try_cast(replace({text}, ',', '.') AS DOUBLE)"
         return f"coalesce(try_cast({text} AS DOUBLE), {comma})"
-    return f"try_cast({_q(column)} AS DOUBLE)"
+    return f"try_cast({sql_name(column)} AS DOUBLE)"
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -382,7 +389,7 @@ def _check_rows(
 def _raw_value(cur: duckdb.DuckDBPyConnection, cmap: ColumnMap, field: str, index: int) -> str:
     """The text the file has for ``field`` on a data row (``index`` from 0), for messages."""
     column = None if field == "timestamp" else getattr(cmap, field)
-    expr = _timestamp_text(cmap) if column is None else f"{_q(column)}::VARCHAR"
+    expr = _timestamp_text(cmap) if column is None else f"{sql_name(column)}::VARCHAR"
     row = first_row(cur.execute(f"SELECT {expr} FROM import_raw WHERE rowid = ?", [index]))
     return "" if row is None or row[0] is None else str(row[0])
 
@@ -399,11 +406,6 @@ def _set_time_zone(cur: duckdb.DuckDBPyConnection, tz: str) -> None:
     if row is None:
         raise StoreError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or UTC")
     cur.execute(f"SET TimeZone = {_literal(str(row[0]))}")
-
-
-def _q(name: str) -> str:
-    """A column name as a quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:

@@ -42,6 +42,9 @@ ANSWERS = (
 
 
 class BrokerHarness:
+    period = BarPeriod.MINUTE
+    """The period of the bars ``bar`` publishes."""
+
     def __init__(self, **broker_kwargs: Any) -> None:
         self.bus = EventBus()
         self.broker = SimulatedBroker(self.bus, **broker_kwargs)
@@ -91,7 +94,7 @@ class BrokerHarness:
             BarReceived(
                 ts_event_ns=ts,
                 symbol=symbol,
-                period=BarPeriod.MINUTE,
+                period=self.period,
                 open=o,
                 high=h,
                 low=lo,

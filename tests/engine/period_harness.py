@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ostdesk.engine.events import BarPeriod, BarReceived, BarsComplete, OrderExpired
+from ostdesk.engine.events import BarPeriod, OrderExpired
 from tests.engine.broker_harness import BrokerHarness
 
 
@@ -22,22 +22,6 @@ class PeriodHarness(BrokerHarness):
     def __init__(self, period: BarPeriod, **broker_kwargs: Any) -> None:
         super().__init__(**broker_kwargs)
         self.period = period
-
-    def bar(self, ts: int, o: float, h: float, lo: float, c: float, symbol: str = "X") -> None:
-        self.bus.publish(
-            BarReceived(
-                ts_event_ns=ts,
-                symbol=symbol,
-                period=self.period,
-                open=o,
-                high=h,
-                low=lo,
-                close=c,
-                volume=100,
-            )
-        )
-        self.bus.publish(BarsComplete(ts_event_ns=ts, count=1))
-        self.bus.wait_until_system_idle()
 
     def expiries(self) -> list[int]:
         return [e.ts_event_ns for e in self.of(OrderExpired)]

@@ -43,7 +43,7 @@ from ostdesk.store import offline
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns
 from ostdesk.store.database import Database, duckdb_message
 from ostdesk.store.errors import StoreError
-from ostdesk.store.import_checks import PeriodMismatchError, spacing_text
+from ostdesk.store.import_checks import UNIT_NAMES, PeriodMismatchError, spacing_text
 from ostdesk.store.importer import ImportResult, import_bars
 from ostdesk.store.sources import utf8_text
 
@@ -60,13 +60,7 @@ COMMON_ZONES = (
     "Australia/Sydney",
 )
 _AUTO = "(auto)"
-EPOCH_UNITS = (
-    ("by their size", None),
-    ("seconds", "s"),
-    ("milliseconds", "ms"),
-    ("microseconds", "us"),
-    ("nanoseconds", "ns"),
-)
+EPOCH_UNITS = (("by their size", None), *((name, unit) for unit, name in UNIT_NAMES.items()))
 _PREVIEW_BYTES = 1 << 20  # of a file that is not UTF-8, what is decoded for the preview
 _FILE_FILTER = "Bar files (*.csv *.txt *.csv.gz *.parquet *.pq);;All files (*)"
 
