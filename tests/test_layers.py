@@ -1,4 +1,4 @@
-"""The layering rule: the engine and the store never import Qt."""
+"""The layering rule: the engine, the store and research never import Qt."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ def _modules(prefix: str) -> list[str]:
     return [prefix] + [m.name for m in pkgutil.walk_packages(package.__path__, prefix + ".")]
 
 
-def test_engine_and_store_modules_import_no_qt() -> None:
-    """Import every engine/store module in a fresh interpreter and look at sys.modules."""
-    modules = _modules("ostdesk.engine") + _modules("ostdesk.store")
+def test_qt_free_modules_import_no_qt() -> None:
+    """Import every engine/store/research module in a fresh interpreter and look at sys.modules."""
+    modules = _modules("ostdesk.engine") + _modules("ostdesk.store") + _modules("ostdesk.research")
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
@@ -26,7 +26,7 @@ def test_engine_and_store_modules_import_no_qt() -> None:
         "print(','.join(leaks))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", f"Qt imported by the engine/store: {out.stdout}"
+    assert out.stdout.strip() == "", f"Qt imported by a Qt-free layer: {out.stdout}"
 
 
 def test_import_linter_contract_holds() -> None:
