@@ -40,7 +40,8 @@ from ostdesk.gui.replay.toolbar import ReplayToolbar
 from ostdesk.gui.run_controller import RunController
 from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunComparison, RunDetails, show_in_chart
 from ostdesk.gui.status import RunStatusBar
-from ostdesk.gui.welcome import WelcomePanel
+from ostdesk.gui.welcome import RECENT_RUNS, WelcomePanel, recent_run_lines
+from ostdesk.gui.window_state import ShownRun, WindowMemory
 from ostdesk.store import DEMO_SYMBOLS, StoreError, has_market_data, install_demo_data
 from ostdesk.store.database import Database
 from ostdesk.store.importer import ImportResult
@@ -48,6 +49,9 @@ from ostdesk.store.presets import SavedConfig
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
+BOTTOM_SHARE = 0.4
+"""Of the window's height, what the bottom docks get by default: Run details and Compare need
+a plot, a table and a header side by side, which the ~200 px of before cut."""
 STATE_VERSION = 1  # bump only if the dock set changes incompatibly; old states are then ignored
 MAX_DEFAULT_SYMBOLS = 5
 IDLE_FOLD_BYTES = 2**20
@@ -71,6 +75,8 @@ class MainWindow(QMainWindow):
         self._last_opened: int | None = None
         self._status_before_replay = ""
         self._live_run = ""  # the label of the run whose messages the bridge hands over
+        self.memory = WindowMemory(db.path)
+        self._pending_view: ShownRun | None = None  # applied once its run reaches the chart
 
         self.notice = NoticeBar()
         self.welcome = WelcomePanel(str(db.path))
@@ -117,7 +123,8 @@ class MainWindow(QMainWindow):
         self._default_size()
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
-        self._show_welcome_if_empty()
+        self._show_empty_state()
+        self._restore_shown_run()
 
     # -- docks ------------------------------------------------------------------------------------
     def add_dock(
@@ -228,7 +235,7 @@ class MainWindow(QMainWindow):
         browser.rerunRequested.connect(self._rerun)
         browser.runsDeleted.connect(self.run_details.forget)
         browser.runsDeleted.connect(self.run_comparison.forget)
-        self.chart_loader.loaded.connect(lambda data: show_in_chart(self.chart, data))
+        self.chart_loader.loaded.connect(self._show_run_in_chart)
         self.chart_loader.loadFailed.connect(self.log_view.error)
         self.run_details.centerRequested.connect(self.center_chart)
         self.blotters.centerRequested.connect(self.center_chart)
@@ -241,13 +248,24 @@ class MainWindow(QMainWindow):
         self.notice.detailsRequested.connect(self._show_log)
         self.welcome.runDemoRequested.connect(self.run_demo)
         self.welcome.installDemoRequested.connect(self.install_demo)
+        self.welcome.importRequested.connect(self.config_panel.open_import_dialog)
+        self.welcome.openRunRequested.connect(self.open_run)
+        browser.refreshed.connect(self._refresh_welcome)
+        browser.runsDeleted.connect(self._on_runs_deleted)
         self.replay.closed.connect(self._on_replay_closed)
 
     def _default_size(self) -> None:
         screen = self.screen().availableGeometry()
-        self.resize(min(1440, int(screen.width() * 0.92)), min(900, int(screen.height() * 0.9)))
-        self.resizeDocks([self.docks["config"]], [300], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["blotters"]], [250], Qt.Orientation.Vertical)
+        self.resize(min(1920, int(screen.width() * 0.92)), min(1200, int(screen.height() * 0.9)))
+        self._default_dock_sizes()
+
+    def _default_dock_sizes(self) -> None:
+        """The docks' default share of the window: the strategy column as wide as its form,
+        the bottom docks ``BOTTOM_SHARE`` of the height (at least what a blotter needs)."""
+        height = max(280, int(self.height() * BOTTOM_SHARE))
+        width = 300 if self.width() < 1600 else 340
+        self.resizeDocks([self.docks["config"]], [width], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["blotters"]], [height], Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> None:
         settings = QSettings()
@@ -266,14 +284,81 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """Put every dock and toolbar back where a first start puts them."""
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in self.docks.values():
+        for name, dock in self.docks.items():
             dock.setFloating(False)
-            dock.show()
+            dock.setVisible(name != "replay_log" or self.replay.timeline is not None)
+        self._default_dock_sizes()
         self.docks["blotters"].raise_()
 
-    def _show_welcome_if_empty(self) -> None:
-        empty = not has_market_data(self.db)
-        self._stack.setCurrentIndex(0 if empty else _CENTRAL_CHART)
+    def _show_empty_state(self) -> None:
+        """The welcome panel in place of the chart (never empty axes) until a run is shown."""
+        self._last_opened = None
+        self._stack.setCurrentIndex(0)
+        self._refresh_welcome()
+
+    def _refresh_welcome(self) -> None:
+        """Whether the store has data (read here: one indexed query), then the latest runs
+        (read on the run worker)."""
+        has_data = has_market_data(self.db)
+        self.welcome.set_state(has_data=has_data, runs=[])
+        worker = self.run_list.worker
+        if has_data and worker is not None and worker.db is self.db:
+            from ostdesk.store.runs import list_runs
+
+            worker.submit(
+                lambda cur: recent_run_lines(list_runs(cur, limit=RECENT_RUNS)),
+                lambda runs: self.welcome.set_state(has_data=True, runs=runs),
+                self.log_view.error,
+            )
+
+    def _restore_shown_run(self) -> None:
+        """Show the run the window showed when it closed on this database; one deleted
+        since falls back, silently, to the empty state."""
+        from ostdesk.store.runs import require_run
+
+        shown = self.memory.load()
+        worker = self.run_list.worker
+        if shown is None or worker is None:
+            return
+
+        def found(_: object) -> None:
+            if self._last_opened is None and not self.controller.running:  # nothing newer
+                self.open_run(shown.run_id, view=shown)
+
+        worker.submit(lambda cur: require_run(cur, shown.run_id), found, lambda _: None)
+
+    def _show_run_in_chart(self, data: object) -> None:
+        show_in_chart(self.chart, data)  # type: ignore[arg-type]
+        view, self._pending_view = self._pending_view, None
+        if view is None or view.run_id != self._last_opened:
+            return
+        if view.symbol and view.symbol != self.chart.current_symbol:
+            try:
+                self.chart.set_current_symbol(view.symbol)
+            except KeyError:
+                return  # not a symbol of this run: its first symbol stays
+        if view.x_range is not None and not view.follow:
+            self.chart.set_follow_latest(False)
+            self.chart.navigator.set_x_range(*view.x_range)
+
+    def shown_run(self) -> ShownRun | None:
+        """The run on the chart and how it is viewed (what the next start shows)."""
+        if self._last_opened is None or self._stack.currentWidget() is not self.chart:
+            return None
+        return ShownRun(
+            run_id=self._last_opened,
+            symbol=self.chart.current_symbol,
+            x_range=self.chart.x_range(),
+            follow=self.chart.follow_latest,
+        )
+
+    def _on_runs_deleted(self, run_ids: list[int]) -> None:
+        if self._last_opened in run_ids and not self.controller.running:
+            self.replay.close()
+            self.chart.clear()
+            self._show_empty_state()
+        else:
+            self._refresh_welcome()
 
     # -- commands --------------------------------------------------------------------------------
     def start_run(self, config: BacktestConfig | None = None) -> BacktestRun | None:
@@ -303,7 +388,7 @@ class MainWindow(QMainWindow):
         self.log_view.info(f"installed synthetic demo data for {', '.join(symbols)}")
         self.config_panel.refresh_data()
         self.config_panel.set_symbols(symbols[:MAX_DEFAULT_SYMBOLS])
-        self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self._refresh_welcome()  # a run, not the data alone, puts the chart in its place
 
     def run_demo(self) -> BacktestRun | None:
         """The first-run path: demo data (if missing) and the ready SMA-crossover run."""
@@ -326,13 +411,15 @@ class MainWindow(QMainWindow):
     def _run_config(self, config: BacktestConfig) -> None:
         self.start_run(config)  # the dock built and checked it already
 
-    def open_run(self, run_id: int) -> None:
-        """Show a recorded run: chart, blotters, statistics, equity and trades."""
+    def open_run(self, run_id: int, view: ShownRun | None = None) -> None:
+        """Show a recorded run: chart, blotters, statistics, equity and trades; ``view``
+        (a remembered one) selects its symbol and visible bars once the chart has them."""
         from ostdesk.gui.recorded_blotters import load_blotter_events
 
         self.replay.close()
         self._stack.setCurrentIndex(_CENTRAL_CHART)
         self._last_opened = run_id
+        self._pending_view = view
         self.chart_loader.load(run_id)
         self.run_details.load(run_id)
         self.run_list.worker.submit(
@@ -410,7 +497,7 @@ class MainWindow(QMainWindow):
 
     def _on_data_imported(self, result: ImportResult) -> None:
         self.log_view.info(result.summary())
-        self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self._refresh_welcome()
 
     def show_about(self) -> None:
         from PySide6 import __version__ as pyside_version
@@ -497,8 +584,10 @@ class MainWindow(QMainWindow):
 
     # -- Qt overrides ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Save the layout, cancel a running backtest and join its threads (within 2 s)."""
+        """Save the layout and the run shown, cancel a running backtest and join its
+        threads (within 2 s)."""
         self.save_layout()
+        self.memory.save(self.shown_run())
         if not self.controller.shutdown():
             self.log_view.error("the backtest did not stop within 2 s: recorded as interrupted")
         self.bridge.finish_now()  # its end is logged and recorded before the database goes
