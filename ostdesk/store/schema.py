@@ -16,6 +16,7 @@ import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
 from ostdesk.store.run_schema import V2_RUNS, V4_INVALID_REQUESTS, V5_RUN_LOGS
+from ostdesk.store.study_schema import V6_STUDIES
 from ostdesk.store.transactions import transaction
 
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
@@ -55,6 +56,7 @@ MIGRATIONS: list[Migration] = [
     _V3_PRESETS,
     V4_INVALID_REQUESTS,
     V5_RUN_LOGS,
+    V6_STUDIES,
 ]
 
 
