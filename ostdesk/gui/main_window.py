@@ -45,7 +45,6 @@ from ostdesk.gui.window_state import ShownRun, WindowMemory
 from ostdesk.store import DEMO_SYMBOLS, StoreError, has_market_data, install_demo_data
 from ostdesk.store.database import Database
 from ostdesk.store.importer import ImportResult
-from ostdesk.store.presets import SavedConfig
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -478,13 +477,15 @@ class MainWindow(QMainWindow):
         self.docks["compare"].raise_()
 
     def _rerun(self, run: dict[str, object]) -> None:
+        """Runs → Re-run: the run's configuration runs again now, as a new run named a re-run
+        of it; the strategy dock keeps what it shows (``ConfigDock.rerun_config``)."""
         try:
-            self.config_panel.load_config(SavedConfig.from_run(run))
-        except (ValueError, KeyError) as exc:
-            self.notice.show_error(f"Cannot re-run: {exc}")
-            return
-        self.docks["config"].show()
-        self.docks["config"].raise_()
+            config, source = self.config_panel.rerun_config(run)
+            self.controller.start(config, strategy_source=source)
+        except (StoreError, ParamError, ValueError, KeyError, RuntimeError) as exc:
+            text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            self.log_view.error(f"cannot re-run run {run['run_id']}: {text}")
+            self.notice.show_error(f"Cannot re-run run {run['run_id']}: {text}")
 
     def center_chart(self, symbol: str, ts_ns: int) -> None:
         if symbol and symbol != self.chart.current_symbol:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -268,3 +269,37 @@ def test_without_a_database_run_is_disabled(qtbot, tmp_path) -> None:  # type: i
     assert not dock.run_button.isEnabled()
     assert dock.reason_label.text() == "No database is open"
     assert dock.open_import_dialog() is None
+
+
+def test_re_run_repeats_the_recorded_configuration_as_a_named_re_run_leaving_the_form(
+    qtbot, db, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Re-run runs the recorded run again; the form (and the name of later runs) is untouched."""
+    config = BacktestConfig(
+        strategy=SmaCross,
+        symbols=("BBB",),
+        period=BarPeriod.DAY,
+        params={"fast": 4, "slow": 9},
+        capital=20_000.0,
+        name="recorded",
+    )
+    run = prepare_backtest(db, config)
+    run.run()
+    run_id = run.recording.run_id
+    dock = make_dock(qtbot, db, tmp_path)
+    dock.select_strategy("RsiReversion")
+    before = dock.saved_config()
+
+    again, source = dock.rerun_config(get_run(db, run_id))
+
+    assert source == "built-in"
+    assert again.name == f"recorded (re-run of run {run_id})"
+    assert again.strategy is SmaCross and again.params["fast"] == 4
+    assert dataclasses.replace(again, name="", tick_sizes={}) == dataclasses.replace(
+        config, name="", params=again.params
+    )
+    assert dock.saved_config() == before and dock.account.run_name() == ""
+    row = {**get_run(db, run_id), "name": again.name, "run_id": 7}
+    assert dock.rerun_config(row)[0].name == "recorded (re-run of run 7)"
+    with pytest.raises(ValueError, match="'Vanished' is not loaded"):
+        dock.rerun_config({**get_run(db, run_id), "strategy": "Vanished"})

@@ -9,6 +9,8 @@ one (shortly after each change) and restored when a database is set.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from ostdesk.gui.config.account import AccountForm
 from ostdesk.gui.config.data_selection import DataSelection
 from ostdesk.gui.config.form import ERROR_COLOR, ParamForm
 from ostdesk.gui.config.import_dialog import ImportBarsDialog
-from ostdesk.gui.config.picker import StrategyPicker
+from ostdesk.gui.config.picker import StrategyPicker, find_strategy
 from ostdesk.gui.config.presets import PresetBar
 from ostdesk.store import presets as store
 from ostdesk.store.database import Database
@@ -229,6 +231,22 @@ class ConfigDock(QWidget):
             self._notes.append(str(exc))
         self._on_change()
 
+    def rerun_config(self, run: Mapping[str, Any]) -> tuple[BacktestConfig, str]:
+        """The configuration of the recorded ``run`` (a ``get_run`` row) to run again now, named
+        as a re-run of it, and its strategy's source. The form is left as it is: a re-run
+        must not change what the next run from the dock is. ``ValueError`` says why it cannot
+        run (its strategy is no longer loaded, a value its parameters now refuse)."""
+        saved = store.SavedConfig.from_run(run)
+        catalog = self.picker.catalog
+        key = find_strategy(catalog, saved.strategy)
+        if key is None:
+            raise ValueError(f"its strategy {saved.strategy!r} is not loaded")
+        saved = dataclasses.replace(saved, name=rerun_name(int(run["run_id"]), saved.name))
+        try:
+            return saved.to_config(catalog.strategies[key]), catalog.sources[key]
+        except ParamError as exc:
+            raise ValueError(str(exc)) from None
+
     def problem(self) -> str:
         """Why the configuration cannot run ('' when it can)."""
         cls = self.picker.current()
@@ -339,6 +357,15 @@ class ConfigDock(QWidget):
         self.save_last_used()
         self.data.loader.wait()
         super().closeEvent(event)
+
+
+_RERUN_SUFFIX = re.compile(r"\s*\(re-run of run \d+\)$")
+
+
+def rerun_name(run_id: int, name: str) -> str:
+    """``name (re-run of run N)``; a re-run of a re-run names only the run it repeats."""
+    base = _RERUN_SUFFIX.sub("", name).strip()
+    return f"{base} (re-run of run {run_id})" if base else f"re-run of run {run_id}"
 
 
 def _from_mapping(data: Mapping[str, Any]) -> store.SavedConfig:

@@ -368,7 +368,7 @@ class RunBrowser(QWidget):
             "open": ("Open", self.open_selected, QKeySequence(Qt.Key.Key_Return)),
             "compare": ("Compare", self.compare_selected, None),
             "edit": ("Edit…", self.edit_selected, QKeySequence(Qt.Key.Key_F2)),
-            "rerun": ("Re-run…", self.rerun_selected, None),
+            "rerun": ("Re-run", self.rerun_selected, None),
             "export": ("Export…", self.export_selected, None),
             "delete": (
                 "Delete",
@@ -386,7 +386,7 @@ class RunBrowser(QWidget):
             self.addAction(action)
             actions[key] = action
         actions["edit"].setToolTip("Rename the run and set its tags and notes")
-        actions["rerun"].setToolTip("Open the run's configuration to run it again")
+        actions["rerun"].setToolTip("Run the same configuration again now, as a new run")
         return actions
 
     def _make_table(self) -> QTableView:
