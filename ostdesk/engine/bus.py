@@ -21,6 +21,19 @@ if TYPE_CHECKING:
 class EventBus:
     """Routes each event to the subscribers of its exact type (never of a base class)."""
 
+    inline = False
+    """Whether subscribers in the barrier are run by the bus on one thread (the synchronous
+    executor, ``ostdesk.engine.inline``) instead of each on its own: they then start no
+    thread and hand their queue to :meth:`attach`."""
+
+    def attach(self, subscriber: Subscriber) -> Callable[[EventBase], None]:
+        """An inline bus's queue for ``subscriber``: what it enqueues with (see ``inline``)."""
+        raise TypeError("only an inline bus runs its subscribers itself")
+
+    def detach(self, subscriber: Subscriber) -> None:
+        """An inline bus handles what ``subscriber`` still has queued and stops running it."""
+        raise TypeError("only an inline bus runs its subscribers itself")
+
     def __init__(self, errors: ErrorSink | None = None) -> None:
         self.idle = IdleTracker()
         self.errors = errors if errors is not None else ErrorSink()

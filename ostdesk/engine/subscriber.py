@@ -55,7 +55,11 @@ class Subscriber:
         self._thread = threading.Thread(
             target=self._event_loop, name=f"ostdesk-{self.name}", daemon=True
         )
-        self._thread.start()
+        self._inline = bus.inline and self.in_barrier
+        if self._inline:  # the bus calls its handlers on the thread that drains it: no thread
+            self._enqueue = self.enqueue = bus.attach(self)
+        else:
+            self._thread.start()
 
     # -- bus side ----------------------------------------------------------------------------
     def _subscribe(self, *event_types: type[EventBase]) -> None:
@@ -123,6 +127,8 @@ class Subscriber:
 
         Must not be called from this subscriber's own thread (it would wait for itself).
         """
+        if self._inline:
+            return self._bus.wait_until_system_idle(timeout)
         if threading.current_thread() is self._thread:
             raise RuntimeError(f"{self.name}.wait_until_idle() called from its own thread")
         if not self._thread.is_alive():
@@ -137,6 +143,9 @@ class Subscriber:
             return
         self._stopped = True
         self._bus.unsubscribe(self)
+        if self._inline:
+            self._bus.detach(self)
+            return
         self._enqueue(None)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
