@@ -92,6 +92,8 @@ class ChartWidget(QWidget):
     def _build_toolbar(self) -> None:
         self._symbol_box = QComboBox()
         self._symbol_box.setMinimumContentsLength(8)
+        # as wide as the longest symbol offered: "DEMO-ALPHA" whole, not "DEMO-ALPH…"
+        self._symbol_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._symbol_box.currentTextChanged.connect(self._on_symbol_selected)
         self._style_box = QComboBox()
         self._style_box.addItems(["Candles", "OHLC bars", "Line"])
