@@ -291,8 +291,8 @@ class RunRecording:
                 cur.execute(
                     "INSERT INTO runs (name, strategy, strategy_source, params, symbols, period,"
                     " start_ns, end_ns, capital, commission, slippage_ticks, app_version,"
-                    " data_fingerprint, status, started_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)"
+                    " data_fingerprint, status, started_at, executor)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)"
                     " RETURNING run_id",
                     [
                         cfg.name,
@@ -309,6 +309,7 @@ class RunRecording:
                         ostdesk.__version__,
                         self.fingerprint,
                         utc_now(),
+                        cfg.executor,
                     ],
                 )
             )

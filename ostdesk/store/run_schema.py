@@ -144,3 +144,10 @@ CREATE TABLE run_logs (                -- what the strategy said with self.log(.
 """
 """Migration 5: a strategy's messages are kept with its run, stamped with the bar it was
 handling (``ts`` 0: logged in ``setup``, before any bar)."""
+
+RUN_EXECUTOR = """
+ALTER TABLE runs ADD COLUMN executor VARCHAR NOT NULL DEFAULT 'threaded';
+"""
+"""Migration 7: which executor ran a run (``ostdesk.engine.runner.EXECUTORS``): 'threaded'
+(the window, ``ostdesk backtest``) or 'sync' (``--fast``, sweeps). Runs recorded before read
+as 'threaded', the only executor there was."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
-from ostdesk.store.run_schema import V2_RUNS, V4_INVALID_REQUESTS, V5_RUN_LOGS
+from ostdesk.store.run_schema import RUN_EXECUTOR, V2_RUNS, V4_INVALID_REQUESTS, V5_RUN_LOGS
 from ostdesk.store.study_schema import V6_STUDIES
 from ostdesk.store.transactions import transaction
 
@@ -57,6 +57,7 @@ MIGRATIONS: list[Migration] = [
     V4_INVALID_REQUESTS,
     V5_RUN_LOGS,
     V6_STUDIES,
+    RUN_EXECUTOR,
 ]
 
 
