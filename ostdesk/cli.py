@@ -221,6 +221,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             commission=parse_commission(args.commission),
             slippage_ticks=args.slippage,
             name=args.name,
+            executor="sync" if args.fast else "threaded",
         )
     with _open_db(args, write=True) as db:
         with cli_errors.as_user_error(), _comma_hint(args):

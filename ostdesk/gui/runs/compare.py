@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
     QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -54,6 +55,10 @@ BETTER = {
 BEST = QColor(38, 166, 154, 70)
 DIFFERENT = QColor(240, 160, 48, 70)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+EMPTY_TEXT = (
+    "Nothing to compare yet. Select two or more runs in the Runs tab (Ctrl+click) and "
+    "choose Compare: their equity curves, statistics and settings appear side by side here."
+)
 
 
 def best_column(values: Sequence[float], direction: int) -> int | None:
@@ -94,21 +99,33 @@ class RunComparison(QWidget):
         self.best: dict[str, int] = {}  # statistic -> run id highlighted as best
         self.differing: list[str] = []  # configuration rows whose values differ
         self._wanted: list[int] = []
-        self.header = QLabel("Select two or more runs and choose Compare.")
+        self.header = QLabel()
         self.plot = ComparisonPlot()
         self.stats_table = _table()
         self.params_table = _table()
-        tabs = QTabWidget()
-        tabs.addTab(self.stats_table, "Statistics")
-        tabs.addTab(self.params_table, "Parameters")
-        body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(self.plot)
-        body.addWidget(tabs)
-        body.setSizes([300, 400])
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.stats_table, "Statistics")
+        self.tabs.addTab(self.params_table, "Parameters")
+        # side by side, not stacked: the bottom dock is wider than it is tall
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.plot)
+        self.body.addWidget(self.tabs)
+        self.body.setStretchFactor(0, 1)
+        self.body.setStretchFactor(1, 1)
+        self.empty_state = QLabel(EMPTY_TEXT)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty_state)
+        self.pages.addWidget(self.body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.header)
-        layout.addWidget(body, 1)
+        layout.addWidget(self.pages, 1)
+        self.header.hide()
 
     @property
     def run_ids(self) -> list[int]:
@@ -134,9 +151,9 @@ class RunComparison(QWidget):
             return
         self.results = results
         labels = [r.label for r in results]
-        self.header.setText(
-            f"Comparing {len(results)} runs" if results else "Select two or more runs to compare."
-        )
+        self.header.setText(f"Comparing {len(results)} runs: " + ", ".join(labels))
+        self.header.setVisible(bool(results))
+        self.pages.setCurrentWidget(self.body if results else self.empty_state)
         self.plot.set_curves([(r.label, r.equity["ts"], r.equity["equity"]) for r in results])
         self._fill_stats(labels)
         self._fill_params(labels)
@@ -144,6 +161,7 @@ class RunComparison(QWidget):
 
     def _fail(self, message: str) -> None:
         self.header.setText(f"Cannot compare the runs: {message}")
+        self.header.show()
         self.loadFailed.emit(message)
 
     def _fill_stats(self, labels: list[str]) -> None:

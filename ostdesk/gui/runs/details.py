@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -42,6 +43,10 @@ from ostdesk.store.export import export_run
 from ostdesk.store.stats import STAT_DEFINITIONS
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+EMPTY_TEXT = (
+    "No run is open. Double-click a run in the Runs tab (or run a backtest) to see its "
+    "statistics, equity and drawdown, trades and messages here."
+)
 
 
 class RunDetails(QWidget):
@@ -59,7 +64,7 @@ class RunDetails(QWidget):
         self.results: RunResults | None = None
         self._wanted: int | None = None
         self._log_run: int | None = None  # the run whose messages the Log tab lists
-        self.header = QLabel("Open a run to see its statistics, equity and trades.")
+        self.header = QLabel()
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stats_table = self._make_stats_table()
@@ -94,19 +99,27 @@ class RunDetails(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.trades_view, "Trades")
         self.tabs.addTab(self.log_page, "Log")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.plot)
-        right.addWidget(self.tabs)
-        right.setSizes([300, 200])
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(self.stats_table)
-        body.addWidget(right)
-        body.setStretchFactor(1, 1)
-        body.setSizes([300, 700])
+        # side by side, not stacked: the bottom dock is wider than it is tall
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.stats_table)
+        self.body.addWidget(self.plot)
+        self.body.addWidget(self.tabs)
+        for i, stretch in enumerate((0, 3, 2)):
+            self.body.setStretchFactor(i, stretch)
+        self.body.setSizes([self.stats_table.sizeHint().width(), 600, 400])
+        self.empty_state = QLabel(EMPTY_TEXT)
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty_state)
+        self.pages.addWidget(self.body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.header)
-        layout.addWidget(body, 1)
+        layout.addWidget(self.pages, 1)
+        self.clear()  # the empty state says what to do until a run is shown
 
     @property
     def run_id(self) -> int | None:
@@ -127,7 +140,9 @@ class RunDetails(QWidget):
     def clear(self) -> None:
         self._wanted = None
         self.results = None
-        self.header.setText("Open a run to see its statistics, equity and trades.")
+        self.header.clear()
+        self.header.hide()
+        self.pages.setCurrentWidget(self.empty_state)
         self._fill_stats({})
         self.plot.clear_curve()
         self.trades_model.set_trades({})
@@ -156,6 +171,8 @@ class RunDetails(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setText("<br>".join(lines))
         self.header.setToolTip(run["notes"] or "")
+        self.header.show()
+        self.pages.setCurrentWidget(self.body)
         self._fill_stats(results.stats)
         eq = results.equity
         self.plot.set_curve(eq["ts"], eq["equity"], eq["drawdown_pct"])
@@ -223,6 +240,7 @@ class RunDetails(QWidget):
             return
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setText(f"Cannot open the run: {message}")
+        self.header.show()
         self.loadFailed.emit(message)
 
     def _make_log_page(self) -> QWidget:
@@ -247,7 +265,8 @@ class RunDetails(QWidget):
         table.setAlternatingRowColors(True)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)  # values whole; any room left goes to them
         for row, (name, definition) in enumerate(STAT_DEFINITIONS.items()):
             label = QTableWidgetItem(name)
             label.setToolTip(definition)
@@ -259,9 +278,16 @@ class RunDetails(QWidget):
         return table
 
     def _fill_stats(self, stats: dict[str, object]) -> None:
+        table = self.stats_table
         for row, name in enumerate(STAT_DEFINITIONS):
-            item = self.stats_table.item(row, 1)
+            item = table.item(row, 1)
             item.setText(stat_text(stats[name]) if name in stats else "")
+        # never narrower than its names and values: the splitter gives the rest to the plot
+        bar = table.verticalScrollBar().sizeHint().width()
+        table.setMinimumWidth(
+            table.sizeHintForColumn(0) + max(table.sizeHintForColumn(1), 90) + bar
+            + 2 * table.frameWidth() + 4
+        )  # fmt: skip
 
     def _on_trade_double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
