@@ -132,6 +132,8 @@ class BlotterView(QWidget):
         self.status_box.currentIndexChanged.connect(self._apply_filter)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._update_count)
+        model.modelReset.connect(self.fit_columns)
+        model.rowsInserted.connect(self._on_rows_inserted)
         self._update_count()
 
     def _set_up_table(self) -> None:
@@ -199,6 +201,28 @@ class BlotterView(QWidget):
     def _save_header(self, *_: Any) -> None:
         if not self._restoring:
             self._settings.setValue(self.settings_key, self.table.horizontalHeader().saveState())
+
+    def fit_columns(self) -> None:
+        """Widen each shown column that cuts its header or cells (never narrow one: a width
+        the trader chose stays), so "DEMO-ALPHA" reads whole; Qt reads at most 1,000 rows.
+        Not saved: the saved header holds the trader's own widths."""
+        table, header = self.table, self.table.horizontalHeader()
+        if self.model.rowCount() == 0:
+            return
+        self._restoring = True
+        try:
+            for i in range(header.count()):
+                if header.isSectionHidden(i):
+                    continue
+                wanted = max(table.sizeHintForColumn(i), header.sectionSizeHint(i))
+                if header.sectionSize(i) < wanted:
+                    header.resizeSection(i, wanted)
+        finally:
+            self._restoring = False
+
+    def _on_rows_inserted(self, _: QModelIndex, first: int, last: int) -> None:
+        if self.model.rowCount() == last - first + 1:  # the first rows of a run
+            self.fit_columns()
 
     def set_column_visible(self, column: int, visible: bool) -> None:
         self.table.horizontalHeader().setSectionHidden(column, not visible)
