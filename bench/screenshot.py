@@ -1,14 +1,17 @@
-"""Screenshot of the real (X11) main window after the demo backtest: screenshots/main-window.png.
+"""Screenshots of the real (X11) main window: after the demo backtest, with Run details and
+Compare open, replaying, and relaunched on the same database (the run it showed comes back).
 
-Starts ``Xvfb :99`` at the given screen size when there is no ``DISPLAY`` (``apt-get install
-xvfb libxcb-cursor0``), opens the app on a temp database with the demo data, runs the demo
-backtest from the window, and grabs the screen. Run: ``python bench/screenshot.py
-[--size 1366x768] [--dark] [--out screenshots/main-window.png]``.
+Starts ``Xvfb`` on a free display at the given screen size when there is no ``DISPLAY``
+(``apt-get install xvfb libxcb-cursor0``), opens the app on a temp database with the demo data,
+runs the demo backtest (and a second one to compare) from the window, and grabs the screen.
+Run: ``python bench/screenshot.py [--size 1440x900] [--dark] [--out screenshots/main-window.png]``;
+the other shots are saved beside ``--out``: welcome, details, compare, replay, relaunched.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -18,23 +21,27 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ("welcome", "details", "compare", "replay", "relaunched")
 
 
 def start_xvfb(size: str) -> subprocess.Popen[bytes]:
+    """An Xvfb server on the first display number no other server holds (other sessions on
+    the machine may run their own)."""
     if shutil.which("Xvfb") is None:
         sys.exit("no DISPLAY and no Xvfb: apt-get install xvfb libxcb-cursor0")
-    socket = Path("/tmp/.X11-unix/X99")
+    number = next(n for n in range(99, 200) if not Path(f"/tmp/.X{n}-lock").exists())
+    socket = Path(f"/tmp/.X11-unix/X{number}")
     server = subprocess.Popen(
-        ["Xvfb", ":99", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        ["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
     while not socket.exists():
         if server.poll() is not None or time.monotonic() > deadline:
-            sys.exit("Xvfb :99 did not start (is another server using :99?)")
+            sys.exit(f"Xvfb :{number} did not start (is another server using it?)")
         time.sleep(0.05)
-    os.environ["DISPLAY"] = ":99"
+    os.environ["DISPLAY"] = f":{number}"
     return server
 
 
@@ -50,6 +57,34 @@ def take(out: Path, dark: bool) -> None:
     problem = display_problem()
     if problem:
         sys.exit(problem)
+
+    def pause(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def grab(name: str) -> None:
+        path = out if name == "main-window" else out.with_name(f"{name}.png")
+        QGuiApplication.primaryScreen().grabWindow(0).save(str(path))
+
+    def open_window(db: Database) -> MainWindow:
+        window = MainWindow(db)
+        window.setGeometry(QGuiApplication.primaryScreen().availableGeometry())  # no WM here
+        window.reset_layout()  # the default layout for this size
+        window.show()
+        return window
+
+    def run(window: MainWindow, start: object) -> int:
+        done = QEventLoop()
+        finished: list[object] = []
+        window.controller.runFinished.connect(lambda r: (finished.append(r), done.quit()))
+        start()  # type: ignore[operator]
+        QTimer.singleShot(60_000, done.quit)
+        done.exec()
+        if window.controller.running or window.notice.text or not finished:
+            sys.exit(f"the demo run did not complete: {window.notice.text}")
+        return int(finished[0].recording.run_id)  # type: ignore[attr-defined]
+
     with tempfile.TemporaryDirectory(prefix="ostdesk-shot-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # a first start's layout
         os.environ["XDG_DATA_HOME"] = str(Path(tmp) / "data")
@@ -61,41 +96,45 @@ def take(out: Path, dark: bool) -> None:
 
             apply_color_scheme(app, Qt.ColorScheme.Dark)
         db = Database.open(Path(tmp) / "demo.duckdb")
-        window = MainWindow(db)
-        window.setGeometry(QGuiApplication.primaryScreen().availableGeometry())  # no WM here
-        window.show()
+        window = open_window(db)
         out.parent.mkdir(parents=True, exist_ok=True)
-
-        def pause(ms: int) -> None:
-            loop = QEventLoop()
-            QTimer.singleShot(ms, loop.quit)
-            loop.exec()
-
         pause(500)
-        QGuiApplication.primaryScreen().grabWindow(0).save(str(out.with_name("welcome.png")))
-        done = QEventLoop()
-        window.controller.runFinished.connect(done.quit)
-        window.run_demo()  # may start once the configuration dock has read the store
-        QTimer.singleShot(60_000, done.quit)
-        done.exec()
-        if window.controller.running or window.notice.text:
-            sys.exit(f"the demo run did not complete: {window.notice.text}")
+        grab("welcome")
+        first = run(window, window.run_demo)  # may start once the dock has read the store
         pause(600)
-        QGuiApplication.primaryScreen().grabWindow(0).save(str(out))
+        grab("main-window")
+
+        config = window.config_panel.config()
+        slower = {**config.params, "fast": 20, "slow": 60}
+        second = run(window, lambda: window.start_run(dataclasses.replace(config, params=slower)))
+        window.run_list.compareRequested.emit([first, second])  # as Runs → Compare does
+        pause(1200)
+        grab("compare")
+        window.open_run(first)
+        pause(1500)
+        grab("details")
+
         window.replay_action.trigger()  # replay the run just made, stopped mid-way
         timeline = window.replay.timeline
         if timeline is not None:
             window.replay.seek(len(timeline) // 2)
             pause(600)
-            QGuiApplication.primaryScreen().grabWindow(0).save(str(out.with_name("replay.png")))
+            grab("replay")
+        window.replay.close()
+        window.open_run(first)
+        pause(800)
+        window.close()
+        window = open_window(db)  # a relaunch: the run shown at close comes back
+        pause(1500)
+        grab("relaunched")
         window.close()
         db.close()
-    print(f"saved {out} (and welcome.png, replay.png beside it)")
+    print(f"saved {out} (and {', '.join(f'{s}.png' for s in SHOTS)} beside it)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="1366x768", help="Xvfb screen size")
+    parser.add_argument("--size", default="1440x900", help="Xvfb screen size")
     parser.add_argument("--dark", action="store_true", help="as if the system were in dark mode")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots" / "main-window.png")
     args = parser.parse_args()
