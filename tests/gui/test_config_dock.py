@@ -303,3 +303,57 @@ def test_re_run_repeats_the_recorded_configuration_as_a_named_re_run_leaving_the
     assert dock.rerun_config(row)[0].name == "recorded (re-run of run 7)"
     with pytest.raises(ValueError, match="'Vanished' is not loaded"):
         dock.rerun_config({**get_run(db, run_id), "strategy": "Vanished"})
+
+
+MY_STRATEGY = '''
+from ostdesk import Param, Strategy
+
+class Mine(Strategy):
+    """A user strategy whose file changes between reloads."""
+
+    length = Param(10, min=1, max=50)
+{rest}
+'''
+
+
+def test_reload_keeps_edited_values_that_still_fit_and_says_what_it_reset(
+    qtbot, db, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    path = folder / "mine.py"
+    path.write_text(
+        MY_STRATEGY.format(
+            rest="    width = Param(2.0, min=0.5, max=5.0)\n    gone = Param(3, min=0, max=9)"
+        )
+    )
+    dock = make_dock(qtbot, db, tmp_path)
+    assert dock.select_strategy("Mine")
+    dock.form.fields["length"].editor.setValue(21)
+    dock.form.fields["width"].editor.setValue(4.5)
+    dock.form.fields["gone"].editor.setValue(7)
+    path.write_text(
+        MY_STRATEGY.format(rest="    width = Param(2.0, min=0.5, max=3.0)\n    new = Param(True)")
+    )
+
+    qtbot.mouseClick(dock.picker.reload_button, Qt.MouseButton.LeftButton)
+
+    assert dock.strategy().params["width"].max == 3.0  # the new version
+    assert dock.form.values() == {"length": 21, "width": 2.0, "new": True}
+    notes = dock.notes_label.text()
+    assert notes.startswith("Reset on reload: ")
+    assert "width: 4.5 is above the maximum 3 (reset to the default)" in notes
+    assert "gone: the strategy no longer has this parameter" in notes
+    assert "length" not in notes
+    assert dock.notes_label.isVisibleTo(dock)
+    dock.select_strategy("SmaCross")  # the notes were about Mine
+    assert not dock.notes_label.isVisibleTo(dock)
+
+
+def test_reload_keeps_the_edited_values_of_a_built_in_strategy(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dock = make_dock(qtbot, db, tmp_path)
+    dock.form.fields["fast"].editor.setValue(7)
+    dock.picker.reload()
+    assert dock.strategy() is SmaCross
+    assert dock.form.values()["fast"] == 7
+    assert not dock.notes_label.isVisibleTo(dock)

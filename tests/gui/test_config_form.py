@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QLineEdit,
+    QSpinBox,
+)
 
 from ostdesk import Param, Strategy
 from ostdesk.engine.strategy_loader import load_strategies
@@ -53,7 +60,7 @@ def test_each_built_in_strategy_gets_bounded_editors_of_its_parameter_types(
         expected = {int: QSpinBox, float: QDoubleSpinBox, bool: QCheckBox, str: QLineEdit}
         assert isinstance(editor, expected[param.type]), key
         if isinstance(editor, QSpinBox | QDoubleSpinBox):
-            assert (editor.minimum(), editor.maximum()) == (param.min, param.max), key
+            assert editor.bounds == (param.min, param.max), key
             assert editor.value() == param.default
             if param.step is not None:
                 assert editor.singleStep() == param.step
@@ -86,16 +93,41 @@ def test_every_kind_of_parameter_gets_its_widget(qtbot) -> None:  # type: ignore
     }
 
 
-def test_a_value_above_the_maximum_cannot_be_typed(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_value_typed_out_of_bounds_is_kept_and_refused_under_its_field(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Below the minimum a spin box reverted silently when it lost focus, and above the maximum
+    it dropped the keystroke: what the user typed stays, and the field says why it cannot run."""
     form = make_form(qtbot, SmaCross)
+    form.show()
     fast = form.fields["fast"].editor
     assert isinstance(fast, QSpinBox)
-    fast.lineEdit().selectAll()
-    qtbot.keyClicks(fast, "999")
-    qtbot.keyClick(fast, Qt.Key.Key_Return)
-    assert fast.value() == 99  # the third 9 would make 999 > 200: refused as typed
-    fast.setValue(10_000)
-    assert fast.value() == 200
+    for typed, why in (("1", "1 is below the minimum 2"), ("999", "999 is above the maximum 200")):
+        fast.setFocus()
+        fast.lineEdit().selectAll()
+        qtbot.keyClicks(fast, typed)
+        qtbot.keyClick(fast, Qt.Key.Key_Return)
+        form.fields["slow"].editor.setFocus()  # focus leaves the field
+        qtbot.waitUntil(lambda: not fast.hasFocus())
+        assert fast.text() == typed
+        assert form.fields["fast"].error.text() == why
+        assert form.fields["fast"].error.isVisibleTo(form)
+        assert [e.field for e in form.errors] == ["fast"]
+    fast.setValue(5)
+    assert form.errors == [] and not form.fields["fast"].error.isVisibleTo(form)
+
+
+def test_steps_stay_within_the_declared_bounds(qtbot) -> None:  # type: ignore[no-untyped-def]
+    form = make_form(qtbot, EveryKind)
+    count, ratio = form.fields["count"].editor, form.fields["ratio"].editor
+    count.setValue(8)
+    count.stepBy(1)  # step 2: 10 would pass the maximum 9
+    assert count.value() == 9
+    assert not count.stepEnabled() & QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+    ratio.setValue(0.02)
+    ratio.stepBy(-1)
+    assert ratio.value() == 0.0
+    assert not ratio.stepEnabled() & QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+    assert ratio.stepEnabled() & QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+    assert form.errors == []
 
 
 def test_a_declared_constraint_is_shown_under_its_field(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -45,6 +45,7 @@ from ostdesk.store.errors import StoreError
 DEFAULT_STRATEGY = "SmaCross"
 DEFAULT_SYMBOL_LIMIT = 5
 SAVE_DELAY_MS = 500
+_RELOAD_NOTES = "Reset on reload"
 
 
 def _separator() -> QFrame:
@@ -77,6 +78,7 @@ class ConfigDock(QWidget):
         self._valid: bool | None = None
         self._reason = ""
         self._notes: list[str] = []  # what a loaded configuration could not restore
+        self._notes_title = "Not restored"
 
         self.presets = PresetBar()
         self.presets.loadRequested.connect(self.load_config)
@@ -210,7 +212,7 @@ class ConfigDock(QWidget):
         What cannot be restored (a strategy no longer loaded, a refused value) is listed
         above the Run button."""
         saved = config if isinstance(config, store.SavedConfig) else _from_mapping(config)
-        self._notes = []
+        self._notes, self._notes_title = [], "Not restored"
         if saved.strategy and not self.picker.select(saved.strategy):
             self._notes.append(f"strategy {saved.strategy!r} is not loaded")
         cls = self.picker.current()
@@ -311,7 +313,19 @@ class ConfigDock(QWidget):
 
     # -- slots -----------------------------------------------------------------------------------
     def _on_strategy(self, cls: type[Strategy] | None) -> None:
-        self.form.set_strategy(cls)
+        """Another strategy starts at its defaults; the same one again (Reload strategies
+        re-imported its file) keeps the values the user edited, and what it cannot keep is
+        said above the Run button."""
+        old = self.form.strategy
+        if cls is not None and old is not None and cls.__name__ == old.__name__:
+            reset = self.form.reload_strategy(cls)
+            if reset:
+                self._notes, self._notes_title = reset, _RELOAD_NOTES
+                self._show_state()
+        else:
+            if self._notes_title == _RELOAD_NOTES:  # they were about the other strategy
+                self._notes = []
+            self.form.set_strategy(cls)
 
     def _on_catalog(self, _catalog: StrategyCatalog) -> None:
         self._on_change()
@@ -346,7 +360,8 @@ class ConfigDock(QWidget):
         self.run_button.setToolTip(tip)
         self.reason_label.setText(reason)
         self.reason_label.setVisible(bool(reason))
-        self.notes_label.setText("Not restored: " + "; ".join(self._notes) if self._notes else "")
+        notes = f"{self._notes_title}: " + "; ".join(self._notes) if self._notes else ""
+        self.notes_label.setText(notes)
         self.notes_label.setVisible(bool(self._notes))
         if (valid, reason) != (self._valid, self._reason):
             self._valid, self._reason = valid, reason

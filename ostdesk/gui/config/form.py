@@ -1,8 +1,10 @@
 """The parameter form, generated from a strategy's declared ``Param``s.
 
-Each parameter gets the editor its type calls for, bounded by its declaration, so an
-out-of-range value cannot be typed; combinations the strategy refuses (its ``validate``) are
-reported under the field they name, from the strategy's own ``check_params``.
+Each parameter gets the editor its type calls for. A number editor's arrows, wheel and keys
+step within the declared bounds, and it takes any number typed: a value out of the bounds is
+refused under its field, as are the combinations the strategy refuses (its ``validate``), from
+the strategy's own ``check_params``. The editor never changes what was typed behind the user's
+back (a spin box reverts a number below its minimum when it loses focus).
 """
 
 from __future__ import annotations
@@ -59,8 +61,50 @@ def float_decimals(param: Param[Any]) -> int:
     return min(places, 8)
 
 
-class CompactDoubleSpinBox(QDoubleSpinBox):
-    """Shows ``1`` rather than ``1.0000``: decimals are for precision, not padding."""
+class _SteppedWithin:
+    """Steps (arrows, wheel, keys) stay within ``bounds`` while the editor's own range is as
+    wide as its type: a value typed out of the bounds is kept and refused by the form."""
+
+    bounds: tuple[float | None, float | None] = (None, None)
+
+    def stepBy(self, steps: int) -> None:
+        spin = self._spin()
+        before = spin.value()
+        spin.blockSignals(True)
+        try:
+            super().stepBy(steps)  # type: ignore[misc]  # the spin box's own step (adaptive)
+            lo, hi = self.bounds
+            after = spin.value()
+            after = max(after, lo) if lo is not None else after
+            after = min(after, hi) if hi is not None else after
+            spin.setValue(before)
+        finally:
+            spin.blockSignals(False)
+        spin.setValue(type(before)(after))  # one valueChanged, with the bounded value
+        spin.selectAll()
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        spin = self._spin()
+        enabled = QAbstractSpinBox.StepEnabledFlag.StepNone
+        lo, hi = self.bounds
+        if hi is None or spin.value() < hi:
+            enabled |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if lo is None or spin.value() > lo:
+            enabled |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return enabled
+
+    def _spin(self) -> QSpinBox | QDoubleSpinBox:
+        assert isinstance(self, QSpinBox | QDoubleSpinBox)
+        return self
+
+
+class BoundedSpinBox(_SteppedWithin, QSpinBox):
+    """A whole-number editor whose steps stay within the parameter's bounds."""
+
+
+class CompactDoubleSpinBox(_SteppedWithin, QDoubleSpinBox):
+    """Shows ``1`` rather than ``1.0000``: decimals are for precision, not padding. Steps stay
+    within the parameter's bounds."""
 
     def textFromValue(self, value: float) -> str:
         text = super().textFromValue(value)
@@ -109,21 +153,17 @@ class ParamField:
         if p.type is bool:
             return QCheckBox()
         if p.type is int:
-            spin = QSpinBox()
-            spin.setRange(
-                int(p.min) if p.min is not None else -_INT_LIMIT,
-                int(p.max) if p.max is not None else _INT_LIMIT,
-            )
+            spin = BoundedSpinBox()
+            spin.bounds = (p.min, p.max)
+            spin.setRange(-_INT_LIMIT, _INT_LIMIT)
             spin.setSingleStep(max(1, int(p.step or 1)))
             spin.setAlignment(Qt.AlignmentFlag.AlignRight)
             return spin
         if p.type is float:
             dspin = CompactDoubleSpinBox()
+            dspin.bounds = (p.min, p.max)
             dspin.setDecimals(float_decimals(p))
-            dspin.setRange(
-                p.min if p.min is not None else -_FLOAT_LIMIT,
-                p.max if p.max is not None else _FLOAT_LIMIT,
-            )
+            dspin.setRange(-_FLOAT_LIMIT, _FLOAT_LIMIT)
             if p.step is not None:
                 dspin.setSingleStep(p.step)
             else:  # one step is a tenth of the value's order of magnitude
@@ -279,6 +319,23 @@ class ParamForm(QWidget):
                 fld.editor.blockSignals(False)
         self._on_edit()
         return problems
+
+    def reload_strategy(self, strategy: type[Strategy]) -> list[str]:
+        """Show a new version of the current strategy (its file was reloaded): the values the
+        user edited are kept where the parameter still exists and takes them, the rest start
+        at their (new) defaults. Returns what was reset, as sentences."""
+        edited = {
+            name: fld.value().name if isinstance(fld.value(), enum.Enum) else fld.value()
+            for name, fld in self.fields.items()
+            if not fld.is_default()
+        }  # enums by name: the reloaded file made a new enum class
+        self.set_strategy(strategy)
+        gone = [name for name in edited if name not in self.fields]
+        for name in gone:
+            del edited[name]
+        problems = self.set_values(edited)
+        reset = [f"{name}: the strategy no longer has this parameter" for name in gone]
+        return reset + [f"{problem} (reset to the default)" for problem in problems]
 
     def reset_all(self) -> None:
         for fld in self.fields.values():
