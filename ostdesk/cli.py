@@ -336,6 +336,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ostdesk.report import write_report
+
+    with _open_db(args, write=False) as db, cli_errors.as_user_error():
+        path = write_report(db, args.run_id, args.output)
+    print(f"wrote the report of run {args.run_id} to {path}")
+    return 0
+
+
 def _cmd_delete(args: argparse.Namespace) -> int:
     from ostdesk.store.runs import delete_run
 
@@ -378,5 +387,6 @@ _COMMANDS = {
     "runs": _cmd_runs,
     "show": _cmd_show,
     "export": _cmd_export,
+    "report": _cmd_report,
     "delete": _cmd_delete,
 }

@@ -173,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
 
+    report = sub.add_parser(
+        "report", help="write a run's report: one self-contained HTML file to share"
+    )
+    _add_db(report)
+    report.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
+    report.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="HTML file to write (run.html)"
+    )
+
     delete = sub.add_parser("delete", help="delete a recorded run and all its rows")
     _add_db(delete)
     delete.add_argument("run_id", type=int, help="the run's id (see `ostdesk runs`)")
