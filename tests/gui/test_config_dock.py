@@ -357,3 +357,17 @@ def test_reload_keeps_the_edited_values_of_a_built_in_strategy(qtbot, db, tmp_pa
     assert dock.strategy() is SmaCross
     assert dock.form.values()["fast"] == 7
     assert not dock.notes_label.isVisibleTo(dock)
+
+
+def test_reset_all_leaves_no_preset_named_in_the_preset_box(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dock = make_dock(qtbot, db, tmp_path)
+    dock.form.fields["fast"].editor.setValue(7)
+    dock.save_preset("quick")
+    assert dock.presets.combo.currentText() == "quick"
+
+    qtbot.mouseClick(dock.form.reset_all_button, Qt.MouseButton.LeftButton)
+
+    assert dock.form.values()["fast"] == 10
+    assert dock.presets.combo.currentIndex() == 0 and dock.presets.current == ""
+    assert dock.presets.names() == ["quick"]  # kept, only no longer shown as loaded
+    assert not dock.presets.overwrite_action.isEnabled()

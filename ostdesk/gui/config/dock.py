@@ -140,6 +140,7 @@ class ConfigDock(QWidget):
         self.picker.catalogChanged.connect(self._on_catalog)
         for signal in (self.form.changed, self.data.changed, self.account.changed):
             signal.connect(self._on_change)
+        self.form.allReset.connect(self.presets.forget_current)
         self.data.summaryLoaded.connect(self._on_summary)
         if catalog is not None:
             self.picker.set_catalog(catalog)

@@ -233,6 +233,7 @@ class ParamForm(QWidget):
     """The editable parameters of one strategy; ``changed`` after any edit."""
 
     changed = Signal()
+    allReset = Signal()  # after Reset all: the form no longer shows a loaded preset
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -343,6 +344,7 @@ class ParamForm(QWidget):
             fld.reset()
             fld.editor.blockSignals(False)
         self._on_edit()
+        self.allReset.emit()
 
     @property
     def errors(self) -> list[ParamError]:

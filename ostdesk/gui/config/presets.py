@@ -109,6 +109,12 @@ class PresetBar(QWidget):
             self.current = ""
         self._fill()
 
+    def forget_current(self) -> None:
+        """The form no longer shows the current preset (Reset all): the box stops naming it
+        (the preset itself is kept)."""
+        self.current = ""
+        self._fill()
+
     # -- widgets ---------------------------------------------------------------------------------
     def _need_db(self) -> Database:
         if self._db is None:
