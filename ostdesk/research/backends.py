@@ -1,0 +1,236 @@
+"""Where trials run: one interface, :class:`Backend`, and the local process pool.
+
+A backend gets the study's data once (:meth:`Backend.start`), runs trials it is given while it
+has room (:attr:`Backend.capacity` at a time) and hands back each result as soon as it is
+there (:meth:`Backend.poll`), never all at the end. :meth:`Backend.close` stops whatever still
+runs at once (a cancelled study does not wait for its trials). The Ray backend
+(``ostdesk.research.ray_backend``) follows the same interface.
+
+The local pool starts ``workers`` processes with ``spawn`` (no state leaks from the parent,
+and it is safe in a Qt app), each with BLAS/OpenMP threads set to 1 (workers already fill
+the cores) and the bars sent once, at start. A worker runs one trial at a time; one that
+outlives its per-trial limit plus a grace, or dies, is replaced, its trial ending
+``timeout`` or ``failed``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from multiprocessing.connection import Connection, wait
+from typing import Any, Protocol
+
+from ostdesk.research.spec import TrialResult, TrialStatus
+from ostdesk.research.trial import STOP_GRACE_S, StudyData, load_strategy, run_trial
+
+THREAD_ENV = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+"""Set to 1 in every worker: a pool of N single-threaded workers already uses N cores."""
+
+BACKSTOP_S = 5.0
+"""Past its limit and the worker's own stop grace, how long a trial may still take before its
+worker process is killed."""
+
+
+class BackendError(RuntimeError):
+    """A backend cannot run the study (a worker cannot load the strategy, Ray is missing or
+    its cluster unreachable): one line saying so."""
+
+
+class Backend(Protocol):
+    name: str
+
+    @property
+    def capacity(self) -> int:
+        """How many trials it runs at a time."""
+
+    def start(self, data: StudyData) -> None: ...
+
+    def submit(self, number: int, params: dict[str, Any]) -> None:
+        """Run a trial; only while fewer than ``capacity`` are running."""
+
+    def poll(self, timeout: float) -> list[TrialResult]:
+        """Results finished since the last poll, waiting up to ``timeout`` s for the first."""
+
+    def running(self) -> int: ...
+
+    def close(self) -> None:
+        """Stop at once, trials in flight included (their results are dropped)."""
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _worker_main(conn: Connection, data: StudyData) -> None:
+    """A pool worker: load the strategy, then run trials until told to stop."""
+    try:
+        strategy = load_strategy(data.spec.strategy, data.spec.strategy_source)
+    except BaseException as exc:
+        conn.send(("fatal", f"cannot load strategy {data.spec.strategy}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        result, usable = run_trial(data, strategy, *task)
+        conn.send(("result", result))
+        if not usable:
+            return  # strategy code it could not stop still runs here: retire
+
+
+class _Worker:
+    def __init__(self, ctx: Any, data: StudyData, lock: threading.Lock) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, data), name="ostdesk-trial-worker", daemon=True
+        )
+        with lock:  # the child copies the environment as it starts
+            saved = {k: os.environ.get(k) for k in THREAD_ENV}
+            os.environ.update(dict.fromkeys(THREAD_ENV, "1"))
+            try:
+                self.process.start()
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+        child.close()
+        self.ready = False
+        self.task: tuple[int, dict[str, Any]] | None = None
+        self.started = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"local:{self.process.pid}"
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+_ENV_LOCK = threading.Lock()
+
+
+class LocalBackend:
+    """A process pool on this machine (see the module's docstring)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._ctx = multiprocessing.get_context("spawn")
+        self._pool: list[_Worker] = []
+        self._data: StudyData | None = None
+        self._queued: list[tuple[int, dict[str, Any]]] = []
+
+    @property
+    def capacity(self) -> int:
+        return self.workers
+
+    def start(self, data: StudyData) -> None:
+        self._data = data
+        self._pool = [_Worker(self._ctx, data, _ENV_LOCK) for _ in range(self.workers)]
+
+    def running(self) -> int:
+        return len(self._queued) + sum(w.task is not None for w in self._pool)
+
+    def submit(self, number: int, params: dict[str, Any]) -> None:
+        self._queued.append((number, params))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        for worker in self._pool:
+            if not self._queued:
+                return
+            if worker.ready and worker.task is None:
+                worker.task = self._queued.pop(0)
+                worker.started = time.monotonic()
+                worker.conn.send(worker.task)
+
+    def poll(self, timeout: float) -> list[TrialResult]:
+        results: list[TrialResult] = []
+        ready = wait([w.conn for w in self._pool], timeout)
+        for worker in list(self._pool):
+            if worker.conn in ready:
+                self._receive(worker, results)
+        self._backstop(results)
+        self._dispatch()
+        return results
+
+    def _receive(self, worker: _Worker, results: list[TrialResult]) -> None:
+        try:
+            kind, payload = worker.conn.recv()
+        except (EOFError, OSError):  # it died (or retired after a trial it could not stop)
+            self._replace(worker, results, "its worker process ended")
+            return
+        if kind == "fatal":
+            self.close()
+            raise BackendError(payload)
+        if kind == "ready":
+            worker.ready = True
+            return
+        result: TrialResult = payload
+        result.worker = worker.name
+        results.append(result)
+        worker.task = None
+
+    def _backstop(self, results: list[TrialResult]) -> None:
+        assert self._data is not None
+        limit = self._data.spec.trial_timeout_s + STOP_GRACE_S + BACKSTOP_S
+        now = time.monotonic()
+        for worker in list(self._pool):
+            if worker.task is not None and now - worker.started > limit:
+                self._replace(worker, results, None)
+
+    def _replace(self, worker: _Worker, results: list[TrialResult], why: str | None) -> None:
+        """Kill ``worker``, end its trial (``timeout`` without ``why``), start another."""
+        assert self._data is not None
+        worker.stop()
+        if worker.task is not None:
+            number, params = worker.task
+            status = TrialStatus.FAILED if why else TrialStatus.TIMEOUT
+            error = (
+                why or f"stopped after the per-trial limit of {self._data.spec.trial_timeout_s:g} s"
+            )
+            elapsed = time.monotonic() - worker.started
+            results.append(TrialResult(number, params, status, {}, error, elapsed, worker.name))
+        index = self._pool.index(worker)
+        self._pool[index] = _Worker(self._ctx, self._data, _ENV_LOCK)
+
+    def close(self) -> None:
+        for worker in self._pool:
+            worker.stop()
+        self._pool = []
+        self._queued = []
+
+
+def make_backend(name: str, workers: int | None = None, address: str | None = None) -> Backend:
+    """The backend called ``name`` (``local`` or ``ray``)."""
+    if name == "local":
+        if address:
+            raise BackendError("--address is for --backend ray")
+        return LocalBackend(workers)
+    if name == "ray":
+        from ostdesk.research.ray_backend import RayBackend
+
+        return RayBackend(address or "auto", workers)
+    raise BackendError(f"--backend {name}: expected local or ray")

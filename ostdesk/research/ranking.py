@@ -1,0 +1,43 @@
+"""Which trials of a study are best: ranked by the first objective, or the Pareto front of
+several (constraints respected in both)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ostdesk.research.spec import StudySpec
+from ostdesk.store.studies import TrialRow
+
+
+def best_trials(
+    trials: Sequence[TrialRow], spec: StudySpec, limit: int | None = None
+) -> list[TrialRow]:
+    """Completed, feasible trials with a value, best first by the first objective."""
+    sign = 1.0 if spec.objectives[0].minimize else -1.0
+    ranked = [
+        t
+        for t in trials
+        if t.status == "completed" and t.feasible and not math.isnan(t.objective[0])
+    ]
+    ranked.sort(key=lambda t: (sign * t.objective[0], t.number))
+    return ranked[:limit] if limit is not None else ranked
+
+
+def pareto_front(trials: Sequence[TrialRow], spec: StudySpec) -> list[TrialRow]:
+    """Completed, feasible trials no other such trial beats on every objective (several
+    objectives: NSGA-II's answer)."""
+    signs = [1.0 if o.minimize else -1.0 for o in spec.objectives]
+    points = [
+        (t, [s * v for s, v in zip(signs, t.objective, strict=True)])
+        for t in trials
+        if t.status == "completed" and t.feasible and not any(math.isnan(v) for v in t.objective)
+    ]
+    front = []
+    for t, p in points:
+        dominated = any(
+            all(a <= b for a, b in zip(q, p, strict=True)) and q != p for _, q in points
+        )
+        if not dominated:
+            front.append(t)
+    return front

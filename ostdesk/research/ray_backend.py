@@ -1,0 +1,127 @@
+"""The Ray backend: trials as Ray tasks on a cluster (``pip install 'ostdesk[ray]'``).
+
+``address`` is what ``ray.init`` takes: ``auto`` (the cluster this machine belongs to, started
+with ``ray start``), ``HOST:PORT`` of a head node's GCS, or ``ray://HOST:10001`` (Ray Client).
+The study's data is put into the object store once; each task gets its reference, so a node
+fetches the bars once, not per trial. Every node must have ostdesk (and the strategy's file,
+at the same path) installed. Results come back as tasks finish; ``close`` cancels the tasks
+still running (forcibly: strategy code need not cooperate) and disconnects.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ostdesk.research.backends import BACKSTOP_S, BackendError
+from ostdesk.research.spec import TrialResult, TrialStatus
+from ostdesk.research.trial import STOP_GRACE_S, StudyData, load_strategy, run_trial
+
+_strategies: dict[tuple[str, str], Any] = {}  # per Ray worker process: loaded once
+
+
+def _trial_task(data: StudyData, number: int, params: dict[str, Any]) -> TrialResult:
+    import ray  # type: ignore[import-not-found,unused-ignore]
+
+    key = (data.spec.strategy, data.spec.strategy_source)
+    if key not in _strategies:
+        _strategies[key] = load_strategy(*key)
+    result, _usable = run_trial(data, _strategies[key], number, params)
+    result.worker = f"ray:{ray.get_runtime_context().get_node_id()[:8]}"
+    return result
+
+
+class RayBackend:
+    """Trials as Ray tasks (see the module's docstring); ``workers`` None: the cluster's CPUs."""
+
+    name = "ray"
+
+    def __init__(self, address: str = "auto", workers: int | None = None) -> None:
+        try:
+            import ray  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise BackendError("the ray backend needs Ray: pip install 'ostdesk[ray]'") from None
+        self._ray: Any = ray
+        self.address = address
+        self._workers = workers
+        self._pending: dict[Any, tuple[int, dict[str, Any], float]] = {}
+        self._data_ref: Any = None
+        self._task: Any = None
+        self._limit = 0.0
+
+    @property
+    def capacity(self) -> int:
+        if self._workers is None:
+            self._connect()
+            self._workers = max(1, int(self._ray.cluster_resources().get("CPU", 1)))
+        return self._workers
+
+    def _connect(self) -> None:
+        ray = self._ray
+        if ray.is_initialized():
+            return
+        try:
+            ray.init(
+                address=self.address,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+        except Exception as exc:
+            raise BackendError(f"cannot reach the Ray cluster at {self.address}: {exc}") from None
+
+    def start(self, data: StudyData) -> None:
+        self._connect()
+        self._data_ref = self._ray.put(data)
+        self._task = self._ray.remote(num_cpus=1, max_retries=0)(_trial_task)
+        self._limit = data.spec.trial_timeout_s + STOP_GRACE_S + BACKSTOP_S
+
+    def running(self) -> int:
+        return len(self._pending)
+
+    def submit(self, number: int, params: dict[str, Any]) -> None:
+        ref = self._task.remote(self._data_ref, number, params)
+        self._pending[ref] = (number, params, time.monotonic())
+
+    def poll(self, timeout: float) -> list[TrialResult]:
+        ray = self._ray
+        if not self._pending:
+            return []
+        ready, _ = ray.wait(list(self._pending), num_returns=len(self._pending), timeout=timeout)
+        results = []
+        for ref in ready:
+            number, params, started = self._pending.pop(ref)
+            try:
+                results.append(ray.get(ref))
+            except Exception as exc:
+                results.append(
+                    TrialResult(
+                        number,
+                        params,
+                        TrialStatus.FAILED,
+                        {},
+                        f"its Ray task failed: {exc}",
+                        time.monotonic() - started,
+                        "ray",
+                    )
+                )
+        now = time.monotonic()
+        for ref, (number, params, started) in list(self._pending.items()):
+            if now - started > self._limit:
+                ray.cancel(ref, force=True)
+                del self._pending[ref]
+                error = "its Ray task outlived the per-trial limit and was cancelled"
+                results.append(
+                    TrialResult(
+                        number, params, TrialStatus.TIMEOUT, {}, error, now - started, "ray"
+                    )
+                )
+        return results
+
+    def close(self) -> None:
+        for ref in self._pending:
+            self._ray.cancel(ref, force=True)
+        self._pending.clear()
+        self._data_ref = None
+        if self._ray.is_initialized():
+            self._ray.shutdown()

@@ -1,0 +1,183 @@
+"""One trial of a study, run where the bars already are (a worker process, a Ray task): the
+strategy headless, nothing recorded, its statistics computed in memory.
+
+The statistics are those a recorded run of the same parameters gets, by the same code path:
+:class:`TrialStatsSink` keeps the bar and fill columns the run recorder would have written
+(``record_inserts``' own conversion of the same events) and the indicator warm-up, and the
+results are ``run_results.compute_results`` of them, as ``RunRecorder.results`` computes.
+A trial that runs past ``StudySpec.trial_timeout_s`` is cancelled (strategy code is
+interrupted) and ends ``timeout``; a strategy that raises or exits ends it ``failed``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ostdesk.engine.bus import EventBus
+from ostdesk.engine.commission import parse_commission
+from ostdesk.engine.datafeed import BarChunk
+from ostdesk.engine.events import BarBlock, BarPeriod, EventBase, FillEvent, IndicatorBlock
+from ostdesk.engine.params import ParamError
+from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
+from ostdesk.engine.sink import BufferedSink
+from ostdesk.engine.strategy import Strategy
+from ostdesk.research.spec import StudySpec, TrialResult, TrialStatus
+from ostdesk.store.record_inserts import (
+    MARKET_COLUMNS,
+    TABLES,
+    batch_inserts,
+    column,
+    market_columns,
+)
+from ostdesk.store.run_results import compute_results, split_market
+from ostdesk.store.stats import stats_to_record
+from ostdesk.store.warmup import WarmUp
+
+STOP_GRACE_S = 2.0
+"""After a timed-out trial is cancelled, how long its run may take to end; one that does not
+(strategy code blocked in a C call) leaves its worker unusable, and the worker retires."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyData:
+    """What every trial of a study reads, sent to each worker once: the spec, the bars (as the
+    datafeed takes them) and the symbols' tick sizes."""
+
+    spec: StudySpec
+    chunks: tuple[BarChunk, ...]
+    total_bars: int
+    tick_sizes: Mapping[str, float]
+
+
+class TrialStatsSink(BufferedSink):
+    """Keeps what a run's statistics are computed from, as the run recorder keeps it, and
+    nothing else. It drains only when the run ends (no wake-ups while the run goes)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bars: list[BarBlock] = []
+        self._fills: list[FillEvent] = []
+        self._warmup = WarmUp()
+        super().__init__(bus, name="trial-stats", interval=3600.0)
+        self._bus.subscribe(self, BarBlock, IndicatorBlock, FillEvent)
+
+    def _on_batch(self, events: list[EventBase]) -> None:
+        for e in events:
+            kind = e.__class__
+            if kind is BarBlock:
+                self._bars.append(e)  # type: ignore[arg-type]
+            elif kind is FillEvent:
+                self._fills.append(e)  # type: ignore[arg-type]
+            else:
+                self._warmup.add(e)  # type: ignore[arg-type]
+
+    def record(self, capital: float) -> dict[str, float | None] | None:
+        """The run's statistics as ``stats_to_record`` stores them (None without bars)."""
+        if not self._bars:
+            return None
+        families: dict[type[EventBase], list[Any]] = {FillEvent: self._fills} if self._fills else {}
+        bar_columns, fill_columns = market_columns(
+            batch_inserts(list(self._fills), self._bars, [], families)
+        )
+        b = {k: np.concatenate([c[k] for c in bar_columns]) for k in MARKET_COLUMNS}
+        market = split_market(
+            b["ts"], b["symbol_index"], self._bars[0].symbols, b["high"], b["low"], b["close"]
+        )
+        names, codes = TABLES["run_fills"]
+        parts = fill_columns or [{n: column([], c) for n, c in zip(names, codes, strict=True)}]
+        fills = {k: np.concatenate([p[k] for p in parts]) for k in names}
+        with np.errstate(all="ignore"):
+            results = compute_results(market, fills, capital, self._warmup.end_ns)
+        return None if results is None else stats_to_record(results[2])
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def config_for(
+    spec: StudySpec,
+    strategy: type[Strategy],
+    params: Mapping[str, Any],
+    tick_sizes: Mapping[str, float],
+) -> BacktestConfig:
+    """The backtest of one trial: the spec's data and account with ``params`` over the fixed
+    ones (the same config a recorded re-run of the trial gets)."""
+    return BacktestConfig(
+        strategy=strategy,
+        symbols=spec.symbols,
+        period=BarPeriod.parse(spec.period),
+        params={**spec.fixed, **params},
+        start_ns=spec.start_ns,
+        end_ns=spec.end_ns,
+        capital=spec.capital,
+        commission=parse_commission(spec.commission),
+        slippage_ticks=spec.slippage_ticks,
+        tick_sizes=dict(tick_sizes),
+    )
+
+
+def run_trial(
+    data: StudyData, strategy: type[Strategy], number: int, params: dict[str, Any]
+) -> tuple[TrialResult, bool]:
+    """Run trial ``number``; the result, and whether this process can run another (False
+    after a trial whose strategy code could not be stopped)."""
+    spec = data.spec
+    started = time.perf_counter()
+    result = TrialResult(number, params, TrialStatus.FAILED, worker=worker_name())
+    usable = True
+    sinks: list[TrialStatsSink] = []
+
+    def attach(bus: EventBus) -> TrialStatsSink:
+        sinks.append(TrialStatsSink(bus))
+        return sinks[-1]
+
+    try:
+        config = config_for(spec, strategy, params, data.tick_sizes)
+        run = BacktestRun(config, iter(data.chunks), data.total_bars, subscribers=[attach])
+    except ParamError as exc:
+        result.status, result.error = TrialStatus.PRUNED, str(exc)
+        return result, usable
+    run.start()
+    if not run.wait(spec.trial_timeout_s):
+        run.cancel()
+        usable = run.wait(STOP_GRACE_S)
+        result.status = TrialStatus.TIMEOUT
+        result.error = f"stopped after the per-trial limit of {spec.trial_timeout_s:g} s"
+    elif run.status is RunStatus.COMPLETED:
+        try:
+            stats = sinks[0].record(spec.capital)
+        except Exception as exc:
+            result.error = f"its statistics could not be computed: {exc}"
+        else:
+            if stats is None:
+                result.error = "it had no bars"
+            else:
+                result.status, result.stats = TrialStatus.COMPLETED, stats
+    else:
+        error = run.error
+        result.error = (
+            f"{error.component}: {error.message}" if error is not None else run.status.value
+        )
+    result.duration_s = time.perf_counter() - started
+    return result, usable
+
+
+def load_strategy(name: str, source: str) -> type[Strategy]:
+    """The strategy class a spec names: a built-in, or one in the file ``source``."""
+    from pathlib import Path
+
+    from ostdesk.engine.strategy_loader import load_file, load_strategies
+
+    if source == "built-in":
+        return load_strategies().get(name)
+    for cls in load_file(Path(source)):
+        if cls.__name__ == name:
+            return cls
+    raise KeyError(f"strategy {name!r} is no longer in {source}")
