@@ -14,12 +14,19 @@ waking the waiter once at zero, because the waiter is usually runnable, or finds
 already there, instead of being woken from sleep (see bench/bus.py). The cap bounds what a
 thread that stopped waiting can accumulate; it never loses a wake-up, since a waiter only
 blocks on an empty queue.
+
+A waiter need not be a thread at all: :meth:`call_when_idle` leaves a continuation that the
+thread whose ``done`` brings the count to zero runs itself. The datafeed waits that way between
+timestamps, so the next timestamp is published by the subscriber that finished the last one,
+without waking the datafeed's thread: a hand-off and a wake-up fewer per timestamp, each ~5 µs
+on the engine's one CPU, which was most of a single-symbol backtest's time per bar.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from queue import Empty, SimpleQueue
 
 _MAX_TOKENS = 64
@@ -28,12 +35,13 @@ _MAX_TOKENS = 64
 class IdleTracker:
     """Counts events enqueued but not yet fully handled, across all subscribers of a bus."""
 
-    __slots__ = ("_local", "_lock", "_waiters", "pending")
+    __slots__ = ("_local", "_lock", "_then", "_waiters", "pending")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._waiters: tuple[SimpleQueue[None], ...] = ()
+        self._then: Callable[[], None] | None = None
         self.pending = 0
 
     @property
@@ -46,12 +54,31 @@ class IdleTracker:
             self.pending += n
 
     def done(self, n: int = 1) -> None:
+        """``n`` events are fully handled; at zero, run the continuation left by
+        :meth:`call_when_idle`, if any, on this thread."""
         with self._lock:
-            self.pending -= n
+            self.pending = pending = self.pending - n
             waiters = self._waiters
+            then = None
+            if not pending:
+                then, self._then = self._then, None
         for tokens in waiters:
             if tokens.qsize() < _MAX_TOKENS:
                 tokens.put(None)
+        if then is not None:
+            then()
+
+    def call_when_idle(self, then: Callable[[], None]) -> bool:
+        """Leave ``then`` to be called, once, by the thread that ends the pending work (in
+        :meth:`done`), and return True; or return False if no work is pending now, and
+        ``then`` is the caller's to do. One continuation at a time: it must not raise (it
+        runs in a subscriber's worker, between two of its events)."""
+        with self._lock:
+            if not self.pending:
+                return False
+            assert self._then is None, "one continuation at a time"
+            self._then = then
+            return True
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until no work is pending; False if ``timeout`` (seconds) passed first."""
