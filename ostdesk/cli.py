@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ostdesk import cli_errors, cli_output
+from ostdesk import cli_errors, cli_output, cli_robustness
 from ostdesk.cli_parser import build_parser
 
 
@@ -389,4 +389,5 @@ _COMMANDS = {
     "export": _cmd_export,
     "report": _cmd_report,
     "delete": _cmd_delete,
+    "montecarlo": lambda args: cli_robustness.cmd_montecarlo(args, _open_db),
 }

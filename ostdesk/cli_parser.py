@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from ostdesk import cli_errors
+from ostdesk import cli_errors, cli_robustness
 
 
 def _add_db(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
@@ -200,4 +200,5 @@ def build_parser() -> argparse.ArgumentParser:
     strat.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks"
     )
+    cli_robustness.add_parsers(sub, _add_db)
     return parser
