@@ -9,8 +9,9 @@ the live run; backward and long forward moves show the books the rewind puts tog
 cursor and rebuild the chart from the state there. Nothing is re-executed.
 
 Playback follows the wall clock: at ``r`` bars/s the cursor is where ``r`` times the elapsed time
-puts it, whatever the timer's jitter. At Max speed each frame advances as many bars as keep the
-frame rate near 40 per second, so playback goes as fast as the machine draws.
+puts it, whatever the timer's jitter. At Max speed each frame advances as many bars as fit the
+part of the frame budget that painting leaves (:class:`MaxPace`), so playback goes as fast as the
+machine draws, however slowly it paints.
 """
 
 from __future__ import annotations
@@ -28,14 +29,13 @@ from ostdesk.gui.blotter.rewind import BookRewind
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.replay.chart_feed import ChartFeed, Layout
 from ostdesk.gui.replay.log_view import ReplayLogView
+from ostdesk.gui.replay.pacing import MaxPace
 from ostdesk.gui.replay.timeline import DbOrCursor, RunTimeline
 
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 100, 500, None)
 """Bars per second offered by the toolbar; ``None`` is Max."""
 
 FRAME_MS = 16  # the timer's period at fast speeds (one frame)
-_MAX_FRAME_S = (1 / 45, 1 / 32)  # Max speed keeps each frame's wall time in this band
-_FIRST_MAX_STEP = 500
 FOLD_LIMIT = 5_000
 """A forward move over at most this many events folds them into the shown books (~1.4 µs an
 event); a longer one takes the rewind's books (~20 ms whatever the distance)."""
@@ -74,8 +74,10 @@ class ReplayController(QObject):
         self._timer.timeout.connect(self._tick)
         self._clock_start = 0.0  # playback: wall time and cursor it is measured from
         self._clock_bar = 0
-        self._max_step = _FIRST_MAX_STEP
-        self._last_frame = 0.0
+        self._pace = MaxPace()
+        self._frame_start: float | None = None  # Max speed: when the last frame began
+        self._advanced = 0  # ... how many bars it advanced, in how many seconds
+        self._advance_s = 0.0
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -121,6 +123,7 @@ class ReplayController(QObject):
         self._rewind = rewind
         self.blotters.learn_prices(timeline.events.events)
         self._feed = ChartFeed(self.chart, timeline, layout)
+        self._pace = MaxPace()  # a bar's cost is the run's: its events and lines
         self.log_view.reset(timeline.messages, timeline.run_id)
         self._cursor = -1
         self.opened.emit(timeline)
@@ -212,7 +215,6 @@ class ReplayController(QObject):
             return
         if self._cursor >= t.last:
             self.seek(0)
-        self._max_step = _FIRST_MAX_STEP
         self._restart_clock()
         self._timer.start()
         self.playingChanged.emit(True)
@@ -229,8 +231,9 @@ class ReplayController(QObject):
             self.play()
 
     def _restart_clock(self) -> None:
-        self._clock_start = self._last_frame = time.perf_counter()
+        self._clock_start = time.perf_counter()
         self._clock_bar = self._cursor
+        self._frame_start = None  # a pause or seek is not a frame to learn from
         speed = self._speed
         self._timer.setInterval(FRAME_MS if speed is None else max(FRAME_MS, int(1000 / speed)))
 
@@ -238,18 +241,18 @@ class ReplayController(QObject):
         t = self._require()
         now = time.perf_counter()
         if self._speed is None:
-            frame = now - self._last_frame
-            if frame < _MAX_FRAME_S[0]:
-                self._max_step = int(self._max_step * 1.25) + 1
-            elif frame > _MAX_FRAME_S[1]:
-                self._max_step = max(1, int(self._max_step * 0.7))
-            target = self._cursor + self._max_step
+            if self._frame_start is not None:
+                self._pace.record(self._advanced, self._advance_s, now - self._frame_start)
+            target = self._cursor + self._pace.step
         else:
             target = self._clock_bar + int((now - self._clock_start) * self._speed)
-        self._last_frame = now
+        self._frame_start = now
         target = t.clamp(target)
-        if target > self._cursor:
+        before = self._cursor
+        if target > before:
             self._show(t, target)
+        self._advanced = self._cursor - before
+        self._advance_s = time.perf_counter() - now
         if self._cursor >= t.last:
             self.pause()
 
