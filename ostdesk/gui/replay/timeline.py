@@ -28,7 +28,7 @@ from ostdesk.gui.replay.recorded_events import RecordedEvents, load_recorded_eve
 from ostdesk.gui.replay.working_orders import WorkingOrder, WorkingOrders
 from ostdesk.store.database import Database, DbOrCursor
 from ostdesk.store.equity import equity_curve
-from ostdesk.store.runs import get_run, run_bars, run_equity, run_trades
+from ostdesk.store.runs import get_run, run_bars, run_trades
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -128,7 +128,7 @@ class RunTimeline:
             {s: i for s, i in indicators.items() if i.names},
             load_recorded_events(db, run_id),
             _trades(db, run_id),
-            run_equity(db, run_id),
+            _equity(db, run_id),
             RunMessages.load(db, run_id, with_symbol=len(run["symbols"]) > 1),
         )
 
@@ -294,11 +294,35 @@ def _indicators(
         ).fetchnumpy()
         ts = np.asarray(data["ts"], dtype=np.int64)
         value = np.ma.filled(data["value"].astype(np.float64), np.nan)
+        if np.array_equal(ts, bar_ts):  # a value at every bar, as recorded: no search
+            values[:, i] = value
+            continue
         at = np.searchsorted(bar_ts, ts)
         ok = at < len(bar_ts)
         ok[ok] = bar_ts[at[ok]] == ts[ok]
         values[at[ok], i] = value[ok]
     return IndicatorColumns(ts=bar_ts, names=tuple(names), values=values)
+
+
+def _equity(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
+    """The recorded equity curve: ``ts``, ``cash``, ``equity`` (NaN where NULL).
+
+    Only the columns the replay uses and no ORDER BY: the curve is recorded in time order and a
+    plain scan returns it so (sorting a million rows cost twice the read); sorted here only if
+    it is not."""
+    data = con.execute(
+        "SELECT ts, cash, equity FROM run_equity WHERE run_id = ?", [run_id]
+    ).fetchnumpy()
+    ts = np.asarray(data["ts"], dtype=np.int64)
+    columns = {
+        "ts": ts,
+        "cash": np.ma.filled(data["cash"].astype(np.float64), np.nan),
+        "equity": np.ma.filled(data["equity"].astype(np.float64), np.nan),
+    }
+    if len(ts) > 1 and not bool((ts[1:] >= ts[:-1]).all()):
+        order = np.argsort(ts, kind="stable")
+        columns = {k: v[order] for k, v in columns.items()}
+    return columns
 
 
 def _trades(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, TradeColumns]:
