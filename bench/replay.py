@@ -5,16 +5,20 @@ The run is real: one symbol of N synthetic minute bars (seeded random walk) back
 RsiReversion (limit entries, protective stops, cancellations) and recorded by the store's
 recorder, in a temp DuckDB file (or ``--db``, reused when it already holds such a run). The
 replay window is offscreen, 1600x900: a ``ChartWidget`` with the blotters docked under it and
-the replay toolbar. Every timing runs until the chart's viewport has painted (a paint-event
-counter; the script fails if a timed change did not paint), so it covers the timeline queries,
-the chart and blotter updates and the repaint of every widget the change touched.
+the replay toolbar (``--x11``: the same window on a private Xvfb server with a window manager,
+so painting costs what it costs on an X display). Every timing runs until the chart's viewport
+has painted (a paint-event counter; the script fails if a timed change did not paint), so it
+covers the timeline queries, the chart and blotter updates and the repaint of every widget the
+change touched.
 
 Run: python bench/replay.py [--bars N] [--strategy rsi|sma] [--seeks N] [--play S] [--db PATH]
+[--x11]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -32,6 +36,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 if not __package__:  # run as ``python bench/replay.py``: make its siblings importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.paints import PaintCounter
+from bench.xvfb import x_display
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.gui.blotter import Blotters
@@ -142,7 +147,14 @@ def main() -> None:
     ap.add_argument("--play", type=float, default=5.0, help="seconds of playback at Max")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--db", type=Path, help="database to record into / reuse")
+    ap.add_argument("--x11", action="store_true", help="paint on a private Xvfb server")
     args = ap.parse_args()
+    display = x_display() if args.x11 else contextlib.nullcontext("offscreen")
+    with display as where:
+        measure(args, where)
+
+
+def measure(args: argparse.Namespace, where: str) -> None:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.open(args.db or Path(tmp) / "replay-bench.duckdb")
@@ -193,7 +205,7 @@ def main() -> None:
     every = forward + backward
     print(
         f"Replay of run {run_id}: {args.strategy}, {n:,} bars, {events:,} order events and "
-        f"fills, {len(timeline.fills):,} fills (2 cores, offscreen, 1600x900)"
+        f"fills, {len(timeline.fills):,} fills (2 cores, {where}, window 1600x900)"
     )
     if backtest_s == backtest_s:
         print(f"(recording the run took {backtest_s:.1f} s)")
