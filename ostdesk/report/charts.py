@@ -51,7 +51,10 @@ def drawdown_chart(ts: npt.NDArray[np.int64], drawdown_pct: npt.NDArray[np.float
     deepest = float(np.nanmin(env.low))
     lo = deepest * 1.08 if deepest < 0 else -1.0
     frame = svg.Frame(height=170, x0=0, x1=max(len(ts) - 1, 1), y0=lo, y1=0.0)
-    body = [svg.band(frame, env.start, env.low, np.zeros(len(env)), "drawdown")]
+    body = [
+        svg.band(frame, env.start, env.low, np.zeros(len(env)), "drawdown"),
+        svg.line(frame, env.start, env.low, "drawdown-edge"),
+    ]
     return svg.chart(
         frame,
         body,

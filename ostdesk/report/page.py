@@ -116,18 +116,21 @@ def _alert(run: dict[str, object]) -> str:
     if status == "completed":
         return ""
     head = _NOT_COMPLETED.get(status, f"This run ended {status}")
-    error = str(run.get("error") or "")
-    first = error.strip().splitlines()[0] if error.strip() else ""
-    detail = f"<pre>{escape(error.strip())}</pre>" if "\n" in error.strip() else ""
+    error = str(run.get("error") or "").strip()
+    lines = [line for line in error.splitlines() if line.strip()]
+    # a strategy's traceback ends with what it raised; the recorder's reason is one sentence
+    why = (lines[-1] if error.startswith("Traceback") else lines[0]).strip() if lines else ""
+    detail = f"<pre>{escape(error)}</pre>" if len(lines) > 1 else ""
+    bars = int(run.get("bars") or 0)  # type: ignore[call-overload]
     return (
-        f'<div class="alert" role="alert"><strong>{escape(head)}.</strong> '
-        f"{escape(first)} What follows is what was recorded before it ended; a run that did "
-        f"not complete has no statistics.{detail}</div>"
+        f'<div class="alert" role="alert"><strong>{escape(head)}.</strong> {escape(why)}'
+        f"<br>Everything below covers only the {bars:,} bars it ran before it ended.{detail}"
+        "</div>"
     )
 
 
 def _missing(what: str) -> str:
-    return f'<p class="note">No {what} was stored for this run.</p>'
+    return f'<p class="note">This run has no {what}.</p>'
 
 
 def _equity(data: ReportData) -> str:

@@ -67,7 +67,8 @@ svg .ylab { text-anchor:end; }
 svg .equity { fill:none; stroke:#1f5fbf; stroke-width:1.4; stroke-linejoin:round; }
 svg .equity-fill { fill:#1f5fbf; fill-opacity:.07; stroke:none; }
 svg .baseline { stroke:#8a93a3; stroke-dasharray:4 4; stroke-width:1; fill:none; }
-svg .drawdown { fill:#c2412d; fill-opacity:.35; stroke:#c2412d; stroke-width:.8; }
+svg .drawdown { fill:#c2412d; fill-opacity:.3; stroke:none; }
+svg .drawdown-edge { fill:none; stroke:#c2412d; stroke-width:1; stroke-linejoin:round; }
 svg .range { fill:#6b7a90; fill-opacity:.18; stroke:none; }
 svg .close { fill:none; stroke:#2b3444; stroke-width:1; stroke-linejoin:round; }
 svg .wick { stroke:#4a5363; stroke-width:1; }
