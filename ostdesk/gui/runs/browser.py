@@ -26,6 +26,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -264,6 +265,27 @@ class RunBrowser(QWidget):
             whats, fmt, folder = dialog.choice()
             self.export_runs(ids, whats, folder, fmt)
 
+    def export_report(self, run_id: int, path: Path | str) -> None:
+        """Write run ``run_id``'s report (one self-contained HTML file) to ``path`` on the
+        database thread; the banner says where it went, or why it could not be written."""
+        from ostdesk.report import write_report
+
+        def query(cur: Any) -> Path:
+            return write_report(cur, run_id, path)
+
+        self._submit(
+            query, lambda done: self.show_message(f"Wrote the report of run {run_id} to {done}")
+        )
+
+    def export_report_selected(self) -> None:
+        ids = self.selected_run_ids()
+        if not ids:
+            return
+        suggested = str(Path.home() / f"run-{ids[0]}.html")
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", suggested, "HTML (*.html)")
+        if path:
+            self.export_report(ids[0], path)
+
     def _submit(self, query: Callable[[Any], Any], on_done: Callable[[Any], None]) -> None:
         if self.worker is None:
             self.show_error("No database is open.")
@@ -370,6 +392,7 @@ class RunBrowser(QWidget):
             "edit": ("Edit…", self.edit_selected, QKeySequence(Qt.Key.Key_F2)),
             "rerun": ("Re-run", self.rerun_selected, None),
             "export": ("Export…", self.export_selected, None),
+            "report": ("Export report…", self.export_report_selected, None),
             "delete": (
                 "Delete",
                 self.delete_selected,
@@ -386,6 +409,9 @@ class RunBrowser(QWidget):
             self.addAction(action)
             actions[key] = action
         actions["edit"].setToolTip("Rename the run and set its tags and notes")
+        actions["report"].setToolTip(
+            "Write the run's report: one HTML file to share, which opens offline in any browser"
+        )
         actions["rerun"].setToolTip("Run the same configuration again now, as a new run")
         return actions
 
@@ -430,6 +456,7 @@ class RunBrowser(QWidget):
             self.actions[key].setEnabled(n >= 1)
         self.actions["compare"].setEnabled(n >= 2)
         self.actions["export"].setEnabled(n >= 1)
+        self.actions["report"].setEnabled(n == 1)
         self.actions["delete"].setEnabled(n >= 1)
 
     def _on_double_click(self, index: QModelIndex) -> None:
@@ -438,7 +465,7 @@ class RunBrowser(QWidget):
 
     def _show_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        for key in ("open", "compare", "edit", "rerun", "export"):
+        for key in ("open", "compare", "edit", "rerun", "export", "report"):
             menu.addAction(self.actions[key])
         menu.addSeparator()
         menu.addAction(self.actions["delete"])
