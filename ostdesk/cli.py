@@ -391,3 +391,17 @@ _COMMANDS = {
     "delete": _cmd_delete,
     "montecarlo": lambda args: cli_robustness.cmd_montecarlo(args, _open_db),
 }
+
+
+def _research_command(name: str) -> Any:
+    """``ostdesk.cli_research``'s command ``name``, with this module's way to open the database."""
+
+    def command(args: argparse.Namespace) -> int:
+        from ostdesk import cli_research
+
+        return cli_research.COMMANDS[name](args, _open_db)
+
+    return command
+
+
+_COMMANDS.update({name: _research_command(name) for name in ("optimize", "studies", "study")})

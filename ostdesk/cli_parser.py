@@ -200,5 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     strat.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks"
     )
+    from ostdesk import cli_research  # parameter studies: optimize, studies, study
+
+    cli_research.add_parsers(sub, _add_db)
     cli_robustness.add_parsers(sub, _add_db)
     return parser
