@@ -10,7 +10,8 @@ Rows:
 - backtesting.py 0.6.6 (``Backtest(...).run()``, its data frame built beforehand);
 - ostdesk as ``ostdesk backtest`` and the window run it: bars stored in a real DuckDB file in a
   temp dir, ``prepare_backtest`` then ``run()``, timed from ``prepare_backtest`` to the run's
-  end (the recorder's last commit included), headless (recorder off) and recorder on.
+  end (the recorder's last commit included): the threaded engine headless (recorder off) and
+  recorder on, and the synchronous executor (``BacktestConfig.executor``) headless.
 
 Each repeat runs every row once, in turn, so the machine's noise falls on all of them alike;
 the table shows medians. ``ratio`` is bars/s over backtesting.py's; ``trades`` is closed round
@@ -167,11 +168,8 @@ def backtesting_py(w: Workload) -> Outcome:
 
 
 def ostdesk_row(db: Database, *, record: bool, executor: str = "threaded") -> Row:
-    """ostdesk as the CLI and the window run it. ``executor`` names how the run is executed;
-    only the threaded engine exists yet (a synchronous one is issue 21's next part: its rows
-    are this function with its name, passed on to ``prepare_backtest``)."""
-    if executor != "threaded":
-        raise ValueError(f"unknown executor {executor!r}")
+    """ostdesk as the CLI and the window run it, with ``executor`` (``BacktestConfig``'s:
+    "threaded", as the window runs, or "sync", the one thread of sweeps and ``--fast``)."""
 
     def run(w: Workload) -> Outcome:
         config = BacktestConfig(
@@ -180,6 +178,7 @@ def ostdesk_row(db: Database, *, record: bool, executor: str = "threaded") -> Ro
             period=BarPeriod.MINUTE,
             params={"fast": FAST, "slow": SLOW, "size": 1.0},
             capital=CAPITAL,
+            executor=executor,
         )
         t0 = time.perf_counter()
         backtest = prepare_backtest(db, config, record=record)
@@ -224,6 +223,7 @@ def rows_for(db: Database) -> dict[str, Row]:
         BASE: backtesting_py,
         "ostdesk threaded, headless": ostdesk_row(db, record=False),
         "ostdesk threaded, recorder on": ostdesk_row(db, record=True),
+        "ostdesk sync, headless": ostdesk_row(db, record=False, executor="sync"),
     }
 
 

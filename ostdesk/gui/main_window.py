@@ -35,6 +35,7 @@ from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView, NoticeBar
+from ostdesk.gui.replay.banner import ReplayBanner, run_title
 from ostdesk.gui.replay.controller import ReplayController
 from ostdesk.gui.replay.toolbar import ReplayToolbar
 from ostdesk.gui.run_controller import RunController
@@ -58,7 +59,7 @@ IDLE_FOLD_BYTES = 2**20
 reads the results (see ``_fold_log_while_idle``)."""
 
 _CENTRAL_CHART = 1  # page of the central stack; 0 is the welcome panel
-_REPLAYING = "Replaying run "  # the status bar's message while a replay is open
+_REPLAY_TIP = "Replay the run selected in Runs (or the last run) bar by bar (F6)"
 
 
 class MainWindow(QMainWindow):
@@ -72,7 +73,8 @@ class MainWindow(QMainWindow):
         self.controller = RunController(db, self.bridge, self)
         self.docks: dict[str, QDockWidget] = {}
         self._last_opened: int | None = None
-        self._status_before_replay = ""
+        self._status_before_replay = ""  # status and title to show again after a replay
+        self._title_before_replay = ""
         self._live_run = ""  # the label of the run whose messages the bridge hands over
         self.memory = WindowMemory(db.path)
         self._pending_view: ShownRun | None = None  # applied once its run reaches the chart
@@ -99,6 +101,8 @@ class MainWindow(QMainWindow):
         self.chart_loader = RunChartLoader(self.run_list.worker, self)
         self.chart_feed = LiveChartFeed(self.chart, self.bridge, self.blotters, db, self)
         self.replay = ReplayController(db, self.chart, self.blotters, self)
+        self.replay_banner = ReplayBanner(self.replay)
+        layout.insertWidget(1, self.replay_banner)  # above the chart, under the notices
         self.log_view = LogView()
         left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.add_dock("config", "Strategy", self.config_panel, left)
@@ -165,11 +169,9 @@ class MainWindow(QMainWindow):
         self.stop_action.setToolTip("Stop the running backtest (Shift+F5)")
         self.stop_action.setEnabled(False)
         self.replay_action = self._action(
-            "Re&play", self.replay_selected, "F6", icon(QStyle.StandardPixmap.SP_MediaSeekForward)
+            "Re&play", self.toggle_replay, "F6", icon(QStyle.StandardPixmap.SP_MediaSeekForward)
         )
-        self.replay_action.setToolTip(
-            "Replay the run selected in Runs (or the last run) bar by bar"
-        )
+        self.replay_action.setToolTip(_REPLAY_TIP)
         self.install_demo_action = self._action("Install &demo data", self.install_demo)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
@@ -229,7 +231,7 @@ class MainWindow(QMainWindow):
         self.config_panel.dataImported.connect(self._on_data_imported)
         self.controller.runningChanged.connect(self.config_panel.set_running)
         browser = self.run_list
-        browser.openRequested.connect(self.open_run)
+        browser.openRequested.connect(self._open_from_browser)
         browser.compareRequested.connect(self._compare_runs)
         browser.rerunRequested.connect(self._rerun)
         browser.runsDeleted.connect(self.run_details.forget)
@@ -252,6 +254,7 @@ class MainWindow(QMainWindow):
         browser.refreshed.connect(self._refresh_welcome)
         browser.runsDeleted.connect(self._on_runs_deleted)
         self.replay.closed.connect(self._on_replay_closed)
+        self.replay_banner.exitRequested.connect(self.exit_replay)
 
     def _default_size(self) -> None:
         screen = self.screen().availableGeometry()
@@ -428,31 +431,54 @@ class MainWindow(QMainWindow):
         )
         self.docks["details"].raise_()
 
+    def toggle_replay(self) -> None:
+        """Run > Replay (F6): replay the selected run, or leave the replay shown."""
+        if self.replay.timeline is not None:
+            self.exit_replay()
+        else:
+            self.replay_selected()
+
     def replay_selected(self) -> None:
         """Replay the run selected in the browser (else the last one opened or run)."""
-        from ostdesk.store.runs import get_run
-
         selected = self.run_list.selected_run_ids()
         run_id = selected[0] if selected else self._last_opened
         if run_id is None:
             self.notice.show_warning("Select a run in Runs to replay it")
             return
+        self.replay_run(run_id)
+
+    def _open_from_browser(self, run_id: int) -> None:
+        """Runs > Open: in replay mode it replays the run (switching to it), else shows it."""
+        if self.replay.timeline is not None:
+            self.replay_run(run_id)
+        else:
+            self.open_run(run_id)
+
+    def replay_run(self, run_id: int) -> None:
+        """Enter replay mode on ``run_id``, or switch the replay shown to it."""
+        from ostdesk.store.runs import get_run
+
         if self.controller.running:
             self.notice.show_warning(
                 "Stop the running backtest (or let the window finish showing it) before "
                 "replaying a run"
             )
             return
-        status = self.status.message.text()
+        replaying = self.replay.timeline is not None
         try:
             layout = get_run(self.db, run_id)["indicators"] or None
-            self.replay.open(run_id, layout=layout)
+            timeline = self.replay.open(run_id, layout=layout)
         except (StoreError, ValueError) as exc:
             self.notice.show_error(f"Cannot replay run {run_id}: {exc}")
             return
-        if not status.startswith(_REPLAYING):  # what to say again once the replay closes
-            self._status_before_replay = status
-        self.status.message.setText(f"{_REPLAYING}{run_id}")
+        if not replaying:  # what to show again once the replay closes
+            self._status_before_replay = self.status.message.text()
+            self._title_before_replay = self.windowTitle()
+        title = f"Replaying {run_title(timeline.run)}"
+        self.status.message.setText(title)
+        self.setWindowTitle(f"{self._title_before_replay} — {title}")
+        self.replay_action.setText("Exit re&play")
+        self.replay_action.setToolTip("Leave the replay (F6 or Esc)")
         self._stack.setCurrentIndex(_CENTRAL_CHART)
         self.replay_toolbar.show()
         dock, blotters = self.docks["replay_log"], self.docks["blotters"]
@@ -466,10 +492,24 @@ class MainWindow(QMainWindow):
         blotters.raise_()
         self.log_view.info(f"replaying run {run_id}")
 
+    def exit_replay(self) -> None:
+        """Leave replay mode and show the replayed run whole, as Runs > Open does."""
+        timeline = self.replay.timeline
+        if timeline is not None:
+            self.open_run(timeline.run_id)  # which closes the replay first
+
     def _on_replay_closed(self) -> None:
+        """Whatever ended the replay (Exit, opening or starting a run): leave the mode."""
+        if not self._title_before_replay:
+            return  # no replay was open
+        self.setWindowTitle(self._title_before_replay)
+        self.status.message.setText(self._status_before_replay)
+        self._title_before_replay = ""
+        self.replay_action.setText("Re&play")
+        self.replay_action.setToolTip(_REPLAY_TIP)
+        self.replay_toolbar.hide()
+        self.docks["replay_log"].hide()
         self.docks["replay_log"].setWindowTitle("Replay log")
-        if self.status.message.text().startswith(_REPLAYING):
-            self.status.message.setText(self._status_before_replay)
 
     def _compare_runs(self, run_ids: list[int]) -> None:
         self.run_comparison.compare(run_ids)
