@@ -1,0 +1,163 @@
+"""Replay as a mode in the main window: the banner names the run, the status bar and title agree
+with it, Exit replay / Esc / F6 leave it (F6 no longer restarts at bar 1), and opening another
+run from Runs while replaying switches the replay to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from ostdesk.engine import events as ev
+from ostdesk.engine.runner import BacktestConfig
+from ostdesk.gui.main_window import MainWindow
+from ostdesk.gui.replay.banner import run_title
+from ostdesk.store import DEMO_SYMBOLS, Database, install_demo_data
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.strategies.rsi_reversion import RsiReversion
+from ostdesk.strategies.sma_cross import SmaCross
+from ostdesk.timeparse import parse_when
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int, int]]:
+    """A database with two short recorded runs: SmaCross named "tuned" on two symbols, then
+    an unnamed RsiReversion on one."""
+    path = Path(tmp_path_factory.mktemp("replay-mode")) / "runs.duckdb"
+    db = Database.open(path)
+    symbols = tuple(install_demo_data(db)[:2])
+    ids = []
+    for strategy, on, name in ((SmaCross, symbols, "tuned"), (RsiReversion, symbols[:1], "")):
+        config = BacktestConfig(
+            strategy=strategy,
+            symbols=on,
+            period=ev.BarPeriod.MINUTE,
+            end_ns=parse_when("2024-01-10"),
+            name=name,
+        )
+        run = prepare_backtest(db, config)
+        run.run()
+        assert run.recording is not None and run.recording.run_id is not None, run.error
+        ids.append(run.recording.run_id)
+    db.close()
+    yield path, ids[0], ids[1]
+
+
+@pytest.fixture
+def window(qtbot: QtBot, two_runs: tuple[Path, int, int]) -> Iterator[MainWindow]:
+    db = Database.open(two_runs[0])
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+    db.close()
+
+
+def test_the_banner_names_the_run_and_the_status_bar_and_title_agree(
+    window: MainWindow, two_runs: tuple[Path, int, int]
+) -> None:
+    _, sma, _ = two_runs
+    title = window.windowTitle()
+    assert not window.replay_banner.isVisible()
+    window.replay_run(sma)
+    banner = window.replay_banner
+    assert banner.isVisible()
+    assert banner.text == f"Replaying run {sma} “tuned” · SmaCross on {', '.join(DEMO_SYMBOLS[:2])}"
+    assert window.status.message.text() == banner.text
+    assert window.windowTitle() == f"{title} — {banner.text}"
+    assert banner.exit_button.isVisible()
+    assert window.replay_action.text() == "Exit re&play"
+
+
+def test_a_run_without_a_name_is_titled_by_id_strategy_and_symbols() -> None:
+    run = {"run_id": 7, "name": "", "strategy": "RsiReversion", "symbols": ["DEMO-ALPHA"]}
+    assert run_title(run) == "run 7 · RsiReversion on DEMO-ALPHA"
+
+
+def assert_left_replay(window: MainWindow, title: str, status: str) -> None:
+    assert window.replay.timeline is None
+    assert not window.replay_banner.isVisible()
+    assert not window.replay_toolbar.isVisible()
+    assert not window.docks["replay_log"].isVisible()
+    assert window.windowTitle() == title
+    assert window.status.message.text() == status
+    assert window.replay_action.text() == "Re&play"
+
+
+def test_exit_replay_leaves_the_mode_and_shows_the_run_whole(
+    window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
+) -> None:
+    _, sma, _ = two_runs
+    title, status = window.windowTitle(), window.status.message.text()
+    window.replay_run(sma)
+    timeline = window.replay.timeline
+    assert timeline is not None
+    window.replay.seek(100)
+    bars = sum(len(b.ts) for b in timeline.bars.values())
+    with qtbot.waitSignal(window.chart_loader.loaded, timeout=TIMEOUT_MS):
+        QTest.mouseClick(window.replay_banner.exit_button, Qt.MouseButton.LeftButton)
+    assert_left_replay(window, title, status)
+    assert window.chart.bar_count() == bars  # the whole run, not the replay's bar 101
+
+
+def test_escape_leaves_replay(
+    window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
+) -> None:
+    _, sma, _ = two_runs
+    title, status = window.windowTitle(), window.status.message.text()
+    window.replay_run(sma)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(window.chart, Qt.Key.Key_Escape)
+    assert_left_replay(window, title, status)
+    QTest.keyClick(window.chart, Qt.Key.Key_Escape)  # nothing to leave: nothing happens
+    assert window.replay.timeline is None
+
+
+def test_f6_toggles_replay_and_never_restarts_it_at_bar_one(
+    window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
+) -> None:
+    _, sma, _ = two_runs
+    title, status = window.windowTitle(), window.status.message.text()
+    window.run_list.select_runs([sma])
+    qtbot.waitUntil(lambda: window.run_list.selected_run_ids() == [sma], timeout=TIMEOUT_MS)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(window.chart, Qt.Key.Key_F6)
+    timeline = window.replay.timeline
+    assert timeline is not None and timeline.run_id == sma
+    window.replay.seek(250)
+    QTest.keyClick(window.chart, Qt.Key.Key_F6)
+    assert_left_replay(window, title, status)
+    QTest.keyClick(window.chart, Qt.Key.Key_F6)
+    assert window.replay.timeline is not None and window.replay.cursor == 0
+
+
+def test_opening_another_run_from_runs_while_replaying_switches_to_it(
+    window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
+) -> None:
+    _, sma, rsi = two_runs
+    title, status = window.windowTitle(), window.status.message.text()
+    window.replay_run(sma)
+    window.run_list.openRequested.emit(rsi)  # Runs > Open, Enter or a double click
+    timeline = window.replay.timeline
+    assert timeline is not None and timeline.run_id == rsi
+    text = f"Replaying run {rsi} · RsiReversion on {DEMO_SYMBOLS[0]}"
+    assert window.replay_banner.text == text
+    assert window.status.message.text() == text
+    assert window.windowTitle() == f"{title} — {text}"
+    assert window.replay_toolbar.isVisible()
+    window.exit_replay()
+    assert_left_replay(window, title, status)  # the title from before the first replay
+    with qtbot.waitSignal(window.chart_loader.loaded, timeout=TIMEOUT_MS):
+        window.run_list.openRequested.emit(sma)  # out of replay, Open opens
+    assert window.replay.timeline is None
