@@ -1,8 +1,9 @@
 """One trial of a study, run where the bars already are (a worker process, a Ray task): the
-strategy headless, nothing recorded, its statistics computed in memory.
+strategy headless on the synchronous executor, nothing recorded, its statistics computed in
+memory.
 
 The statistics are those a recorded run of the same parameters gets, by the same code path:
-:class:`TrialStatsSink` keeps the bar and fill columns the run recorder would have written
+:class:`TrialStats` keeps the bar and fill columns the run recorder would have written
 (``record_inserts``' own conversion of the same events) and the indicator warm-up, and the
 results are ``run_results.compute_results`` of them, as ``RunRecorder.results`` computes.
 A trial that runs past ``StudySpec.trial_timeout_s`` is cancelled (strategy code is
@@ -26,8 +27,8 @@ from ostdesk.engine.datafeed import BarChunk
 from ostdesk.engine.events import BarBlock, BarPeriod, EventBase, FillEvent, IndicatorBlock
 from ostdesk.engine.params import ParamError
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
-from ostdesk.engine.sink import BufferedSink
 from ostdesk.engine.strategy import Strategy
+from ostdesk.engine.subscriber import Subscriber
 from ostdesk.research.spec import StudySpec, TrialResult, TrialStatus
 from ostdesk.store.record_inserts import (
     MARKET_COLUMNS,
@@ -56,26 +57,22 @@ class StudyData:
     tick_sizes: Mapping[str, float]
 
 
-class TrialStatsSink(BufferedSink):
+class TrialStats(Subscriber):
     """Keeps what a run's statistics are computed from, as the run recorder keeps it, and
-    nothing else. It drains only when the run ends (no wake-ups while the run goes)."""
+    nothing else. On the synchronous executor it is called on the run's thread (no thread of
+    its own): a trial starts one thread, the runner's."""
 
     def __init__(self, bus: EventBus) -> None:
         self._bars: list[BarBlock] = []
         self._fills: list[FillEvent] = []
         self._warmup = WarmUp()
-        super().__init__(bus, name="trial-stats", interval=3600.0)
-        self._bus.subscribe(self, BarBlock, IndicatorBlock, FillEvent)
-
-    def _on_batch(self, events: list[EventBase]) -> None:
-        for e in events:
-            kind = e.__class__
-            if kind is BarBlock:
-                self._bars.append(e)  # type: ignore[arg-type]
-            elif kind is FillEvent:
-                self._fills.append(e)  # type: ignore[arg-type]
-            else:
-                self._warmup.add(e)  # type: ignore[arg-type]
+        self._handlers = {
+            BarBlock: self._bars.append,
+            FillEvent: self._fills.append,
+            IndicatorBlock: self._warmup.add,
+        }
+        super().__init__(bus, name="trial-stats")
+        self._subscribe(BarBlock, IndicatorBlock, FillEvent)
 
     def record(self, capital: float) -> dict[str, float | None] | None:
         """The run's statistics as ``stats_to_record`` stores them (None without bars)."""
@@ -108,7 +105,7 @@ def config_for(
     tick_sizes: Mapping[str, float],
 ) -> BacktestConfig:
     """The backtest of one trial: the spec's data and account with ``params`` over the fixed
-    ones (the same config a recorded re-run of the trial gets)."""
+    ones, on the synchronous executor (a recorded re-run of the trial replaces only that)."""
     return BacktestConfig(
         strategy=strategy,
         symbols=spec.symbols,
@@ -120,6 +117,7 @@ def config_for(
         commission=parse_commission(spec.commission),
         slippage_ticks=spec.slippage_ticks,
         tick_sizes=dict(tick_sizes),
+        executor="sync",
     )
 
 
@@ -132,11 +130,11 @@ def run_trial(
     started = time.perf_counter()
     result = TrialResult(number, params, TrialStatus.FAILED, worker=worker_name())
     usable = True
-    sinks: list[TrialStatsSink] = []
+    collectors: list[TrialStats] = []
 
-    def attach(bus: EventBus) -> TrialStatsSink:
-        sinks.append(TrialStatsSink(bus))
-        return sinks[-1]
+    def attach(bus: EventBus) -> TrialStats:
+        collectors.append(TrialStats(bus))
+        return collectors[-1]
 
     try:
         config = config_for(spec, strategy, params, data.tick_sizes)
@@ -152,7 +150,7 @@ def run_trial(
         result.error = f"stopped after the per-trial limit of {spec.trial_timeout_s:g} s"
     elif run.status is RunStatus.COMPLETED:
         try:
-            stats = sinks[0].record(spec.capital)
+            stats = collectors[0].record(spec.capital)
         except Exception as exc:
             result.error = f"its statistics could not be computed: {exc}"
         else:

@@ -1,0 +1,211 @@
+"""Studies on the local process pool, end to end: real worker processes, a real database.
+
+What each proves is in its name: pruning, statistics identical to a recorded run, failing and
+endless strategies, cancel, streaming, Optuna methods and resuming them."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import multiprocessing
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.strategy import Strategy
+from ostdesk.engine.strategy_loader import load_strategies
+from ostdesk.research.backends import LocalBackend
+from ostdesk.research.ranking import best_trials, pareto_front
+from ostdesk.research.space import parse_space
+from ostdesk.research.spec import Objective, StudySpec, TrialResult, TrialStatus
+from ostdesk.research.study import StudyProgress, StudyRunner
+from ostdesk.research.trial import StudyData, config_for
+from ostdesk.store import Database
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.market_data import bar_chunks, count_bars
+from ostdesk.store.runs import get_run, run_stats, run_trades
+from ostdesk.store.stats import STAT_DEFINITIONS, stats_to_record
+from ostdesk.store.studies import get_study, stored_trials
+from ostdesk.timeparse import parse_when
+
+SMA = load_strategies().get("SmaCross")
+
+
+def sma_spec(ranges: list[str], **kw: Any) -> StudySpec:
+    dims, fixed = parse_space(SMA.params, ranges)
+    return StudySpec(
+        "SmaCross", "built-in", ("GOOG",), "day", dims, (Objective("Sharpe Ratio"),), fixed, **kw
+    )
+
+
+def flaky_spec(flaky: type[Strategy], path: Path, ranges: list[str], **kw: Any) -> StudySpec:
+    dims, fixed = parse_space(flaky.params, ranges)
+    return StudySpec(
+        "Flaky",
+        str(path),
+        ("GOOG",),
+        "day",
+        dims,
+        (Objective("Return [%]"),),
+        fixed,
+        start_ns=parse_when("2010-01-01"),
+        **kw,
+    )
+
+
+def test_grid_prunes_what_validate_refuses_and_stores_every_trial(goog_db: Database) -> None:
+    seen: list[tuple[TrialResult, StudyProgress]] = []
+    spec = sma_spec(["fast=10:40:10", "slow=20:40:10"])
+    runner = StudyRunner(goog_db, spec, workers=2, on_trial=lambda r, p: seen.append((r, p)))
+    summary = runner.run()
+    assert summary.status == "completed"
+    assert summary.progress.by_status == {"completed": 6, "pruned": 6}
+    assert [p.done for _, p in seen] == list(range(1, 13))  # one callback per trial
+    pruned = {
+        (r.params["fast"], r.params["slow"]) for r, _ in seen if r.status is TrialStatus.PRUNED
+    }
+    assert pruned == {(f, s) for f in (20, 30, 40) for s in (20, 30, 40) if f >= s}
+    rows = stored_trials(goog_db, summary.study_id)
+    assert sorted(r.number for r in rows) == list(range(12))
+    done = [r for r in rows if r.status == "completed"]
+    assert all(r.stats.keys() == STAT_DEFINITIONS.keys() for r in done)
+    assert all(r.worker.startswith("local:") for r in done)
+    assert get_study(goog_db, summary.study_id)["status"] == "completed"
+
+
+def test_a_trial_has_exactly_the_statistics_of_the_same_run_recorded(goog_db: Database) -> None:
+    spec = sma_spec(["fast=5:15:5", "slow=30"], constraints=())
+    summary = StudyRunner(goog_db, spec, workers=2).run()
+    rows = stored_trials(goog_db, summary.study_id)
+    best = best_trials(rows, spec)[0]
+    params = {**best.params, "slow": 30}
+    config = dataclasses.replace(config_for(spec, SMA, params, {}), executor="threaded")
+    run = prepare_backtest(goog_db, config).run()
+    recorded = stats_to_record(run_stats(goog_db, run.recording.run_id))
+    assert recorded.keys() == best.stats.keys()
+    for key, value in recorded.items():
+        stored = best.stats[key]
+        assert stored == value or (math.isnan(value) and stored is None), key
+    assert get_run(goog_db, run.recording.run_id)["status"] == "completed"
+    assert len(run_trades(goog_db, run.recording.run_id)["pnl"]) == best.stats["# Trades"]
+
+
+def test_a_failing_strategy_fails_its_trial_never_the_study(
+    goog_db: Database, flaky: type[Strategy], flaky_file: Path
+) -> None:
+    spec = flaky_spec(flaky, flaky_file, ["mode=0,1,3"])
+    summary = StudyRunner(goog_db, spec, workers=2).run()
+    rows = {r.params["mode"]: r for r in stored_trials(goog_db, summary.study_id)}
+    assert summary.status == "completed"
+    assert rows[0].status == "completed"
+    assert rows[1].status == "failed" and "flaky strategy failed on purpose" in (
+        rows[1].error or ""
+    )
+    assert rows[3].status == "failed" and "SystemExit" in (rows[3].error or "")
+
+
+def test_an_endless_loop_ends_its_trial_at_the_per_trial_limit(
+    goog_db: Database, flaky: type[Strategy], flaky_file: Path
+) -> None:
+    spec = flaky_spec(flaky, flaky_file, ["mode=0,2"], trial_timeout_s=1.0)
+    summary = StudyRunner(goog_db, spec, workers=2).run()
+    rows = {r.params["mode"]: r for r in stored_trials(goog_db, summary.study_id)}
+    assert (rows[0].status, rows[2].status) == ("completed", "timeout")
+    assert 1.0 <= rows[2].duration_s < 5.0
+
+
+def _data(db: Database, spec: StudySpec) -> StudyData:
+    period = BarPeriod.parse(spec.period)
+    chunks = tuple(bar_chunks(db, spec.symbols, period, spec.start_ns))
+    return StudyData(spec, chunks, count_bars(db, spec.symbols, period, spec.start_ns), {})
+
+
+def test_results_stream_back_while_other_trials_run_and_close_stops_them(
+    goog_db: Database, flaky: type[Strategy], flaky_file: Path
+) -> None:
+    spec = flaky_spec(flaky, flaky_file, ["mode=0,2"], trial_timeout_s=60.0)
+    backend = LocalBackend(2)
+    backend.start(_data(goog_db, spec))
+    try:
+        backend.submit(0, {"mode": 2})  # never ends by itself
+        backend.submit(1, {"mode": 0})
+        results: list[TrialResult] = []
+        deadline = time.monotonic() + 60
+        while not results and time.monotonic() < deadline:
+            results += backend.poll(0.1)
+        assert [r.number for r in results] == [1] and backend.running() == 1
+    finally:
+        started = time.monotonic()
+        backend.close()
+    assert time.monotonic() - started < 2.0
+    assert not multiprocessing.active_children()
+
+
+def test_cancel_ends_the_study_soon_as_cancelled_keeping_finished_trials(
+    goog_db: Database,
+) -> None:
+    spec = sma_spec(["fast=2:100", "slow=101:300"], method="random", n_trials=500)
+    box: dict[str, float] = {}
+
+    def on_trial(result: TrialResult, progress: StudyProgress) -> None:
+        if progress.done == 3:
+            box["cancelled"] = time.monotonic()
+            runner.cancel()
+
+    runner = StudyRunner(goog_db, spec, workers=2, on_trial=on_trial)
+    summary = runner.run()
+    assert summary.status == "cancelled"
+    assert time.monotonic() - box["cancelled"] < 2.0
+    stored = stored_trials(goog_db, summary.study_id)
+    assert 3 <= len(stored) < 500
+    assert not multiprocessing.active_children()
+
+
+def test_tpe_resumes_a_cancelled_study_without_rerunning_its_trials(goog_db: Database) -> None:
+    spec = sma_spec(["fast=2:50", "slow=51:200"], method="tpe", n_trials=12, seed=7)
+    first = StudyRunner(
+        goog_db, spec, workers=2, on_trial=lambda r, p: p.done >= 5 and runner.cancel()
+    )
+    runner = first
+    summary = first.run()
+    before = {r.number: r for r in stored_trials(goog_db, summary.study_id)}
+    assert summary.status == "cancelled" and 5 <= len(before) < 12
+    again = StudyRunner.resume(goog_db, summary.study_id, workers=2)
+    ran: list[int] = []
+    again.on_trial = lambda r, p: ran.append(r.number)
+    assert again.run().status == "completed"
+    after = stored_trials(goog_db, summary.study_id)
+    assert len(after) == 12 and not set(ran) & set(before)
+    assert all(before[r.number] == r for r in after if r.number in before)
+
+
+def test_nsga2_gives_a_pareto_front_of_two_objectives(goog_db: Database) -> None:
+    dims, fixed = parse_space(SMA.params, ["fast=2:50", "slow=51:200"])
+    objectives = (Objective("Return [%]"), Objective("Max. Drawdown [%]"))
+    spec = StudySpec(
+        "SmaCross",
+        "built-in",
+        ("GOOG",),
+        "day",
+        dims,
+        objectives,
+        fixed,
+        method="nsga2",
+        n_trials=10,
+        seed=1,
+    )
+    summary = StudyRunner(goog_db, spec, workers=2).run()
+    rows = stored_trials(goog_db, summary.study_id)
+    front = pareto_front(rows, spec)
+    assert front and len(rows) == 10
+    for t in front:  # nobody is at least as good on both and better on one
+        assert not any(
+            o.objective[0] >= t.objective[0]
+            and o.objective[1] >= t.objective[1]
+            and o.objective != t.objective
+            for o in rows
+            if o.status == "completed"
+        )
