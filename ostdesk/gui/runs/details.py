@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ostdesk.gui.colors import market_colors
 from ostdesk.gui.runs.format import params_text, stat_text
+from ostdesk.gui.runs.montecarlo import MonteCarloPanel
 from ostdesk.gui.runs.plots import EquityDrawdownPlot
 from ostdesk.gui.runs.queries import RunResults, load_results
 from ostdesk.gui.runs.trades import EXIT_COLUMN, TradeTableModel
@@ -99,6 +100,8 @@ class RunDetails(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.trades_view, "Trades")
         self.tabs.addTab(self.log_page, "Log")
+        self.montecarlo = MonteCarloPanel(worker)
+        self.tabs.addTab(self.montecarlo, "Monte Carlo")
         # side by side, not stacked: the bottom dock is wider than it is tall
         self.body = QSplitter(Qt.Orientation.Horizontal)
         self.body.setChildrenCollapsible(False)
@@ -144,6 +147,7 @@ class RunDetails(QWidget):
         self.header.hide()
         self.pages.setCurrentWidget(self.empty_state)
         self._fill_stats({})
+        self.montecarlo.set_run(None)
         self.plot.clear_curve()
         self.trades_model.set_trades({})
         self._show_log(None)
@@ -178,6 +182,7 @@ class RunDetails(QWidget):
         self.plot.set_curve(eq["ts"], eq["equity"], eq["drawdown_pct"])
         self.trades_model.set_trades(results.trades)
         self.trades_view.resizeColumnsToContents()
+        self.montecarlo.set_run(results.run_id)
         self.loaded.emit(results.run_id)
 
     def _show_log(self, log: RecordedLog | None) -> None:
