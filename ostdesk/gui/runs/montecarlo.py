@@ -84,6 +84,7 @@ class MonteCarloPanel(QWidget):
         self.run_button.clicked.connect(self.simulate)
         self.status = QLabel("Open a run, then Run to resample its round trips.")
         self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fan = pg.PlotWidget()
         self.drawdowns = pg.PlotWidget()
@@ -222,7 +223,10 @@ class MonteCarloPanel(QWidget):
         )
 
     def _histogram(self, item: pg.PlotDataItem, values: np.ndarray) -> None:
-        counts, edges = np.histogram(values, bins=40)
+        """40 bins over the middle 99% of the paths; the rarer extremes join the end bins,
+        so one path with a huge return does not squeeze all others into one bar."""
+        low, high = np.percentile(values, [0.5, 99.5])
+        counts, edges = np.histogram(np.clip(values, low, high), bins=40)
         item.setData(edges, counts, stepMode="center", fillLevel=0)
 
     def _clear_plots(self) -> None:
