@@ -21,6 +21,8 @@ from ostdesk.report.text import compact_money, when
 
 #: Up to this many bars a price chart draws candles; beyond, a high-low band and the close.
 MAX_CANDLES = 160
+#: Up to this many round trips a price chart draws its markers full size, every one.
+MAX_FULL_MARKERS = 150
 #: Up to this many round trips a price chart joins each entry to its exit with a line.
 MAX_TRADE_LINES = 400
 
@@ -156,12 +158,17 @@ def _trade_marks(frame: svg.Frame, ts: npt.NDArray[np.int64], trades: dict[str, 
                 f' x2="{nx[i]:.1f}" y2="{ny[i]:.1f}"/>'
             )
     seen: set[tuple[int, str]] = set()
+    # crowded: smaller, see-through markers, one per kind every few pixels, so the prices
+    # still show between them
+    crowded = n_trades > MAX_FULL_MARKERS
+    scale, pitch = (0.55, 3.0) if crowded else (1.0, 1.0)
 
     def mark(shape: str, x: float, y: float, css: str, title: str) -> None:
-        key = (round(x), css)
+        key = (round(x / pitch), css)
         if key not in seen:
             seen.add(key)
-            parts.append(svg.marker(shape, x, y, css, title))
+            css = f"{css} crowded" if crowded else css
+            parts.append(svg.marker(shape, x, y, css, title, scale))
 
     for i in range(n_trades):
         long = trades["side"][i] == "LONG"

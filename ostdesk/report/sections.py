@@ -51,6 +51,8 @@ def _tone(value: object) -> str:
 
 
 def headline(stats: Mapping[str, object]) -> str:
+    """The figures a reader looks at first, rounded for a glance (the statistics table
+    below has them as ``ostdesk show`` prints them)."""
     cards = []
     for key in HEADLINE:
         if key not in stats:
@@ -59,11 +61,20 @@ def headline(stats: Mapping[str, object]) -> str:
         tone = _tone(value) if key in _SIGNED or key == "Max. Drawdown [%]" else ""
         cards.append(
             f'<div class="card" title="{escape(STAT_DEFINITIONS[key])}">'
-            f'<div class="k">{escape(key)}</div>'
-            f'<div class="v {tone}" data-key="{escape(key)}" data-value="{_data_value(value)}">'
-            f"{escape(stat_text(key, value))}</div></div>"
+            f'<div class="k">{escape(key.removesuffix(" [%]").removesuffix(" [$]"))}</div>'
+            f'<div class="v {tone}" data-card="{escape(key)}" data-value="{_data_value(value)}">'
+            f"{escape(_glance(key, value))}</div></div>"
         )
     return f'<div class="cards">{"".join(cards)}</div>' if cards else ""
+
+
+def _glance(key: str, value: object) -> str:
+    """``-1.56%``, ``0.81``, ``4,039``, ``98,443.04``: two decimals, the unit said."""
+    if not isinstance(value, float) or not math.isfinite(value):
+        return text(value)
+    if key.endswith("[%]"):
+        return f"{round(value, 2) + 0.0:,.2f}%"
+    return money(value) if key.endswith("[$]") else f"{round(value, 2) + 0.0:,.2f}"
 
 
 def _kv(rows: Sequence[tuple[str, str]]) -> str:
@@ -225,7 +236,8 @@ def trades(columns: Mapping[str, Any], run_id: int) -> str:
             (text(dt.timedelta(microseconds=duration_ns // 1000)), duration_ns, "l"),
         )
         tds = "".join(
-            f'<td class="{css}"'
+            "<td"
+            + (f' class="{css}"' if css else "")
             + ("" if key is None else f' data-sort="{key}"')
             + f">{shown_}</td>"
             for shown_, key, css in cells

@@ -78,6 +78,7 @@ svg .trip.win { stroke:#15803d; } svg .trip.loss { stroke:#c2412d; }
 svg .long { fill:#15803d; stroke:#fff; stroke-width:.8; }
 svg .short { fill:#c2412d; stroke:#fff; stroke-width:.8; }
 svg .open { fill-opacity:.45; }
+svg .crowded { fill-opacity:.6; stroke:none; }
 svg .exit { fill:#1d2330; stroke:#fff; stroke-width:.8; }
 details { margin-top:10px; } summary { cursor:pointer; color:var(--accent); }
 pre.source { background:var(--soft); padding:10px; border-radius:4px; font-size:12px;

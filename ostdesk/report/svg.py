@@ -99,14 +99,15 @@ def band(frame: Frame, x: npt.ArrayLike, lo: npt.ArrayLike, hi: npt.ArrayLike, c
     return f'<polygon class="{css}" points="{top} {bottom}"/>'
 
 
-def marker(shape: str, x: float, y: float, css: str, title: str) -> str:
-    """A small ``up`` or ``down`` triangle (its tip at the point) or ``dot``, with a
-    tooltip."""
+def marker(shape: str, x: float, y: float, css: str, title: str, scale: float = 1.0) -> str:
+    """A small ``up`` or ``down`` triangle (its tip at the point) or ``dot``, ``scale``
+    times the usual size, with a tooltip."""
     tip = f"<title>{escape(title)}</title>"
     if shape == "dot":
-        return f'<circle class="{css}" cx="{_num(x)}" cy="{_num(y)}" r="3.2">{tip}</circle>'
-    d = 9.0 if shape == "up" else -9.0
-    pts = f"{_num(x)},{_num(y)} {_num(x - 5)},{_num(y + d)} {_num(x + 5)},{_num(y + d)}"
+        r = _num(3.2 * scale)
+        return f'<circle class="{css}" cx="{_num(x)}" cy="{_num(y)}" r="{r}">{tip}</circle>'
+    d, w = (9.0 if shape == "up" else -9.0) * scale, 5.0 * scale
+    pts = f"{_num(x)},{_num(y)} {_num(x - w)},{_num(y + d)} {_num(x + w)},{_num(y + d)}"
     return f'<polygon class="{css}" points="{pts}">{tip}</polygon>'
 
 

@@ -9,18 +9,19 @@ from typing import Any
 
 
 class ReportPage(HTMLParser):
-    """``values``: every ``data-key`` element's JSON ``data-value`` and its text (the last
-    such element of a key wins: the statistics table comes after the cards); ``ids``: the
+    """``values``: each statistic's JSON ``data-value`` and text in the statistics table
+    (``data-key``), ``cards``: the same of the headline cards (``data-card``); ``ids``: the
     element ids; ``trade_rows``: the trade table's rows as cell texts; ``tags``: tag counts."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.values: dict[str, tuple[Any, str]] = {}
+        self.cards: dict[str, tuple[Any, str]] = {}
         self.ids: list[str] = []
         self.tags: dict[str, int] = {}
         self.trade_rows: list[list[str]] = []
         self.alert_text = ""
-        self._key: tuple[str, Any] | None = None
+        self._key: tuple[dict[str, tuple[Any, str]], str, Any] | None = None
         self._text: list[str] = []
         self._in_trades = self._in_row = self._in_cell = False
         self._alert_depth = 0
@@ -35,9 +36,10 @@ class ReportPage(HTMLParser):
         self.tags[tag] = self.tags.get(tag, 0) + 1
         if a.get("id"):
             self.ids.append(str(a["id"]))
-        if "data-key" in a:
-            self._key = (str(a["data-key"]), json.loads(str(a["data-value"])))
-            self._text = []
+        for attr, into in (("data-key", self.values), ("data-card", self.cards)):
+            if attr in a:
+                self._key = (into, str(a[attr]), json.loads(str(a["data-value"])))
+                self._text = []
         if tag == "table" and "trades" in (a.get("class") or "").split():
             self._in_trades = True
         if self._in_trades and tag == "tr" and self._in_body:
@@ -56,8 +58,8 @@ class ReportPage(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self._key is not None and tag in ("td", "div"):
-            key, value = self._key
-            self.values[key] = (value, "".join(self._text))
+            into, key, value = self._key
+            into[key] = (value, "".join(self._text))
             self._key = None
         if tag == "td":
             self._in_cell = False

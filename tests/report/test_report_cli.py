@@ -14,7 +14,7 @@ import pytest
 
 from ostdesk.cli import main
 from ostdesk.cli_values import text
-from ostdesk.report.sections import stat_text
+from ostdesk.report.sections import HEADLINE, stat_text
 from tests.report.conftest import COMPLETED_RUN, FAILED_RUN
 from tests.report.page_reader import ReportPage
 
@@ -50,6 +50,21 @@ def test_every_statistic_in_the_report_is_the_one_show_json_gives(
     equity_final, displayed = page.values["Equity Final [$]"]
     assert displayed == f"{equity_final:,.2f}"  # money to the cent, as `show` prints it
     assert page.values["# Trades"][1] == text(shown["# Trades"])
+
+
+def test_the_headline_cards_round_the_statistics_and_say_their_unit(
+    runs_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run.html"
+    assert report(runs_db, COMPLETED_RUN, out, capsys)[0] == 0
+    shown = show_json(runs_db, COMPLETED_RUN, capsys)["statistics"]
+    cards = ReportPage.of(out).cards
+    assert list(cards) == list(HEADLINE)
+    assert {key: value for key, (value, _) in cards.items()} == {k: shown[k] for k in HEADLINE}
+    assert cards["Return [%]"][1] == f"{shown['Return [%]']:,.2f}%"
+    assert cards["Sharpe Ratio"][1] == f"{shown['Sharpe Ratio']:.2f}"
+    assert cards["# Trades"][1] == f"{shown['# Trades']:,}"
+    assert cards["Equity Final [$]"][1] == f"{shown['Equity Final [$]']:,.2f}"
 
 
 def test_the_report_shows_the_runs_configuration(
