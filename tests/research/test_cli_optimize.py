@@ -1,0 +1,128 @@
+"""``ostdesk optimize``, ``studies`` and ``study`` as a user types them: one line per mistake,
+JSON output, export, a trial re-run as a recorded run, and a study killed with SIGKILL that
+resumes without re-running its stored trials."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ostdesk.cli import main
+from ostdesk.cli_errors import REFUSED
+from ostdesk.store import Database
+from ostdesk.store.studies import get_study, stored_trials
+from tests.cli_data import import_goog
+
+GRID = ["--strategy", "SmaCross", "--symbol", "GOOG", "--period", "day"]
+
+
+@pytest.fixture
+def goog_path(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    import_goog(db_path)
+    capsys.readouterr()
+    return db_path
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (["--param", "fast=1:50:5"], "--param fast=1:50:5: 1 is below the minimum 2"),
+        (["--param", "speed=1:5"], "--param speed: no such parameter"),
+        (["--param", "fast=9"], "the parameter space is empty"),
+        (["--param", "fast=5:9", "--objective", "Sharp"], "--objective 'Sharp': no such statistic"),
+        (["--param", "fast=5:9", "--constraint", "Trades>3"], "--constraint 'Trades': no such"),
+        (["--param", "fast=5:9", "--method", "tpe"], "--method tpe needs --trials N"),
+        (["--param", "fast=5:9", "--symbol", "NOPE"], "NOPE"),
+    ],
+)
+def test_a_mistake_is_one_line_and_refused(
+    goog_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], line: str
+) -> None:
+    code = main(["optimize", "--db", str(goog_path), *GRID, *extra])
+    err = capsys.readouterr().err.strip()
+    assert code == REFUSED and line in err and "\n" not in err, err
+    with Database.open(goog_path, read_only=True) as db:
+        assert db.connection.execute("SELECT count(*) FROM studies").fetchone() == (0,)
+
+
+def test_optimize_json_then_list_export_and_rerun_a_trial_as_a_run(
+    goog_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["optimize", "--db", str(goog_path), *GRID, "--param", "fast=5:15:5"]
+    args += ["--param", "slow=20:40:20", "--constraint", "# Trades>=5", "--workers", "2", "--json"]
+    assert main(args) == 0
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert re.search(r"trials 6/6 .*ETA", out.err)
+    assert report["by_status"] == {"completed": 6} and report["constraints"] == ["# Trades >= 5"]
+    best = report["best"][0]
+    assert best["objective"] == [max(b["objective"][0] for b in report["best"])]
+
+    assert main(["studies", "--db", str(goog_path), "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["study_id"], listed["trials"], listed["status"]) == (1, 6, "completed")
+
+    target = tmp_path / "trials.csv"
+    assert main(["study", "1", "--db", str(goog_path), "--export", str(target)]) == 0
+    assert "wrote 6 trials of study 1" in capsys.readouterr().out
+    assert len(target.read_text().splitlines()) == 7
+
+    assert (
+        main(["study", "1", "--db", str(goog_path), "--rerun", str(best["trial"]), "--json"]) == 0
+    )
+    run = json.loads(capsys.readouterr().out)
+    assert run["status"] == "completed" and run["parameters"]["fast"] == best["params"]["fast"]
+    assert run["statistics"]["Sharpe Ratio"] == best["statistics"]["Sharpe Ratio"]
+    assert run["statistics"]["# Trades"] == best["statistics"]["# Trades"]
+
+
+def _wait_for_trials(proc: subprocess.Popen[bytes], count: int, timeout: float) -> None:
+    """Read the progress line until it shows ``count`` trials done."""
+    assert proc.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        chunk = os.read(proc.stderr.fileno(), 4096)
+        if not chunk:
+            break
+        seen += chunk
+        done = [int(n) for n in re.findall(rb"trials (\d+)/", seen)]
+        if done and max(done) >= count:
+            return
+    raise AssertionError(f"no progress to {count} trials: {seen[-500:]!r}")
+
+
+def test_a_study_killed_with_sigkill_resumes_without_rerunning_stored_trials(
+    goog_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["optimize", "--db", str(goog_path), *GRID, "--param", "fast=2:60"]
+    args += ["--param", "slow=61:250", "--method", "random", "--trials", "80", "--workers", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ostdesk", *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_trials(proc, 20, timeout=60)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    with Database.open(goog_path) as db:
+        before = {t.number: t for t in stored_trials(db, 1)}
+    assert 0 < len(before) < 80
+
+    assert main(["optimize", "--db", str(goog_path), "--resume", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "completed"
+    with Database.open(goog_path, read_only=True) as db:
+        after = stored_trials(db, 1)
+        assert get_study(db, 1)["status"] == "completed"
+    assert sorted(t.number for t in after) == list(range(80))
+    assert all(before[t.number] == t for t in after if t.number in before)
