@@ -28,6 +28,31 @@ SERIES_COLORS = (
     "#bab0ac",
 )
 _DRAWDOWN = QColor("#ef5350")
+_LABEL_GAP_PX = 52  # about "Feb 02" wide: closer ticks of a finer level would overlap
+
+
+class DateAxis(pg.DateAxisItem):
+    """A UTC date axis whose labels never overlap: pyqtgraph places a finer level's ticks
+    (days every 5) without regard to a coarser one's (months), so "28", "Feb" and "02" could
+    print over each other; a finer tick that near a coarser one is dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(utcOffset=0)
+
+    def tickValues(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
+        levels = super().tickValues(minVal, maxVal, size)
+        if size <= 0:
+            return levels
+        gap = _LABEL_GAP_PX * (maxVal - minVal) / size
+        kept: list[float] = []
+        result = []
+        for spacing, values in levels:
+            mine = [v for v in values if all(abs(v - k) >= gap for k in kept)]
+            kept += mine
+            result.append((spacing, mine))
+        return result
 
 
 def _style(plot: pg.PlotItem, palette: QPalette) -> None:
@@ -53,18 +78,23 @@ class EquityDrawdownPlot(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         palette = self.palette()
         self.setBackground(palette.color(QPalette.ColorRole.Base))
-        self.equity_plot = self.addPlot(
-            row=0, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}
-        )
-        self.drawdown_plot = self.addPlot(
-            row=1, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}
-        )
+        self.equity_plot = self.addPlot(row=0, col=0, axisItems={"bottom": DateAxis()})
+        self.drawdown_plot = self.addPlot(row=1, col=0, axisItems={"bottom": DateAxis()})
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 1)
         self.drawdown_plot.setXLink(self.equity_plot)
-        for plot, label in ((self.equity_plot, "Equity"), (self.drawdown_plot, "Drawdown %")):
+        for plot in (self.equity_plot, self.drawdown_plot):
             _style(plot, palette)
-            plot.setLabel("left", label)
+        # SI prefixes keep equity ticks short ("103", not "103000" running into the label);
+        # both left axes one fixed width, so the two plots line up and never overlap it
+        self.equity_plot.setLabel("left", "Equity", units="$")
+        self.drawdown_plot.setLabel("left", "Drawdown", units="%")
+        self.drawdown_plot.getAxis("left").enableAutoSIPrefix(False)
+        width = self.fontMetrics().horizontalAdvance("-100.00") + 2 * self.fontMetrics().height()
+        for plot in (self.equity_plot, self.drawdown_plot):
+            plot.getAxis("left").setWidth(width)
+        # the dates once, under the drawdown: the equity plot gets their height
+        self.equity_plot.getAxis("bottom").setStyle(showValues=False)
         self.equity_curve = self.equity_plot.plot(
             [], [], pen=pg.mkPen(palette.color(QPalette.ColorRole.Highlight), width=1.5)
         )
@@ -91,7 +121,7 @@ class ComparisonPlot(pg.PlotWidget):
     """Equity curves of several runs, each divided by its first value (start = 100)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        super().__init__(parent, axisItems={"bottom": DateAxis()})
         palette = self.palette()
         self.setBackground(palette.color(QPalette.ColorRole.Base))
         _style(self.getPlotItem(), palette)
