@@ -73,9 +73,17 @@ def test_the_symbol_box_and_the_blotters_show_the_longest_symbol_whole(
 def test_comparison_statistics_and_parameters_are_whole(qtbot: QtBot, window: MainWindow) -> None:
     comparison = window.run_comparison
     with qtbot.waitSignal(comparison.loaded, timeout=TIMEOUT_MS):
+        window.run_list.compareRequested.emit([1, 2])
+    total = sum(comparison.body.sizes())
+    comparison.body.setSizes([total - 120, 120])  # a split that cuts the tables
+    qtbot.waitUntil(lambda: comparison.tabs.width() < 200)
+    with qtbot.waitSignal(comparison.loaded, timeout=TIMEOUT_MS):
         window.run_list.compareRequested.emit([1, 2, 3])
     assert window.docks["compare"].height() >= 0.35 * window.height()
     assert comparison.pages.currentWidget() is comparison.body
     assert_columns_whole(comparison.stats_table, "compared statistics")
     assert_columns_whole(comparison.params_table, "compared parameters")
+    table = comparison.stats_table
+    shown = sum(table.columnWidth(c) for c in range(table.columnCount()))
+    assert table.viewport().width() >= shown, "the statistics are cut: the plot took the room"
     window.close()

@@ -157,7 +157,18 @@ class RunComparison(QWidget):
         self.plot.set_curves([(r.label, r.equity["ts"], r.equity["equity"]) for r in results])
         self._fill_stats(labels)
         self._fill_params(labels)
+        self._fit_tables()
         self.loaded.emit(self.run_ids)
+
+    def _fit_tables(self) -> None:
+        """Give the statistics the width their columns need (up to 65% of the panel;
+        beyond, they scroll), and the plot the rest. Not the parameters' width: their
+        symbol lists can be wider than the screen."""
+        total = sum(self.body.sizes())
+        if total <= 0:
+            return
+        tables = min(_content_width(self.stats_table), int(total * 0.65))
+        self.body.setSizes([total - tables, tables])
 
     def _fail(self, message: str) -> None:
         self.header.setText(f"Cannot compare the runs: {message}")
@@ -215,6 +226,13 @@ def _table() -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
     return table
+
+
+def _content_width(table: QTableWidget) -> int:
+    """What ``table`` needs to show every column whole, with its frame and scroll bar."""
+    columns = sum(table.columnWidth(c) for c in range(table.columnCount()))
+    bar = table.verticalScrollBar().sizeHint().width()
+    return table.verticalHeader().sizeHint().width() + columns + bar + 2 * table.frameWidth() + 8
 
 
 def _bold() -> QFont:
