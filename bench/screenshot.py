@@ -37,12 +37,24 @@ def start_xvfb(size: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
-    while not socket.exists():
+    while not accepts(socket):  # the socket file appears before the server listens on it
         if server.poll() is not None or time.monotonic() > deadline:
             sys.exit(f"Xvfb :{number} did not start (is another server using it?)")
         time.sleep(0.05)
     os.environ["DISPLAY"] = f":{number}"
     return server
+
+
+def accepts(path: Path) -> bool:
+    """Whether an X server accepts connections on the Unix socket ``path``."""
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def take(out: Path, dark: bool) -> None:
@@ -62,6 +74,22 @@ def take(out: Path, dark: bool) -> None:
         loop = QEventLoop()
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
+
+    def wait_for(*signals: object) -> None:
+        """Until each of ``signals`` has fired (at most 60 s): a busy machine loads slowly."""
+        waiting = set(range(len(signals)))
+        loop = QEventLoop()
+
+        def fired(i: int) -> None:
+            waiting.discard(i)
+            if not waiting:
+                loop.quit()
+
+        for i, signal in enumerate(signals):
+            signal.connect(lambda *_, i=i: fired(i))  # type: ignore[attr-defined]
+        QTimer.singleShot(60_000, loop.quit)
+        loop.exec()
+        pause(400)  # painted
 
     def grab(name: str) -> None:
         path = out if name == "main-window" else out.with_name(f"{name}.png")
@@ -107,11 +135,12 @@ def take(out: Path, dark: bool) -> None:
         config = window.config_panel.config()
         slower = {**config.params, "fast": 20, "slow": 60}
         second = run(window, lambda: window.start_run(dataclasses.replace(config, params=slower)))
+        compared = window.run_comparison.loaded
         window.run_list.compareRequested.emit([first, second])  # as Runs → Compare does
-        pause(1200)
+        wait_for(compared)
         grab("compare")
         window.open_run(first)
-        pause(1500)
+        wait_for(window.run_details.loaded, window.chart_loader.loaded)
         grab("details")
 
         window.replay_action.trigger()  # replay the run just made, stopped mid-way
@@ -122,10 +151,10 @@ def take(out: Path, dark: bool) -> None:
             grab("replay")
         window.replay.close()
         window.open_run(first)
-        pause(800)
+        wait_for(window.run_details.loaded, window.chart_loader.loaded)
         window.close()
         window = open_window(db)  # a relaunch: the run shown at close comes back
-        pause(1500)
+        wait_for(window.run_details.loaded, window.chart_loader.loaded)
         grab("relaunched")
         window.close()
         db.close()
