@@ -10,6 +10,7 @@ still running (forcibly: strategy code need not cooperate) and disconnects.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -60,6 +61,7 @@ class RayBackend:
         ray = self._ray
         if ray.is_initialized():
             return
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing reaches the network
         try:
             ray.init(
                 address=self.address,
