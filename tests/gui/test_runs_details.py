@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.runs import RunChartLoader, RunComparison, RunDetails, RunWorker, show_in_chart
 from ostdesk.gui.runs.compare import BEST, DIFFERENT
+from ostdesk.gui.runs.plots import EquityDrawdownPlot
 from ostdesk.gui.runs.trades import TRADE_COLUMNS
 from ostdesk.store import DEMO_SYMBOLS, Database
 from ostdesk.store.runs import run_bars, run_equity, run_stats, run_trades
@@ -184,3 +186,19 @@ def test_opening_a_run_in_the_chart_shows_its_bars_trades_and_equity(
     assert set(data.indicators[symbol]) and all(
         placement == "price" for placement, _ in data.indicators[symbol].values()
     )  # moving averages overlay the prices
+
+
+@pytest.mark.parametrize("width", [250, 480, 900, 1600])
+def test_run_plot_date_labels_never_overlap(qtbot: QtBot, width: int) -> None:
+    """Four weeks across a month's end: pyqtgraph's own axis put "Feb" and "02" 10-35 px
+    apart, printed over each other."""
+    lo, hi = 1704724200.0, 1706907600.0  # 2024-01-08 14:30 to 2024-02-02 21:00 UTC
+    plot = EquityDrawdownPlot()
+    qtbot.addWidget(plot)
+    plot.set_curve(np.array([lo, hi]) * 1e9, [1.0, 2.0], [0.0, 1.0])
+    plot.grab()  # a paint gives the axis its font metrics
+    axis = plot.drawdown_plot.getAxis("bottom")
+    levels = axis.tickValues(lo, hi, width)
+    pixels = sorted((v - lo) * width / (hi - lo) for _, values in levels for v in values)
+    assert len(pixels) >= 3
+    assert min(b - a for a, b in itertools.pairwise(pixels)) >= 40  # wider than "Feb", "2024"
