@@ -390,6 +390,7 @@ _COMMANDS = {
     "report": _cmd_report,
     "delete": _cmd_delete,
     "montecarlo": lambda args: cli_robustness.cmd_montecarlo(args, _open_db),
+    "robustness": lambda args: cli_robustness.cmd_robustness(args, _open_db),
 }
 
 

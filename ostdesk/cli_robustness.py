@@ -1,6 +1,6 @@
-"""The robustness commands: ``ostdesk montecarlo RUN``. Their options are added to the parser
-here (``add_parsers``) and the work is done in ``ostdesk.research``, so ``cli.py`` and
-``cli_parser.py`` only register them."""
+"""The robustness commands, ``ostdesk montecarlo RUN`` and ``ostdesk robustness STUDY``: their
+options are added to the parser here (``add_parsers``) and the work is done in
+``ostdesk.research``, so ``cli.py`` and ``cli_parser.py`` only register them."""
 
 from __future__ import annotations
 
@@ -59,6 +59,19 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> 
     )
     mc.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    rb = sub.add_parser(
+        "robustness",
+        help="a study's overfitting statistics: Deflated Sharpe Ratio, PBO, plateau score",
+        description=(
+            "The Deflated Sharpe Ratio of a stored study's best trial, the Probability of "
+            "Backtest Overfitting (when the trials' returns are known) and the plateau score "
+            "of the best grid cell, with their definitions."
+        ),
+    )
+    add_db(rb)
+    rb.add_argument("study_id", type=int, help="the study's id (see `ostdesk studies`)")
+    rb.add_argument("--json", action="store_true", help="print JSON instead of text")
+
 
 def cmd_montecarlo(args: argparse.Namespace, open_db: Callable[..., Any]) -> int:
     """Print the run's Monte Carlo summary (``open_db`` is the CLI's read-only opener)."""
@@ -79,4 +92,21 @@ def cmd_montecarlo(args: argparse.Namespace, open_db: Callable[..., Any]) -> int
         cli_output.print_json(summary)
     else:
         cli_output.print_mapping(summary)
+    return cli_errors.OK
+
+
+def cmd_robustness(args: argparse.Namespace, open_db: Callable[..., Any]) -> int:
+    """Print a stored study's robustness summary; definitions only with ``--json``."""
+    from ostdesk.research.robustness import study_robustness
+
+    with open_db(args, write=False) as db, cli_errors.as_user_error():
+        summary = study_robustness(db, args.study_id).summary()
+    if args.json:
+        cli_output.print_json(summary)
+        return cli_errors.OK
+    notes = summary.pop("notes")
+    del summary["definitions"]
+    cli_output.print_mapping(summary)
+    for note in notes:
+        print(f"note: {note}")
     return cli_errors.OK

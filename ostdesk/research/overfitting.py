@@ -127,12 +127,14 @@ def deflated_sharpe(
     )
 
 
-def deflated_sharpe_of_returns(returns: npt.ArrayLike) -> DeflatedSharpe:
-    """The DSR of the best trial (by Sharpe) of a ``periods x trials`` returns matrix: its
-    own skew and kurtosis, the variance of all trials' Sharpe ratios."""
+def deflated_sharpe_of_returns(returns: npt.ArrayLike, chosen: int | None = None) -> DeflatedSharpe:
+    """The DSR of trial ``chosen`` (default: the best by Sharpe) of a ``periods x trials``
+    returns matrix: its own skew and kurtosis, the variance of all trials' Sharpe ratios."""
     matrix = _matrix(returns, min_trials=1)
     ratios = sharpe(matrix)
-    best = int(np.nanargmax(ratios))
+    best = int(np.nanargmax(ratios)) if chosen is None else chosen
+    if not 0 <= best < matrix.shape[1]:
+        raise OverfittingError(f"trial {best}: the matrix has {matrix.shape[1]} trials")
     r = matrix[:, best]
     centred = r - r.mean()
     m2 = float(np.mean(centred**2))
