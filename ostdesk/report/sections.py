@@ -92,7 +92,8 @@ def configuration(run: Mapping[str, Any]) -> str:
     first, last = run.get("first_bar_ns"), run.get("last_bar_ns")
     bars = f"{int(run.get('bars') or 0):,}"
     if first is not None and last is not None:
-        bars += f" ({escape(when(first))} to {escape(when(last))})"
+        cut = slice(0, 10) if not (first % _DAY or last % _DAY) else slice(None)  # daily: dates
+        bars += f" ({escape(when(first)[cut])} to {escape(when(last)[cut])})"
     setup = [
         ("Strategy", f"<b>{escape(run['strategy'])}</b>" + _origin(run)),
         ("Symbols", escape(", ".join(run["symbols"]))),

@@ -77,7 +77,7 @@ def test_the_report_shows_the_runs_configuration(
     for key, value in details["params"].items():
         assert f"<td>{key}</td><td><code>{text(value)}</code></td>" in html
     assert "<b>SmaCross</b>" in html and "percent=0.1" in html and "100,000.00" in html
-    assert "2,148 (2004-08-19 00:00 to 2013-03-01 00:00)" in html
+    assert "2,148 (2004-08-19 to 2013-03-01)" in html
 
 
 def test_the_trade_list_has_every_round_trip_with_its_mae_and_mfe(
