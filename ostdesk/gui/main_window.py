@@ -35,7 +35,7 @@ from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView, NoticeBar
-from ostdesk.gui.replay.banner import ReplayBanner, run_title
+from ostdesk.gui.replay.banner import ReplayBanner
 from ostdesk.gui.replay.controller import ReplayController
 from ostdesk.gui.replay.toolbar import ReplayToolbar
 from ostdesk.gui.run_controller import RunController
@@ -474,9 +474,9 @@ class MainWindow(QMainWindow):
         if not replaying:  # what to show again once the replay closes
             self._status_before_replay = self.status.message.text()
             self._title_before_replay = self.windowTitle()
-        title = f"Replaying {run_title(timeline.run)}"
-        self.status.message.setText(title)
-        self.setWindowTitle(f"{self._title_before_replay} — {title}")
+        mode = f"Replaying run {timeline.run_id}"  # the banner says the rest
+        self.status.message.setText(mode)
+        self.setWindowTitle(f"{self._title_before_replay} — {mode}")
         self.replay_action.setText("Exit re&play")
         self.replay_action.setToolTip("Leave the replay (F6 or Esc)")
         self._stack.setCurrentIndex(_CENTRAL_CHART)
