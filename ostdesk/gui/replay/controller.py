@@ -2,11 +2,12 @@
 messages up to the cursor): open, seek, step, play at a speed, pause.
 
 The run is loaded once into a :class:`RunTimeline` (and its events folded once into a
-:class:`BookRewind`); every move then shows the exact state at the new cursor. Short forward
-moves feed only what the cursor passed, through the same calls a live run's batches use (chart
-appends, ``Blotters.apply`` with the engine's own event objects), so playback looks exactly like
-the live run; backward and long forward moves show the books the rewind puts together for the
-cursor and rebuild the chart from the state there. Nothing is re-executed.
+:class:`BookRewind`, on a thread of its own while the first bar shows); every move then shows
+the exact state at the new cursor. Short forward moves feed only what the cursor passed, through
+the same calls a live run's batches use (chart appends, ``Blotters.apply`` with the engine's own
+event objects), so playback looks exactly like the live run; backward and long forward moves
+show the books the rewind puts together for the cursor and rebuild the chart from the state
+there. Nothing is re-executed.
 
 Playback follows the wall clock: at ``r`` bars/s the cursor is where ``r`` times the elapsed time
 puts it, whatever the timer's jitter. At Max speed each frame advances as many bars as fit the
@@ -16,20 +17,19 @@ machine draws, however slowly it paints.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ostdesk.engine import events as ev
 from ostdesk.gui.blotter import Blotters
-from ostdesk.gui.blotter.rewind import BookRewind
+from ostdesk.gui.blotter.book import AccountBook, OrderBook
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.replay.chart_feed import ChartFeed, Layout
 from ostdesk.gui.replay.log_view import ReplayLogView
 from ostdesk.gui.replay.pacing import MaxPace
+from ostdesk.gui.replay.rewind_build import RewindBuild, no_cycle_collection
 from ostdesk.gui.replay.timeline import DbOrCursor, RunTimeline
 
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 100, 500, None)
@@ -66,7 +66,7 @@ class ReplayController(QObject):
         self.log_view = ReplayLogView()
         self._timeline: RunTimeline | None = None
         self._feed: ChartFeed | None = None
-        self._rewind: BookRewind | None = None
+        self._rewind: RewindBuild | None = None
         self._cursor = -1
         self._speed: float | None = 10.0
         self._timer = QTimer(self)
@@ -107,7 +107,7 @@ class ReplayController(QObject):
         """Load run ``run_id`` and show it at bar ``at``. ``layout`` places its indicator lines
         (``StrategyHost.indicator_layout`` form); guessed from the values when not given.
         Raises ``UnknownRunError`` / ``EmptyRunError`` and leaves the current replay as it was."""
-        with _no_cycle_collection():
+        with no_cycle_collection():
             timeline = RunTimeline.load(self._db, run_id)
         return self.show_timeline(timeline, layout=layout, at=at)
 
@@ -117,10 +117,8 @@ class ReplayController(QObject):
         """Replay an already loaded timeline (``RunTimeline.load`` is Qt-free and takes a
         cursor, so a window can load a long run on a worker thread and hand it over)."""
         self.pause()
-        with _no_cycle_collection():
-            rewind = BookRewind(timeline.events.events, timeline.capital)
         self._timeline = timeline
-        self._rewind = rewind
+        self._rewind = RewindBuild(timeline.events.events, timeline.capital)
         self.blotters.learn_prices(timeline.events.events)
         self._feed = ChartFeed(self.chart, timeline, layout)
         self._pace = MaxPace()  # a bar's cost is the run's: its events and lines
@@ -181,7 +179,12 @@ class ReplayController(QObject):
         if k > previous >= 0 and done - shown <= FOLD_LIMIT:
             self.blotters.apply(self._with_marks(t, t.events.events[shown:done], k))
         else:
-            book, account = self._rewind.books_at(done)
+            if previous < 0 and done <= FOLD_LIMIT:  # a run's first bar: from empty books
+                book, account = OrderBook(), AccountBook(t.capital)
+                book.apply(t.events.events[:done])
+                account.apply(t.events.events[:done])
+            else:
+                book, account = self._rewind.rewind().books_at(done)
             account.apply(list(t.latest_bars(k).values()))
             self.blotters.show_books(book, account)
         account = self.blotters.account
@@ -255,16 +258,3 @@ class ReplayController(QObject):
         self._advance_s = time.perf_counter() - now
         if self._cursor >= t.last:
             self.pause()
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Bulk builds allocate many acyclic objects that survive: cycle collections triggered
-    meanwhile would only rescan them (reference counting still frees everything at once)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
