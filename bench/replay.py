@@ -173,7 +173,12 @@ def measure(args: argparse.Namespace, where: str) -> None:
         chart._view.viewport().installEventFilter(PAINTS)
         app.processEvents()
 
-        opens = [painted(app, lambda: controller.open(run_id)) for _ in range(args.repeat)]
+        opens, readies = [], []
+        for _ in range(args.repeat):
+            opens.append(painted(app, lambda: controller.open(run_id)))
+            t0 = time.perf_counter()
+            controller.wait_ready()  # the rewind's fold, on its own thread since the open
+            readies.append(opens[-1] + time.perf_counter() - t0)
         timeline = controller.timeline
         assert timeline is not None
         n, events = len(timeline), len(timeline.events)
@@ -211,6 +216,7 @@ def measure(args: argparse.Namespace, where: str) -> None:
         print(f"(recording the run took {backtest_s:.1f} s)")
     rows = [
         ("open in replay (load + first paint), median", ms(opens), "1000"),
+        ("  open until far moves are ready, median", ms(readies), ""),
         (f"seek anywhere, median of {len(every)}", ms(every), "100"),
         ("  seek forward, median", ms(forward), ""),
         ("  seek backward, median", ms(backward), ""),

@@ -128,6 +128,12 @@ class ReplayController(QObject):
         self.seek(at)
         return timeline
 
+    def wait_ready(self) -> None:
+        """Wait until every move is as quick as it gets: the rewind's fold, begun by
+        ``open``, is done (a far move waits for it anyway; a benchmark says how long)."""
+        if self._rewind is not None:
+            self._rewind.rewind()
+
     def close(self) -> None:
         """Leave replay: stop playing and forget the run (the chart and blotters keep what
         they show until the window feeds them something else)."""
