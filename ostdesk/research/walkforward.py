@@ -1,0 +1,200 @@
+"""Walk-forward analysis: optimise on an in-sample window, run the best parameters on the
+out-of-sample window that follows it, move both forward, repeat.
+
+Windows are cut in bars (counts of the bar timeline) or in calendar time (nanoseconds);
+*rolling* windows keep the in-sample length, *anchored* ones keep its start at the first bar.
+Every time range is half-open, ``[start, end)``, as ``StudySpec`` and ``BacktestConfig`` read
+bars (``ts >= start and ts < end``), and a window's in-sample range ends where its
+out-of-sample range starts: no bar of the out-of-sample range is ever seen by the study that
+chose its parameters.
+
+Each in-sample study is a stored study (any method and backend of ``StudyRunner``); each
+out-of-sample run is a recorded run, so both open in the window like any other. The strategy
+starts fresh at each out-of-sample start: its indicators warm up on that window's first bars.
+Walk-forward efficiency is Pardo's: the mean annualised out-of-sample return over the mean
+annualised in-sample return of the chosen trials.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ostdesk.engine.strategy import Strategy
+from ostdesk.research.spec import StudySpec
+from ostdesk.research.study import StudyRunner
+from ostdesk.research.trial import config_for, load_strategy
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.database import Database
+from ostdesk.store.runs import run_stats
+from ostdesk.store.stats import stats_to_record
+from ostdesk.store.studies import TrialRow, stored_trials
+
+_ANNUAL = "Return (Ann.) [%]"
+
+
+class WalkForwardError(ValueError):
+    """Windows or a walk-forward that cannot be made; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Window:
+    """One step: in-sample ``[is_start_ns, is_end_ns)``, out-of-sample
+    ``[oos_start_ns, oos_end_ns)`` with ``is_end_ns <= oos_start_ns``."""
+
+    index: int
+    is_start_ns: int
+    is_end_ns: int
+    oos_start_ns: int
+    oos_end_ns: int
+
+
+def bar_windows(
+    ts: npt.ArrayLike, in_sample: int, out_of_sample: int, *, anchored: bool = False
+) -> list[Window]:
+    """Windows of ``in_sample`` and ``out_of_sample`` bars over the sorted bar times ``ts``;
+    the last out-of-sample window may be shorter (it ends at the last bar)."""
+    times = np.unique(np.asarray(ts, dtype=np.int64))
+    _check_lengths(in_sample, out_of_sample)
+    if len(times) <= in_sample:
+        raise WalkForwardError(
+            f"{len(times):,} bars: an in-sample window of {in_sample:,} bars leaves none for "
+            "out-of-sample"
+        )
+    end = int(times[-1]) + 1  # past the last bar
+
+    def at(row: int) -> int:
+        return int(times[row]) if row < len(times) else end
+
+    windows = []
+    for k, oos in enumerate(range(in_sample, len(times), out_of_sample)):
+        first = 0 if anchored else oos - in_sample
+        windows.append(Window(k, at(first), at(oos), at(oos), at(oos + out_of_sample)))
+    return windows
+
+
+def calendar_windows(
+    first_ns: int,
+    end_ns: int,
+    in_sample_ns: int,
+    out_of_sample_ns: int,
+    *,
+    anchored: bool = False,
+) -> list[Window]:
+    """Windows of fixed durations from ``first_ns`` up to ``end_ns`` (exclusive); the last
+    out-of-sample window is cut at ``end_ns``."""
+    _check_lengths(in_sample_ns, out_of_sample_ns)
+    if first_ns + in_sample_ns >= end_ns:
+        raise WalkForwardError("the in-sample duration leaves no time for out-of-sample")
+    windows: list[Window] = []
+    oos = first_ns + in_sample_ns
+    while oos < end_ns:
+        start = first_ns if anchored else oos - in_sample_ns
+        k = len(windows)
+        windows.append(Window(k, start, oos, oos, min(oos + out_of_sample_ns, end_ns)))
+        oos += out_of_sample_ns
+    return windows
+
+
+def _check_lengths(in_sample: int, out_of_sample: int) -> None:
+    if in_sample <= 0 or out_of_sample <= 0:
+        raise WalkForwardError(
+            f"in-sample {in_sample} and out-of-sample {out_of_sample}: both must be above 0"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class WindowResult:
+    """A window's in-sample study and best trial, and the recorded out-of-sample run."""
+
+    window: Window
+    study_id: int
+    best_trial: int | None  # None: no completed, feasible trial (no out-of-sample run)
+    best_params: Mapping[str, Any]
+    is_stats: Mapping[str, float | None]
+    oos_run_id: int | None
+    oos_stats: Mapping[str, float | None]
+
+
+@dataclasses.dataclass(frozen=True)
+class WalkForward:
+    windows: tuple[WindowResult, ...]
+    efficiency: float  # mean OOS annual return / mean IS annual return (NaN if undefined)
+
+
+def run_walkforward(
+    db: Database,
+    spec: StudySpec,
+    windows: Sequence[Window],
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    strategy: type[Strategy] | None = None,
+    name: str = "walk-forward",
+    on_window: Callable[[WindowResult], None] | None = None,
+) -> WalkForward:
+    """Optimise ``spec`` (its own time range replaced by each window's) on every in-sample
+    window and record its best trial's run on the out-of-sample window that follows."""
+    if not windows:
+        raise WalkForwardError("no windows to walk forward over")
+    cls = strategy or load_strategy(spec.strategy, spec.strategy_source)
+    results = []
+    for w in windows:
+        if w.is_end_ns > w.oos_start_ns:
+            raise WalkForwardError(f"window {w.index}: its in-sample range runs into its OOS")
+        is_spec = dataclasses.replace(spec, start_ns=w.is_start_ns, end_ns=w.is_end_ns)
+        runner = StudyRunner(
+            db, is_spec, backend=backend, workers=workers, strategy=cls,
+            name=f"{name} window {w.index + 1} in-sample",
+        )  # fmt: skip
+        study_id = runner.run().study_id
+        best = _best(stored_trials(db, study_id), spec)
+        result = WindowResult(w, study_id, None, {}, {}, None, {})
+        if best is not None:
+            params = {k: cls.params[k].validate(v) for k, v in best.params.items()}
+            oos_spec = dataclasses.replace(spec, start_ns=w.oos_start_ns, end_ns=w.oos_end_ns)
+            config = dataclasses.replace(
+                config_for(oos_spec, cls, params, {}),
+                executor="threaded",
+                name=f"{name} window {w.index + 1} out-of-sample",
+            )
+            run = prepare_backtest(db, config, strategy_source=spec.strategy_source).run()
+            run_id = run.recording.run_id if run.recording is not None else None
+            oos = stats_to_record(run_stats(db, run_id)) if run_id is not None else {}
+            result = WindowResult(w, study_id, best.number, best.params, best.stats, run_id, oos)
+        results.append(result)
+        if on_window is not None:
+            on_window(result)
+    return WalkForward(tuple(results), _efficiency(results))
+
+
+def _best(trials: list[TrialRow], spec: StudySpec) -> TrialRow | None:
+    """The completed, feasible trial best by the first objective."""
+    ranked = [
+        t
+        for t in trials
+        if t.status == "completed" and t.feasible and math.isfinite(t.objective[0])
+    ]
+    if not ranked:
+        return None
+    pick = min if spec.objectives[0].minimize else max
+    return pick(ranked, key=lambda t: t.objective[0])
+
+
+def _efficiency(results: Sequence[WindowResult]) -> float:
+    pairs = [
+        (r.is_stats.get(_ANNUAL), r.oos_stats.get(_ANNUAL))
+        for r in results
+        if r.oos_run_id is not None
+    ]
+    values = [(float(a), float(b)) for a, b in pairs if a is not None and b is not None]
+    if not values:
+        return math.nan
+    mean_is = sum(a for a, _ in values) / len(values)
+    mean_oos = sum(b for _, b in values) / len(values)
+    return mean_oos / mean_is if mean_is else math.nan

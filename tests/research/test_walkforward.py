@@ -1,0 +1,130 @@
+"""Walk-forward windows never let a study see the out-of-sample bars it is judged on (checked
+on generated windows and on a real walk-forward over GOOG's daily bars)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.research.space import parse_dimension
+from ostdesk.research.spec import Objective, StudySpec
+from ostdesk.research.walkforward import (
+    WalkForwardError,
+    Window,
+    bar_windows,
+    calendar_windows,
+    run_walkforward,
+)
+from ostdesk.store import Database, load_bars
+from ostdesk.store.runs import run_bars, run_stats
+from ostdesk.store.studies import get_study, stored_trials
+from ostdesk.strategies.sma_cross import SmaCross
+
+
+def assert_no_look_ahead(windows: list[Window], ts: np.ndarray) -> None:
+    """Every in-sample bar is before its out-of-sample range, which is not empty and follows
+    the previous one without gap or overlap."""
+    for w in windows:
+        in_sample = ts[(ts >= w.is_start_ns) & (ts < w.is_end_ns)]
+        out = ts[(ts >= w.oos_start_ns) & (ts < w.oos_end_ns)]
+        assert len(in_sample) and len(out)
+        assert in_sample.max() < out.min()
+        assert not np.isin(out, in_sample).any()
+    for before, after in itertools.pairwise(windows):
+        assert before.oos_end_ns == after.oos_start_ns
+
+
+@given(
+    bars=st.integers(2, 400),
+    in_sample=st.integers(1, 300),
+    out_of_sample=st.integers(1, 120),
+    anchored=st.booleans(),
+)
+def test_bar_windows_never_overlap_their_own_out_of_sample(
+    bars: int, in_sample: int, out_of_sample: int, anchored: bool
+) -> None:
+    ts = np.cumsum(np.random.default_rng(bars).integers(1, 5, bars)) * 60_000_000_000
+    if bars <= in_sample:
+        with pytest.raises(WalkForwardError, match="leaves none for out-of-sample"):
+            bar_windows(ts, in_sample, out_of_sample)
+        return
+    windows = bar_windows(ts, in_sample, out_of_sample, anchored=anchored)
+    assert_no_look_ahead(windows, ts)
+    for w in windows:
+        seen = ((ts >= w.is_start_ns) & (ts < w.is_end_ns)).sum()
+        assert seen == (in_sample + w.index * out_of_sample if anchored else in_sample)
+    covered = (ts >= windows[0].oos_start_ns) & (ts < windows[-1].oos_end_ns)
+    assert covered.sum() == bars - in_sample  # every bar after the first in-sample, once
+
+
+def test_calendar_windows_roll_or_anchor_by_duration() -> None:
+    day = 86_400 * 10**9
+    rolling = calendar_windows(0, 10 * day, 4 * day, 2 * day)
+    assert [(w.is_start_ns, w.oos_start_ns, w.oos_end_ns) for w in rolling] == [
+        (0, 4 * day, 6 * day),
+        (2 * day, 6 * day, 8 * day),
+        (4 * day, 8 * day, 10 * day),
+    ]
+    anchored = calendar_windows(0, 9 * day, 4 * day, 2 * day, anchored=True)
+    assert [w.is_start_ns for w in anchored] == [0, 0, 0]
+    assert anchored[-1].oos_end_ns == 9 * day  # cut at the end
+    assert all(w.is_end_ns == w.oos_start_ns for w in rolling + anchored)
+    with pytest.raises(WalkForwardError, match="both must be above 0"):
+        calendar_windows(0, day, 0, day)
+
+
+def test_a_window_whose_in_sample_runs_into_its_out_of_sample_is_refused(
+    goog_db: Database,
+) -> None:
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    leaking = Window(0, 0, 2_000, 1_000, 3_000)
+    with pytest.raises(WalkForwardError, match="window 0: its in-sample range runs into"):
+        run_walkforward(goog_db, spec, [leaking], workers=1)
+
+
+def test_a_real_walk_forward_optimises_in_sample_and_records_out_of_sample(
+    goog_db: Database,
+) -> None:
+    ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
+    windows = bar_windows(ts[:1_000], 400, 200)  # three windows over the first 1,000 bars
+    assert len(windows) == 3
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(
+            parse_dimension(SmaCross.params["fast"], "5:10:5"),
+            parse_dimension(SmaCross.params["slow"], "20:40:20"),
+        ),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    result = run_walkforward(goog_db, spec, windows, workers=1)
+    assert [r.window for r in result.windows] == windows
+    for r in result.windows:
+        w = r.window
+        study = get_study(goog_db, r.study_id)
+        assert study["status"] == "completed" and study["trials"] == 4
+        trials = stored_trials(goog_db, r.study_id)
+        best = max(
+            (t for t in trials if t.status == "completed" and math.isfinite(t.objective[0])),
+            key=lambda t: t.objective[0],
+        )
+        assert dict(r.best_params) == dict(best.params)
+        # the study saw only its in-sample bars, the out-of-sample run only its own
+        for t in trials:
+            assert w.is_start_ns <= t.stats["Start"] and t.stats["End"] < w.is_end_ns  # ns
+        assert r.oos_run_id is not None
+        bars = run_bars(goog_db, r.oos_run_id, "GOOG")["ts"]
+        assert bars.min() == w.oos_start_ns and bars.max() < w.oos_end_ns
+        assert r.oos_stats["Sharpe Ratio"] == run_stats(goog_db, r.oos_run_id)["Sharpe Ratio"]
+    is_mean = np.mean([r.is_stats["Return (Ann.) [%]"] for r in result.windows])
+    oos_mean = np.mean([r.oos_stats["Return (Ann.) [%]"] for r in result.windows])
+    assert result.efficiency == pytest.approx(oos_mean / is_mean)
