@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -245,3 +245,66 @@ def test_completion_events_equal_normally_built_ones() -> None:
     )
     with pytest.raises(AttributeError):
         event.count = 4  # type: ignore[misc]
+
+
+class _PublisherThreads(EventBus):
+    """A bus that notes which thread published each timestamp's bars."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[int] = []
+
+    def publish_all(self, events: Sequence[EventBase]) -> None:
+        if events:
+            self.threads.append(threading.get_ident())
+        super().publish_all(events)
+
+
+def test_the_subscriber_that_ends_a_timestamp_publishes_the_next_without_waking_the_feed() -> None:
+    bus = _PublisherThreads()
+    sink = Sink(bus, BarReceived)
+    ts, sym = grid(100, 2)
+    read_on: list[int] = []
+
+    def chunks() -> Iterator[BarChunk]:
+        for chunk in make_chunks(ts, sym, [60, 140]):
+            read_on.append(threading.get_ident())
+            yield chunk
+
+    feed = HistoricalDatafeed(bus, SYMBOLS, BarPeriod.MINUTE, chunks(), len(ts))
+    run(feed, sink)
+    assert [(b.ts_event_ns, b.symbol) for b in sink.seen] == [  # type: ignore[attr-defined]
+        (t, SYMBOLS[s]) for t, s in zip(ts, sym, strict=True)
+    ]
+    feed_thread, worker = feed._thread.ident, sink.thread.ident
+    assert read_on == [feed_thread, feed_thread]  # a chunk source is only read on the feed's
+    # the first timestamp from the feed's thread, and at most one more a chunk (which thread
+    # goes on after the wait that follows a new chunk's first timestamp is up to the
+    # scheduler): every other timestamp from the thread of the subscriber that ended the last
+    assert len(bus.threads) == 100
+    assert 1 <= bus.threads.count(feed_thread) <= 2
+    assert bus.threads.count(worker) == 100 - bus.threads.count(feed_thread)
+
+
+def test_a_feed_nobody_listens_to_goes_on_without_waiting() -> None:
+    bus = EventBus()
+    ts, sym = grid(300, 1)
+    feed = HistoricalDatafeed(bus, SYMBOLS, BarPeriod.MINUTE, make_chunks(ts, sym, [300]), 300)
+    run(feed)
+    assert feed.bars_published == 300 and feed.error is None
+
+
+def test_an_error_met_on_a_subscribers_thread_is_the_feeds_and_ends_only_the_feed() -> None:
+    bus = EventBus()
+    sink = Sink(bus, BarReceived)
+    good = make_chunks([1_000, 2_000, 3_000], [0, 0, 0], [3])[0]
+    # a column one row short: the replay finds out at the last row, on the sink's thread
+    chunk = dataclasses.replace(good, ts=np.array([1_000, 2_000, 3_000, 4_000], dtype=np.int64))
+    feed = HistoricalDatafeed(bus, SYMBOLS, BarPeriod.MINUTE, [chunk], 4)
+    feed.start()
+    assert feed.join(30) and feed.finished.is_set()
+    assert isinstance(feed.error, ValueError)
+    assert [e.component for e in bus.errors.errors] == ["datafeed"]
+    assert sink.thread.is_alive() and sink.wait_until_idle(30)
+    assert [b.ts_event_ns for b in sink.seen] == [1_000, 2_000]
+    sink.shutdown()
