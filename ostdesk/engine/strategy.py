@@ -326,7 +326,9 @@ class Strategy:
     @property
     def position(self) -> Position:
         """The current symbol's position (``quantity``, ``avg_price``, P&L); false when flat."""
-        return self.host.portfolio.position(self.host.current.symbol)
+        host = self.host
+        position = host.current.position  # the state's own, once it has seen a bar
+        return host.portfolio.position(host.current.symbol) if position is None else position
 
     @property
     def positions(self) -> dict[str, Position]:

@@ -180,7 +180,9 @@ class StrategyHost(Subscriber):
                 raise KeyError(
                     f"{symbol!r} is not traded by this run (symbols: {', '.join(self.symbols)})"
                 )
-            st = self._states[symbol] = SymbolState(symbol, self._prototypes)
+            st = self._states[symbol] = SymbolState(
+                symbol, self._prototypes, self.portfolio.position(symbol)
+            )
         return st
 
     def submit(
@@ -338,7 +340,7 @@ class StrategyHost(Subscriber):
         st.volume.append(v)
         for indicator in st.indicators:
             indicator.update(o, h, lo, c, v)
-        self.portfolio.mark(bar.symbol, c)
+        st.position.last_price = c  # type: ignore[union-attr]  # portfolio.mark, inlined
         if st.indicators:
             has = self._bus.has_subscribers
             if has(BarProcessed):

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from ostdesk.engine.events import OrderType, Side, TimeInForce
 from ostdesk.engine.indicators import Indicator
+from ostdesk.engine.portfolio import Position
 
 _LAST = operator.itemgetter(-1)
 
@@ -81,13 +82,19 @@ class SymbolState:
         "low",
         "mains",
         "open",
+        "position",
         "symbol",
         "ts",
         "volume",
     )
 
-    def __init__(self, symbol: str, prototypes: Sequence[Indicator]) -> None:
+    def __init__(
+        self, symbol: str, prototypes: Sequence[Indicator], position: Position | None = None
+    ) -> None:
         self.symbol = symbol
+        self.position = position
+        """The portfolio's position of the symbol (its object, kept: one lookup fewer per bar
+        for the host's mark and ``Strategy.position``); None in the host's placeholder."""
         # arrays, not lists, as indicator lines are (``ostdesk.engine.indicators.base``)
         self.ts: array[int] = array("q")
         self.open: array[float] = array("d")
