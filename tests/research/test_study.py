@@ -54,10 +54,13 @@ def flaky_spec(flaky: type[Strategy], path: Path, ranges: list[str], **kw: Any) 
     )
 
 
-def test_grid_prunes_what_validate_refuses_and_stores_every_trial(goog_db: Database) -> None:
+def test_grid_prunes_what_validate_refuses_and_stores_every_trial_under_spawn(
+    goog_db: Database,
+) -> None:
     seen: list[tuple[TrialResult, StudyProgress]] = []
     spec = sma_spec(["fast=10:40:10", "slow=20:40:10"])
-    runner = StudyRunner(goog_db, spec, workers=2, on_trial=lambda r, p: seen.append((r, p)))
+    backend = LocalBackend(2, start_method="spawn")  # as on macOS and Windows
+    runner = StudyRunner(goog_db, spec, backend=backend, on_trial=lambda r, p: seen.append((r, p)))
     summary = runner.run()
     assert summary.status == "completed"
     assert summary.progress.by_status == {"completed": 6, "pruned": 6}

@@ -1,0 +1,364 @@
+"""Parameter sweeps (issue 22): ostdesk's study engine against backtesting.py's
+``Backtest.optimize``, memory over a long random search, and the Ray backend's overhead.
+
+1. The same 100-combination grid of SmaCross (fast 5..50 step 5 x slow 60..240 step 20, every
+   combination valid; 1 unit a trade, no commission, 100,000 of capital) on workloads (a) 1
+   symbol x 200,000 minute bars and (b) 10 symbols x 20,000 (backtesting.py trades one symbol
+   a run, so both sides run the grid once per symbol of (b)), 2 workers each: ostdesk's
+   ``StudyRunner`` (local pool, bars stored in a temp DuckDB, every trial stored) against
+   ``Backtest.optimize`` (its own multiprocessing pool, one process per core), alternated,
+   medians. Each side's whole sweep is timed, pool start-up included. It prints trials/s,
+   the ratio, both best parameters, and how far apart the two sides' Sharpe Ratio, Return and
+   # Trades are over all 100 trials (backtesting.py's heatmaps).
+2. A 10,000-trial random search on a small data set (the first 1,000 bars of (a)): the peak RSS
+   of the parent process after 1,000 and after 10,000 trials (flat: nothing grows per trial).
+3. With Ray installed: a two-node cluster on 127.0.0.1 (one CPU each), the same grid on the
+   first ``--ray-bars`` bars of (a) run on it and on the local pool, alternated: trials/s of
+   each and the latency from the study's start to its first finished trial.
+
+Run: python bench/sweep.py [--repeat N] [--only a|b|memory|ray] [--bars N] [--ray-bars N]
+``--bars`` cuts each symbol's bars to N (the full workloads take minutes per repeat on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import backtesting.backtesting
+import numpy as np
+import pandas as pd
+from backtesting import Backtest
+from backtesting import Strategy as BtStrategy
+from backtesting.test import SMA as bt_sma
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+if not __package__:  # run as ``python bench/sweep.py``: make its sibling importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.backtest import ensure_workload, load
+from ostdesk.engine.datafeed import BarChunk
+from ostdesk.research.ranking import best_trials
+from ostdesk.research.space import parse_space
+from ostdesk.research.spec import Objective, StudySpec
+from ostdesk.research.study import StudyProgress, StudyRunner
+from ostdesk.store import Database
+from ostdesk.store.studies import TrialRow, stored_trials
+from ostdesk.strategies.sma_cross import SmaCross
+
+backtesting.backtesting._tqdm = lambda seq, **_: seq  # its progress bars: at its best, silent
+CAPITAL = 100_000.0
+FAST = list(range(5, 51, 5))
+SLOW = list(range(60, 241, 20))
+GRID = [f"fast={FAST[0]}:{FAST[-1]}:5", f"slow={SLOW[0]}:{SLOW[-1]}:20", "size=1"]
+WORKERS = 2
+
+
+def _cut(symbols: tuple[str, ...], chunk: BarChunk, bars: int | None) -> BarChunk:
+    if bars is None:
+        return chunk
+    return BarChunk(**{f: getattr(chunk, f)[: bars * len(symbols)] for f in chunk.__slots__})
+
+
+def store_bars(db: Database, symbols: tuple[str, ...], chunk: BarChunk) -> None:
+    frame = {  # noqa: F841 -- read by DuckDB, by name
+        "symbol": np.array(symbols, dtype=object)[chunk.symbol_index],
+        "ts": chunk.ts,
+        "open": chunk.open,
+        "high": chunk.high,
+        "low": chunk.low,
+        "close": chunk.close,
+        "volume": chunk.volume,
+    }
+    con = db.cursor()
+    con.execute(
+        "INSERT INTO bars SELECT symbol, 'minute', ts, open, high, low, close, volume FROM frame"
+    )
+    con.executemany("INSERT INTO instruments (symbol) VALUES (?)", [[s] for s in symbols])
+    db.release(con)
+
+
+def spec_for(symbol: str, ranges: list[str], **kw: object) -> StudySpec:
+    dims, fixed = parse_space(SmaCross.params, ranges)
+    return StudySpec(
+        "SmaCross",
+        "built-in",
+        (symbol,),
+        "minute",
+        dims,
+        (Objective("Sharpe Ratio"),),
+        fixed,
+        capital=CAPITAL,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+# -- ostdesk and backtesting.py on the grid --------------------------------------------------
+
+
+def ostdesk_grid(db: Database, symbols: tuple[str, ...]) -> tuple[float, list[list[TrialRow]]]:
+    t0 = time.perf_counter()
+    studies = [StudyRunner(db, spec_for(s, GRID), workers=WORKERS).run() for s in symbols]
+    seconds = time.perf_counter() - t0
+    return seconds, [stored_trials(db, s.study_id) for s in studies]
+
+
+def frames(symbols: tuple[str, ...], chunk: BarChunk) -> list[pd.DataFrame]:
+    out = []
+    for i in range(len(symbols)):
+        rows = chunk.symbol_index == i
+        out.append(
+            pd.DataFrame(
+                {
+                    "Open": chunk.open[rows],
+                    "High": chunk.high[rows],
+                    "Low": chunk.low[rows],
+                    "Close": chunk.close[rows],
+                    "Volume": chunk.volume[rows],
+                },
+                index=pd.to_datetime(chunk.ts[rows], unit="ns"),
+            )
+        )
+    return out
+
+
+class BtSmaCross(BtStrategy):  # ostdesk.strategies.sma_cross.SmaCross with size=1
+    fast = 10
+    slow = 30
+
+    def init(self) -> None:
+        self.fast_ma = self.I(bt_sma, self.data.Close, self.fast)
+        self.slow_ma = self.I(bt_sma, self.data.Close, self.slow)
+
+    def next(self) -> None:
+        fast, slow = self.fast_ma, self.slow_ma
+        if fast[-2] <= slow[-2] and fast[-1] > slow[-1]:
+            if not self.position:
+                self.buy(size=1)
+        elif fast[-2] >= slow[-2] and fast[-1] < slow[-1]:
+            self.position.close()
+
+
+def backtesting_grid(data: list[pd.DataFrame]) -> tuple[float, list[tuple[object, ...]]]:
+    """backtesting.py's optimize of the grid per symbol: the time, and per symbol the best
+    parameters and the heatmaps of three statistics (a second and third optimize each, not
+    timed: ``optimize`` returns the heatmap of the statistic it maximises only)."""
+    strategy = BtSmaCross
+    seconds, out = 0.0, []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for frame in data:
+            bt = Backtest(frame, strategy, cash=CAPITAL)
+            t0 = time.perf_counter()
+            stats, heat = bt.optimize(
+                fast=FAST, slow=SLOW, maximize="Sharpe Ratio", return_heatmap=True
+            )
+            seconds += time.perf_counter() - t0
+            maps = {"Sharpe Ratio": heat}
+            for stat in ("Return [%]", "# Trades"):
+                maps[stat] = bt.optimize(fast=FAST, slow=SLOW, maximize=stat, return_heatmap=True)[
+                    1
+                ]
+            best = (stats["_strategy"].fast, stats["_strategy"].slow)
+            out.append((best, maps))
+    return seconds, out
+
+
+def compare(ours: list[list[TrialRow]], theirs: list[tuple[object, ...]]) -> str:
+    """Best parameters of each side and the largest difference of each statistic."""
+    lines = []
+    worst = dict.fromkeys(("Sharpe Ratio", "Return [%]", "# Trades"), 0.0)
+    same_best = 0
+    for trials, (best, maps) in zip(ours, theirs, strict=True):
+        spec = spec_for("x", GRID)
+        mine = best_trials(trials, spec)[0]
+        same_best += (mine.params["fast"], mine.params["slow"]) == best
+        for t in trials:
+            for stat, heat in maps.items():  # type: ignore[attr-defined]
+                theirs_v = float(heat.loc[(t.params["fast"], t.params["slow"])])
+                ours_v = t.stats[stat]
+                ours_v = np.nan if ours_v is None else ours_v
+                if np.isnan(theirs_v) and np.isnan(ours_v):
+                    continue
+                worst[stat] = max(worst[stat], abs(theirs_v - ours_v) / max(1.0, abs(theirs_v)))
+    lines.append(f"  same best parameters: {same_best} of {len(ours)} symbol(s)")
+    lines.append(
+        "  largest relative difference over every trial: "
+        + ", ".join(f"{k} {v:.1e}" for k, v in worst.items())
+    )
+    return "\n".join(lines)
+
+
+def grid_table(folder: Path, names: list[str], bars: int | None, repeat: int) -> None:
+    print(f"{'trials/s, median of ' + str(repeat):<34}{'workload':<24}{'trials/s':>10}{'ratio':>8}")
+    for name in names:
+        symbols, chunk = load(folder / f"{name}.npz")
+        chunk = _cut(symbols, chunk, bars)
+        per = len(chunk) // len(symbols)
+        label = f"({name}) {len(symbols)} sym x {per:,}"
+        data = frames(symbols, chunk)
+        trials = 100 * len(symbols)
+        times: dict[str, list[float]] = {"ostdesk (local, 2 workers)": [], "backtesting.py": []}
+        with tempfile.TemporaryDirectory() as tmp:
+            for k in range(repeat):
+                with Database.open(Path(tmp) / f"{k}.duckdb") as db:
+                    store_bars(db, symbols, chunk)
+                    seconds, ours = ostdesk_grid(db, symbols)
+                times["ostdesk (local, 2 workers)"].append(seconds)
+                seconds, theirs = backtesting_grid(data)
+                times["backtesting.py"].append(seconds)
+        rate = {k: trials / statistics.median(v) for k, v in times.items()}
+        for row, r in rate.items():
+            print(f"{row:<34}{label:<24}{r:>10.2f}{r / rate['backtesting.py']:>7.2f}x")
+        print(compare(ours, theirs))
+
+
+# -- memory over a long random search --------------------------------------------------------
+
+
+def memory(folder: Path, trials: int) -> None:
+    symbols, chunk = load(folder / "a.npz")
+    chunk = _cut(symbols, chunk, 1_000)
+    peaks: dict[int, float] = {}
+    marks = {1_000, trials}
+
+    def on_trial(_: object, progress: StudyProgress) -> None:
+        if progress.done in marks:
+            peaks[progress.done] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    spec = spec_for(
+        symbols[0],
+        ["fast=2:100", "slow=101:400", "size=1"],
+        method="random",
+        n_trials=trials,
+        seed=1,
+    )
+    with tempfile.TemporaryDirectory() as tmp, Database.open(Path(tmp) / "m.duckdb") as db:
+        store_bars(db, symbols, chunk)
+        t0 = time.perf_counter()
+        StudyRunner(db, spec, workers=WORKERS, on_trial=on_trial).run()
+        seconds = time.perf_counter() - t0
+    rate = trials / seconds
+    print(f"random search, {trials:,} trials on 1,000 bars, 2 workers: {rate:,.0f} trials/s")
+    for done, mb in sorted(peaks.items()):
+        print(f"  peak RSS of the parent after {done:>6,} trials: {mb:7.1f} MB")
+
+
+# -- the Ray backend -------------------------------------------------------------------------
+
+
+@contextmanager
+def ray_cluster() -> Iterator[str]:
+    ray = Path(sys.executable).with_name("ray")
+    temp = Path("/tmp") / f"ray-bench-{os.getpid()}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
+    env = {**os.environ, "RAY_TMPDIR": str(temp)}
+
+    def run(*args: str) -> None:
+        subprocess.run([str(ray), *args], check=True, env=env, capture_output=True, timeout=180)
+
+    try:
+        run(
+            "start",
+            "--head",
+            "--port",
+            str(port),
+            "--include-dashboard=false",
+            f"--temp-dir={temp}",
+            *common,
+        )
+        run("start", "--address", address, *common)
+        yield address
+    finally:
+        run("stop", "--force")
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def ray_table(folder: Path, bars: int, repeat: int) -> None:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        print("Ray is not installed (pip install 'ostdesk[ray]'): no Ray figures")
+        return
+    symbols, chunk = load(folder / "a.npz")
+    chunk = _cut(symbols, chunk, bars)
+    spec = spec_for(symbols[0], GRID)
+    runs: dict[str, list[tuple[float, float]]] = {
+        "local, 2 workers": [],
+        "ray, 2 nodes x 1 CPU": [],
+    }
+    with (
+        ray_cluster() as address,
+        tempfile.TemporaryDirectory() as tmp,
+        Database.open(Path(tmp) / "r.duckdb") as db,
+    ):
+        store_bars(db, symbols, chunk)
+        for _ in range(repeat):
+            for label, kw in (
+                ("local, 2 workers", {"workers": WORKERS}),
+                ("ray, 2 nodes x 1 CPU", {"backend": "ray", "address": address}),
+            ):
+                first: list[float] = []
+                runner_start = time.perf_counter()
+
+                def on_trial(
+                    *_: object, first: list[float] = first, t0: float = runner_start
+                ) -> None:
+                    if not first:
+                        first.append(time.perf_counter() - t0)
+
+                StudyRunner(db, spec, on_trial=on_trial, **kw).run()  # type: ignore[arg-type]
+                runs[label].append((time.perf_counter() - runner_start, first[0]))
+    print(
+        f"{'grid of 100 on (a) cut to ' + format(bars, ',') + ' bars':<34}{'trials/s':>10}"
+        f"{'ratio':>8}{'first trial [s]':>17}"
+    )
+    rate = {k: 100 / statistics.median(s for s, _ in v) for k, v in runs.items()}
+    for label, v in runs.items():
+        first_s = statistics.median(f for _, f in v)
+        print(
+            f"{label:<34}{rate[label]:>10.2f}{rate[label] / rate['local, 2 workers']:>7.2f}x"
+            f"{first_s:>17.2f}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument(
+        "--workload", type=Path, default=Path(__file__).resolve().parent.parent / "workload"
+    )
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=["a", "b", "memory", "ray"])
+    ap.add_argument("--bars", type=int, help="cut each symbol's bars to this many")
+    ap.add_argument("--ray-bars", type=int, default=20_000)
+    ap.add_argument("--trials", type=int, default=10_000, help="of the random search")
+    args = ap.parse_args()
+    ensure_workload(args.workload)
+    names = [n for n in ("a", "b") if args.only in (None, n)]
+    if names:
+        grid_table(args.workload, names, args.bars, args.repeat)
+    if args.only in (None, "memory"):
+        memory(args.workload, args.trials)
+    if args.only in (None, "ray"):
+        ray_table(args.workload, args.ray_bars, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
