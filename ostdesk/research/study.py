@@ -45,6 +45,11 @@ from ostdesk.store.studies import (
 )
 from ostdesk.store.ticks import tick_sizes
 
+
+class StudyError(ValueError):
+    """A study cannot run or resume as asked: one line saying why."""
+
+
 FLUSH_INTERVAL_S = 0.25
 """How often finished trials are written: a crash loses at most this much of a study's work."""
 
@@ -147,6 +152,7 @@ class StudyRunner:
             total = count_bars(cur, spec.symbols, period, spec.start_ns, spec.end_ns)
             chunks = tuple(bar_chunks(cur, spec.symbols, period, spec.start_ns, spec.end_ns))
             ticks = tick_sizes(cur, spec.symbols, period)
+            fingerprint = data_fingerprint(cur, spec.symbols, period, spec.start_ns, spec.end_ns)
             if self.study_id is None:
                 self.study_id = create_study(
                     cur,
@@ -155,14 +161,17 @@ class StudyRunner:
                     method=spec.method,
                     objectives="; ".join(o.describe() for o in spec.objectives),
                     spec=spec.to_json(),
-                    fingerprint=data_fingerprint(
-                        cur, spec.symbols, period, spec.start_ns, spec.end_ns
-                    ),
+                    fingerprint=fingerprint,
                     backend=self.backend.name,
                     workers=self.backend.capacity,
                     planned=None,
                 )
             else:
+                if get_study(cur, self.study_id)["data_fingerprint"] != fingerprint:
+                    raise StudyError(
+                        f"the bars of study {self.study_id} changed since its trials ran; "
+                        "start a new study to search them"
+                    )
                 self._stored = stored_trials(cur, self.study_id)
                 resume_study(
                     cur, self.study_id, backend=self.backend.name, workers=self.backend.capacity

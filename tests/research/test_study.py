@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
 from ostdesk.engine.strategy_loader import load_strategies
@@ -19,7 +21,7 @@ from ostdesk.research.backends import LocalBackend
 from ostdesk.research.ranking import best_trials, pareto_front
 from ostdesk.research.space import parse_space
 from ostdesk.research.spec import Objective, StudySpec, TrialResult, TrialStatus
-from ostdesk.research.study import StudyProgress, StudyRunner
+from ostdesk.research.study import StudyError, StudyProgress, StudyRunner
 from ostdesk.research.trial import StudyData, config_for
 from ostdesk.store import Database
 from ostdesk.store.backtests import prepare_backtest
@@ -210,3 +212,13 @@ def test_nsga2_gives_a_pareto_front_of_two_objectives(goog_db: Database) -> None
             for o in rows
             if o.status == "completed"
         )
+
+
+def test_a_study_whose_bars_changed_does_not_resume(goog_db: Database) -> None:
+    summary = StudyRunner(goog_db, sma_spec(["fast=5:10:5", "slow=30"]), workers=1).run()
+    goog_db.connection.execute(
+        "UPDATE bars SET close = close + 1 WHERE ts_event_ns = ?", [parse_when("2010-01-04")]
+    )
+    with pytest.raises(StudyError, match=f"the bars of study {summary.study_id} changed"):
+        StudyRunner.resume(goog_db, summary.study_id, workers=1).run()
+    assert len(stored_trials(goog_db, summary.study_id)) == 2
