@@ -391,6 +391,7 @@ _COMMANDS = {
     "delete": _cmd_delete,
     "montecarlo": lambda args: cli_robustness.cmd_montecarlo(args, _open_db),
     "robustness": lambda args: cli_robustness.cmd_robustness(args, _open_db),
+    "walkforward": lambda args: cli_robustness.cmd_walkforward(args, _open_db),
 }
 
 

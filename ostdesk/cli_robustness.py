@@ -1,14 +1,17 @@
-"""The robustness commands, ``ostdesk montecarlo RUN`` and ``ostdesk robustness STUDY``: their
+"""The robustness commands, ``ostdesk montecarlo RUN``, ``ostdesk robustness STUDY`` and
+``ostdesk walkforward STUDY``: their
 options are added to the parser here (``add_parsers``) and the work is done in
 ``ostdesk.research``, so ``cli.py`` and ``cli_parser.py`` only register them."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from ostdesk import cli_errors, cli_output
+from ostdesk import cli_errors, cli_output, cli_values
 
 
 def parse_loss(text: str) -> float:
@@ -21,6 +24,19 @@ def parse_loss(text: str) -> float:
     if not 0 < value <= 100:
         raise argparse.ArgumentTypeError(f"{text!r}: the loss must be above 0% and at most 100%")
     return value
+
+
+_SPAN = re.compile(r"^\s*(\d+)\s*([mhdw]?)\s*$")
+_SPAN_NS = {"m": 60 * 10**9, "h": 3_600 * 10**9, "d": 86_400 * 10**9, "w": 7 * 86_400 * 10**9}
+
+
+def parse_span(text: str) -> tuple[int, str]:
+    """``500`` (bars) or ``90d`` / ``12w`` / ``6h`` / ``30m`` (nanoseconds): (length, unit)."""
+    match = _SPAN.match(text)
+    if match is None or int(match[1]) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected N bars or a duration like 90d")
+    count, unit = int(match[1]), match[2]
+    return (count, "bars") if not unit else (count * _SPAN_NS[unit], "ns")
 
 
 def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -72,6 +88,32 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> 
     rb.add_argument("study_id", type=int, help="the study's id (see `ostdesk studies`)")
     rb.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    wf = sub.add_parser(
+        "walkforward",
+        help="walk a study forward: optimise on each in-sample window, run the best after it",
+        description=(
+            "Walk-forward analysis with a stored study's strategy, parameter space, objective, "
+            "method and data: each in-sample window is optimised as a study of its own and "
+            "its best trial recorded as a run on the out-of-sample window that follows."
+        ),
+    )
+    add_db(wf)
+    wf.add_argument("study_id", type=int, help="the study to walk forward (`ostdesk studies`)")
+    for option, what in (("--in-sample", "optimised on"), ("--out-of-sample", "run after")):
+        wf.add_argument(
+            option,
+            required=True,
+            type=parse_span,
+            metavar="LEN",
+            help=f"length of each window {what}: N bars, or a duration like 90d, 12w, 6h",
+        )
+    wf.add_argument(
+        "--anchored", action="store_true", help="in-sample windows all start at the first bar"
+    )
+    wf.add_argument("--workers", type=int, help="parallel trials (default: one per core)")
+    wf.add_argument("--backend", default="local", choices=["local", "ray"], help="where to run")
+    wf.add_argument("--json", action="store_true", help="print JSON instead of text")
+
 
 def cmd_montecarlo(args: argparse.Namespace, open_db: Callable[..., Any]) -> int:
     """Print the run's Monte Carlo summary (``open_db`` is the CLI's read-only opener)."""
@@ -110,3 +152,69 @@ def cmd_robustness(args: argparse.Namespace, open_db: Callable[..., Any]) -> int
     for note in notes:
         print(f"note: {note}")
     return cli_errors.OK
+
+
+def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> int:
+    """Walk study ``args.study_id`` forward; print each window and the efficiency."""
+    from ostdesk.cli_research import _stored_spec
+    from ostdesk.research import walkforward as wf
+
+    (is_len, is_unit), (oos_len, oos_unit) = args.in_sample, args.out_of_sample
+    if is_unit != oos_unit:
+        raise cli_errors.UserError(
+            "give --in-sample and --out-of-sample both in bars or both as durations"
+        )
+    with open_db(args, write=True) as db, cli_errors.as_user_error():
+        spec, cls = _stored_spec(db, args.study_id)
+        times = wf.bar_times(db, spec.symbols, spec.period, spec.start_ns, spec.end_ns)
+        if len(times) == 0:
+            raise cli_errors.UserError(f"study {args.study_id}'s data has no bars")
+        if is_unit == "bars":
+            windows = wf.bar_windows(times, is_len, oos_len, anchored=args.anchored)
+        else:
+            last = int(times[-1]) + 1
+            windows = wf.calendar_windows(
+                int(times[0]), last, is_len, oos_len, anchored=args.anchored
+            )
+        result = wf.run_walkforward(
+            db, spec, windows, backend=args.backend, workers=args.workers, strategy=cls,
+            name=f"walk-forward of study {args.study_id}",
+            on_window=None if args.json else partial(_print_window, spec.objectives[0].stat),
+        )  # fmt: skip
+    rows = [_window_row(r, spec.objectives[0].stat) for r in result.windows]
+    if args.json:
+        cli_output.print_json({"windows": rows, "efficiency": result.efficiency})
+    else:
+        print(f"walk-forward efficiency {cli_values.text(result.efficiency)}"
+              " (mean annual return out of sample / in sample)")  # fmt: skip
+    return cli_errors.OK
+
+
+def _window_row(result: Any, stat: str) -> dict[str, Any]:
+    from ostdesk.cli_values import time_of_ns
+
+    w = result.window
+    return {
+        "window": w.index + 1,
+        "in_sample": [time_of_ns(w.is_start_ns), time_of_ns(w.is_end_ns)],
+        "out_of_sample": [time_of_ns(w.oos_start_ns), time_of_ns(w.oos_end_ns)],
+        "study_id": result.study_id,
+        "best_trial": result.best_trial,
+        "best_params": dict(result.best_params),
+        "objective": stat,
+        "in_sample_objective": result.is_stats.get(stat),
+        "out_of_sample_objective": result.oos_stats.get(stat),
+        "out_of_sample_run_id": result.oos_run_id,
+    }
+
+
+def _print_window(stat: str, result: Any) -> None:
+    w = result.window
+    params = " ".join(f"{k}={v}" for k, v in result.best_params.items()) or "no trial completed"
+    is_value = cli_values.text(result.is_stats.get(stat))
+    oos_value = cli_values.text(result.oos_stats.get(stat))
+    print(
+        f"window {w.index + 1}: study {result.study_id} best {params} ({stat} {is_value}); "
+        f"out of sample: run {result.oos_run_id} ({stat} {oos_value})",
+        flush=True,
+    )

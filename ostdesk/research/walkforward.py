@@ -25,12 +25,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
 from ostdesk.research.spec import StudySpec
 from ostdesk.research.study import StudyRunner
 from ostdesk.research.trial import config_for, load_strategy
 from ostdesk.store.backtests import prepare_backtest
-from ostdesk.store.database import Database
+from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.runs import run_stats
 from ostdesk.store.stats import stats_to_record
 from ostdesk.store.studies import TrialRow, stored_trials
@@ -76,6 +77,28 @@ def bar_windows(
         first = 0 if anchored else oos - in_sample
         windows.append(Window(k, at(first), at(oos), at(oos), at(oos + out_of_sample)))
     return windows
+
+
+def bar_times(
+    db: DbOrCursor,
+    symbols: Sequence[str],
+    period: str,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+) -> npt.NDArray[np.int64]:
+    """The sorted distinct bar times of ``symbols`` in ``[start_ns, end_ns)``: the timeline
+    bar windows count on."""
+    rows = (
+        connection_of(db)
+        .execute(
+            "SELECT DISTINCT ts_event_ns AS ts FROM bars WHERE symbol IN (SELECT unnest(?))"
+            " AND period = ? AND ts_event_ns >= coalesce(?, -9223372036854775807)"
+            " AND ts_event_ns < coalesce(?, 9223372036854775807) ORDER BY ts",
+            [list(symbols), BarPeriod.parse(period).label, start_ns, end_ns],
+        )
+        .fetchnumpy()
+    )
+    return np.asarray(rows["ts"], dtype=np.int64)
 
 
 def calendar_windows(

@@ -4,13 +4,17 @@ on generated windows and on a real walk-forward over GOOG's daily bars)."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ostdesk.cli import main
+from ostdesk.cli_errors import REFUSED
 from ostdesk.engine.events import BarPeriod
 from ostdesk.research.space import parse_dimension
 from ostdesk.research.spec import Objective, StudySpec
@@ -25,6 +29,7 @@ from ostdesk.store import Database, load_bars
 from ostdesk.store.runs import run_bars, run_stats
 from ostdesk.store.studies import get_study, stored_trials
 from ostdesk.strategies.sma_cross import SmaCross
+from tests.cli_data import import_goog
 
 
 def assert_no_look_ahead(windows: list[Window], ts: np.ndarray) -> None:
@@ -128,3 +133,33 @@ def test_a_real_walk_forward_optimises_in_sample_and_records_out_of_sample(
     is_mean = np.mean([r.is_stats["Return (Ann.) [%]"] for r in result.windows])
     oos_mean = np.mean([r.oos_stats["Return (Ann.) [%]"] for r in result.windows])
     assert result.efficiency == pytest.approx(oos_mean / is_mean)
+
+
+def test_cli_walks_a_stored_study_forward(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_goog(db_path)
+    args = ["optimize", "--strategy", "SmaCross", "--symbol", "GOOG", "--period", "day"]
+    args += ["--param", "fast=5:10:5", "--param", "slow=20:40:20", "--workers", "1"]
+    assert main([*args, "--end", "2008-01-01", "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    walk = ["walkforward", "1", "--in-sample", "400d", "--out-of-sample", "300d", "--json"]
+    assert main([*walk, "--workers", "1", "--db", str(db_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # 2004-08-19 + 400 days, then 300-day steps to 2007-12-31: the third is cut at the end
+    assert [w["window"] for w in out["windows"]] == [1, 2, 3]
+    for w in out["windows"]:
+        assert w["in_sample"][1] == w["out_of_sample"][0] and w["objective"] == "Sharpe Ratio"
+        assert w["out_of_sample_run_id"] is not None
+    assert out["windows"][-1]["out_of_sample"][1] <= "2008-01-01"
+    for bad, line in [
+        (["--in-sample", "400", "--out-of-sample", "30d"], "both in bars or both as durations"),
+        (["--in-sample", "5000", "--out-of-sample", "30"], "an in-sample window of 5,000 bars"),
+        (["--in-sample", "1y", "--out-of-sample", "30"], "'1y': expected N bars or a duration"),
+    ]:
+        try:
+            code = main(["walkforward", "1", *bad, "--db", str(db_path)])
+        except SystemExit as exit_:  # the option parser refuses by exiting
+            code = exit_.code
+        err = capsys.readouterr().err.strip()
+        assert code == REFUSED and line in err and "\n" not in err, err
