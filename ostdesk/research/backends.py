@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from multiprocessing.connection import Connection, wait
@@ -76,7 +77,9 @@ def default_workers() -> int:
 
 
 def _worker_main(conn: Connection, data: StudyData) -> None:
-    """A pool worker: load the strategy, then run trials until told to stop."""
+    """A pool worker: load the strategy, then run trials until told to stop. Ctrl-C in the
+    terminal reaches the whole process group: the parent decides, and stops its workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         strategy = load_strategy(data.spec.strategy, data.spec.strategy_source)
     except BaseException as exc:

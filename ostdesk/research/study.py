@@ -186,6 +186,9 @@ class StudyRunner:
             try:
                 self._loop(cur, method, StudyData(spec, chunks, total, ticks))
                 status = "cancelled" if self._cancel.is_set() else "completed"
+            except KeyboardInterrupt:  # Ctrl-C of the CLI: stopped as by a cancel
+                status = "cancelled"
+                raise
             finally:
                 end_study(cur, self.study_id, status)
             return StudySummary(self.study_id, status, self.progress(method.planned))

@@ -23,6 +23,14 @@ from tests.cli_data import import_goog
 
 GRID = ["--strategy", "SmaCross", "--symbol", "GOOG", "--period", "day"]
 
+# A child started from a shell's background job inherits SIGINT ignored, and Python then
+# installs no KeyboardInterrupt handler: restore the default before exec'ing ``ostdesk``.
+WITH_DEFAULT_SIGINT = (
+    "import os, signal, sys;"
+    " signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
 
 @pytest.fixture
 def goog_path(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
@@ -126,3 +134,28 @@ def test_a_study_killed_with_sigkill_resumes_without_rerunning_stored_trials(
         assert get_study(db, 1)["status"] == "completed"
     assert sorted(t.number for t in after) == list(range(80))
     assert all(before[t.number] == t for t in after if t.number in before)
+
+
+def test_ctrl_c_of_the_terminal_stops_the_study_cancelled_without_tracebacks(
+    goog_path: Path,
+) -> None:
+    args = ["-m", "ostdesk", "optimize", "--db", str(goog_path), *GRID, "--param", "fast=2:60"]
+    args += ["--param", "slow=61:250", "--method", "random", "--trials", "500", "--workers", "2"]
+    proc = subprocess.Popen(  # its own process group, as a terminal's foreground job
+        [sys.executable, "-c", WITH_DEFAULT_SIGINT, *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_trials(proc, 5, timeout=60)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group gets it
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text and "`ostdesk optimize --resume 1` goes on" in text
+    with Database.open(goog_path, read_only=True) as db:
+        assert get_study(db, 1)["status"] == "cancelled"
