@@ -25,16 +25,11 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import backtesting.backtesting
@@ -49,8 +44,9 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 if not __package__:  # run as ``python bench/sweep.py``: make its sibling importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.backtest import ensure_workload, load
-from ostdesk.engine.datafeed import BarChunk
+from bench.backtest import ensure_workload
+from bench.peers import Workload, workload
+from bench.recorder import load_into
 from ostdesk.research.ranking import best_trials
 from ostdesk.research.space import parse_space
 from ostdesk.research.spec import Objective, StudySpec
@@ -58,6 +54,7 @@ from ostdesk.research.study import StudyProgress, StudyRunner
 from ostdesk.store import Database
 from ostdesk.store.studies import TrialRow, stored_trials
 from ostdesk.strategies.sma_cross import SmaCross
+from tests.research.ray_cluster import ray_cluster
 
 backtesting.backtesting._tqdm = lambda seq, **_: seq  # its progress bars: at its best, silent
 CAPITAL = 100_000.0
@@ -67,28 +64,10 @@ GRID = [f"fast={FAST[0]}:{FAST[-1]}:5", f"slow={SLOW[0]}:{SLOW[-1]}:20", "size=1
 WORKERS = 2
 
 
-def _cut(symbols: tuple[str, ...], chunk: BarChunk, bars: int | None) -> BarChunk:
-    if bars is None:
-        return chunk
-    return BarChunk(**{f: getattr(chunk, f)[: bars * len(symbols)] for f in chunk.__slots__})
-
-
-def store_bars(db: Database, symbols: tuple[str, ...], chunk: BarChunk) -> None:
-    frame = {  # noqa: F841 -- read by DuckDB, by name
-        "symbol": np.array(symbols, dtype=object)[chunk.symbol_index],
-        "ts": chunk.ts,
-        "open": chunk.open,
-        "high": chunk.high,
-        "low": chunk.low,
-        "close": chunk.close,
-        "volume": chunk.volume,
-    }
-    con = db.cursor()
-    con.execute(
-        "INSERT INTO bars SELECT symbol, 'minute', ts, open, high, low, close, volume FROM frame"
-    )
-    con.executemany("INSERT INTO instruments (symbol) VALUES (?)", [[s] for s in symbols])
-    db.release(con)
+def end_of(w: Workload, bars: int | None) -> int | None:
+    """The ``end_ns`` that keeps each symbol's first ``bars`` bars (None: all of them)."""
+    times = np.unique(w.chunk.ts)
+    return None if bars is None or bars >= len(times) else int(times[bars])
 
 
 def spec_for(symbol: str, ranges: list[str], **kw: object) -> StudySpec:
@@ -109,30 +88,15 @@ def spec_for(symbol: str, ranges: list[str], **kw: object) -> StudySpec:
 # -- ostdesk and backtesting.py on the grid --------------------------------------------------
 
 
-def ostdesk_grid(db: Database, symbols: tuple[str, ...]) -> tuple[float, list[list[TrialRow]]]:
+def ostdesk_grid(
+    db: Database, symbols: tuple[str, ...], end_ns: int | None
+) -> tuple[float, list[list[TrialRow]]]:
     t0 = time.perf_counter()
-    studies = [StudyRunner(db, spec_for(s, GRID), workers=WORKERS).run() for s in symbols]
+    studies = [
+        StudyRunner(db, spec_for(s, GRID, end_ns=end_ns), workers=WORKERS).run() for s in symbols
+    ]
     seconds = time.perf_counter() - t0
     return seconds, [stored_trials(db, s.study_id) for s in studies]
-
-
-def frames(symbols: tuple[str, ...], chunk: BarChunk) -> list[pd.DataFrame]:
-    out = []
-    for i in range(len(symbols)):
-        rows = chunk.symbol_index == i
-        out.append(
-            pd.DataFrame(
-                {
-                    "Open": chunk.open[rows],
-                    "High": chunk.high[rows],
-                    "Low": chunk.low[rows],
-                    "Close": chunk.close[rows],
-                    "Volume": chunk.volume[rows],
-                },
-                index=pd.to_datetime(chunk.ts[rows], unit="ns"),
-            )
-        )
-    return out
 
 
 class BtSmaCross(BtStrategy):  # ostdesk.strategies.sma_cross.SmaCross with size=1
@@ -205,18 +169,17 @@ def compare(ours: list[list[TrialRow]], theirs: list[tuple[object, ...]]) -> str
 def grid_table(folder: Path, names: list[str], bars: int | None, repeat: int) -> None:
     print(f"{'trials/s, median of ' + str(repeat):<34}{'workload':<24}{'trials/s':>10}{'ratio':>8}")
     for name in names:
-        symbols, chunk = load(folder / f"{name}.npz")
-        chunk = _cut(symbols, chunk, bars)
-        per = len(chunk) // len(symbols)
-        label = f"({name}) {len(symbols)} sym x {per:,}"
-        data = frames(symbols, chunk)
-        trials = 100 * len(symbols)
+        w = workload(folder, name, name)
+        end_ns = end_of(w, bars)
+        data = [f.iloc[:bars] for f in w.frames]
+        label = f"({name}) {len(w.symbols)} sym x {len(data[0]):,}"
+        trials = 100 * len(w.symbols)
         times: dict[str, list[float]] = {"ostdesk (local, 2 workers)": [], "backtesting.py": []}
         with tempfile.TemporaryDirectory() as tmp:
             for k in range(repeat):
                 with Database.open(Path(tmp) / f"{k}.duckdb") as db:
-                    store_bars(db, symbols, chunk)
-                    seconds, ours = ostdesk_grid(db, symbols)
+                    load_into(db, folder / f"{name}.npz")
+                    seconds, ours = ostdesk_grid(db, w.symbols, end_ns)
                 times["ostdesk (local, 2 workers)"].append(seconds)
                 seconds, theirs = backtesting_grid(data)
                 times["backtesting.py"].append(seconds)
@@ -230,8 +193,7 @@ def grid_table(folder: Path, names: list[str], bars: int | None, repeat: int) ->
 
 
 def memory(folder: Path, trials: int) -> None:
-    symbols, chunk = load(folder / "a.npz")
-    chunk = _cut(symbols, chunk, 1_000)
+    w = workload(folder, "a", "a")
     peaks: dict[int, float] = {}
     marks = {1_000, trials}
 
@@ -240,14 +202,15 @@ def memory(folder: Path, trials: int) -> None:
             peaks[progress.done] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     spec = spec_for(
-        symbols[0],
+        w.symbols[0],
         ["fast=2:100", "slow=101:400", "size=1"],
         method="random",
         n_trials=trials,
         seed=1,
+        end_ns=end_of(w, 1_000),
     )
     with tempfile.TemporaryDirectory() as tmp, Database.open(Path(tmp) / "m.duckdb") as db:
-        store_bars(db, symbols, chunk)
+        load_into(db, folder / "a.npz")
         t0 = time.perf_counter()
         StudyRunner(db, spec, workers=WORKERS, on_trial=on_trial).run()
         seconds = time.perf_counter() - t0
@@ -260,46 +223,14 @@ def memory(folder: Path, trials: int) -> None:
 # -- the Ray backend -------------------------------------------------------------------------
 
 
-@contextmanager
-def ray_cluster() -> Iterator[str]:
-    ray = Path(sys.executable).with_name("ray")
-    temp = Path("/tmp") / f"ray-bench-{os.getpid()}"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    address = f"127.0.0.1:{port}"
-    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
-    env = {**os.environ, "RAY_TMPDIR": str(temp)}
-
-    def run(*args: str) -> None:
-        subprocess.run([str(ray), *args], check=True, env=env, capture_output=True, timeout=180)
-
-    try:
-        run(
-            "start",
-            "--head",
-            "--port",
-            str(port),
-            "--include-dashboard=false",
-            f"--temp-dir={temp}",
-            *common,
-        )
-        run("start", "--address", address, *common)
-        yield address
-    finally:
-        run("stop", "--force")
-        shutil.rmtree(temp, ignore_errors=True)
-
-
 def ray_table(folder: Path, bars: int, repeat: int) -> None:
     try:
         import ray  # noqa: F401
     except ImportError:
         print("Ray is not installed (pip install 'ostdesk[ray]'): no Ray figures")
         return
-    symbols, chunk = load(folder / "a.npz")
-    chunk = _cut(symbols, chunk, bars)
-    spec = spec_for(symbols[0], GRID)
+    w = workload(folder, "a", "a")
+    spec = spec_for(w.symbols[0], GRID, end_ns=end_of(w, bars))
     runs: dict[str, list[tuple[float, float]]] = {
         "local, 2 workers": [],
         "ray, 2 nodes x 1 CPU": [],
@@ -309,7 +240,7 @@ def ray_table(folder: Path, bars: int, repeat: int) -> None:
         tempfile.TemporaryDirectory() as tmp,
         Database.open(Path(tmp) / "r.duckdb") as db,
     ):
-        store_bars(db, symbols, chunk)
+        load_into(db, folder / "a.npz")
         for _ in range(repeat):
             for label, kw in (
                 ("local, 2 workers", {"workers": WORKERS}),

@@ -20,16 +20,9 @@ from ostdesk.cli_errors import REFUSED
 from ostdesk.store import Database
 from ostdesk.store.studies import get_study, stored_trials
 from tests.cli_data import import_goog
+from tests.test_cli_interrupt import _WITH_DEFAULT_SIGINT
 
 GRID = ["--strategy", "SmaCross", "--symbol", "GOOG", "--period", "day"]
-
-# A child started from a shell's background job inherits SIGINT ignored, and Python then
-# installs no KeyboardInterrupt handler: restore the default before exec'ing ``ostdesk``.
-WITH_DEFAULT_SIGINT = (
-    "import os, signal, sys;"
-    " signal.signal(signal.SIGINT, signal.SIG_DFL);"
-    " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
-)
 
 
 @pytest.fixture
@@ -142,7 +135,7 @@ def test_ctrl_c_of_the_terminal_stops_the_study_cancelled_without_tracebacks(
     args = ["-m", "ostdesk", "optimize", "--db", str(goog_path), *GRID, "--param", "fast=2:60"]
     args += ["--param", "slow=61:250", "--method", "random", "--trials", "500", "--workers", "2"]
     proc = subprocess.Popen(  # its own process group, as a terminal's foreground job
-        [sys.executable, "-c", WITH_DEFAULT_SIGINT, *args],
+        [sys.executable, "-c", _WITH_DEFAULT_SIGINT, *args],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         start_new_session=True,

@@ -5,9 +5,6 @@ a second node joining it), driven as a user would: ``ostdesk optimize --backend 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,55 +15,17 @@ import pytest
 from ostdesk.store import Database
 from ostdesk.store.studies import stored_trials
 from tests.cli_data import import_goog
+from tests.research.ray_cluster import ENV, RAY, ray_cluster
 
 pytest.importorskip("ray", reason="Ray is not installed: pip install 'ostdesk[ray]'")
 
-RAY = Path(sys.executable).with_name("ray")
-ENV = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _ray(*args: str, temp: Path) -> None:
-    subprocess.run(
-        [str(RAY), *args],
-        check=True,
-        env={**ENV, "RAY_TMPDIR": str(temp)},
-        timeout=180,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``HOST:PORT`` of a head plus one worker node, one CPU each, on 127.0.0.1."""
-    if not RAY.exists() and shutil.which("ray") is None:
-        pytest.skip("the ray command is not installed")
-    temp = Path("/tmp") / f"ray-{os.getpid()}"  # short: Ray's socket paths have a length limit
-    port = _free_port()
-    address = f"127.0.0.1:{port}"
-    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
-    try:
-        _ray(
-            "start",
-            "--head",
-            "--port",
-            str(port),
-            "--include-dashboard=false",
-            f"--temp-dir={temp}",
-            *common,
-            temp=temp,
-        )
-        _ray("start", "--address", address, *common, temp=temp)
+def cluster() -> Iterator[str]:
+    if not RAY.exists():
+        pytest.skip("the ray command is not installed beside this Python")
+    with ray_cluster() as address:
         yield address
-    finally:
-        _ray("stop", "--force", temp=temp)
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 def test_a_study_runs_on_a_two_node_ray_cluster_and_stores_its_trials(
