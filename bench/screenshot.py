@@ -89,7 +89,7 @@ def take(out: Path, dark: bool) -> None:
             signal.connect(lambda *_, i=i: fired(i))  # type: ignore[attr-defined]
         QTimer.singleShot(60_000, loop.quit)
         loop.exec()
-        pause(400)  # painted
+        pause(1000)  # painted (a busy machine lays out late)
 
     def grab(name: str) -> None:
         path = out if name == "main-window" else out.with_name(f"{name}.png")
