@@ -13,6 +13,7 @@ Qt-free: the replay controller turns these into the chart's and blotters' feedin
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,25 +113,18 @@ class RunTimeline:
             finally:
                 db.release(cur)
         run = get_run(db, run_id)
-        bars = {}
-        for symbol in run["symbols"]:
-            columns = run_bars(db, run_id, symbol)
-            if len(columns["ts"]):
-                bars[symbol] = BarColumns(
-                    **{k: np.ascontiguousarray(v) for k, v in columns.items()}
-                )
-        if not bars:
-            raise EmptyRunError(f"run {run_id} recorded no bars: there is nothing to replay")
-        indicators = {s: _indicators(db, run_id, s, b.ts) for s, b in bars.items()}
-        return cls(
-            run,
-            bars,
-            {s: i for s, i in indicators.items() if i.names},
-            load_recorded_events(db, run_id),
-            _trades(db, run_id),
-            _equity(db, run_id),
-            RunMessages.load(db, run_id, with_symbol=len(run["symbols"]) > 1),
-        )
+        side = db.cursor()  # the numeric tables are read on a thread of their own, ...
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="replay-load") as pool:
+                numeric = pool.submit(_numeric_tables, side, run)
+                # ... mostly inside DuckDB, without the GIL, while events are rebuilt here
+                events = load_recorded_events(db, run_id)
+                trades = _trades(db, run_id)
+                messages = RunMessages.load(db, run_id, with_symbol=len(run["symbols"]) > 1)
+                bars, indicators, equity = numeric.result()
+        finally:
+            side.close()
+        return cls(run, bars, indicators, events, trades, equity, messages)
 
     # -- the timeline -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -302,6 +296,22 @@ def _indicators(
         ok[ok] = bar_ts[at[ok]] == ts[ok]
         values[at[ok], i] = value[ok]
     return IndicatorColumns(ts=bar_ts, names=tuple(names), values=values)
+
+
+def _numeric_tables(
+    con: duckdb.DuckDBPyConnection, run: dict[str, Any]
+) -> tuple[dict[str, BarColumns], dict[str, IndicatorColumns], dict[str, npt.NDArray[Any]]]:
+    """The run's bars, indicator lines and equity curve; raises ``EmptyRunError``."""
+    run_id = int(run["run_id"])
+    bars = {}
+    for symbol in run["symbols"]:
+        columns = run_bars(con, run_id, symbol)
+        if len(columns["ts"]):
+            bars[symbol] = BarColumns(**{k: np.ascontiguousarray(v) for k, v in columns.items()})
+    if not bars:
+        raise EmptyRunError(f"run {run_id} recorded no bars: there is nothing to replay")
+    indicators = {s: _indicators(con, run_id, s, b.ts) for s, b in bars.items()}
+    return bars, {s: i for s, i in indicators.items() if i.names}, _equity(con, run_id)
 
 
 def _equity(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, npt.NDArray[Any]]:
