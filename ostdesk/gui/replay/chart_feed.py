@@ -18,6 +18,7 @@ from ostdesk.gui.replay.timeline import RunTimeline
 
 #: A line whose values stay within this relative distance of the close is drawn over prices.
 OVERLAY_DISTANCE = 0.15
+_GUESS_SAMPLE = 20_000  # values of a line looked at to guess where it goes
 
 Layout = Sequence[tuple[str, str, str]]
 """``(line name, "price" | "pane", group)`` per indicator line, as
@@ -37,9 +38,12 @@ def guess_layout(timeline: RunTimeline, symbol: str) -> list[tuple[str, str, str
     for i, name in enumerate(ind.names):
         group = name.split(".", 1)[0]
         if group not in placement:
-            values = ind.values[:, i]
-            ok = np.isfinite(values) & (close != 0)
-            distance = np.abs(values[ok] / close[ok] - 1.0)
+            # an even sample decides as well as every value (the median's side of 15% is
+            # not in doubt) at a fraction of the cost on a million-bar run
+            every = max(1, len(close) // _GUESS_SAMPLE)
+            values, closes = ind.values[::every, i], close[::every]
+            ok = np.isfinite(values) & (closes != 0)
+            distance = np.abs(values[ok] / closes[ok] - 1.0)
             near = bool(ok.any()) and float(np.median(distance)) < OVERLAY_DISTANCE
             placement[group] = "price" if near else "pane"
         layout.append((name, placement[group], group))
