@@ -1,5 +1,6 @@
 """Max speed's step: painting's fixed cost is kept apart from the cost of a bar, so a display
-that paints slowly still gets many bars a frame, and a fast one is held to the frame budget."""
+that paints slowly still gets many bars a frame, and a fast one is held to the frame budget; a
+frame never passes more events than the blotters fold in."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from ostdesk.gui.replay.controller import FRAME_MS
+from ostdesk.gui.replay.controller import FOLD_LIMIT, FRAME_MS
 from ostdesk.gui.replay.pacing import FRAME_BUDGET_S, MIN_ADVANCE_SHARE, MaxPace
+from tests.gui.test_replay_timeline import Recorded, runs  # noqa: F401  (``runs`` is a fixture)
 
 
 @dataclass
@@ -75,3 +77,20 @@ def test_the_step_grows_at_most_twofold_a_frame() -> None:
 def test_a_frame_that_advanced_nothing_keeps_the_step() -> None:
     pace = MaxPace(first_step=300)
     assert pace.record(0, 0.0, 0.02) == 300
+
+
+def test_a_frame_capped_short_of_its_step_grows_from_what_it_advanced() -> None:
+    pace = MaxPace(first_step=1_000)
+    pace.record(100, 0.001, 0.02)  # the controller stopped it at 100 bars
+    assert pace.step == 200
+
+
+def test_a_frame_at_max_reaches_no_further_than_the_books_fold_in(
+    runs: dict[str, Recorded],  # noqa: F811
+) -> None:
+    t = runs["rsi"].timeline
+    for events in (0, 1, 17, FOLD_LIMIT, len(t.events) // 2, len(t.events) - 1):
+        k = t.last_bar_within(events)
+        assert k == -1 or t.event_count(k) <= events
+        assert k == t.last or t.event_count(k + 1) > events
+    assert t.last_bar_within(len(t.events)) == t.last

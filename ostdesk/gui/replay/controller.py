@@ -252,7 +252,9 @@ class ReplayController(QObject):
         if self._speed is None:
             if self._frame_start is not None:
                 self._pace.record(self._advanced, self._advance_s, now - self._frame_start)
-            target = self._cursor + self._pace.step
+            # no further than the books fold in: a longer move rebuilds every blotter
+            reach = t.last_bar_within(t.event_count(self._cursor) + FOLD_LIMIT)
+            target = max(self._cursor + 1, min(self._cursor + self._pace.step, reach))
         else:
             target = self._clock_bar + int((now - self._clock_start) * self._speed)
         self._frame_start = now

@@ -21,7 +21,7 @@ MIN_ADVANCE_SHARE = 0.5
 """Share of the budget advancing may take a frame however slowly the display paints."""
 
 FIRST_STEP = 500
-MAX_GROWTH = 2.0  # the step at most doubles a frame: one fast frame is not a trend
+MAX_GROWTH = 2.0  # at most twice what the last frame advanced: one fast frame is no trend
 _SMOOTHING = 0.5  # weight of the newest frame in the running estimates
 
 
@@ -49,7 +49,8 @@ class MaxPace:
             return self.step
         allowance = max(self.budget_s - self.fixed_s, self.budget_s * MIN_ADVANCE_SHARE)
         wanted = allowance / max(self.bar_s, 1e-12)
-        self.step = max(1, int(min(wanted, self.step * MAX_GROWTH)))
+        grown = (bars if bars > 0 else self.step) * MAX_GROWTH  # from what was advanced
+        self.step = max(1, int(min(wanted, grown)))
         return self.step
 
 

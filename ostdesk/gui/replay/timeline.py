@@ -182,6 +182,13 @@ class RunTimeline:
         """How many order events and fills have happened at bar ``k``."""
         return int(np.searchsorted(self.events.ts, self.ts[k], side="right"))
 
+    def last_bar_within(self, events: int) -> int:
+        """The last bar whose state needs at most the first ``events`` events (-1 if even
+        the first bar needs more)."""
+        if events >= len(self.events.ts):
+            return self.last
+        return int(np.searchsorted(self.ts, self.events.ts[events], side="left")) - 1
+
     def message_count(self, k: int) -> int:
         """How many of the strategy's messages were logged at or before bar ``k`` (those of
         ``setup``, stamped 0, come with the first bar)."""
