@@ -1,5 +1,5 @@
-"""Replay as a mode in the main window: the banner names the run, the status bar and title agree
-with it, Exit replay / Esc / F6 leave it (F6 no longer restarts at bar 1), and opening another
+"""Replay as a mode in the main window: the banner names the run, the status bar and title name
+the same run, Exit replay / Esc / F6 leave it (F6 no longer restarts at bar 1), and opening another
 run from Runs while replaying switches the replay to it."""
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def test_the_banner_names_the_run_and_the_status_bar_and_title_agree(
     banner = window.replay_banner
     assert banner.isVisible()
     assert banner.text == f"Replaying run {sma} “tuned” · SmaCross on {', '.join(DEMO_SYMBOLS[:2])}"
-    assert window.status.message.text() == banner.text
-    assert window.windowTitle() == f"{title} — {banner.text}"
+    assert window.status.message.text() == f"Replaying run {sma}"
+    assert window.windowTitle() == f"{title} — Replaying run {sma}"
     assert banner.exit_button.isVisible()
     assert window.replay_action.text() == "Exit re&play"
 
@@ -81,6 +81,13 @@ def test_the_banner_names_the_run_and_the_status_bar_and_title_agree(
 def test_a_run_without_a_name_is_titled_by_id_strategy_and_symbols() -> None:
     run = {"run_id": 7, "name": "", "strategy": "RsiReversion", "symbols": ["DEMO-ALPHA"]}
     assert run_title(run) == "run 7 · RsiReversion on DEMO-ALPHA"
+
+
+def enter_replay(window: MainWindow, run_id: int) -> tuple[str, str]:
+    """Replay ``run_id``; the title and status from before, which leaving must restore."""
+    before = window.windowTitle(), window.status.message.text()
+    window.replay_run(run_id)
+    return before
 
 
 def assert_left_replay(window: MainWindow, title: str, status: str) -> None:
@@ -97,8 +104,7 @@ def test_exit_replay_leaves_the_mode_and_shows_the_run_whole(
     window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
 ) -> None:
     _, sma, _ = two_runs
-    title, status = window.windowTitle(), window.status.message.text()
-    window.replay_run(sma)
+    title, status = enter_replay(window, sma)
     timeline = window.replay.timeline
     assert timeline is not None
     window.replay.seek(100)
@@ -113,8 +119,7 @@ def test_escape_leaves_replay(
     window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
 ) -> None:
     _, sma, _ = two_runs
-    title, status = window.windowTitle(), window.status.message.text()
-    window.replay_run(sma)
+    title, status = enter_replay(window, sma)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     QTest.keyClick(window.chart, Qt.Key.Key_Escape)
@@ -146,15 +151,14 @@ def test_opening_another_run_from_runs_while_replaying_switches_to_it(
     window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
 ) -> None:
     _, sma, rsi = two_runs
-    title, status = window.windowTitle(), window.status.message.text()
-    window.replay_run(sma)
+    title, status = enter_replay(window, sma)
     window.run_list.openRequested.emit(rsi)  # Runs > Open, Enter or a double click
     timeline = window.replay.timeline
     assert timeline is not None and timeline.run_id == rsi
     text = f"Replaying run {rsi} · RsiReversion on {DEMO_SYMBOLS[0]}"
     assert window.replay_banner.text == text
-    assert window.status.message.text() == text
-    assert window.windowTitle() == f"{title} — {text}"
+    assert window.status.message.text() == f"Replaying run {rsi}"
+    assert window.windowTitle() == f"{title} — Replaying run {rsi}"
     assert window.replay_toolbar.isVisible()
     window.exit_replay()
     assert_left_replay(window, title, status)  # the title from before the first replay
