@@ -186,7 +186,7 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
         cli_output.print_json({"windows": rows, "efficiency": result.efficiency})
     else:
         print(f"walk-forward efficiency {cli_values.text(result.efficiency)}"
-              " (mean annual return out of sample / in sample)")  # fmt: skip
+              " (mean yearly log return out of sample / in sample)")  # fmt: skip
     return cli_errors.OK
 
 

@@ -11,8 +11,9 @@ chose its parameters.
 Each in-sample study is a stored study (any method and backend of ``StudyRunner``); each
 out-of-sample run is a recorded run, so both open in the window like any other. The strategy
 starts fresh at each out-of-sample start: its indicators warm up on that window's first bars.
-Walk-forward efficiency is Pardo's: the mean annualised out-of-sample return over the mean
-annualised in-sample return of the chosen trials.
+Walk-forward efficiency is Pardo's, the mean annualised out-of-sample return over the mean
+annualised in-sample return of the chosen trials, with returns annualised as continuously
+compounded rates (``log(1 + return) / years``), defined on windows of any length.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ostdesk.store.runs import run_stats
 from ostdesk.store.stats import stats_to_record
 from ostdesk.store.studies import TrialRow, stored_trials
 
-_ANNUAL = "Return (Ann.) [%]"
+_YEAR_S = 365.25 * 86_400.0
 
 
 class WalkForwardError(ValueError):
@@ -210,14 +211,23 @@ def _best(trials: list[TrialRow], spec: StudySpec) -> TrialRow | None:
 
 
 def _efficiency(results: Sequence[WindowResult]) -> float:
-    pairs = [
-        (r.is_stats.get(_ANNUAL), r.oos_stats.get(_ANNUAL))
+    rates = [
+        (_yearly_rate(r.is_stats), _yearly_rate(r.oos_stats))
         for r in results
         if r.oos_run_id is not None
     ]
-    values = [(float(a), float(b)) for a, b in pairs if a is not None and b is not None]
-    if not values:
+    pairs = [(a, b) for a, b in rates if math.isfinite(a) and math.isfinite(b)]
+    if not pairs:
         return math.nan
-    mean_is = sum(a for a, _ in values) / len(values)
-    mean_oos = sum(b for _, b in values) / len(values)
+    mean_is = sum(a for a, _ in pairs) / len(pairs)
+    mean_oos = sum(b for _, b in pairs) / len(pairs)
     return mean_oos / mean_is if mean_is else math.nan
+
+
+def _yearly_rate(stats: Mapping[str, float | None]) -> float:
+    """The continuously compounded return a year, from Return [%] over Duration (seconds):
+    defined for a window of any length, where Return (Ann.) needs several days."""
+    total, seconds = stats.get("Return [%]"), stats.get("Duration")
+    if total is None or not seconds or total <= -100.0:
+        return math.nan
+    return math.log1p(total / 100.0) * _YEAR_S / seconds

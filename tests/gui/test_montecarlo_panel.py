@@ -18,17 +18,11 @@ from ostdesk.research import montecarlo
 from ostdesk.research.montecarlo import run_montecarlo
 from ostdesk.store import Database
 from tests.gui.test_runs_browser import insert_runs, real_db, real_runs_template  # noqa: F401
+from tests.gui.test_runs_details import worker  # noqa: F401 - the run worker on real_db
 
 
 @pytest.fixture
-def worker(real_db: Database) -> Iterator[RunWorker]:  # noqa: F811
-    w = RunWorker(real_db)
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def panel(qtbot: QtBot, worker: RunWorker) -> Iterator[MonteCarloPanel]:
+def panel(qtbot: QtBot, worker: RunWorker) -> Iterator[MonteCarloPanel]:  # noqa: F811
     widget = MonteCarloPanel(worker)
     qtbot.addWidget(widget)
     yield widget
@@ -122,7 +116,8 @@ def test_a_result_for_a_run_no_longer_shown_is_dropped(
 
 
 def test_run_details_has_a_monte_carlo_tab_for_the_run_it_shows(
-    qtbot: QtBot, worker: RunWorker
+    qtbot: QtBot,
+    worker: RunWorker,  # noqa: F811
 ) -> None:
     details = RunDetails(worker)
     qtbot.addWidget(details)

@@ -1,0 +1,73 @@
+"""Walk-forward (issue 23): wall time of 10 windows x 100 trials on workload (a) on 2 cores.
+
+The 100-combination SmaCross grid of ``bench/sweep.py`` (fast 5..50 x slow 60..240, 1 unit a
+trade; objective Return [%]) is optimised on each rolling in-sample window with the local
+backend (2 workers) and its best trial recorded as a run on the out-of-sample window after it.
+Workload (a) is 1 symbol x 200,000 minute bars; the in-sample length is ``--in-sample`` (a
+share of the bars, or a count) and 10 out-of-sample windows cover the rest. ``--bars`` cuts
+the workload (the full one takes long on 2 cores). Prints the total wall time, the time per
+window, trials/s and the walk-forward efficiency.
+
+Run: python bench/walkforward.py [--bars N] [--in-sample N] [--windows W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if not __package__:  # run as ``python bench/walkforward.py``: make its sibling importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.backtest import ensure_workload
+from bench.recorder import load_into
+from bench.sweep import GRID, WORKERS, spec_for
+from ostdesk.research.spec import Objective
+from ostdesk.research.walkforward import bar_times, bar_windows, run_walkforward
+from ostdesk.store import Database
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--workload", type=Path, default=Path(__file__).resolve().parent.parent / "workload"
+    )
+    ap.add_argument("--bars", type=int, help="use the first N bars of (a)")
+    ap.add_argument("--in-sample", type=float, default=0.5, help="share (<1) or bars (>=1)")
+    ap.add_argument("--windows", type=int, default=10, help="out-of-sample windows")
+    args = ap.parse_args()
+    ensure_workload(args.workload)
+    with tempfile.TemporaryDirectory() as tmp, Database.open(Path(tmp) / "wf.duckdb") as db:
+        symbols = load_into(db, args.workload / "a.npz")
+        # Return, not Sharpe: a Sharpe ratio needs several days of returns, and a short
+        # window of minute bars (``--bars``) has too few to rank its trials by
+        spec = dataclasses.replace(
+            spec_for(symbols[0], GRID), objectives=(Objective("Return [%]"),)
+        )
+        times = bar_times(db, spec.symbols, spec.period)[: args.bars]
+        n = len(times)
+        in_sample = int(args.in_sample * n) if args.in_sample < 1 else int(args.in_sample)
+        out_of_sample = -(-(n - in_sample) // args.windows)  # ceil: exactly W windows
+        windows = bar_windows(times, in_sample, out_of_sample)
+        marks: list[float] = []
+        start = time.perf_counter()
+        result = run_walkforward(
+            db, spec, windows, workers=WORKERS,
+            on_window=lambda _: marks.append(time.perf_counter()),
+        )  # fmt: skip
+        total = time.perf_counter() - start
+    trials = 100 * len(windows)
+    per_window = [b - a for a, b in zip([start, *marks], marks, strict=False)]
+    print(f"walk-forward on (a): {n:,} bars, {len(windows)} windows of {in_sample:,} bars "
+          f"in-sample + {out_of_sample:,} out-of-sample, {WORKERS} workers (local)")  # fmt: skip
+    print(f"{'total s':>9} {'per window s (min/median/max)':>32} {'trials/s':>9} {'WFE':>7}")
+    ordered = sorted(per_window)
+    spread = f"{ordered[0]:.1f} / {ordered[len(ordered) // 2]:.1f} / {ordered[-1]:.1f}"
+    print(f"{total:>9.1f} {spread:>32} {trials / total:>9.1f} {result.efficiency:>7.3f}")
+
+
+if __name__ == "__main__":
+    main()
