@@ -2,7 +2,7 @@
 messages up to the cursor): open, seek, step, play at a speed, pause.
 
 The run is loaded once into a :class:`RunTimeline` (and its events folded once into a
-:class:`BookRewind`, on a thread of its own while the first bar shows); every move then shows
+:class:`BookRewind`, on a thread of its own once the first bar shows); every move then shows
 the exact state at the new cursor. Short forward moves feed only what the cursor passed, through
 the same calls a live run's batches use (chart appends, ``Blotters.apply`` with the engine's own
 event objects), so playback looks exactly like the live run; backward and long forward moves
@@ -36,6 +36,7 @@ SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 50, 100, 500, None)
 """Bars per second offered by the toolbar; ``None`` is Max."""
 
 FRAME_MS = 16  # the timer's period at fast speeds (one frame)
+FOLD_DELAY_MS = 300  # from opening a run to folding its rewind (after the first paint)
 FOLD_LIMIT = 5_000
 """A forward move over at most this many events folds them into the shown books (~1.4 µs an
 event); a longer one takes the rewind's books (~20 ms whatever the distance)."""
@@ -118,7 +119,7 @@ class ReplayController(QObject):
         cursor, so a window can load a long run on a worker thread and hand it over)."""
         self.pause()
         self._timeline = timeline
-        self._rewind = RewindBuild(timeline.events.events, timeline.capital)
+        build = self._rewind = RewindBuild(timeline.events.events, timeline.capital)
         self.blotters.learn_prices(timeline.events.events)
         self._feed = ChartFeed(self.chart, timeline, layout)
         self._pace = MaxPace()  # a bar's cost is the run's: its events and lines
@@ -126,11 +127,13 @@ class ReplayController(QObject):
         self._cursor = -1
         self.opened.emit(timeline)
         self.seek(at)
+        # the fold begins once the bar is on screen: beside the open it would slow it
+        QTimer.singleShot(FOLD_DELAY_MS, self, lambda: build.start())
         return timeline
 
     def wait_ready(self) -> None:
-        """Wait until every move is as quick as it gets: the rewind's fold, begun by
-        ``open``, is done (a far move waits for it anyway; a benchmark says how long)."""
+        """Fold the rewind now if it has not begun, and wait for it: then every move is as
+        quick as it gets (a far move does this itself; a benchmark says how long it takes)."""
         if self._rewind is not None:
             self._rewind.rewind()
 

@@ -1,9 +1,11 @@
-"""A run's :class:`BookRewind` folded on a thread of its own while the replay opens.
+"""A run's :class:`BookRewind` folded on a thread of its own once the replay has opened.
 
 Folding a run's events into the rewind is ~40% of opening a million-bar run in replay, and the
-first bar shown does not need it (its few events fold from empty books). So the fold runs beside
-the GUI thread; the first move that needs the books of a far bar waits for what is left of it.
-Qt-free: the rewind's books are plain Python, built from the timeline's immutable events.
+first bar shown does not need it (its few events fold from empty books). The fold is plain
+Python: beside the open it would only share the GIL with it, so the window starts it once the
+first bar is on screen (:meth:`start`); the first move that needs the books of a far bar starts
+it if it has not begun and waits for what is left of it. Qt-free: the rewind's books are plain
+Python, built from the timeline's immutable events.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ostdesk.gui.blotter.rewind import BookRewind
 
 
 class RewindBuild:
-    """``BookRewind(events, capital)``, started now, given by :meth:`rewind`."""
+    """``BookRewind(events, capital)``, folded from :meth:`start`, given by :meth:`rewind`."""
 
     def __init__(self, events: Sequence[ev.EventBase], capital: float) -> None:
         self._events = events
@@ -26,7 +28,13 @@ class RewindBuild:
         self._rewind: BookRewind | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._build, name="replay-rewind", daemon=True)
-        self._thread.start()
+        self._started = False
+
+    def start(self) -> None:
+        """Begin the fold (once; later calls do nothing)."""
+        if not self._started:
+            self._started = True
+            self._thread.start()
 
     def _build(self) -> None:
         try:
@@ -36,7 +44,8 @@ class RewindBuild:
             self._error = exc
 
     def rewind(self) -> BookRewind:
-        """The rewind, once built (waits for the fold if it is still running)."""
+        """The rewind, once built (starts the fold if need be and waits for it)."""
+        self.start()
         self._thread.join()
         if self._error is not None:
             raise self._error
