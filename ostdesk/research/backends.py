@@ -17,8 +17,10 @@ outlives its per-trial limit plus a grace, or dies, is replaced, its trial endin
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -76,10 +78,21 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_main(conn: Connection, data: StudyData) -> None:
+def _worker_main(conn: Connection, cpu: int | None) -> None:
     """A pool worker: load the strategy, then run trials until told to stop. Ctrl-C in the
-    terminal reaches the whole process group: the parent decides, and stops its workers."""
+    terminal reaches the whole process group: the parent decides, and stops its workers.
+
+    Each worker keeps to a CPU of its own: the engine pins its threads to the last CPU a
+    process may use (``ostdesk.engine.affinity``), which would otherwise be the same CPU in
+    every worker, and the pool would run on one core."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if cpu is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, {cpu})
+    try:
+        data: StudyData = pickle.loads(conn.recv_bytes())
+    except (EOFError, OSError):
+        return
     try:
         strategy = load_strategy(data.spec.strategy, data.spec.strategy_source)
     except BaseException as exc:
@@ -100,10 +113,11 @@ def _worker_main(conn: Connection, data: StudyData) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, data: StudyData, lock: threading.Lock) -> None:
+    def __init__(self, ctx: Any, lock: threading.Lock, cpu: int | None) -> None:
+        self.cpu = cpu
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, data), name="ostdesk-trial-worker", daemon=True
+            target=_worker_main, args=(child, cpu), name="ostdesk-trial-worker", daemon=True
         )
         with lock:  # the child (or the fork server, started by the first) copies it as it starts
             saved = {k: os.environ.get(k) for k in THREAD_ENV}
@@ -149,6 +163,7 @@ class LocalBackend:
             self._ctx.set_forkserver_preload([__name__])
         self._pool: list[_Worker] = []
         self._data: StudyData | None = None
+        self._payload = b""
         self._queued: list[tuple[int, dict[str, Any]]] = []
 
     @property
@@ -157,7 +172,14 @@ class LocalBackend:
 
     def start(self, data: StudyData) -> None:
         self._data = data
-        self._pool = [_Worker(self._ctx, data, _ENV_LOCK) for _ in range(self.workers)]
+        self._payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)  # once, not per worker
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        self._pool = [
+            _Worker(self._ctx, _ENV_LOCK, cpus[k % len(cpus)] if cpus else None)
+            for k in range(self.workers)
+        ]
+        for worker in self._pool:  # all started first: each reads its bars as it is sent them
+            worker.conn.send_bytes(self._payload)
 
     def running(self) -> int:
         return len(self._queued) + sum(w.task is not None for w in self._pool)
@@ -223,7 +245,8 @@ class LocalBackend:
             elapsed = time.monotonic() - worker.started
             results.append(TrialResult(number, params, status, {}, error, elapsed, worker.name))
         index = self._pool.index(worker)
-        self._pool[index] = _Worker(self._ctx, self._data, _ENV_LOCK)
+        self._pool[index] = _Worker(self._ctx, _ENV_LOCK, worker.cpu)
+        self._pool[index].conn.send_bytes(self._payload)
 
     def close(self) -> None:
         for worker in self._pool:

@@ -24,6 +24,9 @@ _strategies: dict[tuple[str, str], Any] = {}  # per Ray worker process: loaded o
 def _trial_task(data: StudyData, number: int, params: dict[str, Any]) -> TrialResult:
     import ray  # type: ignore[import-not-found,unused-ignore]
 
+    # Ray gives a task no CPU of its own: pinned, every worker of a node would share one
+    os.environ["OSTDESK_NO_PIN"] = "1"
+
     key = (data.spec.strategy, data.spec.strategy_source)
     if key not in _strategies:
         _strategies[key] = load_strategy(*key)
