@@ -94,3 +94,12 @@ def test_a_frame_at_max_reaches_no_further_than_the_books_fold_in(
         assert k == -1 or t.event_count(k) <= events
         assert k == t.last or t.event_count(k + 1) > events
     assert t.last_bar_within(len(t.events)) == t.last
+
+
+def test_one_frame_descheduled_mid_advance_cuts_the_step_at_most_by_a_few() -> None:
+    display = Display(paint_s=0.002, bar_s=2e-6)
+    pace = MaxPace()
+    steady = play(pace, display, 30)[-1]
+    step = pace.step
+    pace.record(step, display.advance_s(step) * 100, display.frame_s(step) + 0.5)
+    assert pace.step >= steady // 3

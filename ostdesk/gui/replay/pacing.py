@@ -23,6 +23,8 @@ MIN_ADVANCE_SHARE = 0.5
 FIRST_STEP = 500
 MAX_GROWTH = 2.0  # at most twice what the last frame advanced: one fast frame is no trend
 _SMOOTHING = 0.5  # weight of the newest frame in the running estimates
+_MAX_JUMP = 4.0  # a frame counts as at most this many times the estimate: on a busy machine
+# one frame descheduled mid-way would otherwise cut the step for many frames
 
 
 class MaxPace:
@@ -55,4 +57,8 @@ class MaxPace:
 
 
 def _blend(estimate: float | None, sample: float) -> float:
-    return sample if estimate is None else estimate + _SMOOTHING * (sample - estimate)
+    if estimate is None:
+        return sample
+    if estimate > 0:
+        sample = min(sample, estimate * _MAX_JUMP)
+    return estimate + _SMOOTHING * (sample - estimate)
