@@ -1,0 +1,33 @@
+"""Reading a stored study back (on the database worker's thread): its row, its spec rebuilt
+with the strategy it names, and every stored trial."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from ostdesk.engine.strategy import Strategy
+from ostdesk.research.spec import StudySpec
+from ostdesk.research.trial import load_strategy
+from ostdesk.store.database import DbOrCursor
+from ostdesk.store.studies import TrialRow, get_study, stored_trials
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredStudy:
+    study_id: int
+    row: dict[str, Any]
+    spec: StudySpec
+    strategy: type[Strategy]
+    trials: list[TrialRow]
+
+
+def load_study(db: DbOrCursor, study_id: int) -> StoredStudy:
+    """Study ``study_id`` whole; ``StoreError`` if there is none, ``KeyError``/``OSError``
+    if its strategy can no longer be loaded."""
+    row = get_study(db, study_id)
+    raw = json.loads(row["spec"])
+    strategy = load_strategy(raw["strategy"], raw["strategy_source"])
+    spec = StudySpec.from_json(row["spec"], strategy.params)
+    return StoredStudy(study_id, row, spec, strategy, stored_trials(db, study_id))

@@ -1,0 +1,139 @@
+"""A study running off the main thread, its trials handed to the window in batches.
+
+``StudyRunner.run`` blocks until the study ends and calls its callbacks on its own thread, for
+every trial. Here it runs on one Python thread; the callbacks only append to a list under a
+lock, and a ``QTimer`` on the main thread drains it every ``FLUSH_MS`` and emits one
+``trialsReady`` batch and the latest progress (as ``ostdesk.gui.bridge`` does for a run's
+events): a grid of cheap trials finishing hundreds a second costs the window one table update
+a tick, never one per trial. The end (``finished`` or ``failed``) comes after the last batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ostdesk.research.spec import TrialResult
+from ostdesk.research.study import StudyProgress, StudyRunner, StudySummary, trial_row
+from ostdesk.store.studies import TrialRow
+
+FLUSH_MS = 100
+JOIN_TIMEOUT_S = 10.0
+
+MakeRunner = Callable[..., StudyRunner]
+"""Called on the study's thread with ``on_trial`` (and nothing else): the runner to run (a
+new study, or ``StudyRunner.resume``, which reads the database)."""
+
+
+class StudyThread(QObject):
+    """Runs one study at a time (see the module docstring)."""
+
+    studyStarted = Signal(int, object)  # study id, its StudySpec: before its first batch
+    trialsReady = Signal(list)  # list[TrialRow], in the order they finished
+    progressChanged = Signal(object)  # StudyProgress, the latest
+    finished = Signal(object)  # StudySummary
+    failed = Signal(str)  # one line: why the study could not run or stopped
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._rows: list[TrialRow] = []
+        self._progress: StudyProgress | None = None
+        self._runner: StudyRunner | None = None
+        self._announced = False
+        self._outcome: StudySummary | str | None = None
+        self._thread: threading.Thread | None = None
+        self._cancelled = threading.Event()
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_MS)
+        self._timer.timeout.connect(self._flush)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def study_id(self) -> int | None:
+        runner = self._runner
+        return runner.study_id if runner is not None else None
+
+    def start(self, make_runner: MakeRunner) -> None:
+        if self._thread is not None:
+            raise RuntimeError("a study is already running; cancel it first")
+        self._rows, self._progress, self._runner = [], None, None
+        self._announced, self._outcome = False, None
+        self._cancelled.clear()
+        self._thread = threading.Thread(
+            target=self._main, args=(make_runner,), name="ostdesk-study", daemon=True
+        )
+        self._thread.start()
+        self._timer.start()
+
+    def cancel(self) -> None:
+        """Stop soon (trials running are abandoned; a resume runs them again)."""
+        self._cancelled.set()
+        runner = self._runner
+        if runner is not None:
+            runner.cancel()
+
+    def shutdown(self, timeout: float = JOIN_TIMEOUT_S) -> bool:
+        """Cancel and join the study's thread (on closing the window); False if it did not
+        end within ``timeout`` s."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self.cancel()
+        thread.join(timeout)
+        self._timer.stop()
+        if thread.is_alive():
+            return False
+        self._thread = None
+        return True
+
+    # -- the study's thread ----------------------------------------------------------------------
+    def _main(self, make_runner: MakeRunner) -> None:
+        try:
+            runner = make_runner(on_trial=self._on_trial)
+            self._runner = runner
+            if self._cancelled.is_set():
+                runner.cancel()
+            outcome: StudySummary | str = runner.run()
+        except Exception as exc:  # a user mistake or an unreachable backend: one line
+            outcome = str(exc) or type(exc).__name__
+        with self._lock:
+            self._outcome = outcome
+
+    def _on_trial(self, result: TrialResult, progress: StudyProgress) -> None:
+        runner = self._runner
+        row = trial_row(runner.spec, result) if runner is not None else None
+        with self._lock:
+            if row is not None:
+                self._rows.append(row)
+            self._progress = progress
+
+    # -- the main thread -------------------------------------------------------------------------
+    def _flush(self) -> None:
+        with self._lock:
+            rows, self._rows = self._rows, []
+            progress, outcome = self._progress, self._outcome
+        runner = self._runner
+        if not self._announced and runner is not None and runner.study_id is not None:
+            self._announced = True
+            self.studyStarted.emit(runner.study_id, runner.spec)
+        if rows:
+            self.trialsReady.emit(rows)
+        if progress is not None:
+            self.progressChanged.emit(progress)
+        if outcome is None:
+            return
+        self._timer.stop()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if isinstance(outcome, StudySummary):
+            self.progressChanged.emit(outcome.progress)
+            self.finished.emit(outcome)
+        else:
+            self.failed.emit(outcome)
