@@ -35,6 +35,7 @@ from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView, NoticeBar
+from ostdesk.gui.optimize import OptimizeView
 from ostdesk.gui.replay.banner import ReplayBanner
 from ostdesk.gui.replay.controller import ReplayController
 from ostdesk.gui.replay.toolbar import ReplayToolbar
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.replay_banner = ReplayBanner(self.replay)
         layout.insertWidget(1, self.replay_banner)  # above the chart, under the notices
         self.log_view = LogView()
+        self.optimize = OptimizeView(db, self.config_panel)
         left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.add_dock("config", "Strategy", self.config_panel, left)
         self.add_dock("runs", "Runs", self.run_list, bottom)
@@ -112,7 +114,8 @@ class MainWindow(QMainWindow):
         self.add_dock("compare", "Compare runs", self.run_comparison, bottom)
         self.add_dock("log", "Log", self.log_view, bottom)
         self.add_dock("replay_log", "Replay log", self.replay.log_view, bottom)
-        for name in ("runs", "details", "compare", "log"):
+        self.add_dock("optimize", "Optimize", self.optimize, bottom)
+        for name in ("runs", "details", "compare", "log", "optimize"):
             self.tabifyDockWidget(self.docks["blotters"], self.docks[name])
         # beside the blotters, not a tab behind them: a replay shows both
         self.docks["replay_log"].hide()  # until a replay: shown by Run > Replay
@@ -172,6 +175,8 @@ class MainWindow(QMainWindow):
             "Re&play", self.toggle_replay, "F6", icon(QStyle.StandardPixmap.SP_MediaSeekForward)
         )
         self.replay_action.setToolTip(_REPLAY_TIP)
+        self.optimize_action = self._action("&Optimize…", self.show_optimize, "Ctrl+Shift+O")
+        self.optimize_action.setToolTip("Search the strategy's parameters: a study on all cores")
         self.install_demo_action = self._action("Install &demo data", self.install_demo)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
@@ -203,6 +208,8 @@ class MainWindow(QMainWindow):
         run_menu = bar.addMenu("&Run")
         for action in (self.run_action, self.stop_action, self.replay_action):
             run_menu.addAction(action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.optimize_action)
         self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
@@ -234,6 +241,8 @@ class MainWindow(QMainWindow):
         browser.openRequested.connect(self._open_from_browser)
         browser.compareRequested.connect(self._compare_runs)
         browser.rerunRequested.connect(self._rerun)
+        self.optimize.runRequested.connect(self._record_trial)
+        self.optimize.problemReported.connect(self.log_view.warning)
         browser.runsDeleted.connect(self.run_details.forget)
         browser.runsDeleted.connect(self.run_comparison.forget)
         self.chart_loader.loaded.connect(self._show_run_in_chart)
@@ -527,6 +536,24 @@ class MainWindow(QMainWindow):
             self.log_view.error(f"cannot re-run run {run['run_id']}: {text}")
             self.notice.show_error(f"Cannot re-run run {run['run_id']}: {text}")
 
+    def show_optimize(self) -> None:
+        """Run > Optimize…: the Optimize dock in front, with the bottom area's default room."""
+        dock = self.docks["optimize"]
+        dock.show()
+        dock.raise_()
+        if not dock.isFloating():
+            height = max(280, int(self.height() * BOTTOM_SHARE))
+            self.resizeDocks([dock], [max(dock.height(), height)], Qt.Orientation.Vertical)
+
+    def _record_trial(self, config: BacktestConfig, source: str) -> None:
+        """A study's trial (double-clicked in Optimize) recorded as a run and shown."""
+        try:
+            self.controller.start(config, strategy_source=source)
+        except (StoreError, ParamError, ValueError, KeyError, RuntimeError) as exc:
+            text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            self.log_view.error(f"cannot record {config.name}: {text}")
+            self.notice.show_error(f"Cannot record {config.name}: {text}")
+
     def center_chart(self, symbol: str, ts_ns: int) -> None:
         if symbol and symbol != self.chart.current_symbol:
             try:
@@ -636,5 +663,7 @@ class MainWindow(QMainWindow):
             self.log_view.error("the backtest did not stop within 2 s: recorded as interrupted")
         self.bridge.finish_now()  # its end is logged and recorded before the database goes
         self.config_panel.save_last_used()
+        if not self.optimize.shutdown():
+            self.log_view.error("the study did not stop in time: it resumes from its trials")
         self.run_list.shutdown()  # its worker's DuckDB cursor goes before the database
         event.accept()
