@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ from ostdesk.research.overfitting import (
     plateau_score,
     probability_of_overfitting,
 )
+from ostdesk.research.spec import Objective
 from ostdesk.store.database import DbOrCursor
 from ostdesk.store.studies import TrialRow, get_study, stored_trials
 
@@ -89,17 +90,31 @@ def study_robustness(
 ) -> Robustness:
     """The summary of stored study ``study_id`` (``returns``: see the module's docstring)."""
     study = get_study(db, study_id)
-    objective = json.loads(study["spec"])["objectives"][0]
-    stat, minimize = str(objective["stat"]), bool(objective["minimize"])
-    trials = [t for t in stored_trials(db, study_id) if t.status == "completed"]
-    best = _best(trials, minimize)
+    first = json.loads(study["spec"])["objectives"][0]
+    objective = Objective(str(first["stat"]), bool(first["minimize"]))
+    return robustness_of(
+        stored_trials(db, study_id), objective, study_id=study_id, returns=returns, blocks=blocks
+    )
+
+
+def robustness_of(
+    trials: Sequence[TrialRow],
+    objective: Objective,
+    *,
+    study_id: int,
+    returns: npt.ArrayLike | None = None,
+    blocks: int = 16,
+) -> Robustness:
+    """The summary of a study's ``trials`` (all of them: the completed ones count) ranked by
+    ``objective``; ``returns`` has a column per completed trial, in the order given."""
+    completed = [t for t in trials if t.status == "completed"]
+    best = _best(completed, objective.minimize)
     if best is None:
         raise OverfittingError(
-            f"study {study_id} has no completed, feasible trial with a value of {stat}"
+            f"study {study_id} has no completed, feasible trial with a value of {objective.stat}"
         )
     notes: list[str] = []
-    chosen = trials.index(best)
-    deflated = _deflated(trials, chosen, returns, notes)
+    deflated = _deflated(completed, completed.index(best), returns, notes)
     overfitting = None
     if returns is None:
         notes.append("PBO needs every trial's per-period returns, which the study does not store")
@@ -107,18 +122,18 @@ def study_robustness(
         overfitting = probability_of_overfitting(returns, blocks)
     return Robustness(
         study_id=study_id,
-        objective=f"{'min' if minimize else 'max'} {stat}",
-        trials=len(trials),
+        objective=objective.describe(),
+        trials=len(completed),
         best_trial=best.number,
         best_params=best.params,
         deflated=deflated,
         overfitting=overfitting,
-        plateau=_plateau(trials, best, minimize, notes),
+        plateau=_plateau(completed, best, objective.minimize, notes),
         notes=tuple(notes),
     )
 
 
-def _best(trials: list[TrialRow], minimize: bool) -> TrialRow | None:
+def _best(trials: Sequence[TrialRow], minimize: bool) -> TrialRow | None:
     ranked = [t for t in trials if t.feasible and math.isfinite(t.objective[0])]
     if not ranked:
         return None

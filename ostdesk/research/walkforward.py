@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
+from ostdesk.research.ranking import best_trials
 from ostdesk.research.spec import StudySpec
 from ostdesk.research.study import StudyRunner
 from ostdesk.research.trial import config_for, load_strategy
@@ -35,7 +36,7 @@ from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.runs import run_stats
 from ostdesk.store.stats import stats_to_record
-from ostdesk.store.studies import TrialRow, stored_trials
+from ostdesk.store.studies import stored_trials
 
 _YEAR_S = 365.25 * 86_400.0
 
@@ -177,7 +178,7 @@ def run_walkforward(
             name=f"{name} window {w.index + 1} in-sample",
         )  # fmt: skip
         study_id = runner.run().study_id
-        best = _best(stored_trials(db, study_id), spec)
+        best = next(iter(best_trials(stored_trials(db, study_id), spec, limit=1)), None)
         result = WindowResult(w, study_id, None, {}, {}, None, {})
         if best is not None:
             params = {k: cls.params[k].validate(v) for k, v in best.params.items()}
@@ -195,19 +196,6 @@ def run_walkforward(
         if on_window is not None:
             on_window(result)
     return WalkForward(tuple(results), _efficiency(results))
-
-
-def _best(trials: list[TrialRow], spec: StudySpec) -> TrialRow | None:
-    """The completed, feasible trial best by the first objective."""
-    ranked = [
-        t
-        for t in trials
-        if t.status == "completed" and t.feasible and math.isfinite(t.objective[0])
-    ]
-    if not ranked:
-        return None
-    pick = min if spec.objectives[0].minimize else max
-    return pick(ranked, key=lambda t: t.objective[0])
 
 
 def _efficiency(results: Sequence[WindowResult]) -> float:
