@@ -61,12 +61,12 @@ class EventBus:
     def _set(self, event_type: type[EventBase], subscribers: tuple[Subscriber, ...]) -> None:
         """Replace one type's subscribers (the caller holds the lock) and what publish reads:
         their enqueue functions, called without a method hop, and how many of them take part
-        in the idle barrier."""
+        in the idle barrier for this type (see ``Subscriber.uncounted``)."""
         if subscribers:
             self._subscriptions[event_type] = subscribers
             self._deliveries[event_type] = (
                 tuple(s.enqueue for s in subscribers),
-                sum(1 for s in subscribers if s.in_barrier),
+                sum(1 for s in subscribers if s.in_barrier and event_type not in s.uncounted),
             )
         else:
             self._subscriptions.pop(event_type, None)

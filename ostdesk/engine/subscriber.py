@@ -36,6 +36,12 @@ class Subscriber:
     in_barrier: bool = True
     """Whether the idle barrier waits for this subscriber's events (see ``sink.BufferedSink``)."""
 
+    uncounted: frozenset[type[EventBase]] = frozenset()
+    """Event types whose handling publishes nothing and subscribes to nothing (a strategy
+    host without an ``on_order`` hook, for the broker's answers): the idle barrier need not
+    wait for them, as it need not for a sink's. The subscriber still handles them in FIFO
+    order, so before anything published after them. Fixed before the first ``_subscribe``."""
+
     essential: bool = False
     """Whether its run cannot go on without it (the broker, the run recorder): an error it
     reports makes the runner cancel the run, which ends ``failed`` with that error."""
@@ -79,6 +85,7 @@ class Subscriber:
         done = self._bus.idle.done
         on_event = self._on_event
         handlers = self._handlers
+        uncounted = self.uncounted
         handled = 0  # events handled whose completion is not yet reported
         while True:
             event = get()
@@ -101,8 +108,9 @@ class Subscriber:
                 except BaseException as inner:  # the error path must not kill the thread either
                     self._bus.errors.report(self.name, inner)
             finally:
-                handled += 1
-                if empty():  # one report per burst: each report may wake the barrier's waiter
+                if event.__class__ not in uncounted:
+                    handled += 1
+                if handled and empty():  # one report per burst: each may wake the waiter
                     done(handled)
                     handled = 0
         try:
