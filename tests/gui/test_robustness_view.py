@@ -1,0 +1,85 @@
+"""The Optimize view's robustness summary: the study's statistics with their definitions as
+tooltips, from the trials in memory; a study with nothing to judge says why."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from ostdesk.gui.optimize.robustness import ROWS, RobustnessView
+from ostdesk.research.overfitting import DEFINITIONS
+from ostdesk.research.robustness import robustness_of
+from ostdesk.research.space import parse_dimension
+from ostdesk.research.spec import Objective, StudySpec
+from ostdesk.store.studies import TrialRow
+from ostdesk.strategies.sma_cross import SmaCross
+
+SPEC = StudySpec(
+    strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+    space=(
+        parse_dimension(SmaCross.params["fast"], "5:15:5"),
+        parse_dimension(SmaCross.params["slow"], "20:60:20"),
+    ),
+    objectives=(Objective("Sharpe Ratio"),),
+)  # fmt: skip
+
+
+def trials(status: str = "completed") -> list[TrialRow]:
+    return [
+        TrialRow(
+            number=3 * i + j,
+            params={"fast": fast, "slow": slow},
+            status=status,
+            objective=[sharpe],
+            feasible=True,
+            stats={"Sharpe Ratio": sharpe, "Duration": 3 * 365 * 86_400.0},
+            error=None,
+            duration_s=0.1,
+            worker="w",
+        )
+        for i, fast in enumerate((5, 10, 15))
+        for j, slow in enumerate((20, 40, 60))
+        for sharpe in [0.2 + 0.3 * i - 0.2 * abs(j - 1) + (0.9 if (i, j) == (1, 1) else 0.0)]
+    ]
+
+
+@pytest.fixture
+def view(qtbot: QtBot) -> RobustnessView:
+    widget = RobustnessView()
+    qtbot.addWidget(widget)
+    widget.set_study(SPEC)
+    return widget
+
+
+def shown(view: RobustnessView) -> dict[str, str]:
+    return {view.table.item(r, 0).text(): view.table.item(r, 1).text() for r in range(len(ROWS))}
+
+
+def test_the_summary_shows_each_statistic_with_its_definition(view: RobustnessView) -> None:
+    rows = trials()
+    view.set_trials(rows, None)
+    expected = robustness_of(rows, Objective("Sharpe Ratio"), study_id=0)
+    assert expected.deflated is not None and expected.plateau is not None
+    values = shown(view)
+    assert values["Deflated Sharpe Ratio"] == f"{expected.deflated.dsr:.3f}"
+    assert values["Plateau score"] == f"{expected.plateau.score:.2f} (8 neighbours)"
+    assert values["Probability of Backtest Overfitting"] == "n/a"
+    assert "Best trial 4 (fast=10 slow=40) of 9 completed." in view.note.text()
+    assert "PBO needs every trial's per-period returns" in view.note.text()
+    for r, name in enumerate(ROWS):
+        assert view.table.item(r, 0).toolTip() == DEFINITIONS[name]
+        assert view.table.item(r, 1).toolTip() == DEFINITIONS[name]
+
+
+def test_a_study_without_a_completed_trial_says_why_and_shows_no_numbers(
+    view: RobustnessView,
+) -> None:
+    view.set_trials(trials("failed"), None)
+    assert set(shown(view).values()) == {"n/a"} and view.summary is None
+    assert view.note.text() == (
+        "The study has no completed, feasible trial with a value of Sharpe Ratio"
+    )
+    view.set_study(dataclasses.replace(SPEC))
+    assert view.note.text().startswith("Run or open a study")
