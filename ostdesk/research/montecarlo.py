@@ -45,7 +45,7 @@ SIZINGS = ("compound", "fixed")
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 MAX_BAND_POINTS = 501
 MAX_PATHS = 1_000_000
-_CHUNK_CELLS = 2_000_000  # path cells per chunk: 16 MB of float64, cache-friendly enough
+_CHUNK_CELLS = 2_000_000  # path cells per chunk: 16 MB of float64 per buffer, two per thread
 
 
 class MonteCarloError(ValueError):
@@ -54,8 +54,9 @@ class MonteCarloError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class MonteCarlo:
-    """The simulated paths' distribution; ``bands[i]`` is percentile ``BAND_PERCENTILES[i]``
-    of the equity after ``steps[j]`` trades, ``actual`` the run's own equity there."""
+    """The simulated paths' distribution; ``bands[i, j]`` is percentile
+    ``BAND_PERCENTILES[i]`` of the equity after ``steps[j]`` trades, ``actual[j]`` the run's
+    own equity there."""
 
     method: str
     sizing: str
