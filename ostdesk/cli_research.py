@@ -277,19 +277,6 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
         print(f"  trial {t['trial']:<6} {values:<24} {params}  ({trades:.0f} trades)")
 
 
-def _stored_spec(db: Any, study_id: int) -> tuple[Any, Any]:
-    import json
-
-    from ostdesk.research.spec import StudySpec
-    from ostdesk.research.trial import load_strategy
-    from ostdesk.store.studies import get_study
-
-    row = get_study(db, study_id)
-    raw = json.loads(row["spec"])
-    cls = load_strategy(raw["strategy"], raw["strategy_source"])
-    return StudySpec.from_json(row["spec"], cls.params), cls
-
-
 def cmd_studies(args: argparse.Namespace, open_db: OpenDb) -> int:
     from ostdesk.store.studies import list_studies
 
@@ -310,11 +297,12 @@ def cmd_studies(args: argparse.Namespace, open_db: OpenDb) -> int:
 
 
 def cmd_study(args: argparse.Namespace, open_db: OpenDb) -> int:
+    from ostdesk.research.study import stored_spec
     from ostdesk.store.studies import export_trials
 
     write = args.rerun is not None
     with open_db(args, write=write) as db, cli_errors.as_user_error():
-        spec, cls = _stored_spec(db, args.study_id)
+        spec, cls = stored_spec(db, args.study_id)
         if args.export:
             count = export_trials(db, args.study_id, args.export)
             print(f"wrote {count:,} trials of study {args.study_id} to {args.export}")

@@ -81,6 +81,14 @@ class StudySummary:
 TrialCallback = Callable[[TrialResult, StudyProgress], None]
 
 
+def stored_spec(db: Database, study_id: int) -> tuple[StudySpec, type[Strategy]]:
+    """A stored study's spec and its strategy class (loaded again from where it came from)."""
+    row = get_study(db, study_id)
+    raw = json.loads(row["spec"])
+    strategy = load_strategy(raw["strategy"], raw["strategy_source"])
+    return StudySpec.from_json(row["spec"], strategy.params), strategy
+
+
 def trial_row(spec: StudySpec, result: TrialResult) -> TrialRow:
     """A finished trial as the store keeps it."""
     return TrialRow(
@@ -133,10 +141,7 @@ class StudyRunner:
     @classmethod
     def resume(cls, db: Database, study_id: int, **kwargs: Any) -> StudyRunner:
         """A runner that continues stored study ``study_id`` (its spec from the database)."""
-        row = get_study(db, study_id)
-        raw = json.loads(row["spec"])
-        strategy = load_strategy(raw["strategy"], raw["strategy_source"])
-        spec = StudySpec.from_json(row["spec"], strategy.params)
+        spec, strategy = stored_spec(db, study_id)
         return cls(db, spec, strategy=strategy, study_id=study_id, **kwargs)
 
     def cancel(self) -> None:
