@@ -98,24 +98,30 @@ def _open_db(args: argparse.Namespace, *, write: bool, create: bool = False) -> 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from ostdesk.store import import_bars
+    from ostdesk.store.import_checks import OverlapError
 
     progress = cli_output.ProgressBar(sys.stderr)
     with _open_db(args, write=True, create=True) as db:
         try:
             with cli_errors.as_user_error():
-                result = import_bars(
-                    db,
-                    args.files,
-                    symbol=args.symbol,
-                    period=args.period,
-                    tz=args.tz,
-                    columns=args.columns,
-                    replace=args.replace,
-                    progress=progress,
-                    description=args.description,
-                    force=args.force,
-                    epoch_unit=args.epoch_unit,
-                )
+                try:
+                    result = import_bars(
+                        db,
+                        args.files,
+                        symbol=args.symbol,
+                        period=args.period,
+                        tz=args.tz,
+                        columns=args.columns,
+                        replace=args.replace,
+                        progress=progress,
+                        description=args.description,
+                        force=args.force,
+                        epoch_unit=args.epoch_unit,
+                    )
+                except OverlapError as exc:  # the store names no option: this is ours
+                    raise OverlapError(
+                        exc.file, exc.row, f"{exc.problem}; import with --replace to overwrite them"
+                    ) from None
         finally:
             progress.finish()
     print(result.summary())

@@ -69,6 +69,12 @@ class PeriodMismatchError(BarImportError):
         )
 
 
+class OverlapError(BarImportError):
+    """Stored bars lie inside the import's time range; importing with ``replace`` deletes
+    them first. The message names no option: each front end says how to ask for that (the
+    CLI's ``--replace``, the dialog's checkbox)."""
+
+
 def parse_epoch_unit(unit: str | None) -> str | None:
     if unit is None:
         return None
@@ -312,11 +318,10 @@ def check_overlap(
         )
     )
     assert clash is not None
-    raise BarImportError(
+    raise OverlapError(
         files[clash[0]],
         int(clash[1]),
         f"{count:,} {period.label} bars of {symbol} are already stored from "
         f"{format_ns(stored[1])} to {format_ns(stored[2])}, inside this import's range "
-        f"{format_ns(first)} to {format_ns(last)}; import with --replace "
-        "to overwrite them",
+        f"{format_ns(first)} to {format_ns(last)}",
     )

@@ -224,3 +224,38 @@ def test_the_preview_columns_are_wide_enough_for_a_whole_timestamp(qtbot, db, tm
     assert text.startswith("2024-01-02 10:00")
     needed = dialog.preview.fontMetrics().horizontalAdvance(text)
     assert dialog.preview.columnWidth(0) > needed  # not cut to "2024-01-02 …"
+
+
+def test_a_typed_path_fills_the_symbol_unless_the_user_chose_one(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.show()
+    dialog.path_edit.setFocus()
+    qtbot.keyClicks(dialog.path_edit, str(minute_bars(tmp_path)))
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)  # opened the file browser
+    assert dialog.isVisible() and not dialog.busy  # nor closes nor imports
+    assert dialog.symbol_edit.text() == "MINUTES"
+    assert dialog.preview.rowCount() > 0
+    dialog.path_edit.setText(str(GOOG_CSV))  # another file: the suggestion follows it
+    dialog.path_edit.editingFinished.emit()
+    assert dialog.symbol_edit.text() == "GOOG"
+    dialog.symbol_edit.setText("ALPHABET")  # the user's own choice stays
+    dialog.set_path(minute_bars(tmp_path))
+    assert dialog.symbol_edit.text() == "ALPHABET"
+
+
+def test_a_duplicate_import_points_at_the_replace_checkbox(qtbot, db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, db)
+    dialog.set_path(minute_bars(tmp_path))
+    dialog.period_box.setCurrentIndex(dialog.period_box.findData(BarPeriod.MINUTE))
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS):
+        dialog.start_import()
+    with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT_MS) as failed:
+        dialog.start_import()
+    message = failed.args[0]
+    assert "20 minute bars of MINUTES are already stored" in message
+    assert message.endswith(f"tick “{dialog.replace_check.text()}” to overwrite them.")
+    assert "--replace" not in message and "replace=True" not in message
+    dialog.replace_check.setChecked(True)
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT_MS) as done:
+        dialog.start_import()
+    assert done.args[0].replaced == 20

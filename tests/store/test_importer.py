@@ -19,6 +19,7 @@ from ostdesk.store import (
     load_bars,
     parse_columns_spec,
 )
+from ostdesk.store.import_checks import OverlapError
 from tests.store.conftest import snapshot
 
 HEADER = "timestamp,open,high,low,close,volume\n"
@@ -343,12 +344,19 @@ def test_overlap_with_stored_bars_is_refused(db: Database, tmp_path: Path) -> No
     import_bars(db, good_csv(tmp_path), symbol="X", period="minute")
     before = snapshot(db)
     again = write(tmp_path, "again.csv", HEADER + "\n".join(GOOD_ROWS[2:]) + "\n")
-    with pytest.raises(BarImportError) as info:
+    with pytest.raises(OverlapError) as info:
         import_bars(db, again, symbol="X", period="minute")
     assert info.value.row == 2
     assert "2 minute bars of X are already stored" in str(info.value)
-    assert "--replace" in str(info.value)
     assert snapshot(db) == before
+
+
+def test_the_overlap_refusal_names_no_front_end_option(db: Database, tmp_path: Path) -> None:
+    """The CLI says --replace and the dialog names its checkbox: the store says neither."""
+    import_bars(db, good_csv(tmp_path), symbol="X", period="minute")
+    with pytest.raises(OverlapError) as info:
+        import_bars(db, good_csv(tmp_path), symbol="X", period="minute")
+    assert "replace" not in str(info.value).lower()
 
 
 def test_replace_overwrites_the_overlapping_bars(db: Database, tmp_path: Path) -> None:

@@ -43,7 +43,12 @@ from ostdesk.store import offline
 from ostdesk.store.columns import ColumnError, ColumnMap, map_columns
 from ostdesk.store.database import Database, duckdb_message
 from ostdesk.store.errors import StoreError
-from ostdesk.store.import_checks import UNIT_NAMES, PeriodMismatchError, spacing_text
+from ostdesk.store.import_checks import (
+    UNIT_NAMES,
+    OverlapError,
+    PeriodMismatchError,
+    spacing_text,
+)
 from ostdesk.store.importer import ImportResult, import_bars
 from ostdesk.store.sources import utf8_text
 
@@ -104,10 +109,11 @@ class ImportBarsDialog(QDialog):
         self._names: list[str] = []
         self._has_header = True
         self._mapping_ok = True
+        self._suggested = ""  # the symbol this dialog filled in from a file name
 
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("CSV or Parquet file")
-        self.path_edit.editingFinished.connect(self.update_preview)
+        self.path_edit.editingFinished.connect(self._on_path_typed)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.symbol_edit = QLineEdit()
@@ -180,6 +186,10 @@ class ImportBarsDialog(QDialog):
         self.anyway_button.clicked.connect(lambda: self.start_import(force=True))
         self.anyway_button.hide()
         self.buttons.rejected.connect(self.reject)
+        for button in (browse, *self.buttons.buttons()):
+            # Return in the path field applies the typed path: it opened the file browser
+            # (the dialog's first button was its default), and must not import or close
+            button.setAutoDefault(False)
 
         file_row = QHBoxLayout()
         file_row.addWidget(self.path_edit, 1)
@@ -209,10 +219,17 @@ class ImportBarsDialog(QDialog):
     # -- file and preview ------------------------------------------------------------------------
     def set_path(self, path: str | Path) -> None:
         """Choose the file; the symbol defaults to its name (``GOOG.csv`` -> ``GOOG``)."""
-        path = Path(path)
         self.path_edit.setText(str(path))
-        if not self.symbol_edit.text().strip():
-            self.symbol_edit.setText(path.name.split(".")[0].upper())
+        self._on_path_typed()
+
+    def _on_path_typed(self) -> None:
+        """A path typed or browsed: the symbol follows the file's name unless the user typed
+        one of their own."""
+        text = self.path_edit.text().strip()
+        symbol = self.symbol_edit.text().strip()
+        if text and (not symbol or symbol == self._suggested):
+            self._suggested = Path(text).name.split(".")[0].upper()
+            self.symbol_edit.setText(self._suggested)
         self.update_preview()
 
     def _browse(self) -> None:
@@ -359,6 +376,8 @@ class ImportBarsDialog(QDialog):
                 f"but the bar period chosen is {label}; choose the right period, or store them "
                 f'as {label} bars with "Import anyway".'
             )
+        elif isinstance(result, OverlapError):
+            message = f"{message}; tick “{self.replace_check.text()}” to overwrite them."
         self._show_error(message)
         self.anyway_button.setVisible(isinstance(result, PeriodMismatchError))
         self.failed.emit(message)
