@@ -118,11 +118,11 @@ def import_bars(
     ``columns`` maps our names (timestamp|date|time|open|high|low|close|volume) to source
     columns, or is a spec string for ``parse_columns_spec``; unmapped fields are found by their
     common names. Rows are sorted on import. Bars already stored inside the imported time
-    range are refused (``OverlapError``) unless ``replace``, which deletes them first. Bars whose spacing does
-    not fit ``period`` are refused (``PeriodMismatchError``) unless ``force``. Numeric
-    timestamps count from 1970 in ``epoch_unit`` (s, ms, us or ns), by default the unit
-    their size says (see ``import_checks``). Raises ``BarImportError`` (file, row, problem)
-    for bad data and ``StoreError`` for bad arguments.
+    range are refused (``OverlapError``) unless ``replace``, which deletes them first. Bars
+    whose spacing does not fit ``period`` are refused (``PeriodMismatchError``) unless
+    ``force``. Numeric timestamps count from 1970 in ``epoch_unit`` (s, ms, us or ns), by
+    default the unit their size says (see ``import_checks``). Raises ``BarImportError``
+    (file, row, problem) for bad data and ``StoreError`` for bad arguments.
     """
     period = BarPeriod.parse(period)
     symbol = symbol.strip()
