@@ -156,8 +156,8 @@ def cmd_robustness(args: argparse.Namespace, open_db: Callable[..., Any]) -> int
 
 def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> int:
     """Walk study ``args.study_id`` forward; print each window and the efficiency."""
-    from ostdesk.cli_research import _stored_spec
     from ostdesk.research import walkforward as wf
+    from ostdesk.research.study import stored_spec
 
     (is_len, is_unit), (oos_len, oos_unit) = args.in_sample, args.out_of_sample
     if is_unit != oos_unit:
@@ -165,7 +165,7 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
             "give --in-sample and --out-of-sample both in bars or both as durations"
         )
     with open_db(args, write=True) as db, cli_errors.as_user_error():
-        spec, cls = _stored_spec(db, args.study_id)
+        spec, cls = stored_spec(db, args.study_id)
         times = wf.bar_times(db, spec.symbols, spec.period, spec.start_ns, spec.end_ns)
         if len(times) == 0:
             raise cli_errors.UserError(f"study {args.study_id}'s data has no bars")
