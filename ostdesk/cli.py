@@ -33,7 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if command == "gui":
                 from ostdesk.gui.app import run_app
 
-                return run_app(args.db)
+                return run_app(args.db, _strategy_folders(args.app_strategies_dir))
+            if args.app_strategies_dir:
+                raise cli_errors.UserError(
+                    f"--strategies-dir goes after the command: ostdesk {command} "
+                    "--strategies-dir DIR"
+                )
             return _COMMANDS[command](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -162,15 +167,20 @@ def _cmd_symbols(args: argparse.Namespace) -> int:
     return 0
 
 
-def _catalog(dirs: Sequence[str]) -> Any:
-    from ostdesk.engine.strategy_loader import load_strategies
+def _strategy_folders(dirs: Sequence[str]) -> list[Path]:
+    """The user's strategy folder and the ``--strategies-dir`` ones, which must exist."""
     from ostdesk.store.paths import default_strategies_dir
 
-    folders = [default_strategies_dir(), *(Path(d) for d in dirs)]
     for d in dirs:
         if not Path(d).is_dir():
             raise cli_errors.UserError(f"strategies folder {d} does not exist")
-    catalog = load_strategies(folders)
+    return [default_strategies_dir(), *(Path(d) for d in dirs)]
+
+
+def _catalog(dirs: Sequence[str]) -> Any:
+    from ostdesk.engine.strategy_loader import load_strategies
+
+    catalog = load_strategies(_strategy_folders(dirs))
     for error in catalog.errors:
         print(f"warning: could not load {error}", file=sys.stderr)
     return catalog

@@ -26,6 +26,20 @@ def _add_db(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS
     )
 
 
+def _add_app_strategies_dir(
+    parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS
+) -> None:
+    """The window's ``--strategies-dir``, before or after ``gui`` (as ``--db``)."""
+    parser.add_argument(
+        "--strategies-dir",
+        dest="app_strategies_dir",
+        action="append",
+        default=default,
+        metavar="DIR",
+        help="extra folder of strategy files for the window (repeatable)",
+    )
+
+
 def _version() -> str:
     """The installed package's version; a build without package metadata (PyInstaller) has
     the one the package states."""
@@ -59,12 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"ostdesk {_version()}", help="print the version"
     )
     _add_db(parser, default=None)
+    _add_app_strategies_dir(parser, default=[])
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", help="what to do (`ostdesk COMMAND --help` for more)"
     )
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     _add_db(gui)
+    _add_app_strategies_dir(gui)
 
     bt = sub.add_parser("backtest", help="run a backtest headless and print its statistics")
     _add_db(bt)

@@ -15,7 +15,8 @@ import os
 import sys
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +57,9 @@ XCB_LIBRARIES = {
 }
 
 
-def run_app(db_arg: str | None) -> int:
-    """Open the main window on the database ``db_arg`` (or the default one); the exit status."""
+def run_app(db_arg: str | None, strategy_dirs: Sequence[Path] | None = None) -> int:
+    """Open the main window on the database ``db_arg`` (or the default one), its strategy
+    dock loading ``strategy_dirs`` (default: the user's strategy folder); the exit status."""
     problem = display_problem()
     if problem is not None:
         report_launch_failure("Cannot open the window", problem)
@@ -73,7 +75,7 @@ def run_app(db_arg: str | None) -> int:
         from ostdesk.engine.gc_policy import freeze_startup_objects
 
         try:
-            window = open_main_window(db)
+            window = open_main_window(db, strategy_dirs)
         except Exception as exc:  # a bug: logged with its traceback; the CLI says so on stderr
             title = "Internal error while opening the window"
             report_launch_failure(
@@ -94,13 +96,13 @@ def run_app(db_arg: str | None) -> int:
         db.close()
 
 
-def open_main_window(db: Database) -> MainWindow:
+def open_main_window(db: Database, strategy_dirs: Sequence[Path] | None = None) -> MainWindow:
     """The main window, shown, after marking runs a dead ostdesk left running as interrupted."""
     from ostdesk.gui.main_window import MainWindow
     from ostdesk.store.runs import recover_interrupted_runs
 
     recovered = recover_interrupted_runs(db)  # before the run browser lists them
-    window = MainWindow(db)
+    window = MainWindow(db, strategy_dirs=strategy_dirs)
     for run_id in recovered:
         window.log_view.warning(
             f"run {run_id} was left running by an ostdesk that ended; marked interrupted"

@@ -9,7 +9,8 @@ layout built here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -66,7 +67,13 @@ _REPLAY_TIP = "Replay the run selected in Runs (or the last run) bar by bar (F6)
 class MainWindow(QMainWindow):
     """The app's window over one open database."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        parent: QWidget | None = None,
+        *,
+        strategy_dirs: Sequence[Path] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.db = db
         self.setWindowTitle(f"ostdesk — {db.path.name}")
@@ -94,7 +101,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._stack, 1)
         self.setCentralWidget(central)
 
-        self.config_panel = ConfigDock(db)
+        self.config_panel = ConfigDock(db, strategy_dirs=strategy_dirs)
         self.blotters = Blotters()
         self.run_list = RunBrowser(db)
         self.run_details = RunDetails(self.run_list.worker)
