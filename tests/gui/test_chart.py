@@ -549,3 +549,38 @@ def test_red_up_colours_the_candles(chart: ChartWidget) -> None:
 
 def _close(a: QColor, b: QColor, tol: int = 12) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a.getRgb()[:3], b.getRgb()[:3], strict=True))
+
+
+def test_the_readout_follows_the_view_moving_under_a_still_mouse(qtbot, chart: ChartWidget) -> None:  # type: ignore[no-untyped-def]
+    """Keys, the wheel, follow-latest and new bars move the bars under a mouse that does not
+    move: the crosshair and the OHLC readout are those of the bar now under it."""
+    feed(chart, 400)
+    chart.set_follow_latest(False)
+    chart.center_on(T0 + 200 * MINUTE)
+    painted(chart)
+    mid = chart._view.viewport().rect().center()
+    QTest.mouseMove(chart._view.viewport(), mid)
+    qtbot.waitUntil(lambda: chart.crosshair.index is not None)
+
+    def under_mouse() -> int:
+        pos = chart.panes.price.vb.mapSceneToView(chart._view.mapToScene(mid))
+        return round(pos.x())
+
+    def readout_close() -> str:
+        return f"{chart.price_item.bars.close.view[under_mouse()]:,.2f}"
+
+    first = chart.crosshair.index
+    assert first == under_mouse()
+    qtbot.keyClick(chart, Qt.Key.Key_Left)  # the view moves one bar, the mouse stays
+    chart.refresh()
+    assert chart.crosshair.index == under_mouse() == first - 1
+    assert readout_close() in chart.panes.price._legend_html
+    for _ in range(30):
+        qtbot.keyClick(chart, Qt.Key.Key_Left)
+    chart.refresh()
+    assert chart.crosshair.index == under_mouse() == first - 31
+    assert readout_close() in chart.panes.price._legend_html
+    qtbot.keyClick(chart, Qt.Key.Key_End)  # follow the latest bar
+    chart.append_bars("AAA", *make_bars(50, 400))  # and new bars arrive
+    chart.refresh()
+    assert chart.crosshair.index == under_mouse() > first

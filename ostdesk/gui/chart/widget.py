@@ -50,6 +50,7 @@ class ChartWidget(QWidget):
         self._pending_follow = False
         self._placeholder = SymbolData("")
         self.hover_text = ""
+        self._cursor: QPointF | None = None  # the mouse's scene position over the chart
         self._refresh_timer = QTimer(self, singleShot=True, interval=0)
         self._refresh_timer.timeout.connect(self.refresh)
         self._build_toolbar()
@@ -394,6 +395,8 @@ class ChartWidget(QWidget):
     def _on_x_changed(self) -> None:
         lo, hi = self.x_range()
         self.panes.fit_y(lo, hi)
+        if self._cursor is not None:  # other bars are under a mouse that did not move
+            self._place_crosshair(self._cursor)
 
     def _schedule_refresh(self, *, follow: bool = False) -> None:
         self._pending_follow = self._pending_follow or follow
@@ -433,20 +436,34 @@ class ChartWidget(QWidget):
         return super().eventFilter(watched, event)
 
     def _on_mouse_left(self) -> None:
+        self._cursor = None
+        self._hide_crosshair()
+
+    def _hide_crosshair(self) -> None:
         self.crosshair.hide()
         self.hover_text = ""
         self._update_legends()
 
-    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+    def _place_crosshair(self, scene_pos: QPointF) -> tuple[Pane, QPointF] | None:
+        """Crosshair and readout at the bar under ``scene_pos``; the pane and the point in
+        its view, None when no bar is there."""
         pane = self.panes.pane_at(scene_pos)
         n = len(self._current.bars)
         if pane is None or n == 0:
-            self._on_mouse_left()
-            return
+            self._hide_crosshair()
+            return None
         pos = pane.vb.mapSceneToView(scene_pos)
         index = min(max(round(pos.x()), 0), n - 1)
         self.crosshair.move(index, pane.key, pos.y())
         self._update_legends()
+        return pane, pos
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        self._cursor = QPointF(scene_pos)
+        placed = self._place_crosshair(scene_pos)
+        if placed is None:
+            return
+        pane, pos = placed
         self.hover_text = ""
         if pane is self.panes.price:
             near = self.fill_markers.fills_near(pos)
