@@ -183,10 +183,15 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
         )  # fmt: skip
     rows = [_window_row(r, spec.objectives[0].stat) for r in result.windows]
     if args.json:
-        cli_output.print_json({"windows": rows, "efficiency": result.efficiency})
+        cli_output.print_json(
+            {"windows": rows, "efficiency": result.efficiency, "run_id": result.stitched_run_id}
+        )
     else:
         print(f"walk-forward efficiency {cli_values.text(result.efficiency)}"
               " (mean yearly log return out of sample / in sample)")  # fmt: skip
+        if result.stitched_run_id is not None:
+            print(f"out of sample stitched: run {result.stitched_run_id}"
+                  f" (`ostdesk show {result.stitched_run_id}`)")  # fmt: skip
     return cli_errors.OK
 
 

@@ -11,6 +11,9 @@ chose its parameters.
 Each in-sample study is a stored study (any method and backend of ``StudyRunner``); each
 out-of-sample run is a recorded run, so both open in the window like any other. The strategy
 starts fresh at each out-of-sample start: its indicators warm up on that window's first bars.
+Last, the stitched out-of-sample run is recorded: one run over all out-of-sample windows
+whose strategy switches to each window's parameters at its start (``ostdesk.research.stitched``),
+named as the walk-forward, with the parameters per window in its notes.
 Walk-forward efficiency is Pardo's, the mean annualised out-of-sample return over the mean
 annualised in-sample return of the chosen trials, with returns annualised as continuously
 compounded rates (``log(1 + return) / years``), defined on windows of any length.
@@ -30,13 +33,15 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
 from ostdesk.research.ranking import best_trials
 from ostdesk.research.spec import StudySpec
+from ostdesk.research.stitched import Leg, scheduled_strategy
 from ostdesk.research.study import StudyRunner
 from ostdesk.research.trial import config_for, load_strategy
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.database import Database, DbOrCursor, connection_of
-from ostdesk.store.runs import run_stats
+from ostdesk.store.runs import run_stats, update_run
 from ostdesk.store.stats import stats_to_record
 from ostdesk.store.studies import stored_trials
+from ostdesk.store.timefmt import format_ns
 
 _YEAR_S = 365.25 * 86_400.0
 
@@ -150,6 +155,7 @@ class WindowResult:
 class WalkForward:
     windows: tuple[WindowResult, ...]
     efficiency: float  # mean OOS annual return / mean IS annual return (NaN if undefined)
+    stitched_run_id: int | None  # the out-of-sample windows as one run (None: no trial chosen)
 
 
 def run_walkforward(
@@ -181,21 +187,76 @@ def run_walkforward(
         best = next(iter(best_trials(stored_trials(db, study_id), spec, limit=1)), None)
         result = WindowResult(w, study_id, None, {}, {}, None, {})
         if best is not None:
-            params = {k: cls.params[k].validate(v) for k, v in best.params.items()}
+            params = _typed(cls, best.params)
             oos_spec = dataclasses.replace(spec, start_ns=w.oos_start_ns, end_ns=w.oos_end_ns)
             config = dataclasses.replace(
                 config_for(oos_spec, cls, params, {}),
                 executor="threaded",
                 name=f"{name} window {w.index + 1} out-of-sample",
             )
-            run = prepare_backtest(db, config, strategy_source=spec.strategy_source).run()
-            run_id = run.recording.run_id if run.recording is not None else None
+            run_id = _recorded(db, config, spec.strategy_source)
             oos = stats_to_record(run_stats(db, run_id)) if run_id is not None else {}
             result = WindowResult(w, study_id, best.number, best.params, best.stats, run_id, oos)
         results.append(result)
         if on_window is not None:
             on_window(result)
-    return WalkForward(tuple(results), _efficiency(results))
+    stitched = record_stitched(db, spec, cls, results, name=name)
+    return WalkForward(tuple(results), _efficiency(results), stitched)
+
+
+def record_stitched(
+    db: Database,
+    spec: StudySpec,
+    cls: type[Strategy],
+    results: Sequence[WindowResult],
+    *,
+    name: str = "walk-forward",
+) -> int | None:
+    """Record the out-of-sample windows of ``results`` as one run (flat in a window whose
+    study chose nothing); its id, None when no window chose parameters."""
+    chosen = [r for r in results if r.best_trial is not None]
+    if not chosen:
+        return None
+    legs = [
+        Leg(
+            r.window.oos_start_ns, r.window.oos_end_ns, _typed(cls, {**spec.fixed, **r.best_params})
+        )
+        for r in chosen
+    ]
+    span = dataclasses.replace(
+        spec, start_ns=results[0].window.oos_start_ns, end_ns=results[-1].window.oos_end_ns
+    )
+    config = dataclasses.replace(
+        config_for(span, cls, {}, {}),
+        strategy=scheduled_strategy(cls, legs),
+        params={},
+        executor="threaded",
+        name=name,
+    )
+    run_id = _recorded(db, config, spec.strategy_source)
+    if run_id is not None:
+        update_run(db, run_id, notes=_schedule_notes(results))
+    return run_id
+
+
+def _typed(cls: type[Strategy], params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: cls.params[k].validate(v) if k in cls.params else v for k, v in params.items()}
+
+
+def _recorded(db: Database, config: Any, source: str) -> int | None:
+    run = prepare_backtest(db, config, strategy_source=source).run()
+    return run.recording.run_id if run.recording is not None else None
+
+
+def _schedule_notes(results: Sequence[WindowResult]) -> str:
+    """The parameters per window, one line each, as the run's notes show them."""
+    lines = []
+    for r in results:
+        w = r.window
+        params = " ".join(f"{k}={v}" for k, v in r.best_params.items()) or "flat (no trial)"
+        span = f"{format_ns(w.oos_start_ns)} to {format_ns(w.oos_end_ns)}"
+        lines.append(f"window {w.index + 1}, {span}: {params}")
+    return "\n".join(lines)
 
 
 def _efficiency(results: Sequence[WindowResult]) -> float:

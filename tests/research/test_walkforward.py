@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from ostdesk.cli import main
 from ostdesk.cli_errors import REFUSED
 from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.strategy_loader import load_file
 from ostdesk.research.space import parse_dimension
 from ostdesk.research.spec import Objective, StudySpec
 from ostdesk.research.walkforward import (
@@ -28,7 +29,7 @@ from ostdesk.research.walkforward import (
     run_walkforward,
 )
 from ostdesk.store import Database, load_bars
-from ostdesk.store.runs import run_bars, run_stats
+from ostdesk.store.runs import get_run, run_bars, run_equity, run_fills, run_stats
 from ostdesk.store.studies import get_study, stored_trials
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.cli_data import import_goog
@@ -159,6 +160,9 @@ def test_cli_walks_a_stored_study_forward(
         assert w["in_sample"][1] == w["out_of_sample"][0] and w["objective"] == "Sharpe Ratio"
         assert w["out_of_sample_run_id"] is not None
     assert out["windows"][-1]["out_of_sample"][1] <= "2008-01-01"
+    with Database.open(db_path) as db:  # the stitched run, named for the study
+        stitched = get_run(db, out["run_id"])
+    assert stitched["name"] == "walk-forward of study 1" and stitched["status"] == "completed"
     for bad, line in [
         (["--in-sample", "400", "--out-of-sample", "30d"], "both in bars or both as durations"),
         (["--in-sample", "5000", "--out-of-sample", "30"], "an in-sample window of 5,000 bars"),
@@ -170,3 +174,63 @@ def test_cli_walks_a_stored_study_forward(
             code = exit_.code
         err = capsys.readouterr().err.strip()
         assert code == REFUSED and line in err and "\n" not in err, err
+
+
+STEPPER = '''
+from ostdesk import BarReceived, Param, Strategy
+
+
+class Stepper(Strategy):
+    """Buys one share on its first bar, sells it ``hold`` bars later: flat at a window's end."""
+
+    hold = Param(2, min=1, max=50)
+
+    def setup(self) -> None:
+        self.seen = 0
+
+    def on_bar(self, bar: BarReceived) -> None:
+        self.seen += 1
+        if self.seen == 1:
+            self.buy(1)
+        elif self.seen == 1 + self.hold:
+            self.close_position()
+'''
+
+
+def test_the_stitched_run_chains_the_out_of_sample_runs_and_opens_as_a_run(
+    goog_db: Database, tmp_path: Path
+) -> None:
+    source = tmp_path / "stepper.py"
+    source.write_text(STEPPER)
+    (stepper,) = load_file(source)
+    ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
+    windows = bar_windows(ts[:400], 100, 100)
+    spec = StudySpec(
+        strategy="Stepper", strategy_source=str(source), symbols=("GOOG",), period="day",
+        space=(parse_dimension(stepper.params["hold"], "5:45:20"),),
+        objectives=(Objective("Return [%]"),),
+    )  # fmt: skip
+    result = run_walkforward(goog_db, spec, windows, workers=1, name="walk-forward of study 7")
+    assert len({r.best_params["hold"] for r in result.windows}) > 1  # parameters do switch
+    run_id = result.stitched_run_id
+    assert run_id is not None
+    run = get_run(goog_db, run_id)
+    assert run["status"] == "completed" and run["name"] == "walk-forward of study 7"
+    for r in result.windows:
+        assert f"window {r.window.index + 1}, " in run["notes"]
+        assert f"hold={r.best_params['hold']}" in run["notes"].splitlines()[r.window.index]
+    stitched = run_equity(goog_db, run_id)
+    offset = 0.0
+    for r in result.windows:
+        assert r.oos_run_id is not None
+        window = run_equity(goog_db, r.oos_run_id)
+        inside = (stitched["ts"] >= r.window.oos_start_ns) & (stitched["ts"] < r.window.oos_end_ns)
+        np.testing.assert_array_equal(stitched["ts"][inside], window["ts"])
+        np.testing.assert_allclose(stitched["equity"][inside], window["equity"] + offset)
+        offset += float(window["equity"][-1]) - spec.capital
+    assert len(stitched["ts"]) == 300  # every out-of-sample bar, once
+    # it opens as any run: bars, fills and statistics by the normal path
+    assert len(run_bars(goog_db, run_id, "GOOG")["ts"]) == 300
+    assert len(run_fills(goog_db, run_id)["ts"]) == 2 * len(result.windows)
+    expected = 100 * offset / spec.capital
+    assert run_stats(goog_db, run_id)["Return [%]"] == pytest.approx(expected)
