@@ -166,16 +166,7 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
         )
     with open_db(args, write=True) as db, cli_errors.as_user_error():
         spec, cls = stored_spec(db, args.study_id)
-        times = wf.bar_times(db, spec.symbols, spec.period, spec.start_ns, spec.end_ns)
-        if len(times) == 0:
-            raise cli_errors.UserError(f"study {args.study_id}'s data has no bars")
-        if is_unit == "bars":
-            windows = wf.bar_windows(times, is_len, oos_len, anchored=args.anchored)
-        else:
-            last = int(times[-1]) + 1
-            windows = wf.calendar_windows(
-                int(times[0]), last, is_len, oos_len, anchored=args.anchored
-            )
+        windows = wf.study_windows(db, spec, is_len, oos_len, unit=is_unit, anchored=args.anchored)
         result = wf.run_walkforward(
             db, spec, windows, backend=args.backend, workers=args.workers, strategy=cls,
             name=f"walk-forward of study {args.study_id}",

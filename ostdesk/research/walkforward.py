@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,7 +36,7 @@ from ostdesk.engine.strategy import Strategy
 from ostdesk.research.ranking import best_trials
 from ostdesk.research.spec import StudySpec
 from ostdesk.research.stitched import Leg, scheduled_strategy
-from ostdesk.research.study import StudyRunner
+from ostdesk.research.study import StudyProgress, StudyRunner
 from ostdesk.research.trial import config_for, load_strategy
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.database import Database, DbOrCursor, connection_of
@@ -131,6 +133,26 @@ def calendar_windows(
     return windows
 
 
+def study_windows(
+    db: DbOrCursor,
+    spec: StudySpec,
+    in_sample: int,
+    out_of_sample: int,
+    *,
+    unit: str = "bars",
+    anchored: bool = False,
+) -> list[Window]:
+    """The windows over ``spec``'s bars, lengths in ``unit`` ("bars" or "ns"), as the CLI
+    and the Walk-forward panel cut them."""
+    times = bar_times(db, spec.symbols, spec.period, spec.start_ns, spec.end_ns)
+    if len(times) == 0:
+        raise WalkForwardError("the study's data has no bars")
+    if unit == "bars":
+        return bar_windows(times, in_sample, out_of_sample, anchored=anchored)
+    last = int(times[-1]) + 1
+    return calendar_windows(int(times[0]), last, in_sample, out_of_sample, anchored=anchored)
+
+
 def _check_lengths(in_sample: int, out_of_sample: int) -> None:
     if in_sample <= 0 or out_of_sample <= 0:
         raise WalkForwardError(
@@ -156,6 +178,7 @@ class WalkForward:
     windows: tuple[WindowResult, ...]
     efficiency: float  # mean OOS annual return / mean IS annual return (NaN if undefined)
     stitched_run_id: int | None  # the out-of-sample windows as one run (None: no trial chosen)
+    cancelled: bool = False  # stopped before its last window (nothing stitched)
 
 
 def run_walkforward(
@@ -168,9 +191,15 @@ def run_walkforward(
     strategy: type[Strategy] | None = None,
     name: str = "walk-forward",
     on_window: Callable[[WindowResult], None] | None = None,
+    on_progress: Callable[[int, StudyProgress], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> WalkForward:
     """Optimise ``spec`` (its own time range replaced by each window's) on every in-sample
-    window and record its best trial's run on the out-of-sample window that follows."""
+    window and record its best trial's run on the out-of-sample window that follows.
+
+    ``on_progress(window index, progress)`` follows each in-sample study trial by trial;
+    setting ``stop`` cancels the study running (after its trial in progress) and ends the
+    walk-forward with the windows done so far, ``cancelled``."""
     if not windows:
         raise WalkForwardError("no windows to walk forward over")
     cls = strategy or load_strategy(spec.strategy, spec.strategy_source)
@@ -179,11 +208,17 @@ def run_walkforward(
         if w.is_end_ns > w.oos_start_ns:
             raise WalkForwardError(f"window {w.index}: its in-sample range runs into its OOS")
         is_spec = dataclasses.replace(spec, start_ns=w.is_start_ns, end_ns=w.is_end_ns)
+        if stop is not None and stop.is_set():
+            break
         runner = StudyRunner(
             db, is_spec, backend=backend, workers=workers, strategy=cls,
             name=f"{name} window {w.index + 1} in-sample",
         )  # fmt: skip
-        study_id = runner.run().study_id
+        runner.on_progress = partial(_follow, w.index, on_progress, stop, runner)
+        summary = runner.run()
+        if summary.status == "cancelled":
+            break
+        study_id = summary.study_id
         best = next(iter(best_trials(stored_trials(db, study_id), spec, limit=1)), None)
         result = WindowResult(w, study_id, None, {}, {}, None, {})
         if best is not None:
@@ -200,8 +235,23 @@ def run_walkforward(
         results.append(result)
         if on_window is not None:
             on_window(result)
+    if len(results) < len(windows):
+        return WalkForward(tuple(results), _efficiency(results), None, cancelled=True)
     stitched = record_stitched(db, spec, cls, results, name=name)
     return WalkForward(tuple(results), _efficiency(results), stitched)
+
+
+def _follow(
+    index: int,
+    on_progress: Callable[[int, StudyProgress], None] | None,
+    stop: threading.Event | None,
+    runner: StudyRunner,
+    progress: StudyProgress,
+) -> None:
+    if stop is not None and stop.is_set():
+        runner.cancel()
+    if on_progress is not None:
+        on_progress(index, progress)
 
 
 def record_stitched(

@@ -7,6 +7,7 @@ import itertools
 import json
 import math
 import statistics
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from ostdesk.research.walkforward import (
     bar_windows,
     calendar_windows,
     run_walkforward,
+    study_windows,
 )
 from ostdesk.store import Database, load_bars
 from ostdesk.store.runs import get_run, run_bars, run_equity, run_fills, run_stats
@@ -234,3 +236,23 @@ def test_the_stitched_run_chains_the_out_of_sample_runs_and_opens_as_a_run(
     assert len(run_fills(goog_db, run_id)["ts"]) == 2 * len(result.windows)
     expected = 100 * offset / spec.capital
     assert run_stats(goog_db, run_id)["Return [%]"] == pytest.approx(expected)
+
+
+def test_a_stopped_walk_forward_ends_cancelled_with_its_windows_so_far_and_no_stitched_run(
+    goog_db: Database,
+) -> None:
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    windows = study_windows(goog_db, spec, 300, 100)
+    stop = threading.Event()
+    seen: list[int] = []
+    result = run_walkforward(
+        goog_db, spec, windows, workers=1, stop=stop,
+        on_progress=lambda index, _progress: seen.append(index),
+        on_window=lambda _result: stop.set(),
+    )  # fmt: skip
+    assert result.cancelled and result.stitched_run_id is None
+    assert [r.window.index for r in result.windows] == [0] and set(seen) == {0}
