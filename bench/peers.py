@@ -11,7 +11,8 @@ Rows:
 - ostdesk as ``ostdesk backtest`` and the window run it: bars stored in a real DuckDB file in a
   temp dir, ``prepare_backtest`` then ``run()``, timed from ``prepare_backtest`` to the run's
   end (the recorder's last commit included): the threaded engine headless (recorder off) and
-  recorder on, and the synchronous executor (``BacktestConfig.executor``) headless.
+  recorder on, and the synchronous executor (``BacktestConfig.executor``) headless and recorder
+  on (``ostdesk backtest --fast``).
 
 Each repeat runs every row once, in turn, so the machine's noise falls on all of them alike;
 the table shows medians. ``ratio`` is bars/s over backtesting.py's, ``of limit`` over the plain
@@ -226,6 +227,7 @@ def rows_for(db: Database) -> dict[str, Row]:
         "ostdesk threaded, headless": ostdesk_row(db, record=False),
         "ostdesk threaded, recorder on": ostdesk_row(db, record=True),
         "ostdesk sync, headless": ostdesk_row(db, record=False, executor="sync"),
+        "ostdesk sync, recorder on": ostdesk_row(db, record=True, executor="sync"),
     }
 
 
