@@ -37,6 +37,7 @@ from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView, NoticeBar
 from ostdesk.gui.optimize import OptimizeView
+from ostdesk.gui.optimize.walkforward import WalkForwardPanel
 from ostdesk.gui.replay.banner import ReplayBanner
 from ostdesk.gui.replay.controller import ReplayController
 from ostdesk.gui.replay.toolbar import ReplayToolbar
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         layout.insertWidget(1, self.replay_banner)  # above the chart, under the notices
         self.log_view = LogView()
         self.optimize = OptimizeView(db, self.config_panel)
+        self.walkforward = WalkForwardPanel(db, self.run_list.worker)
         left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.add_dock("config", "Strategy", self.config_panel, left)
         self.add_dock("runs", "Runs", self.run_list, bottom)
@@ -122,7 +124,8 @@ class MainWindow(QMainWindow):
         self.add_dock("log", "Log", self.log_view, bottom)
         self.add_dock("replay_log", "Replay log", self.replay.log_view, bottom)
         self.add_dock("optimize", "Optimize", self.optimize, bottom)
-        for name in ("runs", "details", "compare", "log", "optimize"):
+        self.add_dock("walkforward", "Walk-forward", self.walkforward, bottom)
+        for name in ("runs", "details", "compare", "log", "optimize", "walkforward"):
             self.tabifyDockWidget(self.docks["blotters"], self.docks[name])
         # beside the blotters, not a tab behind them: a replay shows both
         self.docks["replay_log"].hide()  # until a replay: shown by Run > Replay
@@ -184,6 +187,10 @@ class MainWindow(QMainWindow):
         self.replay_action.setToolTip(_REPLAY_TIP)
         self.optimize_action = self._action("&Optimize…", self.show_optimize, "Ctrl+Shift+O")
         self.optimize_action.setToolTip("Search the strategy's parameters: a study on all cores")
+        self.walkforward_action = self._action("&Walk-forward…", self.show_walkforward)
+        self.walkforward_action.setToolTip(
+            "Walk a stored study forward: optimise in sample, run the best out of sample"
+        )
         self.install_demo_action = self._action("Install &demo data", self.install_demo)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
@@ -217,6 +224,7 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         run_menu.addSeparator()
         run_menu.addAction(self.optimize_action)
+        run_menu.addAction(self.walkforward_action)
         self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
@@ -250,6 +258,9 @@ class MainWindow(QMainWindow):
         browser.rerunRequested.connect(self._rerun)
         self.optimize.runRequested.connect(self._record_trial)
         self.optimize.problemReported.connect(self.log_view.warning)
+        self.walkforward.problemReported.connect(self.log_view.warning)
+        self.walkforward.openRunRequested.connect(self.open_run)
+        self.walkforward.walker.finished.connect(lambda _result: self.run_list.refresh())
         browser.runsDeleted.connect(self.run_details.forget)
         browser.runsDeleted.connect(self.run_comparison.forget)
         self.chart_loader.loaded.connect(self._show_run_in_chart)
@@ -552,6 +563,13 @@ class MainWindow(QMainWindow):
             height = max(280, int(self.height() * BOTTOM_SHARE))
             self.resizeDocks([dock], [max(dock.height(), height)], Qt.Orientation.Vertical)
 
+    def show_walkforward(self) -> None:
+        """Run > Walk-forward…: the Walk-forward dock in front, its studies listed afresh."""
+        dock = self.docks["walkforward"]
+        dock.show()
+        dock.raise_()
+        self.walkforward.refresh()
+
     def _record_trial(self, config: BacktestConfig, source: str) -> None:
         """A study's trial (double-clicked in Optimize) recorded as a run and shown."""
         try:
@@ -672,5 +690,7 @@ class MainWindow(QMainWindow):
         self.config_panel.save_last_used()
         if not self.optimize.shutdown():
             self.log_view.error("the study did not stop in time: it resumes from its trials")
+        if not self.walkforward.shutdown():
+            self.log_view.error("the walk-forward did not stop in time")
         self.run_list.shutdown()  # its worker's DuckDB cursor goes before the database
         event.accept()
