@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from ostdesk.engine import events as ev
@@ -29,11 +28,6 @@ def line_colors(chart: ChartWidget) -> dict[str, str]:
     return {name: item.color.name() for name, item in chart.panes.indicator_items.items()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ostdesk/gui/runs/queries.py load_chart_data lists a reopened run's lines by name "
-    "(ORDER BY name), not in the recorded layout's declaration order as live and replay do",
-)
 def test_sma_lines_keep_their_colours_live_reopened_and_replayed(
     qtbot: QtBot, db_path: Path
 ) -> None:

@@ -99,6 +99,12 @@ def load_chart_data(cur: Cursor, run_id: int) -> RunChartData:
         for name, (_guessed, values) in lines.items():
             if name in layout:
                 lines[name] = (layout[name][0], values)
+    # Colours follow declaration order, as live and in replay: the store lists lines by name.
+    order = {name: i for i, name in enumerate(layout)}
+    indicators = {
+        symbol: dict(sorted(lines.items(), key=lambda kv: order.get(kv[0], len(order))))
+        for symbol, lines in indicators.items()
+    }
     panes: dict[str, str | None] = {
         name: (group if placement == "pane" else None)
         for name, (placement, group) in layout.items()
