@@ -16,7 +16,7 @@ import duckdb
 
 from ostdesk.store.errors import SchemaTooNewError, StoreError
 from ostdesk.store.run_schema import RUN_EXECUTOR, V2_RUNS, V4_INVALID_REQUESTS, V5_RUN_LOGS
-from ostdesk.store.study_schema import V6_STUDIES
+from ostdesk.store.study_schema import TRIAL_RETURNS, V6_STUDIES
 from ostdesk.store.transactions import transaction
 
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
@@ -58,6 +58,7 @@ MIGRATIONS: list[Migration] = [
     V5_RUN_LOGS,
     V6_STUDIES,
     RUN_EXECUTOR,
+    TRIAL_RETURNS,
 ]
 
 

@@ -44,3 +44,14 @@ CREATE TABLE trial_stats (
     value DOUBLE                          -- durations in seconds, times in epoch seconds
 );
 """
+
+TRIAL_RETURNS = """
+CREATE TABLE trial_returns (
+    study_id BIGINT NOT NULL,
+    number INTEGER NOT NULL,
+    returns DOUBLE[] NOT NULL,            -- simple returns per day (or week...), as Sharpe's
+    PRIMARY KEY (study_id, number)
+);
+"""
+"""Each completed trial's per-period returns, for the Probability of Backtest Overfitting
+(``ostdesk.research.robustness``); studies from before this migration have none."""
