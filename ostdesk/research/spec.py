@@ -194,7 +194,8 @@ class StudySpec:
 @dataclasses.dataclass
 class TrialResult:
     """One finished trial. ``stats`` are the run's statistics as ``stats_to_record`` stores
-    them (numbers; durations in seconds); empty unless ``completed``. ``worker`` names the
+    them (numbers; durations in seconds); empty unless ``completed``, as ``returns`` (its
+    per-period returns, those its Sharpe ratio is of: for PBO). ``worker`` names the
     process (or Ray node) that ran it."""
 
     number: int
@@ -204,3 +205,4 @@ class TrialResult:
     error: str | None = None
     duration_s: float = 0.0
     worker: str = ""
+    returns: tuple[float, ...] = ()
