@@ -38,7 +38,7 @@ from ostdesk.store.record_inserts import (
     market_columns,
 )
 from ostdesk.store.run_results import compute_results, split_market
-from ostdesk.store.stats import stats_to_record
+from ostdesk.store.stats import _period, _period_returns, stats_to_record
 from ostdesk.store.warmup import WarmUp
 
 STOP_GRACE_S = 2.0
@@ -66,6 +66,7 @@ class TrialStats(Subscriber):
         self._bars: list[BarBlock] = []
         self._fills: list[FillEvent] = []
         self._warmup = WarmUp()
+        self.returns: tuple[float, ...] = ()  # per period, as the Sharpe ratio's (by record)
         self._handlers = {
             BarBlock: self._bars.append,
             FillEvent: self._fills.append,
@@ -75,7 +76,8 @@ class TrialStats(Subscriber):
         self._subscribe(BarBlock, IndicatorBlock, FillEvent)
 
     def record(self, capital: float) -> dict[str, float | None] | None:
-        """The run's statistics as ``stats_to_record`` stores them (None without bars)."""
+        """The run's statistics as ``stats_to_record`` stores them (None without bars); its
+        per-period returns are kept in ``returns``."""
         if not self._bars:
             return None
         families: dict[type[EventBase], list[Any]] = {FillEvent: self._fills} if self._fills else {}
@@ -91,7 +93,12 @@ class TrialStats(Subscriber):
         fills = {k: np.concatenate([p[k] for p in parts]) for k in names}
         with np.errstate(all="ignore"):
             results = compute_results(market, fills, capital, self._warmup.end_ns)
-        return None if results is None else stats_to_record(results[2])
+            if results is None:
+                return None
+            equity = results[0]
+            d = _period_returns(equity.ts, equity.equity, _period(equity.ts))
+            self.returns = tuple(d.tolist())
+        return stats_to_record(results[2])
 
 
 def worker_name() -> str:
@@ -158,6 +165,7 @@ def run_trial(
                 result.error = "it had no bars"
             else:
                 result.status, result.stats = TrialStatus.COMPLETED, stats
+                result.returns = collectors[0].returns
     else:
         error = run.error
         result.error = (
