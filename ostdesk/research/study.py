@@ -101,6 +101,7 @@ def trial_row(spec: StudySpec, result: TrialResult) -> TrialRow:
         error=result.error,
         duration_s=result.duration_s,
         worker=result.worker,
+        returns=result.returns,
     )
 
 

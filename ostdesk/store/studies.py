@@ -33,7 +33,9 @@ from ostdesk.store.transactions import insert_frame, transaction
 
 @dataclasses.dataclass(frozen=True)
 class TrialRow:
-    """A finished trial as stored; ``params`` JSON-ready (enums by name)."""
+    """A finished trial as stored; ``params`` JSON-ready (enums by name). ``returns``, its
+    per-period returns, are stored in ``trial_returns`` but not read back with it (see
+    :func:`trial_returns`)."""
 
     number: int
     params: Mapping[str, Any]
@@ -44,6 +46,7 @@ class TrialRow:
     error: str | None
     duration_s: float
     worker: str
+    returns: Sequence[float] = ()
 
 
 def create_study(
@@ -158,6 +161,21 @@ def append_trials(db: DbOrCursor, study_id: int, trials: Sequence[TrialRow]) -> 
                 " CASE WHEN isnan(value) THEN NULL ELSE value END FROM frame_columns",
                 {"study": study_id},
             )
+        with_returns = [t for t in trials if len(t.returns)]
+        if with_returns:
+            insert_frame(
+                cur,
+                {
+                    "number": np.repeat([t.number for t in with_returns],
+                                        [len(t.returns) for t in with_returns]),
+                    "value": np.concatenate([np.asarray(t.returns, dtype=np.float64)
+                                             for t in with_returns]),
+                    "k": np.arange(sum(len(t.returns) for t in with_returns)),
+                },
+                "INSERT INTO trial_returns SELECT $study, number, list(value ORDER BY k)"
+                " FROM frame_columns GROUP BY number",
+                {"study": study_id},
+            )  # fmt: skip
 
 
 def _double(value: float) -> float | None:
@@ -222,6 +240,15 @@ def stored_trials(db: DbOrCursor, study_id: int) -> list[TrialRow]:
         )
         for r in rows
     ]
+
+
+def trial_returns(db: DbOrCursor, study_id: int) -> dict[int, np.ndarray[Any, Any]]:
+    """The stored per-period returns of a study's trials by trial number (completed trials
+    stored since the ``trial_returns`` migration)."""
+    rows = connection_of(db).execute(
+        "SELECT number, returns FROM trial_returns WHERE study_id = ? ORDER BY number", [study_id]
+    )
+    return {int(n): np.asarray(r, dtype=np.float64) for n, r in rows.fetchall()}
 
 
 def trials_frame(trials: Sequence[TrialRow]) -> dict[str, np.ndarray[Any, Any]]:
