@@ -6,10 +6,18 @@ lock, and a ``QTimer`` on the main thread drains it every ``FLUSH_MS`` and emits
 ``trialsReady`` batch and the latest progress (as ``ostdesk.gui.bridge`` does for a run's
 events): a grid of cheap trials finishing hundreds a second costs the window one table update
 a tick, never one per trial. The end (``finished`` or ``failed``) comes after the last batch.
+
+The study's thread lowers its own scheduling priority (``STUDY_NICE``) before the runner
+starts its worker processes, which inherit it (on Linux a thread's nice value is its own, and
+a child inherits its creator's): trials fill every core, and the window, at the normal
+priority, still gets a core the moment it has something to draw.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 from collections.abc import Callable
 
@@ -20,6 +28,7 @@ from ostdesk.research.study import StudyProgress, StudyRunner, StudySummary, tri
 from ostdesk.store.studies import TrialRow
 
 FLUSH_MS = 100
+STUDY_NICE = 10
 JOIN_TIMEOUT_S = 10.0
 
 MakeRunner = Callable[..., StudyRunner]
@@ -94,6 +103,7 @@ class StudyThread(QObject):
 
     # -- the study's thread ----------------------------------------------------------------------
     def _main(self, make_runner: MakeRunner) -> None:
+        lower_priority()
         try:
             runner = make_runner(on_trial=self._on_trial)
             self._runner = runner
@@ -137,3 +147,13 @@ class StudyThread(QObject):
             self.finished.emit(outcome)
         else:
             self.failed.emit(outcome)
+
+
+def lower_priority() -> None:
+    """Lower the calling thread's priority (and so its future child processes') by
+    ``STUDY_NICE``; Linux only, where the nice value is per thread (elsewhere it would lower
+    the whole app)."""
+    if sys.platform.startswith("linux"):
+        tid = threading.get_native_id()
+        with contextlib.suppress(OSError):  # not allowed: the study runs at the normal one
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + STUDY_NICE)
