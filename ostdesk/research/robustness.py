@@ -8,18 +8,20 @@ study stores decides how exact each statistic is:
 * the **DSR** needs every trial's Sharpe ratio (stored, annualised: de-annualised here by
   ``sqrt(PERIODS_PER_YEAR)``) and the best trial's number of returns (from its duration) and
   their skew and kurtosis -- assumed normal unless the per-period returns are given;
-* the **PBO** needs every trial's per-period returns, which studies do not store: the caller
-  passes them as a ``periods x trials`` matrix (columns in trial-number order), else it is
-  left out with a note saying so.
+* the **PBO** needs every trial's per-period returns: stored with the trials
+  (``trial_returns``; not by studies from before that table), or passed by the caller as a
+  ``periods x trials`` matrix (columns in trial-number order); else it is left out with a note
+  saying so. With them the DSR uses the best trial's own returns too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +40,7 @@ from ostdesk.research.overfitting import (
 )
 from ostdesk.research.spec import Objective
 from ostdesk.store.database import DbOrCursor
-from ostdesk.store.studies import TrialRow, get_study, stored_trials
+from ostdesk.store.studies import TrialRow, get_study, stored_trials, trial_returns
 
 PERIODS_PER_YEAR = 252  # trading days: the stored Sharpe ratios' annualisation of daily returns
 _DAY_S = 86_400.0
@@ -92,9 +94,14 @@ def study_robustness(
     study = get_study(db, study_id)
     first = json.loads(study["spec"])["objectives"][0]
     objective = Objective(str(first["stat"]), bool(first["minimize"]))
-    return robustness_of(
-        stored_trials(db, study_id), objective, study_id=study_id, returns=returns, blocks=blocks
-    )
+    stored = trial_returns(db, study_id)
+    trials = [
+        dataclasses.replace(t, returns=cast(Sequence[float], stored[t.number]))
+        if t.number in stored
+        else t
+        for t in stored_trials(db, study_id)
+    ]
+    return robustness_of(trials, objective, study_id=study_id, returns=returns, blocks=blocks)
 
 
 def robustness_of(
@@ -106,7 +113,8 @@ def robustness_of(
     blocks: int = 16,
 ) -> Robustness:
     """The summary of a study's ``trials`` (all of them: the completed ones count) ranked by
-    ``objective``; ``returns`` has a column per completed trial, in the order given."""
+    ``objective``; ``returns`` has a column per completed trial, in the order given (None:
+    the trials' own ``returns``, when every completed trial has them, of one length)."""
     completed = [t for t in trials if t.status == "completed"]
     best = _best(completed, objective.minimize)
     if best is None:
@@ -114,12 +122,15 @@ def robustness_of(
             f"study {study_id} has no completed, feasible trial with a value of {objective.stat}"
         )
     notes: list[str] = []
+    if returns is None:
+        returns = _returns_of(completed, notes)
     deflated = _deflated(completed, completed.index(best), returns, notes)
     overfitting = None
-    if returns is None:
-        notes.append("PBO needs every trial's per-period returns, which the study does not store")
-    else:
-        overfitting = probability_of_overfitting(returns, blocks)
+    if returns is not None:
+        try:
+            overfitting = probability_of_overfitting(returns, blocks)
+        except OverfittingError as exc:
+            notes.append(f"PBO: {exc}")
     return Robustness(
         study_id=study_id,
         objective=objective.describe(),
@@ -131,6 +142,19 @@ def robustness_of(
         plateau=_plateau(completed, best, objective.minimize, notes),
         notes=tuple(notes),
     )
+
+
+def _returns_of(completed: Sequence[TrialRow], notes: list[str]) -> npt.NDArray[np.float64] | None:
+    """The completed trials' stored returns as a ``periods x trials`` matrix, if they all
+    have them and of one length (they ran on the same bars)."""
+    lengths = {len(t.returns) for t in completed}
+    if 0 in lengths:
+        notes.append("PBO needs every trial's per-period returns, which the study does not store")
+        return None
+    if len(lengths) > 1:
+        notes.append("PBO needs the trials' returns over the same periods; their lengths differ")
+        return None
+    return np.column_stack([np.asarray(t.returns, dtype=np.float64) for t in completed])
 
 
 def _best(trials: Sequence[TrialRow], minimize: bool) -> TrialRow | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,21 @@ from ostdesk.cli import main
 from ostdesk.cli_errors import REFUSED
 from ostdesk.research.overfitting import OverfittingError, probability_of_overfitting
 from ostdesk.research.robustness import study_robustness
+from ostdesk.research.space import parse_dimension
+from ostdesk.research.spec import Objective, StudySpec
+from ostdesk.research.study import StudyRunner
+from ostdesk.research.trial import config_for
 from ostdesk.store import Database
-from ostdesk.store.studies import TrialRow, append_trials, create_study
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.runs import run_equity
+from ostdesk.store.studies import (
+    TrialRow,
+    append_trials,
+    create_study,
+    stored_trials,
+    trial_returns,
+)
+from ostdesk.strategies.sma_cross import SmaCross
 from tests.cli_data import import_goog
 
 YEAR_S = 365 * 86_400.0
@@ -114,3 +128,33 @@ def test_cli_robustness_of_a_real_study(db_path: Path, capsys: pytest.CaptureFix
     assert main(["robustness", "2", "--db", str(db_path)]) == REFUSED
     err = capsys.readouterr().err.strip()
     assert err == "ostdesk robustness: no study 2; `ostdesk studies` lists them"
+
+
+def test_a_stored_grid_study_gives_the_pbo_of_its_trials_recorded_returns(
+    goog_db: Database,
+) -> None:
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(
+            parse_dimension(SmaCross.params["fast"], "5:10:5"),
+            parse_dimension(SmaCross.params["slow"], "20:40:20"),
+        ),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    study = StudyRunner(goog_db, spec, workers=1).run().study_id
+    trials = stored_trials(goog_db, study)
+    assert [t.status for t in trials] == ["completed"] * 4
+    columns = []
+    for t in trials:  # each trial recorded as a run: its daily returns from the run's equity
+        config = replace(config_for(spec, SmaCross, t.params, {}), executor="threaded")
+        run = prepare_backtest(goog_db, config).run()
+        equity = run_equity(goog_db, run.recording.run_id)["equity"]
+        columns.append(equity[1:] / equity[:-1] - 1.0)
+    matrix = np.column_stack(columns)
+    stored = trial_returns(goog_db, study)
+    np.testing.assert_allclose(np.column_stack([stored[t.number] for t in trials]), matrix)
+    result = study_robustness(goog_db, study)
+    assert result.overfitting is not None
+    assert result.overfitting.pbo == pytest.approx(probability_of_overfitting(matrix).pbo)
+    assert not any("PBO" in n for n in result.notes)
+    assert result.deflated is not None and result.deflated.periods == len(matrix)
