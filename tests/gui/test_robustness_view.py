@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
 from ostdesk.gui.optimize.robustness import ROWS, RobustnessView
-from ostdesk.research.overfitting import DEFINITIONS
+from ostdesk.research.overfitting import DEFINITIONS, probability_of_overfitting
 from ostdesk.research.robustness import robustness_of
 from ostdesk.research.space import parse_dimension
 from ostdesk.research.spec import Objective, StudySpec
@@ -57,9 +58,12 @@ def shown(view: RobustnessView) -> dict[str, str]:
     return {view.table.item(r, 0).text(): view.table.item(r, 1).text() for r in range(len(ROWS))}
 
 
-def test_the_summary_shows_each_statistic_with_its_definition(view: RobustnessView) -> None:
+def test_the_summary_shows_each_statistic_with_its_definition(
+    qtbot: QtBot, view: RobustnessView
+) -> None:
     rows = trials()
-    view.set_trials(rows, None)
+    with qtbot.waitSignal(view.shown):
+        view.set_trials(rows, None)
     expected = robustness_of(rows, Objective("Sharpe Ratio"), study_id=0)
     assert expected.deflated is not None and expected.plateau is not None
     values = shown(view)
@@ -74,12 +78,31 @@ def test_the_summary_shows_each_statistic_with_its_definition(view: RobustnessVi
 
 
 def test_a_study_without_a_completed_trial_says_why_and_shows_no_numbers(
-    view: RobustnessView,
+    qtbot: QtBot, view: RobustnessView
 ) -> None:
-    view.set_trials(trials("failed"), None)
+    with qtbot.waitSignal(view.shown):
+        view.set_trials(trials("failed"), None)
     assert set(shown(view).values()) == {"n/a"} and view.summary is None
     assert view.note.text() == (
         "The study has no completed, feasible trial with a value of Sharpe Ratio"
     )
     view.set_study(dataclasses.replace(SPEC))
     assert view.note.text().startswith("Run or open a study")
+
+
+def test_trials_with_their_returns_show_the_pbo_computed_off_the_main_thread_latest_first(
+    qtbot: QtBot, view: RobustnessView
+) -> None:
+    rng = np.random.default_rng(5)
+    returns = rng.normal(0.0005, 0.01, (400, 9))
+    rows = [dataclasses.replace(t, returns=tuple(returns[:, k])) for k, t in enumerate(trials())]
+    shown_pbo: list[str] = []
+    view.shown.connect(lambda: shown_pbo.append(shown(view)["Probability of Backtest Overfitting"]))
+    with qtbot.waitSignal(view.shown):
+        view.set_trials(rows[:5], None)  # computing when the next batch comes
+        view.set_trials(rows, None)
+    qtbot.waitUntil(lambda: not view.busy)
+    expected = probability_of_overfitting(returns).pbo
+    assert shown_pbo == [f"{expected:.2f}"]  # the older trials' summary is never shown
+    assert view.summary is not None and view.summary.overfitting is not None
+    assert view.summary.overfitting.pbo == expected

@@ -1,14 +1,18 @@
 """The Optimize view's robustness summary of a study: the Deflated Sharpe Ratio of its best
 trial, the Probability of Backtest Overfitting and the plateau score of the best cell, each
 with its definition as a tooltip, and a note on what was assumed or is missing
-(``ostdesk.research.robustness``). Computed from the trials the view already holds: a few
-milliseconds for thousands of trials, so it follows a live study batch by batch."""
+(``ostdesk.research.robustness``). Computed from the trials the view already holds, on a
+thread of its own: the PBO of a thousand trials' returns takes seconds. It follows a live
+study batch by batch, the latest trials winning: one computation at a time, and trials that
+came meanwhile are computed next, once."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -29,12 +33,20 @@ ROWS = tuple(DEFINITIONS)  # Deflated Sharpe Ratio, Expected max Sharpe, PBO, Pl
 
 class RobustnessView(QWidget):
     """``set_study(spec)``, then ``set_trials(trials, best)`` as they come (the same calls as
-    the heatmap); ``summary`` is the last computed, or None with the reason in ``note``."""
+    the heatmap); ``summary`` is the last computed, or None with the reason in ``note``;
+    ``shown`` is emitted when the latest trials' summary is on screen."""
+
+    shown = Signal()
+    _computed = Signal(int, object)  # generation, Robustness or the reason there is none
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec: StudySpec | None = None
         self.summary: Robustness | None = None
+        self._generation = 0  # of the latest trials: older results are not shown
+        self._pending: tuple[int, StudySpec, list[TrialRow]] | None = None
+        self._thread: threading.Thread | None = None
+        self._computed.connect(self._on_computed)
         self.table = QTableWidget(len(ROWS), 2)
         self.table.setHorizontalHeaderLabels(["Statistic", "Value"])
         self.table.verticalHeader().hide()
@@ -63,19 +75,60 @@ class RobustnessView(QWidget):
         self.spec = spec
         self.set_trials((), None)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a summary is being computed."""
+        return self._thread is not None
+
     def set_trials(self, trials: Sequence[TrialRow], best: TrialRow | None) -> None:
         """Recompute from every trial so far (``best`` is the view's; the summary ranks the
-        trials by the study's first objective itself)."""
+        trials by the study's first objective itself), off the main thread."""
         del best
-        self.summary = None
+        self._generation += 1
         if self.spec is None or not trials:
+            self._pending = None
+            self.summary = None
             self._show({}, "Run or open a study to judge its best trial.")
+            self.shown.emit()
             return
+        self._pending = (self._generation, self.spec, list(trials))
+        if self._thread is None:
+            self._start_next()
+
+    def _start_next(self) -> None:
+        job, self._pending = self._pending, None
+        self._thread = None
+        if job is not None:
+            self._thread = threading.Thread(
+                target=self._compute, args=job, name="ostdesk-robustness", daemon=True
+            )
+            self._thread.start()
+
+    def _compute(self, generation: int, spec: StudySpec, trials: list[TrialRow]) -> None:
+        outcome: Robustness | str
         try:
-            summary = robustness_of(trials, self.spec.objectives[0], study_id=0)
+            outcome = robustness_of(trials, spec.objectives[0], study_id=0)
         except OverfittingError as exc:
-            self._show({}, str(exc).replace("study 0 has", "The study has"))
-            return
+            outcome = str(exc).replace("study 0 has", "The study has")
+        except Exception as exc:  # never lost: the note says it
+            outcome = f"The robustness summary failed: {type(exc).__name__}: {exc}"
+        with contextlib.suppress(RuntimeError):  # the view was closed: nobody to show it to
+            self._computed.emit(generation, outcome)
+
+    def _on_computed(self, generation: int, outcome: Robustness | str) -> None:
+        if self._thread is not None:
+            self._thread.join()  # it ends right after emitting
+        self._start_next()
+        if generation != self._generation:
+            return  # newer trials came: theirs is computed next
+        if isinstance(outcome, str):
+            self.summary = None
+            self._show({}, outcome)
+        else:
+            self._show_summary(outcome)
+        self.shown.emit()
+
+    def _show_summary(self, summary: Robustness) -> None:
         self.summary = summary
         d, o, p = summary.deflated, summary.overfitting, summary.plateau
         values = {
