@@ -180,20 +180,20 @@ class HeatmapView(QWidget):
         self.summary.setText(text)
 
     def _set_texts(self, z: np.ndarray[Any, Any]) -> None:
-        for item in self._texts:
-            self.plot.removeItem(item)
-        self._texts = []
-        ny, nx = z.shape
-        for iy in range(ny):
-            for ix in range(nx):
-                value = z[iy, ix]
-                if not np.isfinite(value):
-                    continue
-                text = pg.TextItem(f"{value:.3g}", color="#ffffff", anchor=(0.5, 0.5))
-                text.setPos(ix + 0.5, iy + 0.5)
-                text.setZValue(5)
-                self.plot.addItem(text)
-                self._texts.append(text)
+        """Each cell's value written on it; the text items are kept and reused, as a running
+        study redraws the map twice a second."""
+        cells = [(ix, iy, z[iy, ix]) for iy, ix in zip(*np.nonzero(np.isfinite(z)), strict=True)]
+        while len(self._texts) < len(cells):
+            text = pg.TextItem(color="#ffffff", anchor=(0.5, 0.5))
+            text.setZValue(5)
+            self.plot.addItem(text)
+            self._texts.append(text)
+        for text, (ix, iy, value) in zip(self._texts, cells, strict=False):
+            text.setText(f"{value:.3g}")
+            text.setPos(ix + 0.5, iy + 0.5)
+            text.show()
+        for text in self._texts[len(cells) :]:
+            text.hide()
 
 
 def _ticks(labels: Sequence[str]) -> list[tuple[float, str]]:

@@ -138,7 +138,7 @@ class ParallelCoordinates(QWidget):
             axis = pg.PlotDataItem([i, i], [0, 1], pen=pg.mkPen("#888888", width=2))
             self.plot.addItem(axis)
             self._items.append(axis)
-            for y, value, anchor in ((0, low, (0.5, 0)), (1, high, (0.5, 1))):
+            for y, value, anchor in ((0, low, (-0.05, 1)), (1, high, (-0.05, 0))):
                 text = pg.TextItem(f"{value:.4g}", color="#aaaaaa", anchor=anchor)
                 text.setPos(i, y)
                 self.plot.addItem(text)

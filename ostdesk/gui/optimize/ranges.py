@@ -36,14 +36,14 @@ def plain_message(text: str) -> str:
 
 
 def nice_step(low: float, high: float, integer: bool) -> float:
-    """A round step (1, 2 or 5 times a power of ten) cutting ``low..high`` into about
+    """The round step (1, 2 or 5 times a power of ten) nearest to cutting ``low..high`` into
     :data:`DEFAULT_STEPS` steps."""
     span = high - low
     if span <= 0:
         return 1.0
     raw = span / DEFAULT_STEPS
     power = 10 ** math.floor(math.log10(raw))
-    step = float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+    step = float(min((m * power for m in (1, 2, 5, 10)), key=lambda c: abs(c - raw)))
     return max(1.0, round(step)) if integer else step
 
 

@@ -194,7 +194,7 @@ class OptimizeView(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([400, 1000])
+        self.splitter.setSizes([480, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -437,7 +437,10 @@ class OptimizeView(QWidget):
         self.studies.refresh()
 
     def _on_trials(self, rows: list[TrialRow]) -> None:
+        first = self.model.rowCount() == 0
         self.model.append(rows)
+        if first:  # the columns fit the first values (not every batch: it costs a scan)
+            self.table.resizeColumnsToContents()
         self.best_button.setEnabled(self.model.best is not None)
         if not self._plots_timer.isActive():
             self._plots_timer.start()
@@ -451,6 +454,7 @@ class OptimizeView(QWidget):
     def _on_finished(self, summary: StudySummary) -> None:
         self._plots_timer.stop()
         self._refresh_plots()
+        self.table.resizeColumnsToContents()
         self.studies.set_busy(False)
         self.studies.refresh()
         elapsed = time.perf_counter() - self._started
