@@ -55,6 +55,7 @@ STATE_KEY = "main_window/state"
 BOTTOM_SHARE = 0.4
 """Of the window's height, what the bottom docks get by default: Run details and Compare need
 a plot, a table and a header side by side, which the ~200 px of before cut."""
+OPTIMIZE_SHARE = 0.6  # Run > Optimize…: a study's set-up beside its results needs more
 STATE_VERSION = 1  # bump only if the dock set changes incompatibly; old states are then ignored
 MAX_DEFAULT_SYMBOLS = 5
 IDLE_FOLD_BYTES = 2**20
@@ -560,7 +561,7 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
         if not dock.isFloating():
-            height = max(280, int(self.height() * BOTTOM_SHARE))
+            height = max(280, int(self.height() * OPTIMIZE_SHARE))
             self.resizeDocks([dock], [max(dock.height(), height)], Qt.Orientation.Vertical)
 
     def show_walkforward(self) -> None:
