@@ -31,6 +31,7 @@ FloatArray = npt.NDArray[np.float64]
 
 EULER_GAMMA = 0.5772156649015329
 MAX_SPLITS = 20_000  # C(16, 8) = 12,870: S up to 16 blocks
+CHUNK_CELLS = 1 << 20  # splits x trials Sharpe ratios computed at once (8 MiB each array)
 _NORMAL = NormalDist()
 
 DEFINITIONS = {
@@ -186,22 +187,37 @@ def probability_of_overfitting(returns: npt.ArrayLike, blocks: int = 16) -> Over
     chosen = np.array(list(itertools.combinations(range(blocks), blocks // 2)), dtype=np.int64)
     mask = np.zeros((len(chosen), blocks), dtype=bool)
     np.put_along_axis(mask, chosen, True, axis=1)
-    is_perf = _union_sharpe(mask, counts, sums, squares)
-    oos_perf = _union_sharpe(~mask, counts, sums, squares)
-    is_perf = np.where(np.isfinite(is_perf), is_perf, -np.inf)
-    best = np.argmax(is_perf, axis=1)
-    rows = np.arange(len(chosen))
-    best_oos = oos_perf[rows, best]
-    # rank of the chosen trial out of sample, 1..N (ties share their mean rank)
-    below = (oos_perf < best_oos[:, None]).sum(axis=1)
-    equal = (oos_perf == best_oos[:, None]).sum(axis=1)
-    rank = below + (equal + 1) / 2.0
+    # lexicographic combinations: split k's complement is split C-1-k, so each chunk of
+    # splits is computed once and serves as in-sample for itself and out-of-sample for its
+    # complements; chunks keep memory at CHUNK_CELLS values whatever the number of trials
+    assert np.array_equal(mask[::-1], ~mask)
+    splits = len(chosen)
+    rank, is_best, best_oos = (np.empty(splits) for _ in range(3))
+    step = max(1, CHUNK_CELLS // trials)
+    for a in range(0, splits // 2, step):
+        b = min(a + step, splits // 2)
+        low = _union_sharpe(mask[a:b], counts, sums, squares)
+        high = _union_sharpe(mask[splits - b : splits - a], counts, sums, squares)
+        for rows, is_perf, oos_perf in (
+            (slice(a, b), low, high[::-1]),
+            (slice(splits - b, splits - a), high, low[::-1]),
+        ):
+            is_perf = np.where(np.isfinite(is_perf), is_perf, -np.inf)
+            best = np.argmax(is_perf, axis=1)
+            picked = np.arange(len(best))
+            chosen_oos = oos_perf[picked, best]
+            # rank of the chosen trial out of sample, 1..N (ties share their mean rank)
+            below = (oos_perf < chosen_oos[:, None]).sum(axis=1)
+            equal = (oos_perf == chosen_oos[:, None]).sum(axis=1)
+            rank[rows] = below + (equal + 1) / 2.0
+            is_best[rows] = is_perf[picked, best]
+            best_oos[rows] = chosen_oos
     omega = rank / (trials + 1.0)
     logits = np.log(omega / (1.0 - omega))
     return Overfitting(
         pbo=float(np.mean(logits <= 0)),
         logits=logits,
-        is_best=is_perf[rows, best],
+        is_best=is_best,
         oos=best_oos,
         blocks=blocks,
     )
@@ -212,14 +228,17 @@ def _union_sharpe(
 ) -> FloatArray:
     """Per split (row of ``mask``) and trial: the Sharpe ratio of the blocks the mask picks."""
     pick = mask.astype(np.float64)
-    n = pick @ counts
-    total = pick @ sums
-    total_sq = pick @ squares
-    mean = total / n[:, None]
+    n = (pick @ counts)[:, None]
+    mean = pick @ sums
+    mean /= n
+    variance = pick @ squares  # in place from here: these are splits x trials, large
+    variance -= n * mean**2
+    variance /= n - 1.0
+    np.maximum(variance, 0.0, out=variance)
+    np.sqrt(variance, out=variance)
     with np.errstate(divide="ignore", invalid="ignore"):
-        variance = (total_sq - n[:, None] * mean**2) / (n[:, None] - 1.0)
-        result: FloatArray = mean / np.sqrt(np.maximum(variance, 0.0))
-    return result
+        mean /= variance
+    return mean
 
 
 def _matrix(returns: npt.ArrayLike, *, min_trials: int) -> FloatArray:
