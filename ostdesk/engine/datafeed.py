@@ -5,6 +5,13 @@ the next timestamp, which is what makes a backtest deterministic. It reads colum
 (``BarChunk``, produced by the store) and converts each chunk's columns to Python lists once, so
 the per-bar work is only building the event and publishing it. The engine never imports the
 store: whoever starts a backtest hands the feed an iterable of chunks.
+
+Waiting for idle does not block the feed's thread: the replay is a generator that stops at each
+barrier, and the subscriber whose handler ends the timestamp's work resumes it
+(``IdleTracker.call_when_idle``), publishing the next timestamp itself. The order of everything
+published is the one a blocking feed would give; a single-symbol backtest then runs on one
+thread between orders, where it used to hand over twice a bar. Chunks are still read on the
+feed's own thread (a chunk generator may hold a database cursor of that thread).
 """
 
 from __future__ import annotations
