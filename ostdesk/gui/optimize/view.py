@@ -41,6 +41,7 @@ from ostdesk.gui.optimize.heatmap import HeatmapView
 from ostdesk.gui.optimize.parallel import ParallelCoordinates
 from ostdesk.gui.optimize.pareto import ParetoView
 from ostdesk.gui.optimize.ranges import plain_message
+from ostdesk.gui.optimize.robustness import RobustnessView
 from ostdesk.gui.optimize.stored import StoredStudy, load_study
 from ostdesk.gui.optimize.studies_list import StudiesList
 from ostdesk.gui.optimize.study_form import Running, StudyForm
@@ -142,6 +143,7 @@ class OptimizeView(QWidget):
         self.heatmap = HeatmapView()
         self.parallel = ParallelCoordinates()
         self.pareto = ParetoView()
+        self.robustness = RobustnessView()
         self.studies = StudiesList(self.worker)
 
         results = QWidget()
@@ -158,6 +160,7 @@ class OptimizeView(QWidget):
         self.tabs.addTab(self.heatmap, "Heatmap")
         self.tabs.addTab(self.parallel, "Parallel coordinates")
         self.tabs.addTab(self.pareto, "Pareto front")
+        self.tabs.addTab(self.robustness, "Robustness")
         self.tabs.addTab(self.studies, "Studies")
 
         setup = QWidget()
@@ -355,6 +358,7 @@ class OptimizeView(QWidget):
         self.heatmap.set_study(spec)
         self.parallel.set_study(spec)
         self.pareto.set_study(spec)
+        self.robustness.set_study(spec)
         multi = len(spec.objectives) > 1
         self.tabs.setTabEnabled(self.tabs.indexOf(self.heatmap), len(spec.space) >= 2)
         self.tabs.setTabEnabled(self.tabs.indexOf(self.parallel), len(spec.space) >= 2)
@@ -399,6 +403,8 @@ class OptimizeView(QWidget):
             self.parallel.set_trials(trials, best)
         elif shown is self.pareto:
             self.pareto.set_trials(trials)
+        elif shown is self.robustness:
+            self.robustness.set_trials(trials, best)
 
     # -- slots -----------------------------------------------------------------------------------
     def _on_strategy(self, cls: type[Strategy] | None) -> None:
