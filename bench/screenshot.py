@@ -129,6 +129,9 @@ def take(out: Path, dark: bool) -> None:
         pause(500)
         grab("welcome")
         first = run(window, window.run_demo)  # may start once the dock has read the store
+        if window.run_details.run_id != first:
+            wait_for(window.run_details.loaded)
+        window.docks["details"].raise_()  # the tab a trader opens after a run
         pause(600)
         grab("main-window")
 
