@@ -4,7 +4,6 @@ the stitched run come at the end, and a cancel keeps the windows done."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -13,28 +12,17 @@ from pytestqt.qtbot import QtBot
 
 from ostdesk.gui.optimize.walkforward import WalkForwardPanel
 from ostdesk.gui.runs.worker import RunWorker
-from ostdesk.research.space import parse_dimension
-from ostdesk.research.spec import Objective, StudySpec
-from ostdesk.research.study import StudyRunner
-from ostdesk.store import Database, import_bars
+from ostdesk.store import Database
 from ostdesk.store.runs import get_run
-from ostdesk.strategies.sma_cross import SmaCross
-from tests.cli_data import goog_csv
+from tests.gui.walkforward_study import store_tiny_study
 
 TIMEOUT_MS = 120_000
-END_2008_NS = int(dt.datetime(2008, 1, 1, tzinfo=dt.UTC).timestamp()) * 10**9
 
 
 @pytest.fixture
 def study_db(db: Database) -> Database:
     """GOOG's daily bars and study 1: SmaCross fast 5 or 10, 2004-08 to 2007-12 (849 bars)."""
-    import_bars(db, goog_csv(), symbol="GOOG", period="day")
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),), end_ns=END_2008_NS,
-    )  # fmt: skip
-    StudyRunner(db, spec, workers=1).run()
+    store_tiny_study(db)
     return db
 
 
