@@ -637,6 +637,8 @@ class MainWindow(QMainWindow):
             self._last_opened = run.recording.run_id
             self.run_list.run_finished(run.recording.run_id)
             self.run_details.load(run.recording.run_id)  # not the last run opened
+            if run.status is RunStatus.COMPLETED:
+                self.docks["details"].raise_()  # its statistics are what a trader reads next
         self._fold_log_while_idle()
 
     def _fold_log_while_idle(self) -> None:

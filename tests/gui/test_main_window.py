@@ -67,7 +67,8 @@ def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, d
     assert window.status.progress.value() == window.status.progress.maximum()
     assert "completed" in window.status.message.text()
     qtbot.waitUntil(lambda: window.run_details.run_id == run.recording.run_id)
-    assert window.run_details.stats_table.item(0, 1).text()  # its statistics, one tab away
+    assert window.run_details.stats_table.item(0, 1).text()  # its statistics, in front
+    assert not window.docks["details"].visibleRegion().isEmpty()
     assert window.log_view.error_count == 0
 
     window.close()

@@ -174,6 +174,7 @@ def test_a_replay_names_its_run_and_shows_its_log_beside_the_blotters(
     window, run_id = run_in_window(qtbot, db)
     window.resize(1366, 768)  # the blotters' least width and the log's fit
     replay_log, blotters = window.docks["replay_log"], window.docks["blotters"]
+    blotters.raise_()  # the finished run raised Run details: the trader picks the blotters tab
     qtbot.waitUntil(lambda: blotters.width() > 1_000)  # laid out at that size
     before = window.status.message.text()
     window.replay_selected()  # the last run
