@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QTableView,
@@ -57,6 +58,7 @@ from ostdesk.store.studies import TrialRow, recover_interrupted_studies
 
 PLOT_REFRESH_MS = 500
 """Plots follow a running study at most twice a second (the table takes every batch)."""
+RESIZE_ROWS = 50  # rows a column's width is fitted to (a scan of all would stall the window)
 
 
 def clock(seconds: float) -> str:
@@ -119,6 +121,9 @@ class OptimizeView(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
         self.progress_label = QLabel()
+        # its text changes ten times a second: a label sized by its text would have the whole
+        # window laid out again each time (~100 ms with the docks' tables)
+        self.progress_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
         self.model = TrialsModel(self)
         self.proxy = TrialsFilter(self.model)
@@ -130,6 +135,7 @@ class OptimizeView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_ROWS)
         self.table.setToolTip("Double-click a trial to record it as a run and open it")
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(
