@@ -335,3 +335,27 @@ def test_ctrl_c_in_the_table_copies_whole_rows(blotters: Blotters, qtbot) -> Non
     lines = QGuiApplication.clipboard().text().splitlines()
     assert lines[0].startswith("Time\tOrder ID\tSymbol")
     assert lines[1].split("\t")[1:3] == ["1", "AAPL"]
+
+
+def test_columns_fit_a_new_runs_first_rows_once_not_each_replay_reset(
+    blotters: Blotters,
+) -> None:
+    s = Script()
+    long_symbol = "DEMO-ALPHA-LONG-NAMED-SYMBOL"
+    s.submit(1, long_symbol, Side.BUY, OrderType.LIMIT, 10.0, limit=100.0)
+    s.accept(1)
+    view, symbol = blotters.orders_view, column(blotters, "Symbol")
+    header = view.table.horizontalHeader()
+    header.resizeSection(symbol, 40)
+    blotters.load_events(s.events)  # a run opened: its rows read whole
+    fitted = header.sectionSize(symbol)
+    assert fitted >= view.table.sizeHintForColumn(symbol) > 40
+
+    header.resizeSection(symbol, 40)  # the trader narrows it during a replay
+    book, account = blotters.order_book, blotters.account
+    for _ in range(3):  # a replay's far moves: resets of books built elsewhere
+        blotters.show_books(book, account)
+    assert header.sectionSize(symbol) == 40
+
+    blotters.load_events(s.events)  # the next run fits again
+    assert header.sectionSize(symbol) == fitted

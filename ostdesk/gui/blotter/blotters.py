@@ -98,12 +98,20 @@ class Blotters(QWidget):
         self.reset(self.account.portfolio.initial_capital)
 
     def reset(self, capital: float, events: Sequence[EventBase] = ()) -> None:
-        """Start over with ``capital`` (and optionally a run's events), one model reset each."""
+        """Start over with ``capital`` (and optionally a run's events), one model reset each;
+        the columns fit the run's first rows."""
+        self.fit_next_rows()
         book, account = OrderBook(), AccountBook(capital)
         self._prices.learn(events)
         book.apply(events)
         account.apply(events)
         self.show_books(book, account)
+
+    def fit_next_rows(self) -> None:
+        """Fit each view's columns to the next rows it shows (a new run's), not at every
+        later reset (a replay's seeks)."""
+        for view in self._views():
+            view.fit_next_rows()
 
     def learn_prices(self, events: Sequence[EventBase]) -> None:
         """Size the price columns for these events before their rows are shown."""

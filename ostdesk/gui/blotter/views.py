@@ -96,6 +96,7 @@ class BlotterView(QWidget):
         self.model = model
         self._settings = settings if settings is not None else QSettings()
         self._restoring = False
+        self._fit_pending = True  # fit the columns to the next run's first rows
 
         self.symbol_box = QLineEdit(placeholderText="Filter symbol…", clearButtonEnabled=True)
         self.symbol_box.setMaximumWidth(180)
@@ -133,8 +134,8 @@ class BlotterView(QWidget):
         self.status_box.currentIndexChanged.connect(self._apply_filter)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._update_count)
-        model.modelReset.connect(self.fit_columns)
-        model.rowsInserted.connect(self._on_rows_inserted)
+        model.modelReset.connect(self._fit_first_rows)
+        model.rowsInserted.connect(self._fit_first_rows)
         self._update_count()
 
     def _set_up_table(self) -> None:
@@ -223,8 +224,15 @@ class BlotterView(QWidget):
         finally:
             self._restoring = False
 
-    def _on_rows_inserted(self, _: QModelIndex, first: int, last: int) -> None:
-        if self.model.rowCount() == last - first + 1:  # the first rows of a run
+    def fit_next_rows(self) -> None:
+        """Fit the columns to the next rows shown, once: a new run's (live, opened or
+        replayed). A replay's seeks reset the model many times; refitting four tables at
+        each made every far move slower."""
+        self._fit_pending = True
+
+    def _fit_first_rows(self, *_: Any) -> None:
+        if self._fit_pending and self.model.rowCount() > 0:
+            self._fit_pending = False
             self.fit_columns()
 
     def set_column_visible(self, column: int, visible: bool) -> None:
@@ -316,6 +324,7 @@ class BlotterView(QWidget):
         copy.triggered.connect(self.copy_selection)
         menu.addAction(copy)
         menu.addAction("Export CSV…", self._ask_export)
+        menu.addAction("Fit columns to rows", self.fit_columns)
         menu.addSeparator()
         menu.addMenu(self._column_menu(menu))
         menu.exec(self.table.viewport().mapToGlobal(pos))

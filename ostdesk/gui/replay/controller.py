@@ -121,6 +121,7 @@ class ReplayController(QObject):
         self._timeline = timeline
         build = self._rewind = RewindBuild(timeline.events.events, timeline.capital)
         self.blotters.learn_prices(timeline.events.events)
+        self.blotters.fit_next_rows()
         self._feed = ChartFeed(self.chart, timeline, layout)
         self._pace = MaxPace()  # a bar's cost is the run's: its events and lines
         self.log_view.reset(timeline.messages, timeline.run_id)
