@@ -16,6 +16,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 os.environ.pop("OSTDESK_DB", None)  # never touch a developer's real database
 
+try:  # backtesting.py's progress bars (tqdm, which Optuna installs) start a monitor thread that
+    import tqdm  # never ends: the thread guard below would blame the test that drew the first bar
+
+    tqdm.tqdm.monitor_interval = 0
+except ImportError:
+    pass
+
 
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
