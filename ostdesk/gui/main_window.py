@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
         self.controller.runningChanged.connect(self.config_panel.set_running)
         browser = self.run_list
         browser.openRequested.connect(self._open_from_browser)
+        browser.replayRequested.connect(self.replay_run)
         browser.compareRequested.connect(self._compare_runs)
         browser.rerunRequested.connect(self._rerun)
         self.optimize.runRequested.connect(self._record_trial)
@@ -282,6 +283,8 @@ class MainWindow(QMainWindow):
         browser.refreshed.connect(self._refresh_welcome)
         browser.runsDeleted.connect(self._on_runs_deleted)
         self.replay.closed.connect(self._on_replay_closed)
+        self.replay.opened.connect(lambda timeline: self.status.replay_started(len(timeline)))
+        self.replay.cursorChanged.connect(self.status.show_replay_position)
         self.replay_banner.exitRequested.connect(self.exit_replay)
 
     def _default_size(self) -> None:
@@ -532,6 +535,7 @@ class MainWindow(QMainWindow):
             return  # no replay was open
         self.setWindowTitle(self._title_before_replay)
         self.status.message.setText(self._status_before_replay)
+        self.status.replay_ended()
         self._title_before_replay = ""
         self.replay_action.setText("Re&play")
         self.replay_action.setToolTip(_REPLAY_TIP)

@@ -1,4 +1,5 @@
-"""The status bar: what the current run is doing, its progress, speed and elapsed time."""
+"""The status bar: what the current run is doing, its progress, speed and elapsed time; in a
+replay, the replay's position instead."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class RunStatusBar(QStatusBar):
         self.addPermanentWidget(self.speed)
         self.addPermanentWidget(self.elapsed)
         self.addPermanentWidget(self.progress)
+        self._replay_bars = 0
+        self._kept: tuple[int, str, str, int] | None = None  # the live figures a replay hides
 
     def run_started(self, run: BacktestRun) -> None:
         cfg = run.config
@@ -53,6 +56,43 @@ class RunStatusBar(QStatusBar):
         self.message.setText(f"{label} {run.status.value} — {run.bars_processed:,} bars")
         self.speed.setText(f"{run.bars_per_second:,.0f} bars/s")
         self.elapsed.setText(_duration(run.elapsed))
+
+    def replay_started(self, bars: int) -> None:
+        """Show a replay of ``bars`` bars: its position replaces the last live run's figures
+        (a bars/s and 100% that belonged to another run), which ``replay_ended`` restores."""
+        if self._kept is None:
+            bar = self.progress
+            self._kept = (bar.value(), bar.format(), bar.toolTip(), bar.width())
+            self.speed.hide()
+            self.elapsed.hide()
+        self._replay_bars = max(bars, 1)
+        widest = self._position_text(self._replay_bars - 1)
+        width = self.progress.fontMetrics().horizontalAdvance(widest) + 24
+        self.progress.setFixedWidth(max(self._kept[3], width))
+        self.progress.setToolTip("Position of the replay in its run")
+
+    def show_replay_position(self, k: int) -> None:
+        """The replay shows bar ``k`` (0-based)."""
+        if self._kept is None:
+            return
+        self.progress.setFormat(self._position_text(k))
+        _set_quietly(self.progress, round((k + 1) / self._replay_bars * 1000))
+
+    def replay_ended(self) -> None:
+        """Show the live run's figures again."""
+        if self._kept is None:
+            return
+        value, text, tip, width = self._kept
+        self._kept = None
+        self.progress.setFormat(text)
+        self.progress.setToolTip(tip)
+        self.progress.setFixedWidth(width)
+        _set_quietly(self.progress, value)
+        self.speed.show()
+        self.elapsed.show()
+
+    def _position_text(self, k: int) -> str:
+        return f"bar {k + 1:,} of {self._replay_bars:,}"
 
 
 def _set_quietly(bar: QProgressBar, value: int) -> None:

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from ostdesk.engine import events as ev
 from ostdesk.engine.runner import BacktestConfig
+from ostdesk.gui.batches import RunProgress
 from ostdesk.gui.main_window import MainWindow
 from ostdesk.gui.replay.banner import run_title
 from ostdesk.store import DEMO_SYMBOLS, Database, install_demo_data
@@ -165,3 +166,39 @@ def test_opening_another_run_from_runs_while_replaying_switches_to_it(
     with qtbot.waitSignal(window.chart_loader.loaded, timeout=TIMEOUT_MS):
         window.run_list.openRequested.emit(sma)  # out of replay, Open opens
     assert window.replay.timeline is None
+
+
+def test_the_status_bar_shows_the_replays_position_not_the_last_runs_speed(
+    window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
+) -> None:
+    _, sma, rsi = two_runs
+    status = window.status
+    status.show_progress(RunProgress(7, 1.0, 500, 500, 12_345.0, 0.04, "completed"))
+    enter_replay(window, sma)
+    timeline = window.replay.timeline
+    assert timeline is not None
+    assert not status.speed.isVisible() and not status.elapsed.isVisible()
+    assert status.progress.text() == f"bar 1 of {len(timeline):,}"
+    window.replay.seek(len(timeline) // 2)
+    assert status.progress.text() == f"bar {len(timeline) // 2 + 1:,} of {len(timeline):,}"
+    assert 400 <= status.progress.value() <= 600
+    window.run_list.openRequested.emit(rsi)  # switching keeps the mode, with the new run's bars
+    switched = window.replay.timeline
+    assert switched is not None and status.progress.text() == f"bar 1 of {len(switched):,}"
+    window.exit_replay()
+    assert status.speed.isVisible() and status.speed.text() == "12,345 bars/s"
+    assert status.progress.value() == status.progress.maximum()
+    assert status.progress.text() == "100%"
+
+
+def test_replay_in_the_runs_menu_replays_the_selected_run(
+    window: MainWindow, qtbot: QtBot, two_runs: tuple[Path, int, int]
+) -> None:
+    _, sma, _ = two_runs
+    window.run_list.select_runs([sma])
+    qtbot.waitUntil(lambda: window.run_list.selected_run_ids() == [sma], timeout=TIMEOUT_MS)
+    assert window.run_list.actions["replay"].isEnabled()
+    window.run_list.actions["replay"].trigger()
+    timeline = window.replay.timeline
+    assert timeline is not None and timeline.run_id == sma
+    assert window.replay_banner.isVisible()

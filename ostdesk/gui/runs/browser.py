@@ -65,6 +65,7 @@ class RunBrowser(QWidget):
     """The run list of one database. ``shutdown()`` it before closing the database."""
 
     openRequested = Signal(object)  # run_id: int
+    replayRequested = Signal(object)  # run_id: int
     compareRequested = Signal(object)  # list[int] of 2+ run ids
     rerunRequested = Signal(object)  # the run's stored row (get_run: params as a dict)
     runsDeleted = Signal(object)  # list[int]
@@ -170,6 +171,11 @@ class RunBrowser(QWidget):
         ids = self.selected_run_ids()
         if ids:
             self.openRequested.emit(ids[0])
+
+    def replay_selected(self) -> None:
+        ids = self.selected_run_ids()
+        if ids:
+            self.replayRequested.emit(ids[0])
 
     def compare_selected(self) -> None:
         ids = self.selected_run_ids()
@@ -388,6 +394,7 @@ class RunBrowser(QWidget):
     def _make_actions(self) -> dict[str, QAction]:
         specs = {
             "open": ("Open", self.open_selected, QKeySequence(Qt.Key.Key_Return)),
+            "replay": ("Replay", self.replay_selected, None),
             "compare": ("Compare", self.compare_selected, None),
             "edit": ("Edit…", self.edit_selected, QKeySequence(Qt.Key.Key_F2)),
             "rerun": ("Re-run", self.rerun_selected, None),
@@ -412,6 +419,7 @@ class RunBrowser(QWidget):
         actions["report"].setToolTip(
             "Write the run's report: one HTML file to share, which opens offline in any browser"
         )
+        actions["replay"].setToolTip("Replay the run bar by bar (F6 or Esc leaves the replay)")
         actions["rerun"].setToolTip("Run the same configuration again now, as a new run")
         return actions
 
@@ -452,7 +460,7 @@ class RunBrowser(QWidget):
 
     def _update_actions(self) -> None:
         n = len(self.table.selectionModel().selectedRows())
-        for key in ("open", "edit", "rerun"):
+        for key in ("open", "replay", "edit", "rerun"):
             self.actions[key].setEnabled(n >= 1)
         self.actions["compare"].setEnabled(n >= 2)
         self.actions["export"].setEnabled(n >= 1)
@@ -465,7 +473,7 @@ class RunBrowser(QWidget):
 
     def _show_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        for key in ("open", "compare", "edit", "rerun", "export", "report"):
+        for key in ("open", "replay", "compare", "edit", "rerun", "export", "report"):
             menu.addAction(self.actions[key])
         menu.addSeparator()
         menu.addAction(self.actions["delete"])
