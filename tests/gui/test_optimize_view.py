@@ -202,3 +202,51 @@ def test_the_filter_keeps_rows_meeting_its_conditions(qtbot: QtBot, view: Optimi
     view.filter.setText("nonsense > 3")
     assert view.filter_error.text() == "no column 'nonsense'"
     assert view.proxy.index(0, 0).data(SORT_ROLE) is not None
+
+
+def test_a_study_a_crash_left_running_is_shown_interrupted_and_resumes_to_the_end(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    from ostdesk.engine.events import BarPeriod
+    from ostdesk.engine.strategy_loader import load_strategies
+    from ostdesk.research.space import parse_space
+    from ostdesk.research.spec import Objective, StudySpec
+    from ostdesk.store.runs import data_fingerprint
+    from ostdesk.store.studies import create_study
+
+    sma = load_strategies().get("SmaCross")
+    dims, _ = parse_space(sma.params, ["fast=5:20:5", "slow=30:60:10"])
+    spec = StudySpec(
+        "SmaCross", "built-in", (DEMO_SYMBOLS[0],), "minute", dims, (Objective("Sharpe Ratio"),)
+    )
+    study_id = create_study(  # as a process that died mid-study leaves it
+        demo_db,
+        name="crashed",
+        strategy="SmaCross",
+        method="grid",
+        objectives="max Sharpe Ratio",
+        spec=spec.to_json(),
+        fingerprint=data_fingerprint(
+            demo_db.connection, spec.symbols, BarPeriod.MINUTE, None, None
+        ),
+        backend="local",
+        workers=2,
+        planned=16,
+    )
+    config = ConfigDock(demo_db)
+    qtbot.addWidget(config)
+    view = OptimizeView(demo_db, config)
+    qtbot.addWidget(view)
+    view.form.workers.setValue(2)
+    try:
+        qtbot.waitUntil(lambda: [r["status"] for r in view.studies.rows] == ["interrupted"])
+        view.studies.select(study_id)
+        assert view.studies.resume_button.isEnabled()
+        with qtbot.waitSignal(view.studyFinished, timeout=STUDY_TIMEOUT_MS) as done:
+            view.studies.resume_button.click()
+        assert done.args[0].study_id == study_id and done.args[0].status == "completed"
+        assert view.model.rowCount() == 16
+        assert get_study(demo_db, study_id)["status"] == "completed"
+    finally:
+        assert view.shutdown()
+        config.data.loader.wait()
