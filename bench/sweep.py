@@ -145,11 +145,12 @@ def compare(ours: list[list[TrialRow]], theirs: list[tuple[object, ...]]) -> str
     """Best parameters of each side and the largest difference of each statistic."""
     lines = []
     worst = dict.fromkeys(("Sharpe Ratio", "Return [%]", "# Trades"), 0.0)
-    same_best = 0
+    same_best = ranked = 0
     for trials, (best, maps) in zip(ours, theirs, strict=True):
         spec = spec_for("x", GRID)
-        mine = best_trials(trials, spec)[0]
-        same_best += (mine.params["fast"], mine.params["slow"]) == best
+        mine = best_trials(trials, spec)[:1]  # none when no trial has a Sharpe Ratio
+        ranked += bool(mine)
+        same_best += [(t.params["fast"], t.params["slow"]) for t in mine] == [best]
         for t in trials:
             for stat, heat in maps.items():  # type: ignore[attr-defined]
                 theirs_v = float(heat.loc[(t.params["fast"], t.params["slow"])])
@@ -158,7 +159,10 @@ def compare(ours: list[list[TrialRow]], theirs: list[tuple[object, ...]]) -> str
                 if np.isnan(theirs_v) and np.isnan(ours_v):
                     continue
                 worst[stat] = max(worst[stat], abs(theirs_v - ours_v) / max(1.0, abs(theirs_v)))
-    lines.append(f"  same best parameters: {same_best} of {len(ours)} symbol(s)")
+    lines.append(
+        f"  same best parameters: {same_best} of the {ranked} symbol(s) with a best trial"
+        f" (of {len(ours)})"
+    )
     lines.append(
         "  largest relative difference over every trial: "
         + ", ".join(f"{k} {v:.1e}" for k, v in worst.items())
