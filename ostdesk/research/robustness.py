@@ -94,14 +94,20 @@ def study_robustness(
     study = get_study(db, study_id)
     first = json.loads(study["spec"])["objectives"][0]
     objective = Objective(str(first["stat"]), bool(first["minimize"]))
+    trials = with_returns(db, study_id, stored_trials(db, study_id))
+    return robustness_of(trials, objective, study_id=study_id, returns=returns, blocks=blocks)
+
+
+def with_returns(db: DbOrCursor, study_id: int, trials: Sequence[TrialRow]) -> list[TrialRow]:
+    """``trials`` of stored study ``study_id`` with their stored per-period returns (those
+    stored without keep none), as the summary reads them."""
     stored = trial_returns(db, study_id)
-    trials = [
+    return [
         dataclasses.replace(t, returns=cast(Sequence[float], stored[t.number]))
         if t.number in stored
         else t
-        for t in stored_trials(db, study_id)
+        for t in trials
     ]
-    return robustness_of(trials, objective, study_id=study_id, returns=returns, blocks=blocks)
 
 
 def robustness_of(

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from ostdesk.engine.strategy import Strategy
+from ostdesk.research.robustness import with_returns
 from ostdesk.research.spec import StudySpec
 from ostdesk.research.trial import load_strategy
 from ostdesk.store.database import DbOrCursor
@@ -30,4 +31,5 @@ def load_study(db: DbOrCursor, study_id: int) -> StoredStudy:
     raw = json.loads(row["spec"])
     strategy = load_strategy(raw["strategy"], raw["strategy_source"])
     spec = StudySpec.from_json(row["spec"], strategy.params)
-    return StoredStudy(study_id, row, spec, strategy, stored_trials(db, study_id))
+    trials = with_returns(db, study_id, stored_trials(db, study_id))  # for the PBO
+    return StoredStudy(study_id, row, spec, strategy, trials)
