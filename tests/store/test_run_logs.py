@@ -9,13 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ostdesk import Strategy
 from ostdesk.engine.events import BarPeriod, BarReceived
 from ostdesk.engine.log_echo import bar_time_text
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
-from ostdesk.store import Database, import_bars, schema
+from ostdesk.store import Database, identity, import_bars, schema
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.record_check import stored_rows
 from ostdesk.store.runs import delete_run, run_bars, run_log_count, run_logs
@@ -130,23 +131,59 @@ with Database.open({str(path)!r}) as db:
 
 
 def test_a_v4_database_gains_the_log_table_and_keeps_its_runs(
-    goog_db: Database, monkeypatch: pytest.MonkeyPatch
+    goog_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     run_id = _record(goog_db).recording.run_id
     path = goog_db.path
     goog_db.close()
-    with Database.open(path) as db:  # back to version 4: what an older ostdesk wrote
-        con = db.connection
-        con.execute("DROP TABLE run_logs")
-        con.execute("UPDATE schema_version SET version = 4")
+    _back_to_version(path, 4, tmp_path / "v4.duckdb")  # what an older ostdesk wrote
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:4])
     with Database.open(path):  # a valid version 4 file to the code of version 4
         assert schema.latest_version() == 4
     monkeypatch.undo()
     with Database.open(path) as db:
         version = db.connection.execute("SELECT max(version) FROM schema_version").fetchone()
-        assert version == (5,)
+        assert version == (schema.latest_version(),)
         assert run_log_count(db, run_id) == 0
         assert len(run_bars(db, run_id, "GOOG")["ts"]) > 0
         new = _record(db).recording.run_id
         assert run_log_count(db, new) == len(_expected(db, new))
+
+
+def _shape(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str], set[tuple[str, str]]]:
+    """The file's tables, sequences and (table, column) pairs."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    sequences = {
+        r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()
+    }
+    columns = {
+        (r[0], r[1])
+        for r in con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall()
+    }
+    return tables, sequences, columns
+
+
+def _back_to_version(path: Path, version: int, scratch: Path) -> None:
+    """Make the file at ``path`` what schema ``version`` wrote: drop whatever later migrations
+    added (read from a fresh file of that version), keeping the rows of what remains."""
+    old = duckdb.connect(str(scratch))
+    try:
+        for migration in schema.MIGRATIONS[:version]:
+            assert isinstance(migration, str)
+            old.execute(migration)
+        tables, sequences, columns = _shape(old)
+    finally:
+        old.close()
+    con = duckdb.connect(str(path))
+    try:
+        now_tables, now_sequences, now_columns = _shape(con)
+        for table, column in sorted(now_columns - columns):
+            if table in tables:
+                con.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+        for table in sorted(now_tables - tables - {identity.MARKER_TABLE}):
+            con.execute(f'DROP TABLE "{table}" CASCADE')
+        for sequence in sorted(now_sequences - sequences):
+            con.execute(f'DROP SEQUENCE "{sequence}" CASCADE')
+        con.execute("UPDATE schema_version SET version = ?", [version])
+    finally:
+        con.close()
