@@ -25,13 +25,22 @@ from ostdesk.research.spec import Objective, StudySpec
 from ostdesk.research.walkforward import (
     WalkForwardError,
     Window,
+    WindowResult,
     bar_windows,
     calendar_windows,
+    record_stitched,
     run_walkforward,
     study_windows,
 )
 from ostdesk.store import Database, load_bars
-from ostdesk.store.runs import get_run, run_bars, run_equity, run_fills, run_stats
+from ostdesk.store.runs import (
+    get_run,
+    run_bars,
+    run_equity,
+    run_fills,
+    run_indicators,
+    run_stats,
+)
 from ostdesk.store.studies import get_study, stored_trials
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.cli_data import import_goog
@@ -256,3 +265,32 @@ def test_a_stopped_walk_forward_ends_cancelled_with_its_windows_so_far_and_no_st
     )  # fmt: skip
     assert result.cancelled and result.stitched_run_id is None
     assert [r.window.index for r in result.windows] == [0] and set(seen) == {0}
+
+
+def test_a_stitched_run_shares_indicators_alike_and_is_flat_where_no_trial_was_chosen(
+    goog_db: Database,
+) -> None:
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
+    windows = bar_windows(ts[:1_300], 400, 300)
+    chosen = [{"fast": 5, "slow": 20}, None, {"fast": 5, "slow": 40}]  # SMA(5) in both
+
+    def result(w: Window, params: dict[str, int] | None) -> WindowResult:
+        return WindowResult(w, 0, None if params is None else 1, params or {}, {}, None, {})
+
+    results = [result(w, p) for w, p in zip(windows, chosen, strict=True)]
+    run_id = record_stitched(goog_db, spec, SmaCross, results, name="stitched")
+    assert run_id is not None and get_run(goog_db, run_id)["status"] == "completed"
+    assert set(run_indicators(goog_db, run_id, "GOOG")) == {"SMA(5)", "SMA(20)", "SMA(40)"}
+    fills = run_fills(goog_db, run_id)["ts"]
+    middle = windows[1]
+    # the first window's position is closed on the middle window's second bar, at the latest
+    late = fills[(fills > middle.oos_start_ns) & (fills < middle.oos_end_ns)]
+    assert len(late) <= 1 and (not len(late) or late[0] == ts[ts > middle.oos_start_ns][0])
+    assert len(fills[fills >= windows[2].oos_start_ns]) > 0  # the last window trades again
+    assert "window 2, " in get_run(goog_db, run_id)["notes"].splitlines()[1]
+    assert "flat (no trial)" in get_run(goog_db, run_id)["notes"].splitlines()[1]
