@@ -362,6 +362,7 @@ class MainWindow(QMainWindow):
 
     def _show_run_in_chart(self, data: object) -> None:
         show_in_chart(self.chart, data)  # type: ignore[arg-type]
+        self._stack.setCurrentIndex(_CENTRAL_CHART)
         view, self._pending_view = self._pending_view, None
         if view is None or view.run_id != self._last_opened:
             return
@@ -376,8 +377,10 @@ class MainWindow(QMainWindow):
 
     def shown_run(self) -> ShownRun | None:
         """The run on the chart and how it is viewed (what the next start shows)."""
-        if self._last_opened is None or self._stack.currentWidget() is not self.chart:
+        if self._last_opened is None:
             return None
+        if self._stack.currentWidget() is not self.chart:  # closed while it loads
+            return self._pending_view or ShownRun(run_id=self._last_opened)
         return ShownRun(
             run_id=self._last_opened,
             symbol=self.chart.current_symbol,
@@ -450,8 +453,7 @@ class MainWindow(QMainWindow):
         from ostdesk.gui.recorded_blotters import load_blotter_events
 
         self.replay.close()
-        self._stack.setCurrentIndex(_CENTRAL_CHART)
-        self._last_opened = run_id
+        self._last_opened = run_id  # the welcome panel stays until the chart has its bars
         self._pending_view = view
         self.chart_loader.load(run_id)
         self.run_details.load(run_id)

@@ -138,3 +138,27 @@ def test_unreadable_remembered_values_are_ignored_not_raised(tmp_path: Path) -> 
     settings.setValue(f"{memory.group}/x_lo", "x")
     settings.setValue(f"{memory.group}/x_hi", "9")
     assert memory.load() == ShownRun(run_id=5, x_range=None)
+
+
+def test_the_welcome_panel_stays_until_the_run_is_drawn_never_empty_axes(
+    qtbot: QtBot,
+    real_db: Database,  # noqa: F811
+) -> None:
+    window = window_on(qtbot, real_db)
+    with qtbot.waitSignal(window.chart_loader.loaded, timeout=TIMEOUT_MS):
+        window.open_run(2)
+        assert window._stack.currentWidget() is window.welcome  # the bars are still loading
+    assert window._stack.currentWidget() is window.chart
+    assert window.chart.bar_count() > 0
+    window.close()
+
+
+def test_a_window_closed_while_its_run_loads_still_remembers_it(
+    qtbot: QtBot,
+    real_db: Database,  # noqa: F811
+) -> None:
+    first = window_on(qtbot, real_db)
+    view = ShownRun(run_id=2, symbol=DEMO_SYMBOLS[1], x_range=(100.0, 300.0), follow=False)
+    first.open_run(2, view=view)
+    first.close()  # before the chart had the run
+    assert WindowMemory(real_db.path).load() == view
