@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 RECENT_RUNS = 8
+_WIDTH = 720  # the panel's column
 _RUN_ID = Qt.ItemDataRole.UserRole
 
 _NO_DATA = (
@@ -96,6 +97,12 @@ class WelcomePanel(QWidget):
         self.recent_label.setStyleSheet("font-weight: 600;")
         self.recent = QListWidget()
         self.recent.setToolTip("Double-click (or Enter) shows the run on the chart")
+        # its height is set to its rows: a scroll bar would hide the last one
+        for policy in (
+            self.recent.setHorizontalScrollBarPolicy,
+            self.recent.setVerticalScrollBarPolicy,
+        ):
+            policy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.recent.itemActivated.connect(self._on_activated)
         self.open_button = QPushButton("Show run")
         self.open_button.setEnabled(False)
@@ -125,8 +132,14 @@ class WelcomePanel(QWidget):
         column.addSpacing(8)
         column.addWidget(self.db_label)
         box = QWidget()
-        box.setFixedWidth(640)  # a fixed width lets the wrapped text take its full height
+        box.setFixedWidth(_WIDTH)  # a fixed width lets the wrapped text take its full height
         box.setLayout(column)
+        margins = column.contentsMargins()
+        # what a line of the list has room for: the box less its margins, the list's frame and
+        # an item's padding (lines are elided to it, the whole line is the item's tooltip)
+        self._line_room = (
+            _WIDTH - margins.left() - margins.right() - 2 * self.recent.frameWidth() - 8
+        )
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -143,8 +156,11 @@ class WelcomePanel(QWidget):
         )
         self.install_button.setVisible(not has_data)
         self.recent.clear()
+        metrics = self.recent.fontMetrics()
         for run_id, text in runs[:RECENT_RUNS]:
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(
+                metrics.elidedText(text, Qt.TextElideMode.ElideRight, self._line_room)
+            )
             item.setData(_RUN_ID, run_id)
             item.setToolTip(text)
             self.recent.addItem(item)
@@ -153,7 +169,8 @@ class WelcomePanel(QWidget):
         self.recent.setVisible(shown)
         self.open_button.setVisible(shown)
         rows = min(len(runs), RECENT_RUNS)
-        self.recent.setFixedHeight(self.recent.sizeHintForRow(0) * rows + 6 if rows else 0)
+        frame = 2 * self.recent.frameWidth()
+        self.recent.setFixedHeight(self.recent.sizeHintForRow(0) * rows + frame if rows else 0)
 
     def run_ids(self) -> list[int]:
         """The runs listed, newest first."""

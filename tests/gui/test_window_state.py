@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from ostdesk.gui.main_window import MainWindow
 from ostdesk.gui.window_state import ShownRun, WindowMemory
 from ostdesk.store import DEMO_SYMBOLS, Database
-from ostdesk.store.runs import delete_run
+from ostdesk.store.runs import delete_run, update_run
 from tests.gui.test_runs_browser import real_db, real_runs_template  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -162,3 +162,22 @@ def test_a_window_closed_while_its_run_loads_still_remembers_it(
     first.open_run(2, view=view)
     first.close()  # before the chart had the run
     assert WindowMemory(real_db.path).load() == view
+
+
+def test_the_latest_runs_list_shows_every_row_within_its_width(
+    qtbot: QtBot,
+    real_db: Database,  # noqa: F811
+) -> None:
+    update_run(real_db, 2, name="a name long enough to take a line past the panel's width")
+    window = window_on(qtbot, real_db)
+    window.resize(1920, 1080)
+    recent = window.welcome.recent
+    qtbot.waitUntil(lambda: window.welcome.run_ids() == [3, 2, 1], timeout=TIMEOUT_MS)
+    qtbot.waitUntil(recent.isVisible)
+    view = recent.viewport().rect()
+    for i in range(recent.count()):
+        item = recent.item(i)
+        assert view.contains(recent.visualItemRect(item)), f"row {i} is cut or scrolled away"
+        shown = item.text().removesuffix("…")
+        assert item.toolTip().startswith(shown)  # the whole line, when elided
+    window.close()
