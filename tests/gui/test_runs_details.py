@@ -202,3 +202,18 @@ def test_run_plot_date_labels_never_overlap(qtbot: QtBot, width: int) -> None:
     pixels = sorted((v - lo) * width / (hi - lo) for _, values in levels for v in values)
     assert len(pixels) >= 3
     assert min(b - a for a, b in itertools.pairwise(pixels)) >= 40  # wider than "Feb", "2024"
+
+
+def test_a_result_queued_before_close_is_dropped_not_delivered_to_closing_widgets(
+    qtbot: QtBot,
+    real_db: Database,  # noqa: F811
+) -> None:
+    """A view whose callback submits again (a refresh after a recovery) met a closed worker."""
+    worker = RunWorker(real_db)
+    delivered: list[object] = []
+    worker.submit(lambda cur: cur.execute("SELECT 1").fetchone(), delivered.append)
+    worker.close()  # the job ran; its result waits in the event queue
+    qtbot.wait(50)
+    assert delivered == []
+    with pytest.raises(RuntimeError, match="closed"):
+        worker.submit(lambda cur: None)

@@ -41,6 +41,7 @@ class RunWorker(QObject):
         self.db = db
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._pending = 0
+        self._closed = False
         self._delivered.connect(self._deliver)
         self._thread = threading.Thread(target=self._loop, name="ostdesk-runs-db", daemon=True)
         self._thread.start()
@@ -64,6 +65,7 @@ class RunWorker(QObject):
     def close(self) -> None:
         """Finish the queued jobs, release the cursor and end the thread (results not yet
         delivered are dropped)."""
+        self._closed = True
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join()
@@ -92,6 +94,8 @@ class RunWorker(QObject):
     def _deliver(self, result: tuple[_Job, bool, Any]) -> None:
         job, ok, value = result
         self._pending -= 1
+        if self._closed:  # a result queued before close: its widgets are going away
+            return
         if ok:
             if job.on_done is not None:
                 job.on_done(value)
