@@ -278,11 +278,12 @@ def test_the_subscriber_that_ends_a_timestamp_publishes_the_next_without_waking_
     ]
     feed_thread, worker = feed._thread.ident, sink.thread.ident
     assert read_on == [feed_thread, feed_thread]  # a chunk source is only read on the feed's
-    # the first timestamp from the feed's thread, and at most one more a chunk (which thread
-    # goes on after the wait that follows a new chunk's first timestamp is up to the
-    # scheduler): every other timestamp from the thread of the subscriber that ended the last
+    # from the feed's thread: the first timestamp, the last of each chunk (it reads the next
+    # chunk first: a timestamp may go on there), and at most one more a chunk (which thread goes
+    # on after the wait that follows a read is up to the scheduler); every other timestamp from
+    # the thread of the subscriber that ended the last
     assert len(bus.threads) == 100
-    assert 1 <= bus.threads.count(feed_thread) <= 2
+    assert 3 <= bus.threads.count(feed_thread) <= 5
     assert bus.threads.count(worker) == 100 - bus.threads.count(feed_thread)
 
 
@@ -308,3 +309,69 @@ def test_an_error_met_on_a_subscribers_thread_is_the_feeds_and_ends_only_the_fee
     assert sink.thread.is_alive() and sink.wait_until_idle(30)
     assert [b.ts_event_ns for b in sink.seen] == [1_000, 2_000]
     sink.shutdown()
+
+
+class _Journal(EventBus):
+    """A bus that journals each timestamp's bars and each ``BarsComplete`` as published."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.journal: list[str] = []
+
+    def publish_all(self, events: Sequence[EventBase]) -> None:
+        if events:
+            self.journal.append(f"bars {events[0].ts_event_ns}")
+        super().publish_all(events)
+
+    def publish(self, event: EventBase) -> None:
+        if isinstance(event, BarsComplete):
+            self.journal.append(f"complete {event.ts_event_ns}")
+        super().publish(event)
+
+
+def test_no_chunk_is_read_between_a_timestamps_bars_and_its_completion() -> None:
+    """An order placed on a bar must meet the broker's ``BarsComplete`` at the same point of
+    the run whatever the thread timing: no read (and thread hand-off) may come in between."""
+    bus = _Journal()
+    sink = Sink(bus, BarReceived, BarsComplete)
+    ts, sym = grid(6, 2)
+
+    def chunks() -> Iterator[BarChunk]:
+        for chunk in make_chunks(ts, sym, [4, 3, 5]):  # the 2nd and 3rd cut a timestamp
+            bus.journal.append("read")
+            yield chunk
+        bus.journal.append("read")
+
+    run(HistoricalDatafeed(bus, SYMBOLS, BarPeriod.MINUTE, chunks(), len(ts)), sink)
+    stamps = sorted(set(ts))
+    assert [entry for entry in bus.journal if entry != "read"] == [
+        entry for t in stamps for entry in (f"bars {t}", f"complete {t}")
+    ]
+    assert all(
+        bus.journal[k + 1] != "read" for k, e in enumerate(bus.journal) if e.startswith("bars")
+    )
+    assert bus.journal.count("read") == 4
+
+
+def test_completion_goes_out_only_if_someone_listened_before_the_timestamps_bars() -> None:
+    """A subscriber that starts following completions while handling the bars of t (the broker
+    given an order) gets them from t+1 on, never sometimes t's too."""
+    bus = EventBus()
+    late: list[EventBase] = []
+
+    class Follower(Subscriber):
+        def __init__(self) -> None:
+            super().__init__(bus)
+            self._subscribe(BarReceived)
+
+        def _on_event(self, event: EventBase) -> None:
+            if isinstance(event, BarsComplete):
+                late.append(event)
+            elif not late and event.ts_event_ns == stamps[1]:
+                self._subscribe(BarsComplete)
+
+    ts, sym = grid(4, 2)
+    stamps = sorted(set(ts))
+    follower = Follower()
+    run(HistoricalDatafeed(bus, SYMBOLS, BarPeriod.MINUTE, make_chunks(ts, sym, [8]), 8), follower)
+    assert [e.ts_event_ns for e in late] == stamps[2:]
