@@ -19,11 +19,9 @@ from ostdesk.engine.events import (
     BarBlock,
     BarPeriod,
     BarReceived,
-    BarsComplete,
     EventBase,
     FillEvent,
     IndicatorBlock,
-    OrdersMatched,
 )
 from ostdesk.engine.runner import EXECUTORS, BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.sink import BufferedSink
@@ -144,20 +142,10 @@ scripts = st.dictionaries(
 
 class Scripted(Strategy):
     """Carries out a drawn script: at its n-th bar, the actions listed under n; it closes the
-    position of a fill's symbol when ``react`` (orders placed from a hook), and logs answers.
-
-    It does not react to fills of the run's last timestamp (``last_ts``): there the threaded
-    engine's order of events depends on thread timing. The datafeed publishes the bars that
-    end a chunk, then reads the next chunk (here: finds none), and only then publishes
-    ``BarsComplete``; an order placed from ``on_fill`` meanwhile (stamped with the bar before,
-    as the host holds the new bars for the broker's ``OrdersMatched``) may reach the broker
-    before or after ``BarsComplete``, so its ``OrderAccepted`` reaches the host before or
-    after the held bars are released, and ``on_order`` sees one ``time_ns`` or the other
-    (reported to the datafeed's owner; the synchronous executor publishes both together)."""
+    position of a fill's symbol when ``react`` (orders placed from a hook), and logs answers."""
 
     script: dict[int, list[Action]] = {}
     react = False
-    last_ts = 0
 
     def setup(self) -> None:
         self.ids: list[int] = []
@@ -195,19 +183,16 @@ class Scripted(Strategy):
                 self.modify(order_id, quantity=action.quantity, limit=price)
 
     def on_fill(self, fill: FillEvent) -> None:
-        if self.react and fill.ts_event_ns < self.last_ts:
+        if self.react:
             self.close_position(fill.symbol)
 
     def on_order(self, event: EventBase) -> None:
         self.log(f"{type(event).__name__} {getattr(event, 'order_id', '')}")
 
 
-UNCOMPARED = (BarBlock, IndicatorBlock, BarsComplete, OrdersMatched)
-"""Column blocks are cut by the wall clock. ``BarsComplete`` and ``OrdersMatched`` are the
-barrier's bookkeeping, never recorded, and the threaded engine itself publishes them or not at
-a timestamp where the broker starts following bars, depending on thread timing: the datafeed
-asks whether anyone listens for ``BarsComplete(t)`` after publishing t's bars, while the
-broker may be subscribing for an order decided on them (reported to the datafeed's owner)."""
+UNCOMPARED = (BarBlock, IndicatorBlock)
+"""Column blocks are cut by the wall clock; every other event, the barrier's own
+(``BarsComplete``, ``OrdersMatched``) included, is compared."""
 
 
 class _Everything(BufferedSink):
@@ -231,7 +216,7 @@ def _published(executor: str, script: dict[int, list[Action]], react: bool) -> l
     strategy = type(
         "Scripted",
         (Scripted,),
-        {"script": script, "react": react, "last_ts": int(chunk.ts[-1])},
+        {"script": script, "react": react},
     )
     config = BacktestConfig(
         strategy=strategy, symbols=SYMBOLS, period=BarPeriod.HOUR, executor=executor
