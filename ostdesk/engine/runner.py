@@ -310,7 +310,7 @@ class BacktestRun:
             if self._cancel_requested:
                 pass
             elif self.bus.inline:  # this thread replays the bars and, waiting for idle, runs
-                self.datafeed._run()  # every handler: the run's one thread
+                self.datafeed.replay_here()  # every handler: the run's one thread
             else:
                 self.datafeed.start()
                 self.datafeed.join()

@@ -42,7 +42,9 @@ class BufferedSink(Subscriber):
         self.enqueue = self._buffer.append
 
     def _event_loop(self) -> None:
-        if self.beside_engine:
+        if self._bus.inline:  # no engine threads to keep apart from or close to
+            pass
+        elif self.beside_engine:
             avoid_engine_cpu()
         else:  # with the engine's threads: GIL hand-offs across cores cost several times more
             pin_current_thread()
