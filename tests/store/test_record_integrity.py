@@ -52,9 +52,12 @@ def _config(symbols: list[str]) -> BacktestConfig:
     return BacktestConfig(strategy=SmaCross, symbols=tuple(symbols), period=BarPeriod.MINUTE)
 
 
-def _run_with_bad_fill(db: Database, symbols: list[str]) -> BacktestRun:
+def _run_with_bad_fill(
+    db: Database, symbols: list[str], bars_at_failure: list[int] | None = None
+) -> BacktestRun:
     """A run (all demo symbols: 39,000 bars) whose second or later write fails: the bad fill
-    follows the first flush, ~10 ms into the run."""
+    follows the first flush, ~10 ms into the run. ``bars_at_failure`` gets the bars processed
+    when the recorder reported its failure (after the run itself heard of it)."""
     armed = threading.Event()
     run = prepare_backtest(
         db,
@@ -63,7 +66,15 @@ def _run_with_bad_fill(db: Database, symbols: list[str]) -> BacktestRun:
         on_flush=lambda ts: ts >= 0 and armed.set(),
         record_interval=0.005,
     )
-    run.run()
+    run.start(hold=True)
+    if bars_at_failure is not None:  # a listener added after the run's own
+        run.bus.errors.add_listener(
+            lambda error: (
+                error.component == "recorder" and bars_at_failure.append(run.bars_processed)
+            )
+        )
+    run.release()
+    run.wait()
     return run
 
 
@@ -87,12 +98,16 @@ def test_a_failed_write_stops_the_recording_and_cancels_the_engine_promptly(
     db: Database,
 ) -> None:
     symbols = install_demo_data(db)
-    run = _run_with_bad_fill(db, symbols)
+    bars_at_failure: list[int] = []
+    run = _run_with_bad_fill(db, symbols, bars_at_failure)
     assert run.status is RunStatus.FAILED
     recorder = run.recording.recorder
-    # the engine stopped long before the end of the data (~0.5 s of it), and nothing was
-    # written after the failed batch
-    assert run.bars_processed < run._total / 2
+    # the engine stopped within the timestamp it was in when the failure was reported (plus
+    # the one its progress count lags by), however fast it runs, before the end of the data,
+    # and nothing was written after the failed batch
+    assert len(bars_at_failure) == 1
+    assert run.bars_processed - bars_at_failure[0] <= 2 * len(symbols)
+    assert run.bars_processed < run._total
     stored = stored_rows(db.connection, run.recording.run_id)
     assert stored == recorder.tally.written
     assert recorder.tally.handed["run_fills"] > recorder.tally.written["run_fills"]
