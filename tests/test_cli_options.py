@@ -29,6 +29,16 @@ MINIMAL_ARGS = {
     "show": ["1"],
     "export": ["1", "--what", "fills", "-o", "fills.csv"],
     "delete": ["1"],
+    "report": ["1", "-o", "report.html"],
+    "montecarlo": ["1", "--paths", "50"],
+    "optimize": [
+        *("--strategy", "SmaCross", "--symbols", "X", "--period", "day", "--workers", "1"),
+        *("--param", "fast=2:3:1", "--param", "slow=5:6:1"),
+    ],
+    "studies": [],
+    "study": ["1"],
+    "robustness": ["1"],
+    "walkforward": ["1", "--in-sample", "14", "--out-of-sample", "7", "--workers", "1"],
 }
 
 
@@ -86,7 +96,8 @@ def test_db_and_debug_are_read_before_or_after_the_command(command: str) -> None
 
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with 28 daily bars of X and one run of SmaCross on them (run 1), made once."""
+    """A database with 28 daily bars of X, one run of SmaCross on them (run 1) and a 2x2 grid
+    study of it (study 1), made once."""
     folder = tmp_path_factory.mktemp("template")
     path = folder / "given.duckdb"
     csv = daily_csv(folder / "x.csv")
@@ -96,6 +107,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert main(["import", str(csv), "--symbol", "X", "--period", "day", *db]) == 0
         backtest = ["backtest", "--strategy", "SmaCross", "--param", "fast=2", "--param", "slow=5"]
         assert main([*backtest, "--symbols", "X", "--period", "day", *db]) == 0
+        assert main(["optimize", *MINIMAL_ARGS["optimize"], *db]) == 0
     return path
 
 
