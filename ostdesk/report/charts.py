@@ -161,7 +161,9 @@ def _trade_marks(frame: svg.Frame, ts: npt.NDArray[np.int64], trades: dict[str, 
     # crowded: smaller, see-through markers, one per kind every few pixels, so the prices
     # still show between them
     crowded = n_trades > MAX_FULL_MARKERS
-    scale, pitch = (0.55, 3.0) if crowded else (1.0, 1.0)
+    # shrinking with the crowd, not at once: 153 trades drew markers half the size of 147's
+    scale = max(0.55, (MAX_FULL_MARKERS / n_trades) ** 0.5) if crowded else 1.0
+    pitch = 3.0 if crowded else 1.0
 
     def mark(shape: str, x: float, y: float, css: str, title: str) -> None:
         key = (round(x / pitch), css)

@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from ostdesk.report import render_report
+from ostdesk.report.charts import MAX_FULL_MARKERS, price_chart
 from ostdesk.report.data import ReportData
 from ostdesk.report.sections import MAX_TRADE_ROWS
 from ostdesk.report.svg import PLOT_COLUMNS
@@ -69,3 +70,20 @@ def test_a_million_bar_reports_size_is_set_by_the_pixels_not_the_bars() -> None:
     assert f"The first {MAX_TRADE_ROWS:,} of 5,000 round trips" in page
     markers = len(re.findall(r'<polygon class="(?:long|short) crowded"', page))
     assert 0 < markers <= 2 * PLOT_COLUMNS  # one per kind every few pixels at most
+
+
+def exit_dot_radius(trips: int) -> float:
+    """The exit markers' radius on the price chart of a run of ``trips`` round trips."""
+    data = million_bar_run(n=20_000, trips=trips)
+    trades = {**data.trades, "open_ts": np.empty(0, np.int64), "open_price": np.empty(0),
+              "open_side": np.empty(0, np.int8)}  # fmt: skip
+    svg = price_chart("SYN", "p0", data.bars["SYN"], trades)
+    radii = {float(r) for r in re.findall(r'<circle class="exit[^"]*"[^>]* r="([^"]+)"', svg)}
+    assert len(radii) == 1
+    return radii.pop()
+
+
+def test_trade_markers_shrink_gradually_as_trades_crowd_the_chart() -> None:
+    full = exit_dot_radius(MAX_FULL_MARKERS - 3)
+    assert exit_dot_radius(MAX_FULL_MARKERS + 3) >= 0.95 * full  # no step at the threshold
+    assert exit_dot_radius(5 * MAX_FULL_MARKERS) < 0.6 * full  # many: small, prices show
