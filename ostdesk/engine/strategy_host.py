@@ -357,8 +357,10 @@ class StrategyHost(Subscriber):
         st.low.append(lo)
         st.close.append(c)
         st.volume.append(v)
-        for indicator in st.indicators:
-            indicator.update(o, h, lo, c, v)
+        for push, line in st.feeds:
+            line.append(push(c))
+        for update in st.updates:
+            update(o, h, lo, c, v)
         st.position.last_price = c  # type: ignore[union-attr]  # portfolio.mark, inlined
         if st.indicators:
             has = self._bus.has_subscribers

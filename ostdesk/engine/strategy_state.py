@@ -75,6 +75,7 @@ class SymbolState:
     __slots__ = (
         "blocked",
         "close",
+        "feeds",
         "high",
         "indicators",
         "last_values",
@@ -85,6 +86,7 @@ class SymbolState:
         "position",
         "symbol",
         "ts",
+        "updates",
         "volume",
     )
 
@@ -104,6 +106,13 @@ class SymbolState:
         self.volume: array[float] = array("d")
         self.indicators = [p.clone() for p in prototypes]
         self.mains = [ind.line(ind.lines[0]) for ind in self.indicators]
+        # what the host calls a bar: each indicator's ``close_feed`` if it has one (a call
+        # fewer), its ``update`` otherwise; indicators are independent, so order is free
+        feeds = [ind.close_feed() for ind in self.indicators]
+        self.feeds = [feed for feed in feeds if feed is not None]
+        self.updates = [
+            ind.update for ind, feed in zip(self.indicators, feeds, strict=True) if feed is None
+        ]
         # the live history of every indicator line: their last items are BarProcessed's
         # values, read in one C-level pass
         lines = [ind.line(name) for ind in self.indicators for name in ind.lines]

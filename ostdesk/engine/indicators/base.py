@@ -58,6 +58,12 @@ class Indicator(abc.ABC):
     def clone(self) -> Self:
         """A fresh instance with the same parameters and no history."""
 
+    def close_feed(self) -> tuple[Callable[[float], float], array[float]] | None:
+        """``(push, line)`` when ``update`` is exactly ``line.append(push(close))``: the strategy
+        host then calls ``push`` itself, one Python call fewer a bar on the hot path; None
+        (the default) when it is anything else."""
+        return None
+
     @property
     def label(self) -> str:
         """Name with parameters, e.g. ``SMA(10)``: the legend entry and the recorded name."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from array import array
+from collections.abc import Callable
 from typing import Self
 
 from ostdesk.engine.indicators.base import Placement, SourcedIndicator, check_length
@@ -29,6 +31,11 @@ class SMA(SourcedIndicator):
         x = close if pick is None else pick(open, high, low, close, volume)
         self._main.append(self._mean.push(x))
 
+    def close_feed(self) -> tuple[Callable[[float], float], array[float]] | None:
+        if self._pick is None and type(self).update is SMA.update:  # not a subclass's own
+            return self._mean.push, self._main
+        return None
+
     def clone(self) -> Self:
         return type(self)(self.length, source=self.source)
 
@@ -54,6 +61,11 @@ class EMA(SourcedIndicator):
         pick = self._pick
         x = close if pick is None else pick(open, high, low, close, volume)
         self._main.append(self._ema.push(x))
+
+    def close_feed(self) -> tuple[Callable[[float], float], array[float]] | None:
+        if self._pick is None and type(self).update is EMA.update:  # not a subclass's own
+            return self._ema.push, self._main
+        return None
 
     def clone(self) -> Self:
         return type(self)(self.length, source=self.source)
