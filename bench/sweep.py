@@ -14,7 +14,8 @@
    of the parent process after 1,000 and after 10,000 trials (flat: nothing grows per trial).
 3. With Ray installed: a two-node cluster on 127.0.0.1 (one CPU each), the same grid on the
    first ``--ray-bars`` bars of (a) run on it and on the local pool, alternated: trials/s of
-   each and the latency from the study's start to its first finished trial.
+   each and the latency from the study's start to its first finished trial. That part runs in
+   a network namespace holding only ``lo`` (``tests/research/ray_cluster.py`` says why).
 
 Run: python bench/sweep.py [--repeat N] [--only a|b|memory|ray] [--bars N] [--ray-bars N]
 ``--bars`` cuts each symbol's bars to N (the full workloads take minutes per repeat on 2 cores).
@@ -26,6 +27,7 @@ import argparse
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,7 +56,7 @@ from ostdesk.research.study import StudyProgress, StudyRunner
 from ostdesk.store import Database
 from ostdesk.store.studies import TrialRow, stored_trials
 from ostdesk.strategies.sma_cross import SmaCross
-from tests.research.ray_cluster import ray_cluster
+from tests.research.ray_cluster import loopback_namespace, only_loopback, ray_cluster
 
 backtesting.backtesting._tqdm = lambda seq, **_: seq  # its progress bars: at its best, silent
 CAPITAL = 100_000.0
@@ -240,7 +242,7 @@ def ray_table(folder: Path, bars: int, repeat: int) -> None:
         "ray, 2 nodes x 1 CPU": [],
     }
     with (
-        ray_cluster() as address,
+        ray_cluster() as cluster,
         tempfile.TemporaryDirectory() as tmp,
         Database.open(Path(tmp) / "r.duckdb") as db,
     ):
@@ -248,7 +250,7 @@ def ray_table(folder: Path, bars: int, repeat: int) -> None:
         for _ in range(repeat):
             for label, kw in (
                 ("local, 2 workers", {"workers": WORKERS}),
-                ("ray, 2 nodes x 1 CPU", {"backend": "ray", "address": address}),
+                ("ray, 2 nodes x 1 CPU", {"backend": "ray", "address": cluster.address}),
             ):
                 first: list[float] = []
                 runner_start = time.perf_counter()
@@ -291,8 +293,13 @@ def main() -> None:
         grid_table(args.workload, names, args.bars, args.repeat)
     if args.only in (None, "memory"):
         memory(args.workload, args.trials)
-    if args.only in (None, "ray"):
+    if args.only in (None, "ray") and only_loopback():
         ray_table(args.workload, args.ray_bars, args.repeat)
+    elif args.only in (None, "ray"):  # again, alone on loopback with the cluster
+        again = [sys.executable, __file__, "--only", "ray", "--workload", str(args.workload)]
+        again += ["--repeat", str(args.repeat), "--ray-bars", str(args.ray_bars)]
+        with loopback_namespace() as (_, enter):
+            subprocess.run([*enter, *again], check=True)
 
 
 if __name__ == "__main__":

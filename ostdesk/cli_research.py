@@ -99,6 +99,7 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> 
 
 
 def cmd_optimize(args: argparse.Namespace, open_db: OpenDb) -> int:
+    from ostdesk.research.backends import BackendError
     from ostdesk.research.study import StudyRunner
     from ostdesk.store.studies import recover_interrupted_studies
 
@@ -122,6 +123,8 @@ def cmd_optimize(args: argparse.Namespace, open_db: OpenDb) -> int:
         try:
             with cli_errors.as_user_error():
                 summary = runner.run()
+        except BackendError as exc:  # the workers or the cluster are gone: nothing to retry
+            raise cli_errors.UserError(f"study {runner.study_id} stopped: {exc}") from None
         except KeyboardInterrupt:
             print(
                 f"\nstudy {runner.study_id} interrupted; `ostdesk optimize --resume "

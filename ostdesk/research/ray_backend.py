@@ -5,12 +5,15 @@ with ``ray start``), ``HOST:PORT`` of a head node's GCS, or ``ray://HOST:10001``
 The study's data is put into the object store once; each task gets its reference, so a node
 fetches the bars once, not per trial. Every node must have ostdesk (and the strategy's file,
 at the same path) installed. Results come back as tasks finish; ``close`` cancels the tasks
-still running (forcibly: strategy code need not cooperate) and disconnects.
+still running (forcibly: strategy code need not cooperate) and disconnects. A cluster that
+vanishes (its head's GCS port refuses or stays silent) ends the study with a ``BackendError``
+within seconds instead of Ray's own reconnect attempts.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import time
 from typing import Any
 
@@ -19,6 +22,8 @@ from ostdesk.research.spec import TrialResult, TrialStatus
 from ostdesk.research.trial import STOP_GRACE_S, StudyData, load_strategy, run_trial
 
 _strategies: dict[tuple[str, str], Any] = {}  # per Ray worker process: loaded once
+HEAD_CHECK_S = 1.0  # how often poll looks whether the head still answers
+HEAD_TIMEOUT_S = 5.0  # how long an unanswered connect to the head may take
 
 
 def _trial_task(data: StudyData, number: int, params: dict[str, Any]) -> TrialResult:
@@ -52,6 +57,9 @@ class RayBackend:
         self._data_ref: Any = None
         self._task: Any = None
         self._limit = 0.0
+        self._head: tuple[str, int] | None = None
+        self._head_checked = 0.0
+        self._vanished = False
 
     @property
     def capacity(self) -> int:
@@ -74,6 +82,21 @@ class RayBackend:
             )
         except Exception as exc:
             raise BackendError(f"cannot reach the Ray cluster at {self.address}: {exc}") from None
+        host, _, port = ray.get_runtime_context().gcs_address.rpartition(":")
+        self._head = (host.strip("[]"), int(port))
+
+    def _check_head(self) -> None:
+        """Raise when the head's GCS no longer accepts connections (the cluster is gone)."""
+        now = time.monotonic()
+        if self._head is None or now - self._head_checked < HEAD_CHECK_S:
+            return
+        self._head_checked = now
+        try:
+            socket.create_connection(self._head, timeout=HEAD_TIMEOUT_S).close()
+        except OSError as exc:
+            self._vanished = True
+            host, port = self._head
+            raise BackendError(f"the Ray cluster at {host}:{port} went away ({exc})") from None
 
     def start(self, data: StudyData) -> None:
         self._connect()
@@ -90,6 +113,7 @@ class RayBackend:
 
     def poll(self, timeout: float) -> list[TrialResult]:
         ray = self._ray
+        self._check_head()
         if not self._pending:
             return []
         ready, _ = ray.wait(list(self._pending), num_returns=len(self._pending), timeout=timeout)
@@ -124,8 +148,9 @@ class RayBackend:
         return results
 
     def close(self) -> None:
-        for ref in self._pending:
-            self._ray.cancel(ref, force=True)
+        if not self._vanished:  # with no cluster, cancelling would wait on it
+            for ref in self._pending:
+                self._ray.cancel(ref, force=True)
         self._pending.clear()
         self._data_ref = None
         if self._ray.is_initialized():
