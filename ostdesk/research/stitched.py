@@ -8,7 +8,10 @@ instance of the walked strategy per window, all set up before the first bar on t
 host. Each instance sees only the bars of its own window, as a separate out-of-sample run
 would; at a window's first bar the previous window's working orders are cancelled and its
 positions closed (market orders, trading from the next bar), so every window starts flat, as
-its own run does. Indicators two instances declare alike (``SMA(10)`` for both) are declared
+its own run does: until those closing orders fill, the new window's instance sees the position
+they leave (flat) and only its own working orders, so it trades at its first bar as its own run
+would, and a ``close_position`` of its there sends nothing (the position is not sold twice).
+Indicators two instances declare alike (``SMA(10)`` for both) are declared
 once and shared: their values are the same. Fills and broker answers reach the instance whose
 order they are about; those of the closing orders reach none. Unlike separate out-of-sample
 runs, an instance's indicators have seen every bar of the run (they are warm at its window's
@@ -23,10 +26,12 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from ostdesk.engine.events import BarReceived, EventBase, FillEvent
+from ostdesk.engine.events import BarReceived, EventBase, FillEvent, TimeInForce
 from ostdesk.engine.indicators import Indicator
+from ostdesk.engine.portfolio import Portfolio, Position
 from ostdesk.engine.strategy import IndicatorHandle, Strategy
 from ostdesk.engine.strategy_host import StrategyHost
+from ostdesk.engine.strategy_state import OrderState, SymbolState
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -38,9 +43,51 @@ class Leg:
     params: Mapping[str, Any]
 
 
+def _net(position: Position, closing: float) -> Position:
+    """``position`` as it will be once orders closing ``closing`` of it have filled."""
+    if not closing:
+        return position
+    net = Position(position.symbol)
+    net.quantity = position.quantity - closing
+    net.avg_price = position.avg_price if net.quantity else 0.0
+    net.last_price = position.last_price
+    return net
+
+
+class _NetPortfolio:
+    """The run's portfolio with its positions net of the pending closing orders."""
+
+    def __init__(self, portfolio: Portfolio, closing: Mapping[str, float]) -> None:
+        self._portfolio = portfolio
+        self.positions = {
+            symbol: _net(position, closing.get(symbol, 0.0))
+            for symbol, position in portfolio.positions.items()
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._portfolio, name)
+
+    def position(self, symbol: str) -> Position:
+        held = self.positions.get(symbol)
+        return self._portfolio.position(symbol) if held is None else held
+
+
+class _NetState:
+    """The bar's symbol state with its position net of the pending closing orders."""
+
+    def __init__(self, state: SymbolState, position: Position) -> None:
+        self._state = state
+        self.position = position
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state, name)
+
+
 class _InstanceHost:
     """The host as one instance sees it: everything is the run's host, but an indicator
-    declared already is shared, and the orders it submits are remembered as its own."""
+    declared already is shared, the orders it submits are remembered as its own (and are
+    the only ones it sees working), and positions are net of the closing orders sent at its
+    window's start."""
 
     def __init__(self, owner: _Scheduled, instance: int) -> None:
         self._owner = owner
@@ -48,6 +95,26 @@ class _InstanceHost:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._owner.host, name)
+
+    @property
+    def working(self) -> dict[int, OrderState]:
+        owners, instance = self._owner._orders, self._instance
+        return {i: o for i, o in self._owner.host.working.items() if owners.get(i) == instance}
+
+    @property
+    def portfolio(self) -> Portfolio | _NetPortfolio:
+        portfolio = self._owner.host.portfolio
+        closing = self._owner._closing_quantities()
+        return _NetPortfolio(portfolio, closing) if closing else portfolio
+
+    @property
+    def current(self) -> SymbolState | _NetState:
+        host = self._owner.host
+        current = host.current
+        closing = self._owner._closing_quantities().get(current.symbol)
+        if not closing:
+            return current
+        return _NetState(current, _net(host.portfolio.position(current.symbol), closing))
 
     def add_indicator(self, indicator: Indicator) -> IndicatorHandle:
         shared = self._owner._indicators
@@ -61,10 +128,11 @@ class _InstanceHost:
         return order_id
 
     def close_position(self, symbol: str | None) -> int | None:
-        order_id = self._owner.host.close_position(symbol)
-        if order_id is not None:
-            self._owner._orders[order_id] = self._instance
-        return order_id
+        symbol = symbol or self._owner.host.current.symbol
+        qty = self.portfolio.position(symbol).quantity
+        if qty == 0.0:
+            return None
+        return self.submit(qty < 0, abs(qty), None, None, TimeInForce.GTC, None, symbol)
 
 
 class _Scheduled(Strategy):
@@ -76,6 +144,7 @@ class _Scheduled(Strategy):
     def setup(self) -> None:
         self._indicators: dict[str, IndicatorHandle] = {}
         self._orders: dict[int, int] = {}  # order id -> instance that submitted it
+        self._closing: dict[int, tuple[str, float]] = {}  # order id -> symbol, quantity closed
         self._starts = [leg.start_ns for leg in self.legs]
         self._instances: list[Strategy] = []
         for k, leg in enumerate(self.legs):
@@ -102,7 +171,22 @@ class _Scheduled(Strategy):
             self.cancel(order_id)
         for symbol, position in self.positions.items():
             if position.quantity:
-                self.close_position(symbol)
+                closing = self.close_position(symbol)
+                if closing is not None:
+                    self._closing[closing] = (symbol, position.quantity)
+
+    def _closing_quantities(self) -> dict[str, float]:
+        """The quantity per symbol that closing orders still working will close (an order
+        leaves the host's working orders, filled or refused, before strategy code runs)."""
+        if not self._closing:
+            return {}
+        working = self.host.working
+        for order_id in [i for i in self._closing if i not in working]:
+            del self._closing[order_id]
+        closing: dict[str, float] = {}
+        for symbol, quantity in self._closing.values():
+            closing[symbol] = closing.get(symbol, 0.0) + quantity
+        return closing
 
     def _owner_of(self, order_id: int) -> Strategy | None:
         instance = self._orders.get(order_id)

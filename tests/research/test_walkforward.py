@@ -294,3 +294,85 @@ def test_a_stitched_run_shares_indicators_alike_and_is_flat_where_no_trial_was_c
     assert len(fills[fills >= windows[2].oos_start_ns]) > 0  # the last window trades again
     assert "window 2, " in get_run(goog_db, run_id)["notes"].splitlines()[1]
     assert "flat (no trial)" in get_run(goog_db, run_id)["notes"].splitlines()[1]
+
+
+TOGGLE = '''
+from ostdesk import BarReceived, Param, Strategy
+
+
+class Toggle(Strategy):
+    """mode 0 buys 10 shares on its first bar; mode 1 closes whatever it holds, every bar."""
+
+    mode = Param(0, min=0, max=1)
+
+    def setup(self) -> None:
+        self.bought = False
+
+    def on_bar(self, bar: BarReceived) -> None:
+        if self.mode == 1:
+            self.close_position()
+        elif not self.bought:
+            self.bought = True
+            self.buy(10)
+'''
+
+
+def _held(db: Database, run_id: int) -> np.ndarray:
+    """The run's position after each of its fills."""
+    fills = run_fills(db, run_id)
+    signed = np.where(fills["side"] == "BUY", fills["quantity"], -fills["quantity"])
+    return np.cumsum(signed)
+
+
+def _stitch(db: Database, spec: StudySpec, cls: type, windows: list[Window], params: list) -> int:
+    results = [WindowResult(w, 0, 1, p, {}, None, {}) for w, p in zip(windows, params, strict=True)]
+    run_id = record_stitched(db, spec, cls, results, name="stitched")
+    assert run_id is not None and get_run(db, run_id)["status"] == "completed"
+    return run_id
+
+
+def test_a_window_that_closes_at_its_first_bar_does_not_sell_the_previous_windows_position_again(
+    goog_db: Database, tmp_path: Path
+) -> None:
+    source = tmp_path / "toggle.py"
+    source.write_text(TOGGLE)
+    (toggle,) = load_file(source)
+    ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
+    windows = bar_windows(ts[:300], 100, 100)
+    spec = StudySpec(
+        strategy="Toggle", strategy_source=str(source), symbols=("GOOG",), period="day",
+        space=(parse_dimension(toggle.params["mode"], "0:1:1"),),
+        objectives=(Objective("Return [%]"),),
+    )  # fmt: skip
+    run_id = _stitch(goog_db, spec, toggle, windows, [{"mode": 0}, {"mode": 1}])
+    held = _held(goog_db, run_id)
+    # bought 10 in window 1, sold once at window 2's start: never short, flat at the end
+    assert held.tolist() == [10, 0]
+
+
+def test_a_stitched_sma_cross_run_is_never_short(goog_db: Database) -> None:
+    bars = load_bars(goog_db, "GOOG", BarPeriod.DAY)
+    ts = [int(t) for t in bars["ts_event_ns"]]
+    close = np.asarray(bars["close"], dtype=float)
+    fast = np.convolve(close, np.ones(5) / 5, "valid")[15:]
+    slow = np.convolve(close, np.ones(20) / 20, "valid")
+    above = fast > slow  # both aligned on bar 19 onwards
+    crosses = np.flatnonzero(np.diff(above.astype(int))) + 20  # bar index of each cross
+    # a window boundary on a cross below that ends a long entered in the window before
+    cut = next(
+        int(i) for before, i in itertools.pairwise(crosses)
+        if not above[i - 19] and i > 400 and i + 100 < len(ts) and i - 150 < before < i - 2
+    )  # fmt: skip
+    windows = [
+        Window(0, ts[cut - 300], ts[cut - 200], ts[cut - 200], ts[cut]),
+        Window(1, ts[cut - 100], ts[cut], ts[cut], ts[cut + 100]),
+    ]
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    params = {"fast": 5, "slow": 20}
+    run_id = _stitch(goog_db, spec, SmaCross, windows, [params, params])
+    held = _held(goog_db, run_id)
+    assert len(held) and held.min() >= 0
