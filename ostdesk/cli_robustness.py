@@ -6,6 +6,7 @@ options are added to the parser here (``add_parsers``) and the work is done in
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from collections.abc import Callable
 from functools import partial
@@ -175,15 +176,29 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
     rows = [_window_row(r, spec.objectives[0].stat) for r in result.windows]
     if args.json:
         cli_output.print_json(
-            {"windows": rows, "efficiency": result.efficiency, "run_id": result.stitched_run_id}
+            {
+                "windows": rows,
+                "efficiency": result.efficiency,
+                "in_sample_mean_pct": 100 * result.is_mean,
+                "out_of_sample_mean_pct": 100 * result.oos_mean,
+                "efficiency_note": result.efficiency_note,
+                "run_id": result.stitched_run_id,
+            }
         )
     else:
         print(f"walk-forward efficiency {cli_values.text(result.efficiency)}"
-              " (mean yearly log return out of sample / in sample)")  # fmt: skip
+              " (mean yearly log return out of sample / in sample:"
+              f" {_percent(result.oos_mean)} / {_percent(result.is_mean)})")  # fmt: skip
+        if result.efficiency_note is not None:
+            print(f"note: walk-forward efficiency {result.efficiency_note}")
         if result.stitched_run_id is not None:
             print(f"out of sample stitched: run {result.stitched_run_id}"
                   f" (`ostdesk show {result.stitched_run_id}`)")  # fmt: skip
     return cli_errors.OK
+
+
+def _percent(rate: float) -> str:
+    return f"{100 * rate:+.2f}% a year" if math.isfinite(rate) else "n/a"
 
 
 def _window_row(result: Any, stat: str) -> dict[str, Any]:

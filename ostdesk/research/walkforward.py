@@ -16,7 +16,8 @@ whose strategy switches to each window's parameters at its start (``ostdesk.rese
 named as the walk-forward, with the parameters per window in its notes.
 Walk-forward efficiency is Pardo's, the mean annualised out-of-sample return over the mean
 annualised in-sample return of the chosen trials, with returns annualised as continuously
-compounded rates (``log(1 + return) / years``), defined on windows of any length.
+compounded rates (``log(1 + return) / years``), defined on windows of any length; it is
+undefined (NaN, with a note) when the mean in-sample return is not above 0.
 """
 
 from __future__ import annotations
@@ -176,9 +177,38 @@ class WindowResult:
 @dataclasses.dataclass(frozen=True)
 class WalkForward:
     windows: tuple[WindowResult, ...]
-    efficiency: float  # mean OOS annual return / mean IS annual return (NaN if undefined)
     stitched_run_id: int | None  # the out-of-sample windows as one run (None: no trial chosen)
     cancelled: bool = False  # stopped before its last window (nothing stitched)
+
+    @property
+    def is_mean(self) -> float:
+        """Mean yearly log return in sample of the windows run out of sample (NaN: none)."""
+        return _mean_rates(self.windows)[0]
+
+    @property
+    def oos_mean(self) -> float:
+        """Mean yearly log return out of sample of the same windows (NaN: none)."""
+        return _mean_rates(self.windows)[1]
+
+    @property
+    def efficiency(self) -> float:
+        """``oos_mean / is_mean``; NaN when ``is_mean`` is not above 0, where the ratio says
+        nothing (a loss in sample and a larger one after it would give an efficiency above 1)."""
+        is_mean, oos_mean = _mean_rates(self.windows)
+        return oos_mean / is_mean if is_mean > 0 else math.nan
+
+    @property
+    def efficiency_note(self) -> str | None:
+        """Why ``efficiency`` is NaN (None when it is a number)."""
+        is_mean = self.is_mean
+        if math.isnan(is_mean):
+            return "no window has both an in-sample and an out-of-sample return"
+        if is_mean <= 0:
+            return (
+                f"undefined: the mean in-sample return ({100 * is_mean:+.2f}% a year) is not "
+                "positive, so out-of-sample over in-sample says nothing"
+            )
+        return None
 
 
 def run_walkforward(
@@ -236,9 +266,8 @@ def run_walkforward(
         if on_window is not None:
             on_window(result)
     if len(results) < len(windows):
-        return WalkForward(tuple(results), _efficiency(results), None, cancelled=True)
-    stitched = record_stitched(db, spec, cls, results, name=name)
-    return WalkForward(tuple(results), _efficiency(results), stitched)
+        return WalkForward(tuple(results), None, cancelled=True)
+    return WalkForward(tuple(results), record_stitched(db, spec, cls, results, name=name))
 
 
 def _follow(
@@ -309,7 +338,8 @@ def _schedule_notes(results: Sequence[WindowResult]) -> str:
     return "\n".join(lines)
 
 
-def _efficiency(results: Sequence[WindowResult]) -> float:
+def _mean_rates(results: Sequence[WindowResult]) -> tuple[float, float]:
+    """The mean yearly in- and out-of-sample rates of the windows that have both."""
     rates = [
         (_yearly_rate(r.is_stats), _yearly_rate(r.oos_stats))
         for r in results
@@ -317,10 +347,8 @@ def _efficiency(results: Sequence[WindowResult]) -> float:
     ]
     pairs = [(a, b) for a, b in rates if math.isfinite(a) and math.isfinite(b)]
     if not pairs:
-        return math.nan
-    mean_is = sum(a for a, _ in pairs) / len(pairs)
-    mean_oos = sum(b for _, b in pairs) / len(pairs)
-    return mean_oos / mean_is if mean_is else math.nan
+        return math.nan, math.nan
+    return sum(a for a, _ in pairs) / len(pairs), sum(b for _, b in pairs) / len(pairs)
 
 
 def _yearly_rate(stats: Mapping[str, float | None]) -> float:

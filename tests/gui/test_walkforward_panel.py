@@ -59,7 +59,10 @@ def test_a_walk_forward_fills_a_row_per_window_and_opens_its_stitched_run(
         cells = [panel.table.item(r.window.index, c).text() for c in range(len(header))]
         assert cells[3] == f"fast={r.best_params['fast']}"
         assert cells[-1] == str(r.oos_run_id)
-    assert panel.efficiency.text() == f"Walk-forward efficiency: {result.efficiency:,.3f}"
+    text = panel.efficiency.text()  # the ratio and both means it divides
+    assert text.startswith(f"Walk-forward efficiency: {result.efficiency:,.3f} (")
+    assert f"out of sample {100 * result.oos_mean:+.2f}%" in text
+    assert f"in sample {100 * result.is_mean:+.2f}%" in text
     assert panel.progress.value() == 2 and panel.start_button.isEnabled()
     qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
     assert opened == [result.stitched_run_id]

@@ -23,6 +23,7 @@ from ostdesk.engine.strategy_loader import load_file
 from ostdesk.research.space import parse_dimension
 from ostdesk.research.spec import Objective, StudySpec
 from ostdesk.research.walkforward import (
+    WalkForward,
     WalkForwardError,
     Window,
     WindowResult,
@@ -151,7 +152,29 @@ def test_a_real_walk_forward_optimises_in_sample_and_records_out_of_sample(
 
     is_mean = statistics.mean(yearly(r.is_stats) for r in result.windows)
     oos_mean = statistics.mean(yearly(r.oos_stats) for r in result.windows)
-    assert result.efficiency == pytest.approx(oos_mean / is_mean)
+    assert (result.is_mean, result.oos_mean) == pytest.approx((is_mean, oos_mean))
+    if is_mean > 0:
+        assert result.efficiency == pytest.approx(oos_mean / is_mean)
+    else:
+        assert math.isnan(result.efficiency) and result.efficiency_note is not None
+
+
+def test_walk_forward_efficiency_is_undefined_when_the_in_sample_mean_is_not_positive() -> None:
+    year = 365.25 * 86_400
+
+    def window(k: int, is_yearly: float, oos_yearly: float) -> WindowResult:
+        is_stats = {"Return [%]": 100 * math.expm1(is_yearly), "Duration": year}
+        oos_stats = {"Return [%]": 100 * math.expm1(oos_yearly), "Duration": year}
+        return WindowResult(Window(k, 0, 1, 1, 2), 0, 1, {}, is_stats, 1, oos_stats)
+
+    losing = WalkForward((window(0, -0.10, -0.20),), None)
+    assert (losing.is_mean, losing.oos_mean) == pytest.approx((-0.10, -0.20))
+    assert math.isnan(losing.efficiency)  # not 2.0: losing more after is no efficiency
+    assert losing.efficiency_note is not None and "-10.00% a year" in losing.efficiency_note
+    held = WalkForward((window(0, 0.10, 0.05), window(1, 0.30, 0.05)), None)
+    assert held.efficiency == pytest.approx(0.05 / 0.20) and held.efficiency_note is None
+    assert math.isnan(WalkForward((), None).efficiency)
+    assert WalkForward((), None).efficiency_note is not None
 
 
 def test_cli_walks_a_stored_study_forward(
@@ -167,6 +190,9 @@ def test_cli_walks_a_stored_study_forward(
     out = json.loads(capsys.readouterr().out)
     # 2004-08-19 + 400 days, then 300-day steps to 2007-12-31: the third is cut at the end
     assert [w["window"] for w in out["windows"]] == [1, 2, 3]
+    assert out["in_sample_mean_pct"] is not None and out["out_of_sample_mean_pct"] is not None
+    assert (out["efficiency"] is None) == (out["in_sample_mean_pct"] <= 0)
+    assert (out["efficiency_note"] is None) == (out["efficiency"] is not None)
     for w in out["windows"]:
         assert w["in_sample"][1] == w["out_of_sample"][0] and w["objective"] == "Sharpe Ratio"
         assert w["out_of_sample_run_id"] is not None

@@ -43,7 +43,8 @@ DAY_NS = 86_400 * 10**9
 EFFICIENCY_TIP = (
     "Walk-forward efficiency (Pardo): the mean yearly out-of-sample return of the chosen "
     "parameters over their mean yearly in-sample return (continuously compounded). Near 1: "
-    "the optimisation held out of sample; near 0 or below: it did not."
+    "the optimisation held out of sample; near 0 or below: it did not. Undefined (n/a) when "
+    "the mean in-sample return is not above 0."
 )
 
 
@@ -51,6 +52,21 @@ def _number(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
+
+
+def _efficiency_text(result: WalkForward) -> str:
+    """The efficiency with the two means it divides (and why it is n/a, if it is)."""
+
+    def percent(rate: float) -> str:
+        return f"{100 * rate:+.2f}%" if math.isfinite(rate) else "n/a"
+
+    text = (
+        f"Walk-forward efficiency: {_number(result.efficiency)} (mean yearly return out of "
+        f"sample {percent(result.oos_mean)}, in sample {percent(result.is_mean)})"
+    )
+    if result.efficiency_note is not None and math.isfinite(result.is_mean):
+        text += ": in-sample mean not above 0"
+    return text
 
 
 def _day(ts_ns: int) -> str:
@@ -193,6 +209,7 @@ class WalkForwardPanel(QWidget):
         self.spec, self.windows, self.results, self.result = None, [], [], None
         self.table.setRowCount(0)
         self.efficiency.setText("Walk-forward efficiency: n/a")
+        self.efficiency.setToolTip(EFFICIENCY_TIP)
         self.progress.setRange(0, 0)
         self.progress_label.setText("cutting the windows…")
         self.walker.start(request)
@@ -263,7 +280,11 @@ class WalkForwardPanel(QWidget):
 
     def _on_finished(self, result: WalkForward) -> None:
         self.result = result
-        self.efficiency.setText(f"Walk-forward efficiency: {_number(result.efficiency)}")
+        self.efficiency.setText(_efficiency_text(result))
+        tip = EFFICIENCY_TIP
+        if result.efficiency_note is not None:
+            tip = f"{EFFICIENCY_TIP}\n\nHere: {result.efficiency_note}."
+        self.efficiency.setToolTip(tip)
         done = f"{len(result.windows)} of {len(self.windows)} windows"
         if result.cancelled:
             self.progress_label.setText(f"cancelled after {done}")
