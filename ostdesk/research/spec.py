@@ -62,7 +62,9 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "==": operator.eq,
 }
-_CONSTRAINT = re.compile(r"^\s*(.+?)\s*(>=|<=|==|>|<)\s*(\S+)\s*$")
+_CONSTRAINT = re.compile(r"^\s*(.+?)\s*([<>=!]+)\s*(\S+)\s*$")
+"""``stat op number``; ``op`` takes every comparison character, so ``>>`` is refused as an
+operator rather than read as ``>`` after a statistic named ``... >``."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +82,10 @@ class Constraint:
         if match is None:
             raise SpaceError(f"--constraint {text!r}: expected STAT OP NUMBER, e.g. '# Trades>=30'")
         stat, op, number = match.groups()
+        if op not in _OPS:
+            raise SpaceError(
+                f"--constraint {text!r}: {op!r} is not an operator (use {', '.join(_OPS)})"
+            )
         try:
             bound = float(number)
         except ValueError:

@@ -40,6 +40,7 @@ def goog_path(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         (["--param", "fast=9"], "the parameter space is empty"),
         (["--param", "fast=5:9", "--objective", "Sharp"], "--objective 'Sharp': no such statistic"),
         (["--param", "fast=5:9", "--constraint", "Trades>3"], "--constraint 'Trades': no such"),
+        (["--param", "fast=5:9", "--constraint", "# Trades >> 3"], "'>>' is not an operator"),
         (["--param", "fast=5:9", "--method", "tpe"], "--method tpe needs --trials N"),
         (["--param", "fast=5:9", "--symbol", "NOPE"], "NOPE"),
     ],
