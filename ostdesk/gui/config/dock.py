@@ -37,6 +37,7 @@ from ostdesk.gui.config.form import ERROR_COLOR, ParamForm
 from ostdesk.gui.config.import_dialog import ImportBarsDialog
 from ostdesk.gui.config.picker import StrategyPicker, find_strategy
 from ostdesk.gui.config.presets import PresetBar
+from ostdesk.gui.wheel_guard import guard_form
 from ostdesk.store import presets as store
 from ostdesk.store.database import Database
 from ostdesk.store.demo import DEMO_SYMBOLS
@@ -119,6 +120,7 @@ class ConfigDock(QWidget):
         inner.addWidget(_separator())
         inner.addWidget(self.account)
         inner.addStretch(1)
+        guard_form(body)  # it scrolls: a wheel turn over it must not change a value
         scroll = QScrollArea()
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)

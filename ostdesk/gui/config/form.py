@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ostdesk.engine.params import Param, ParamError
 from ostdesk.engine.strategy import Strategy
+from ostdesk.gui.wheel_guard import guard_wheel
 
 ERROR_COLOR = "#e53935"  # readable on light and dark palettes
 _INT_LIMIT = 2**31 - 1  # QSpinBox holds a C int
@@ -144,6 +145,11 @@ class ParamField:
         self._connect(on_change)
 
     def _make_editor(self) -> QWidget:
+        editor = self._new_editor()
+        guard_wheel(editor)  # the dock scrolls: a wheel turn over it must not change a value
+        return editor
+
+    def _new_editor(self) -> QWidget:
         p = self.param
         if p.choices is not None:
             box = QComboBox()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ostdesk.engine.strategy import Strategy
 from ostdesk.gui.config.form import ERROR_COLOR
 from ostdesk.gui.optimize.ranges import RangeForm, plain_message
+from ostdesk.gui.wheel_guard import guard_form
 from ostdesk.research.backends import default_workers
 from ostdesk.research.space import Dimension, SpaceError, grid_size
 from ostdesk.research.spec import METHODS, STUDY_STATS, Constraint, Objective, StudySpec
@@ -140,6 +141,7 @@ class StudyForm(QWidget):
         layout.addWidget(QLabel("<b>Parameters</b> (tick those to vary)"))
         layout.addWidget(self.ranges)
         layout.addLayout(form)
+        guard_form(self)  # the form scrolls: a wheel turn over it must not change a value
 
         edits: list[Callable[..., Any]] = [
             self.ranges.changed.connect,
