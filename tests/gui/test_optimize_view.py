@@ -250,3 +250,70 @@ def test_a_study_a_crash_left_running_is_shown_interrupted_and_resumes_to_the_en
     finally:
         assert view.shutdown()
         config.data.loader.wait()
+
+
+def test_opening_a_stored_study_loads_its_set_up_into_the_form(
+    qtbot: QtBot, view: OptimizeView, demo_db: Database
+) -> None:
+    from ostdesk.engine.events import BarPeriod
+    from ostdesk.research.space import parse_space
+    from ostdesk.research.spec import Constraint, Objective, StudySpec
+    from ostdesk.store.runs import data_fingerprint
+    from ostdesk.store.studies import create_study
+
+    sma = view.config.strategy()
+    assert sma is not None
+    dims, _ = parse_space(sma.params, ["fast=3:9:3", "fraction=0.5:0.9:0.2"])
+    spec = StudySpec(
+        "SmaCross",
+        "built-in",
+        (DEMO_SYMBOLS[1],),
+        "minute",
+        dims,
+        (Objective("Return [%]"), Objective("Max. Drawdown [%]", minimize=True)),
+        fixed={"slow": 45},
+        constraints=(Constraint.parse("# Trades >= 5"),),
+        method="random",
+        n_trials=7,
+        capital=50_000.0,
+    )
+    study_id = create_study(
+        demo_db,
+        name="stored",
+        strategy="SmaCross",
+        method="random",
+        objectives="max Return [%], min Max. Drawdown [%]",
+        spec=spec.to_json(),
+        fingerprint=data_fingerprint(
+            demo_db.connection, spec.symbols, BarPeriod.MINUTE, None, None
+        ),
+        backend="local",
+        workers=2,
+        planned=7,
+    )
+    small_grid(view)  # the form shows another set-up
+    view.open_study(study_id)
+    qtbot.waitUntil(lambda: view.study_id == study_id and view.loaded_note.isVisibleTo(view))
+    form = view.form
+    assert form.ranges.varied() == ["fast", "fraction"]
+    fast, fraction = form.ranges.rows["fast"], form.ranges.rows["fraction"]
+    assert (fast.low.text(), fast.high.text(), fast.step.text()) == ("3", "9", "3")
+    assert (fraction.low.text(), fraction.high.text(), fraction.step.text()) == (
+        "0.5",
+        "0.9",
+        "0.2",
+    )
+    assert form.objectives() == spec.objectives
+    assert form.parsed_constraints() == spec.constraints
+    assert form.method_key() == "random" and form.trials.value() == 7
+    assert view.config.data.symbols() == [DEMO_SYMBOLS[1]]
+    assert view.config.form.values()["slow"] == 45
+    assert view.config.account.capital() == 50_000.0
+    assert f"study {study_id} loaded" in view.loaded_note.text()
+    # Start now runs the study opened, on its data
+    again = form.spec(sma, "built-in", view.config.saved_config())
+    assert (again.space, again.objectives, again.symbols) == (
+        spec.space,
+        spec.objectives,
+        spec.symbols,
+    )

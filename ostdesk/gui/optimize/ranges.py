@@ -9,6 +9,7 @@ exactly what the CLI refuses, with the message under the row it is about.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -140,6 +141,28 @@ class RangeRow:
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.setVisible(bool(message))
+
+    def show_dimension(self, dim: Dimension) -> bool:
+        """Tick the row and type ``dim`` into it (a stored study's); False when a numeric
+        row cannot say it (values not evenly spaced: low, high and step cannot)."""
+        self.vary.setChecked(True)
+        if not self.numeric:
+            self.values.setText(",".join(_text(v) for v in dim.values))
+            return True
+        values = dim.values
+        if not values:  # continuous
+            fields = (_text(dim.low), _text(dim.high), "")
+        elif len(values) == 1:
+            fields = (_text(values[0]), _text(values[0]), "")
+        else:
+            step = values[1] - values[0]
+            even = all(math.isclose(b - a, step) for a, b in itertools.pairwise(values))
+            if not even:
+                return False
+            fields = (_text(values[0]), _text(values[-1]), _text(step))
+        for edit, text in zip((self.low, self.high, self.step), fields, strict=True):
+            edit.setText(text)
+        return True
 
     def set_enabled(self, varied: bool) -> None:
         for edit in (self.low, self.high, self.step, self.values):

@@ -165,6 +165,32 @@ class StudyForm(QWidget):
         self.ranges.set_strategy(strategy, values)
         self._on_edit()
 
+    def load(self, spec: StudySpec) -> list[str]:
+        """Show stored study ``spec``'s ranges, objectives, constraints and method (its
+        strategy must be the one shown); what the form cannot show, one line each."""
+        missing: list[str] = []
+        searched = {d.name: d for d in spec.space}
+        for name, row in self.ranges.rows.items():
+            if name not in searched:
+                row.vary.setChecked(False)
+            elif not row.show_dimension(searched[name]):
+                missing.append(f"{name}'s values {searched[name].describe()} (not evenly spaced)")
+        missing += [
+            f"parameter {n!r} (no longer declared)"
+            for n in searched.keys() - self.ranges.rows.keys()
+        ]
+        first, *rest = spec.objectives
+        self.objective.setCurrentText(first.stat)
+        self.direction.setCurrentIndex(int(first.minimize))
+        self.objective2.setCurrentText(rest[0].stat if rest else _NONE)
+        self.direction2.setCurrentIndex(int(rest[0].minimize) if rest else 0)
+        self.constraints.setText("; ".join(c.describe() for c in spec.constraints))
+        self.set_method(spec.method)
+        if spec.n_trials is not None:
+            self.trials.setValue(spec.n_trials)
+        self._on_edit()
+        return missing
+
     def method_key(self) -> str:
         return str(self.method.currentData())
 

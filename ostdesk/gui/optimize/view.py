@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ostdesk.engine.events.enums import BarPeriod
 from ostdesk.engine.params import ParamError
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.engine.strategy import Strategy
@@ -54,6 +55,7 @@ from ostdesk.research.spec import StudySpec
 from ostdesk.research.study import StudyProgress, StudyRunner, StudySummary
 from ostdesk.research.trial import config_for
 from ostdesk.store.database import Database
+from ostdesk.store.presets import json_value
 from ostdesk.store.studies import TrialRow, recover_interrupted_studies
 
 PLOT_REFRESH_MS = 500
@@ -105,6 +107,9 @@ class OptimizeView(QWidget):
         self.form = StudyForm()
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
+        self.loaded_note = QLabel()  # whose set-up the form shows after a study is opened
+        self.loaded_note.setWordWrap(True)
+        self.loaded_note.hide()
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet(f"color: {ERROR_COLOR};")
@@ -173,6 +178,7 @@ class OptimizeView(QWidget):
         sl = QVBoxLayout(setup)
         sl.setContentsMargins(6, 6, 6, 6)
         sl.addWidget(self.source_label)
+        sl.addWidget(self.loaded_note)
         sl.addWidget(self.form)
         sl.addStretch(1)
         scroll = QScrollArea()
@@ -263,6 +269,7 @@ class OptimizeView(QWidget):
                 self.db, spec, strategy=cls, name=name, **_backend(running), **callbacks
             )
 
+        self.loaded_note.hide()
         self._show_study(spec, cls, None, [])
         self._begin(make)
         return True
@@ -301,6 +308,7 @@ class OptimizeView(QWidget):
             return
 
         def loaded(stored: StoredStudy) -> None:
+            self._load_setup(stored)
             self._show_study(stored.spec, stored.strategy, study_id, stored.trials)
             row = stored.row
             self.title.setText(self._title() + f" · {row['status']}")
@@ -349,6 +357,44 @@ class OptimizeView(QWidget):
             self.record_trial(self.model.best.number)
 
     # -- showing a study -------------------------------------------------------------------------
+    def _load_setup(self, stored: StoredStudy) -> None:
+        """Make an opened study the set-up shown (the Strategy dock's strategy, data and
+        account, the form's ranges, objectives, constraints and method), so that the form
+        never shows another study's set-up beside its results; Start runs it again."""
+        spec, study_id = stored.spec, stored.study_id
+        current = self.config.saved_config()
+        same = current.strategy.lower() == spec.strategy.lower()
+        self.config.load_config(
+            dataclasses.replace(
+                current,
+                strategy=spec.strategy,
+                params={
+                    **(current.params if same else {}),
+                    **{k: json_value(v) for k, v in spec.fixed.items()},
+                },
+                symbols=spec.symbols,
+                period=BarPeriod.parse(spec.period),
+                start_ns=spec.start_ns,
+                end_ns=spec.end_ns,
+                capital=spec.capital,
+                commission=spec.commission,
+                slippage_ticks=spec.slippage_ticks,
+            )
+        )
+        shown = self.config.strategy()
+        if shown is None or shown.__name__.lower() != spec.strategy.lower():
+            text = (
+                f"Strategy {spec.strategy} of study {study_id} is not loaded: the set-up "
+                "below is the current one, not the study's"
+            )
+        else:
+            missing = self.form.load(spec)
+            text = f"Set-up of study {study_id} loaded (here and in the Strategy dock)"
+            if missing:
+                text += "; not shown: " + "; ".join(missing)
+        self.loaded_note.setText(f"<i>{text}</i>")
+        self.loaded_note.show()
+
     def _show_study(
         self,
         spec: StudySpec,
