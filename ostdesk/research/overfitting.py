@@ -8,8 +8,13 @@
   (Bailey, Borwein, López de Prado & Zhu, 2015): the trials' per-period returns are cut into
   ``S`` blocks; for every way to pick half of them as in-sample, the in-sample best trial is
   ranked out of sample; PBO is the share of splits where it ranks at or below the median.
-* **Plateau score** of a grid's best cell: how much the objective falls in the cells around it
-  (1: a plateau, the neighbours as good; 0: a spike, the neighbours as bad as the grid's worst).
+  Trials are ranked by a measure any set of blocks gives from its returns: Sharpe ratio or
+  compounded return.
+* **Plateau score** of the best trial: how much the objective falls around it (1: a plateau,
+  the neighbours as good; 0: a spike, the neighbours as bad as the worst trial). Around it
+  means the grid cells touching it in a grid, the trials nearest it in parameter space in a
+  study that samples the space (random, TPE, CMA-ES: their values form no grid, and few
+  cells of the grid they span have a trial).
 
 Sharpe ratios here are per period (not annualised), as the formulas need. Pure functions of
 arrays: the callers decide where the numbers come from.
@@ -33,6 +38,9 @@ EULER_GAMMA = 0.5772156649015329
 MAX_SPLITS = 20_000  # C(16, 8) = 12,870: S up to 16 blocks
 CHUNK_CELLS = 1 << 20  # splits x trials Sharpe ratios computed at once (8 MiB each array)
 _NORMAL = NormalDist()
+_TOTAL_LOSS = -1.0 + 2.0**-52  # a return of -100% or worse, clipped so its log is finite
+PBO_MEASURES = ("sharpe", "return")
+"""What PBO ranks trials by: per-period Sharpe ratio, or compounded return."""
 
 DEFINITIONS = {
     "Deflated Sharpe Ratio": (
@@ -49,11 +57,16 @@ DEFINITIONS = {
         "Share of the ways to split the periods into in-sample and out-of-sample halves in "
         "which the in-sample best trial ranks at or below the median out of sample "
         "(combinatorially symmetric cross-validation, Bailey, Borwein, López de Prado & Zhu). "
+        "Trials are ranked by the study's objective when the returns of a set of periods give "
+        "it (Sharpe ratio, return), else by Sharpe ratio. "
         "Near 0: the best holds out of sample; 0.5 or more: the choice is overfit."
     ),
     "Plateau score": (
-        "How much the objective holds in the grid cells next to the best: 1 - (best - mean of "
-        "the neighbours) / (best - worst cell). 1: a plateau; near 0: a lone spike."
+        "How much the objective holds next to the best trial: 1 - (best - mean of the "
+        "neighbours) / (best - worst trial). The neighbours: in a grid study, the grid cells "
+        "touching the best; in a sampled study (random, TPE, CMA-ES…), the 2 x d trials "
+        "nearest it, each of its d parameters scaled to its range among the trials. "
+        "1: a plateau; near 0: a lone spike."
     ),
 }
 
@@ -155,19 +168,24 @@ def deflated_sharpe_of_returns(returns: npt.ArrayLike, chosen: int | None = None
 
 @dataclass(frozen=True, slots=True)
 class Overfitting:
-    """CSCV's result: ``logits[i]`` of split i; ``is_best``/``oos`` the in-sample best trial's
-    performance in and out of sample per split."""
+    """CSCV's result: ``logits[i]`` of split i; trials ranked by ``measure``."""
 
     pbo: float
     logits: FloatArray
-    is_best: FloatArray
-    oos: FloatArray
     blocks: int
+    measure: str
 
 
-def probability_of_overfitting(returns: npt.ArrayLike, blocks: int = 16) -> Overfitting:
-    """PBO of choosing the best trial (by per-period Sharpe) of a ``periods x trials`` returns
-    matrix, by CSCV over ``blocks`` contiguous blocks of near-equal length (even, >= 2)."""
+def probability_of_overfitting(
+    returns: npt.ArrayLike, blocks: int = 16, *, measure: str = "sharpe", maximize: bool = True
+) -> Overfitting:
+    """PBO of choosing the best trial of a ``periods x trials`` returns matrix, by CSCV over
+    ``blocks`` contiguous blocks of near-equal length (even, >= 2). Trials are ranked by
+    ``measure`` over a split's blocks: ``"sharpe"`` (per-period mean over standard deviation)
+    or ``"return"`` (compounded: the sum of ``log(1 + r)``), the highest best unless not
+    ``maximize``."""
+    if measure not in PBO_MEASURES:
+        raise OverfittingError(f"{measure!r}: PBO ranks by one of {', '.join(PBO_MEASURES)}")
     matrix = _matrix(returns, min_trials=2)
     periods, trials = matrix.shape
     if blocks < 2 or blocks % 2:
@@ -180,10 +198,23 @@ def probability_of_overfitting(returns: npt.ArrayLike, blocks: int = 16) -> Over
         raise OverfittingError(f"{blocks} blocks make too many splits; use 16 or fewer")
     bounds = np.linspace(0, periods, blocks + 1).round().astype(np.int64)
     block_of = np.repeat(np.arange(blocks), np.diff(bounds))
-    # per block: each trial's count, sum and sum of squares -> any union's Sharpe in O(1)
-    sums = np.add.reduceat(matrix, bounds[:-1], axis=0)
-    squares = np.add.reduceat(matrix**2, bounds[:-1], axis=0)
+    # per block: each trial's count, sum and sum of squares -> any union's Sharpe in O(1);
+    # sum of log growth -> any union's compounded return
     counts = np.bincount(block_of, minlength=blocks).astype(np.float64)
+    if measure == "sharpe":
+        sums = np.add.reduceat(matrix, bounds[:-1], axis=0)
+        squares = np.add.reduceat(matrix**2, bounds[:-1], axis=0)
+
+        def perf(picked: npt.NDArray[np.bool_]) -> FloatArray:
+            return _union_sharpe(picked, counts, sums, squares)
+    else:
+        growth = np.add.reduceat(np.log1p(matrix.clip(min=_TOTAL_LOSS)), bounds[:-1], axis=0)
+
+        def perf(picked: npt.NDArray[np.bool_]) -> FloatArray:
+            result: FloatArray = picked.astype(np.float64) @ growth
+            return result
+
+    sign = 1.0 if maximize else -1.0
     chosen = np.array(list(itertools.combinations(range(blocks), blocks // 2)), dtype=np.int64)
     mask = np.zeros((len(chosen), blocks), dtype=bool)
     np.put_along_axis(mask, chosen, True, axis=1)
@@ -192,12 +223,12 @@ def probability_of_overfitting(returns: npt.ArrayLike, blocks: int = 16) -> Over
     # complements; chunks keep memory at CHUNK_CELLS values whatever the number of trials
     assert np.array_equal(mask[::-1], ~mask)
     splits = len(chosen)
-    rank, is_best, best_oos = (np.empty(splits) for _ in range(3))
+    rank = np.empty(splits)
     step = max(1, CHUNK_CELLS // trials)
     for a in range(0, splits // 2, step):
         b = min(a + step, splits // 2)
-        low = _union_sharpe(mask[a:b], counts, sums, squares)
-        high = _union_sharpe(mask[splits - b : splits - a], counts, sums, squares)
+        low = sign * perf(mask[a:b])
+        high = sign * perf(mask[splits - b : splits - a])
         for rows, is_perf, oos_perf in (
             (slice(a, b), low, high[::-1]),
             (slice(splits - b, splits - a), high, low[::-1]),
@@ -210,16 +241,10 @@ def probability_of_overfitting(returns: npt.ArrayLike, blocks: int = 16) -> Over
             below = (oos_perf < chosen_oos[:, None]).sum(axis=1)
             equal = (oos_perf == chosen_oos[:, None]).sum(axis=1)
             rank[rows] = below + (equal + 1) / 2.0
-            is_best[rows] = is_perf[picked, best]
-            best_oos[rows] = chosen_oos
     omega = rank / (trials + 1.0)
     logits = np.log(omega / (1.0 - omega))
     return Overfitting(
-        pbo=float(np.mean(logits <= 0)),
-        logits=logits,
-        is_best=is_best,
-        oos=best_oos,
-        blocks=blocks,
+        pbo=float(np.mean(logits <= 0)), logits=logits, blocks=blocks, measure=measure
     )
 
 
@@ -257,7 +282,8 @@ def _matrix(returns: npt.ArrayLike, *, min_trials: int) -> FloatArray:
 
 @dataclass(frozen=True, slots=True)
 class Plateau:
-    """The best cell's value, its neighbours' mean and lowest, and the score from them."""
+    """The best cell's value, its neighbours' mean and lowest, and the score from them;
+    ``cell`` is the grid cell, or ``(row,)`` of the trial for :func:`nearest_plateau`."""
 
     score: float
     best: float
@@ -289,10 +315,45 @@ def plateau_score(
     window = signed[around].copy()
     window[tuple(i - s.start for i, s in zip(centre, around, strict=True))] = np.nan
     neighbours = window[np.isfinite(window)]
-    best = float(signed[centre])
-    worst = float(np.nanmin(signed))
     if len(neighbours) == 0:
         raise OverfittingError(f"cell {centre} has no neighbour with a value")
+    return _scored(signed, centre, neighbours, maximize)
+
+
+def nearest_plateau(
+    points: npt.ArrayLike,
+    values: npt.ArrayLike,
+    chosen: int,
+    *,
+    neighbours: int | None = None,
+    maximize: bool = True,
+) -> Plateau:
+    """Score trial ``chosen`` of ``points`` (trials x parameters, each parameter scaled to a
+    range of 1) with objective ``values`` against its ``neighbours`` (default: two per
+    parameter) nearest trials by Euclidean distance; trials without a value are left out."""
+    x = np.asarray(points, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if x.ndim != 2 or len(x) != len(v):
+        raise OverfittingError(f"points {x.shape} and {v.shape} values do not match")
+    signed = v if maximize else -v
+    if not 0 <= chosen < len(v) or not math.isfinite(signed[chosen]):
+        raise OverfittingError(f"trial {chosen} has no objective value")
+    others = np.flatnonzero(np.isfinite(signed))
+    others = others[others != chosen]
+    if len(others) == 0:
+        raise OverfittingError("the best trial has no neighbour with a value")
+    count = 2 * x.shape[1] if neighbours is None else neighbours
+    distance = np.linalg.norm(x[others] - x[chosen], axis=1)
+    near = others[np.argsort(distance, kind="stable")[:count]]
+    return _scored(signed, (chosen,), signed[near], maximize)
+
+
+def _scored(
+    signed: FloatArray, centre: tuple[int, ...], neighbours: FloatArray, maximize: bool
+) -> Plateau:
+    """The plateau of ``signed[centre]`` (values negated when minimised) and its neighbours."""
+    best = float(signed[centre])
+    worst = float(np.nanmin(signed))
     mean = float(neighbours.mean())
     span = best - worst
     score = 1.0 if span <= 0 else 1.0 - (best - mean) / span

@@ -16,6 +16,7 @@ from ostdesk.research.overfitting import (
     deflated_sharpe_of_returns,
     expected_max_sharpe,
     grid_of,
+    nearest_plateau,
     plateau_score,
     probability_of_overfitting,
 )
@@ -62,9 +63,12 @@ def test_dsr_of_a_returns_matrix_uses_the_best_trials_moments() -> None:
     assert result.dsr > 0.95  # a real edge survives the deflation
 
 
-def brute_force_pbo(returns: np.ndarray, blocks: int) -> tuple[float, list[float]]:
+def brute_force_pbo(
+    returns: np.ndarray, blocks: int, measure: str = "sharpe", sign: float = 1.0
+) -> tuple[float, list[float]]:
     """CSCV written out: every half of the blocks in-sample, per-trial Sharpe by the
-    statistics module, the in-sample best's out-of-sample rank (ties: mean rank)."""
+    statistics module (or compounded return, ``measure="return"``; ``sign`` -1: the lowest
+    is the best), the in-sample best's out-of-sample rank (ties: mean rank)."""
     periods, trials = returns.shape
     edges = [round(i * periods / blocks) for i in range(blocks + 1)]
     rows = [list(range(edges[b], edges[b + 1])) for b in range(blocks)]
@@ -75,7 +79,9 @@ def brute_force_pbo(returns: np.ndarray, blocks: int) -> tuple[float, list[float
 
         def perf(idx: list[int], t: int) -> float:
             col = [float(returns[i, t]) for i in idx]
-            return statistics.mean(col) / statistics.stdev(col)
+            if measure == "return":
+                return sign * (math.prod(1 + r for r in col) - 1)
+            return sign * statistics.mean(col) / statistics.stdev(col)
 
         is_perf = [perf(ins, t) for t in range(trials)]
         best = is_perf.index(max(is_perf))
@@ -96,6 +102,20 @@ def test_pbo_equals_a_brute_force_cscv(blocks: int) -> None:
     assert result.pbo == pytest.approx(expected_pbo)
     assert np.allclose(result.logits, expected_logits)
     assert len(result.logits) == math.comb(blocks, blocks // 2)
+
+
+@pytest.mark.parametrize("maximize", [True, False])
+def test_pbo_ranking_by_compounded_return_equals_a_brute_force_cscv(maximize: bool) -> None:
+    rng = np.random.default_rng(17)
+    returns = rng.normal(0.0004, 0.01, (150, 10)) * rng.uniform(0.3, 3.0, 10)
+    sign = 1.0 if maximize else -1.0
+    expected_pbo, expected_logits = brute_force_pbo(returns, 6, "return", sign)
+    result = probability_of_overfitting(returns, 6, measure="return", maximize=maximize)
+    assert result.measure == "return"
+    assert result.pbo == pytest.approx(expected_pbo)
+    assert np.allclose(result.logits, expected_logits)
+    with pytest.raises(OverfittingError, match="'calmar': PBO ranks by one of sharpe, return"):
+        probability_of_overfitting(returns, 6, measure="calmar")
 
 
 def test_pbo_is_near_one_half_for_trials_of_pure_noise_and_near_zero_for_a_real_edge() -> None:
@@ -174,6 +194,20 @@ def test_plateau_of_a_minimised_objective_looks_for_the_lowest_cell() -> None:
     result = plateau_score(grid, maximize=False)
     assert result.cell == (1, 1) and result.best == -2.0 and result.neighbour_mean == 4.5
     assert result.score == pytest.approx(1 - 6.5 / 7.0)
+
+
+def test_nearest_plateau_scores_the_trials_nearest_the_chosen_one() -> None:
+    points = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.2], [1.0, 1.0], [0.5, 0.5], [0.9, 0.0]])
+    values = np.array([4.0, 3.0, 2.0, -1.0, 1.0, np.nan])  # the last ran without a value
+    result = nearest_plateau(points, values, 0)  # 4 nearest: rows 1, 2, 4, 3 (5: no value)
+    assert result.neighbours == 4 and result.cell == (0,)
+    assert result.neighbour_mean == pytest.approx(statistics.mean([3.0, 2.0, 1.0, -1.0]))
+    two = nearest_plateau(points, values, 0, neighbours=2)
+    assert two.neighbour_mean == 2.5 and two.score == pytest.approx(1 - (4 - 2.5) / 5)
+    low = nearest_plateau(points, values, 3, neighbours=1, maximize=False)
+    assert low.best == -1.0 and low.neighbour_mean == 1.0  # row 4 is nearest row 3
+    with pytest.raises(OverfittingError, match="trial 5 has no objective value"):
+        nearest_plateau(points, values, 5)
 
 
 def test_grid_of_trials_keeps_the_best_trial_per_cell() -> None:
