@@ -27,6 +27,17 @@ def parse_loss(text: str) -> float:
     return value
 
 
+def parse_blocks(text: str) -> int:
+    """The PBO's number of blocks: even, from 2 to 16 (more make too many splits)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of blocks") from None
+    if value < 2 or value > 16 or value % 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: the blocks must be an even number, 2 to 16")
+    return value
+
+
 _SPAN = re.compile(r"^\s*(\d+)\s*([mhdw]?)\s*$")
 _SPAN_NS = {"m": 60 * 10**9, "h": 3_600 * 10**9, "d": 86_400 * 10**9, "w": 7 * 86_400 * 10**9}
 
@@ -87,6 +98,14 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> 
     )
     add_db(rb)
     rb.add_argument("study_id", type=int, help="the study's id (see `ostdesk studies`)")
+    rb.add_argument(
+        "--blocks",
+        type=parse_blocks,
+        default=16,
+        metavar="S",
+        help="PBO: cut the trials' returns into S blocks, even, 2 to 16; it needs at least "
+        "2 x S periods (default: 16)",
+    )
     rb.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     wf = sub.add_parser(
@@ -143,7 +162,7 @@ def cmd_robustness(args: argparse.Namespace, open_db: Callable[..., Any]) -> int
     from ostdesk.research.robustness import study_robustness
 
     with open_db(args, write=False) as db, cli_errors.as_user_error():
-        summary = study_robustness(db, args.study_id).summary()
+        summary = study_robustness(db, args.study_id, blocks=args.blocks).summary()
     if args.json:
         cli_output.print_json(summary)
         return cli_errors.OK

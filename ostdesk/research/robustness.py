@@ -2,16 +2,16 @@
 Overfitting and the plateau score of its best trial, each with its definition.
 
 The study's best trial is the best completed, feasible trial by its first objective. What a
-study stores decides how exact each statistic is:
+study stores decides what can be computed:
 
-* the **plateau** needs only the trials' parameters and objective values (stored);
-* the **DSR** needs every trial's Sharpe ratio (stored, annualised: de-annualised here by
-  ``sqrt(PERIODS_PER_YEAR)``) and the best trial's number of returns (from its duration) and
-  their skew and kurtosis -- assumed normal unless the per-period returns are given;
-* the **PBO** needs every trial's per-period returns: stored with the trials
-  (``trial_returns``; not by studies from before that table), or passed by the caller as a
-  ``periods x trials`` matrix (columns in trial-number order); else it is left out with a note
-  saying so. With them the DSR uses the best trial's own returns too.
+* the **plateau** needs only the trials' parameters and objective values (stored); its
+  neighbours are grid cells in a grid study, the nearest trials in a sampled one;
+* the **DSR** and the **PBO** need every trial's per-period returns, stored with the trials
+  (``trial_returns``; not by studies from before that table). Without them both are left out
+  with a note: the stored Sharpe ratios are annual, of compounded returns over their
+  compounded volatility, and de-annualising them gives per-period Sharpe ratios 18-40% low;
+* the PBO ranks trials by the study's objective when a set of periods' returns give it
+  (``PBO_MEASURE_OF``), else by Sharpe ratio, with a note saying so.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from ostdesk.research.overfitting import (
     Overfitting,
     OverfittingError,
     Plateau,
-    deflated_sharpe,
     deflated_sharpe_of_returns,
     grid_of,
+    nearest_plateau,
     plateau_score,
     probability_of_overfitting,
 )
@@ -42,8 +42,15 @@ from ostdesk.research.spec import Objective
 from ostdesk.store.database import DbOrCursor
 from ostdesk.store.studies import TrialRow, get_study, stored_trials, trial_returns
 
-PERIODS_PER_YEAR = 252  # trading days: the stored Sharpe ratios' annualisation of daily returns
-_DAY_S = 86_400.0
+PBO_MEASURE_OF = {
+    "Sharpe Ratio": "sharpe",
+    "Return [%]": "return",
+    "Return (Ann.) [%]": "return",
+    "CAGR [%]": "return",
+    "Equity Final [$]": "return",
+}
+"""The objectives the PBO can rank trials by, from the returns of any set of periods (the
+annual and final-equity ones rank as the return does: every trial spans the same periods)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,7 @@ class Robustness:
             "expected_max_sharpe": None if d is None else d.expected_max_sharpe,
             "pbo": None if o is None else o.pbo,
             "pbo_blocks": None if o is None else o.blocks,
+            "pbo_ranked_by": None if o is None else o.measure,
             "plateau_score": None if p is None else p.score,
             "plateau_neighbours": None if p is None else p.neighbours,
             "plateau_mean": None if p is None else p.neighbour_mean,
@@ -83,19 +91,15 @@ class Robustness:
         }
 
 
-def study_robustness(
-    db: DbOrCursor,
-    study_id: int,
-    *,
-    returns: npt.ArrayLike | None = None,
-    blocks: int = 16,
-) -> Robustness:
-    """The summary of stored study ``study_id`` (``returns``: see the module's docstring)."""
+def study_robustness(db: DbOrCursor, study_id: int, *, blocks: int = 16) -> Robustness:
+    """The summary of stored study ``study_id``, the PBO over ``blocks`` blocks."""
     study = get_study(db, study_id)
     first = json.loads(study["spec"])["objectives"][0]
     objective = Objective(str(first["stat"]), bool(first["minimize"]))
     trials = with_returns(db, study_id, stored_trials(db, study_id))
-    return robustness_of(trials, objective, study_id=study_id, returns=returns, blocks=blocks)
+    return robustness_of(
+        trials, objective, study_id=study_id, method=str(study["method"]), blocks=blocks
+    )
 
 
 def with_returns(db: DbOrCursor, study_id: int, trials: Sequence[TrialRow]) -> list[TrialRow]:
@@ -115,12 +119,12 @@ def robustness_of(
     objective: Objective,
     *,
     study_id: int,
-    returns: npt.ArrayLike | None = None,
+    method: str,
     blocks: int = 16,
 ) -> Robustness:
     """The summary of a study's ``trials`` (all of them: the completed ones count) ranked by
-    ``objective``; ``returns`` has a column per completed trial, in the order given (None:
-    the trials' own ``returns``, when every completed trial has them, of one length)."""
+    ``objective``, found by ``method`` (``grid`` or a sampler); the DSR and PBO from the
+    trials' own ``returns``, when every completed trial has them, of one length."""
     completed = [t for t in trials if t.status == "completed"]
     best = _best(completed, objective.minimize)
     if best is None:
@@ -128,15 +132,11 @@ def robustness_of(
             f"study {study_id} has no completed, feasible trial with a value of {objective.stat}"
         )
     notes: list[str] = []
-    if returns is None:
-        returns = _returns_of(completed, notes)
-    deflated = _deflated(completed, completed.index(best), returns, notes)
-    overfitting = None
+    returns = _returns_of(completed, notes)
+    deflated = overfitting = None
     if returns is not None:
-        try:
-            overfitting = probability_of_overfitting(returns, blocks)
-        except OverfittingError as exc:
-            notes.append(f"PBO: {exc}")
+        deflated = deflated_sharpe_of_returns(returns, completed.index(best))
+        overfitting = _overfitting(returns, objective, blocks, notes)
     return Robustness(
         study_id=study_id,
         objective=objective.describe(),
@@ -145,7 +145,7 @@ def robustness_of(
         best_params=best.params,
         deflated=deflated,
         overfitting=overfitting,
-        plateau=_plateau(completed, best, objective.minimize, notes),
+        plateau=_plateau(completed, best, objective.minimize, method, notes),
         notes=tuple(notes),
     )
 
@@ -155,12 +155,40 @@ def _returns_of(completed: Sequence[TrialRow], notes: list[str]) -> npt.NDArray[
     have them and of one length (they ran on the same bars)."""
     lengths = {len(t.returns) for t in completed}
     if 0 in lengths:
-        notes.append("PBO needs every trial's per-period returns, which the study does not store")
+        notes.append(
+            "DSR and PBO need every trial's per-period returns, which the study does not store "
+            "(it is older than stored returns); its annual Sharpe ratios, of compounded "
+            "returns, cannot stand in for them"
+        )
         return None
     if len(lengths) > 1:
-        notes.append("PBO needs the trials' returns over the same periods; their lengths differ")
+        notes.append(
+            "DSR and PBO need the trials' returns over the same periods; their lengths differ"
+        )
         return None
     return np.column_stack([np.asarray(t.returns, dtype=np.float64) for t in completed])
+
+
+def _overfitting(
+    returns: npt.NDArray[np.float64], objective: Objective, blocks: int, notes: list[str]
+) -> Overfitting | None:
+    """The PBO ranking trials by ``objective`` where the returns give it, else by Sharpe."""
+    measure = PBO_MEASURE_OF.get(objective.stat)
+    if measure is None:
+        notes.append(
+            f"PBO ranks the trials by Sharpe ratio: {objective.stat} cannot be computed from "
+            "the returns of a set of periods"
+        )
+    try:
+        return probability_of_overfitting(
+            returns,
+            blocks,
+            measure=measure or "sharpe",
+            maximize=measure is None or not objective.minimize,
+        )
+    except OverfittingError as exc:
+        notes.append(f"PBO: {exc}")
+        return None
 
 
 def _best(trials: Sequence[TrialRow], minimize: bool) -> TrialRow | None:
@@ -171,58 +199,44 @@ def _best(trials: Sequence[TrialRow], minimize: bool) -> TrialRow | None:
     return pick(ranked, key=lambda t: t.objective[0])
 
 
-def _deflated(
-    trials: list[TrialRow], chosen: int, returns: npt.ArrayLike | None, notes: list[str]
-) -> DeflatedSharpe | None:
-    if returns is not None:
-        matrix = np.asarray(returns, dtype=np.float64)
-        if matrix.ndim != 2 or matrix.shape[1] != len(trials):
-            raise OverfittingError(
-                f"returns: expected periods x {len(trials)} completed trials, got shape "
-                f"{matrix.shape}"
-            )
-        return deflated_sharpe_of_returns(matrix, chosen)
-    annual = np.array([_stat(t, "Sharpe Ratio") for t in trials])
-    finite = annual[np.isfinite(annual)]
-    sharpe = _stat(trials[chosen], "Sharpe Ratio")
-    periods = round(_stat(trials[chosen], "Duration") / _DAY_S * PERIODS_PER_YEAR / 365.0)
-    if not math.isfinite(sharpe) or len(finite) < 2 or periods < 2:
-        notes.append("DSR needs the Sharpe ratio of the best trial and of at least two trials")
-        return None
-    notes.append(
-        f"DSR from the stored Sharpe ratios de-annualised by sqrt({PERIODS_PER_YEAR}), "
-        "returns assumed normal (skew 0, kurtosis 3): the study does not store them"
-    )
-    scale = math.sqrt(PERIODS_PER_YEAR)
-    return deflated_sharpe(
-        sharpe / scale,
-        trials=len(trials),
-        sharpe_variance=float(np.var(finite / scale, ddof=1)),
-        periods=periods,
-    )
-
-
 def _plateau(
-    trials: list[TrialRow], best: TrialRow, minimize: bool, notes: list[str]
+    trials: list[TrialRow], best: TrialRow, minimize: bool, method: str, notes: list[str]
 ) -> Plateau | None:
+    """The grid neighbourhood's plateau in a grid study, the nearest trials' in a sampled one
+    (its values form no grid: few cells next to the best would have a trial)."""
     names = [n for n in best.params if len({_key(t.params.get(n)) for t in trials}) > 1]
     if not names:
         notes.append("plateau needs a parameter that varies between trials")
         return None
-    grid, axes = grid_of(
-        [t.params for t in trials], [t.objective[0] for t in trials], names, maximize=not minimize
-    )
-    cell = [axis.index(best.params[n]) for axis, n in zip(axes, names, strict=True)]
+    values = [t.objective[0] for t in trials]
     try:
+        if method != "grid":
+            points = _scaled([t.params for t in trials], best.params, names)
+            return nearest_plateau(points, values, trials.index(best), maximize=not minimize)
+        grid, axes = grid_of([t.params for t in trials], values, names, maximize=not minimize)
+        cell = [axis.index(best.params[n]) for axis, n in zip(axes, names, strict=True)]
         return plateau_score(grid, cell, maximize=not minimize)
     except OverfittingError as exc:
         notes.append(f"plateau: {exc}")
         return None
 
 
-def _stat(trial: TrialRow, name: str) -> float:
-    value = trial.stats.get(name)
-    return math.nan if value is None else float(value)
+def _scaled(
+    params: Sequence[Mapping[str, Any]], best: Mapping[str, Any], names: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """Trials x ``names``: a number scaled to its range among the trials (0 to 1), any other
+    value (a choice, a flag) 0 where it is the best trial's and 1 where not."""
+    columns = []
+    for name in names:
+        column = [p.get(name) for p in params]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in column):
+            x = np.asarray(column, dtype=np.float64)
+            span = x.max() - x.min()
+            columns.append((x - x.min()) / span if span > 0 else np.zeros(len(x)))
+        else:
+            mine = _key(best.get(name))
+            columns.append(np.array([float(_key(v) != mine) for v in column]))
+    return np.column_stack(columns)
 
 
 def _key(value: Any) -> str:

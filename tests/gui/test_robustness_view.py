@@ -27,6 +27,9 @@ SPEC = StudySpec(
 )  # fmt: skip
 
 
+RETURNS = np.random.default_rng(5).normal(0.0005, 0.01, (400, 9))
+
+
 def trials(status: str = "completed") -> list[TrialRow]:
     return [
         TrialRow(
@@ -61,20 +64,38 @@ def shown(view: RobustnessView) -> dict[str, str]:
 def test_the_summary_shows_each_statistic_with_its_definition(
     qtbot: QtBot, view: RobustnessView
 ) -> None:
-    rows = trials()
+    rows = [dataclasses.replace(t, returns=tuple(RETURNS[:, k])) for k, t in enumerate(trials())]
     with qtbot.waitSignal(view.shown):
         view.set_trials(rows, None)
-    expected = robustness_of(rows, Objective("Sharpe Ratio"), study_id=0)
+    expected = robustness_of(rows, Objective("Sharpe Ratio"), study_id=0, method="grid")
     assert expected.deflated is not None and expected.plateau is not None
     values = shown(view)
     assert values["Deflated Sharpe Ratio"] == f"{expected.deflated.dsr:.3f}"
     assert values["Plateau score"] == f"{expected.plateau.score:.2f} (8 neighbours)"
-    assert values["Probability of Backtest Overfitting"] == "n/a"
     assert "Best trial 4 (fast=10 slow=40) of 9 completed." in view.note.text()
-    assert "PBO needs every trial's per-period returns" in view.note.text()
     for r, name in enumerate(ROWS):
         assert view.table.item(r, 0).toolTip() == DEFINITIONS[name]
         assert view.table.item(r, 1).toolTip() == DEFINITIONS[name]
+
+
+def test_without_stored_returns_the_dsr_and_pbo_are_not_available_and_the_note_says_why(
+    qtbot: QtBot, view: RobustnessView
+) -> None:
+    with qtbot.waitSignal(view.shown):
+        view.set_trials(trials(), None)
+    values = shown(view)
+    assert values["Deflated Sharpe Ratio"] == values["Probability of Backtest Overfitting"] == "n/a"
+    assert values["Plateau score"] != "n/a"
+    assert "DSR and PBO need every trial's per-period returns" in view.note.text()
+
+
+def test_a_sampled_studys_plateau_counts_its_nearest_trials(
+    qtbot: QtBot, view: RobustnessView
+) -> None:
+    view.set_study(dataclasses.replace(SPEC, method="random", n_trials=9))
+    with qtbot.waitSignal(view.shown):
+        view.set_trials(trials(), None)
+    assert shown(view)["Plateau score"].endswith("(4 nearest trials)")  # 2 x 2 parameters
 
 
 def test_a_study_without_a_completed_trial_says_why_and_shows_no_numbers(
@@ -93,8 +114,7 @@ def test_a_study_without_a_completed_trial_says_why_and_shows_no_numbers(
 def test_trials_with_their_returns_show_the_pbo_computed_off_the_main_thread_latest_first(
     qtbot: QtBot, view: RobustnessView
 ) -> None:
-    rng = np.random.default_rng(5)
-    returns = rng.normal(0.0005, 0.01, (400, 9))
+    returns = RETURNS
     rows = [dataclasses.replace(t, returns=tuple(returns[:, k])) for k, t in enumerate(trials())]
     shown_pbo: list[str] = []
     view.shown.connect(lambda: shown_pbo.append(shown(view)["Probability of Backtest Overfitting"]))

@@ -107,7 +107,7 @@ class RobustnessView(QWidget):
     def _compute(self, generation: int, spec: StudySpec, trials: list[TrialRow]) -> None:
         outcome: Robustness | str
         try:
-            outcome = robustness_of(trials, spec.objectives[0], study_id=0)
+            outcome = robustness_of(trials, spec.objectives[0], study_id=0, method=spec.method)
         except OverfittingError as exc:
             outcome = str(exc).replace("study 0 has", "The study has")
         except Exception as exc:  # never lost: the note says it
@@ -131,11 +131,14 @@ class RobustnessView(QWidget):
     def _show_summary(self, summary: Robustness) -> None:
         self.summary = summary
         d, o, p = summary.deflated, summary.overfitting, summary.plateau
+        around = (
+            "neighbours" if self.spec is None or self.spec.method == "grid" else "nearest trials"
+        )
         values = {
             "Deflated Sharpe Ratio": None if d is None else f"{d.dsr:.3f}",
             "Expected max Sharpe": None if d is None else f"{d.expected_max_sharpe:.4f} / period",
             "Probability of Backtest Overfitting": None if o is None else f"{o.pbo:.2f}",
-            "Plateau score": None if p is None else f"{p.score:.2f} ({p.neighbours} neighbours)",
+            "Plateau score": None if p is None else f"{p.score:.2f} ({p.neighbours} {around})",
         }
         params = " ".join(f"{k}={v}" for k, v in summary.best_params.items())
         notes = [f"Best trial {summary.best_trial} ({params}) of {summary.trials} completed."]
