@@ -8,18 +8,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ostdesk.research.spec import StudySpec
+from ostdesk.research.spec import StudySpec, params_key
 from ostdesk.store.studies import TrialRow
 
 
 def best_trials(
     trials: Sequence[TrialRow], spec: StudySpec, limit: int | None = None
 ) -> list[TrialRow]:
-    """Completed, feasible trials with a value, best first by the first objective."""
+    """Completed, feasible trials with a value, best first by the first objective; a
+    parameter set tried more than once (a repeat) is listed once, as its first trial."""
     sign = 1.0 if spec.objectives[0].minimize else -1.0
     ranked = [
         t
-        for t in trials
+        for t in _once(trials)
         if t.status == "completed" and t.feasible and not math.isnan(t.objective[0])
     ]
     ranked.sort(key=lambda t: (sign * t.objective[0], t.number))
@@ -28,12 +29,12 @@ def best_trials(
 
 def pareto_front(trials: Sequence[TrialRow], spec: StudySpec) -> list[TrialRow]:
     """Completed, feasible trials no other such trial beats on every objective (several
-    objectives: NSGA-II's answer), in trial order. One numpy pass per trial: 10,000 trials
-    take a fraction of a second."""
+    objectives: NSGA-II's answer), in trial order, each parameter set once. One numpy pass per
+    trial: 10,000 trials take a fraction of a second."""
     signs = np.array([1.0 if o.minimize else -1.0 for o in spec.objectives])
     ranked = [
         t
-        for t in trials
+        for t in _once(trials)
         if t.status == "completed" and t.feasible and not any(math.isnan(v) for v in t.objective)
     ]
     if not ranked:
@@ -45,3 +46,15 @@ def pareto_front(trials: Sequence[TrialRow], spec: StudySpec) -> list[TrialRow]:
         if not beaten.any():
             front.append(t)
     return front
+
+
+def _once(trials: Sequence[TrialRow]) -> list[TrialRow]:
+    """Each parameter set's first trial (by number)."""
+    seen: set[str] = set()
+    first = []
+    for t in sorted(trials, key=lambda t: t.number):
+        key = params_key(t.params)
+        if key not in seen:
+            seen.add(key)
+            first.append(t)
+    return first

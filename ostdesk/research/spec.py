@@ -34,6 +34,12 @@ class TrialStatus(enum.Enum):
     PRUNED = "pruned"  # validate() refused the combination: it never ran
 
 
+def params_key(params: Mapping[str, Any]) -> str:
+    """The same text for the same parameters, whatever their order, as asked or as stored
+    (enums by name): a study runs each set once and lists it once."""
+    return json.dumps({k: json_value(v) for k, v in params.items()}, sort_keys=True)
+
+
 def check_stat(name: str, what: str) -> str:
     """``name`` if it is a statistic a study can use, else a one-line error listing them."""
     if name in STUDY_STATS:

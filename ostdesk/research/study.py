@@ -28,7 +28,7 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
 from ostdesk.research.backends import Backend, make_backend
 from ostdesk.research.methods import make_method
-from ostdesk.research.spec import StudySpec, TrialResult, TrialStatus
+from ostdesk.research.spec import StudySpec, TrialResult, TrialStatus, params_key
 from ostdesk.research.trial import StudyData, load_strategy
 from ostdesk.store.database import Database
 from ostdesk.store.market_data import bar_chunks, count_bars
@@ -57,7 +57,9 @@ FLUSH_INTERVAL_S = 0.25
 @dataclasses.dataclass(frozen=True)
 class StudyProgress:
     """Where a study is: trials finished (stored before this run included), planned (None:
-    unknown), running now, and the estimated seconds left (None until a trial finished)."""
+    unknown), running now, and the estimated seconds left (None until a trial finished).
+    ``done_here`` counts this run's trials only (a resumed study's rate is of those), and
+    ``repeated`` those of this run whose parameters had been tried (not run again)."""
 
     done: int
     planned: int | None
@@ -65,6 +67,13 @@ class StudyProgress:
     elapsed_s: float
     eta_s: float | None
     by_status: dict[str, int]
+    done_here: int = 0
+    repeated: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Trials a second in this run."""
+        return self.done_here / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
     @property
     def fraction(self) -> float | None:
@@ -87,6 +96,11 @@ def stored_spec(db: Database, study_id: int) -> tuple[StudySpec, type[Strategy]]
     raw = json.loads(row["spec"])
     strategy = load_strategy(raw["strategy"], raw["strategy_source"])
     return StudySpec.from_json(row["spec"], strategy.params), strategy
+
+
+REPEAT_WORKER = "repeat of "
+"""A repeated trial's ``worker``: ``repeat of 12`` holds trial 12's result (no migration needed
+to tell a copy from a run)."""
 
 
 def trial_row(spec: StudySpec, result: TrialResult) -> TrialRow:
@@ -138,6 +152,9 @@ class StudyRunner:
         self._by_status: dict[str, int] = {}
         self._started = 0.0
         self._done_here = 0
+        self._repeated = 0
+        self._known: dict[str, TrialResult] = {}
+        self._running: dict[str, list[tuple[int, dict[str, Any]]]] = {}
 
     @classmethod
     def resume(cls, db: Database, study_id: int, **kwargs: Any) -> StudyRunner:
@@ -184,6 +201,7 @@ class StudyRunner:
                 )
             for row in self._stored:
                 self._by_status[row.status] = self._by_status.get(row.status, 0) + 1
+                self._known.setdefault(params_key(row.params), _stored_result(row))
             method = make_method(spec, self._stored)
             cur.execute(
                 "UPDATE studies SET planned = ? WHERE study_id = ?", [method.planned, self.study_id]
@@ -223,11 +241,11 @@ class StudyRunner:
                         )
                         self._finished(result, method, pending)
                     else:
-                        backend.submit(number, params)
+                        self._submit(number, params, method, pending)
                 if exhausted and backend.running() == 0:
                     break
                 for result in backend.poll(0.1):
-                    self._finished(result, method, pending)
+                    self._ran(result, method, pending)
                 if pending and time.monotonic() - flushed >= FLUSH_INTERVAL_S:
                     append_trials(cur, self.study_id or 0, pending)
                     pending.clear()
@@ -235,6 +253,42 @@ class StudyRunner:
         finally:
             backend.close()
             append_trials(cur, self.study_id or 0, pending)
+
+    def _submit(
+        self, number: int, params: dict[str, Any], method: Any, pending: list[TrialRow]
+    ) -> None:
+        """Run a trial, unless its parameters ran already (model-based methods ask a set again,
+        e.g. TPE on a small grid): then its result is told again, and a set running now gives
+        its result to the repeat when it finishes."""
+        key = params_key(params)
+        if key in self._known:
+            self._repeat(number, params, self._known[key], method, pending)
+        elif key in self._running:
+            self._running[key].append((number, params))
+        else:
+            self._running[key] = []
+            self.backend.submit(number, params)
+
+    def _repeat(
+        self,
+        number: int,
+        params: dict[str, Any],
+        of: TrialResult,
+        method: Any,
+        pending: list[TrialRow],
+    ) -> None:
+        self._repeated += 1
+        copy = dataclasses.replace(
+            of, number=number, params=params, duration_s=0.0, worker=f"{REPEAT_WORKER}{of.number}"
+        )
+        self._finished(copy, method, pending)
+
+    def _ran(self, result: TrialResult, method: Any, pending: list[TrialRow]) -> None:
+        key = params_key(result.params)
+        self._known[key] = result
+        self._finished(result, method, pending)
+        for number, params in self._running.pop(key, []):
+            self._repeat(number, params, result, method, pending)
 
     def _finished(self, result: TrialResult, method: Any, pending: list[TrialRow]) -> None:
         method.tell(result)
@@ -261,4 +315,20 @@ class StudyRunner:
             elapsed_s=elapsed,
             eta_s=eta,
             by_status=dict(self._by_status),
+            done_here=self._done_here,
+            repeated=self._repeated,
         )
+
+
+def _stored_result(row: TrialRow) -> TrialResult:
+    """A stored trial as a result to tell again (its returns are not read back: a repeat of
+    a trial from before a resume stores none)."""
+    return TrialResult(
+        row.number,
+        dict(row.params),
+        TrialStatus(row.status),
+        dict(row.stats),
+        row.error,
+        row.duration_s,
+        row.worker,
+    )

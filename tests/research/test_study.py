@@ -178,11 +178,38 @@ def test_tpe_resumes_a_cancelled_study_without_rerunning_its_trials(goog_db: Dat
     assert summary.status == "cancelled" and 5 <= len(before) < 12
     again = StudyRunner.resume(goog_db, summary.study_id, workers=2)
     ran: list[int] = []
-    again.on_trial = lambda r, p: ran.append(r.number)
+    seen: list[StudyProgress] = []
+    again.on_trial = lambda r, p: (ran.append(r.number), seen.append(p))
     assert again.run().status == "completed"
     after = stored_trials(goog_db, summary.study_id)
     assert len(after) == 12 and not set(ran) & set(before)
+    # the rate and ETA are of this run's trials: the stored ones took no time of it
+    assert (seen[0].done, seen[0].done_here) == (len(before) + 1, 1)
+    assert seen[0].rate == pytest.approx(1 / seen[0].elapsed_s)
     assert all(before[r.number] == r for r in after if r.number in before)
+
+
+def test_tpe_asking_a_parameter_set_again_tells_its_result_without_running_it(
+    goog_db: Database,
+) -> None:
+    spec = sma_spec(["fast=10", "slow=20:30:10"], method="tpe", n_trials=12, seed=3)
+    ran: list[TrialResult] = []
+    runner = StudyRunner(goog_db, spec, workers=2, on_trial=lambda r, p: ran.append(r))
+    summary = runner.run()
+    rows = stored_trials(goog_db, summary.study_id)
+    by_set: dict[int, list[Any]] = {}
+    for r in rows:
+        by_set.setdefault(r.params["slow"], []).append(r)
+    first = {slow: trials[0] for slow, trials in by_set.items()}
+    assert len(rows) == 12 and sorted(by_set) == [20, 30]
+    assert summary.progress.repeated == 10
+    for slow, trials in by_set.items():  # one run per set, its copies say whose result they hold
+        assert [t.worker.startswith("local:") for t in trials].count(True) == 1
+        assert all(t.worker == f"repeat of {first[slow].number}" for t in trials[1:])
+        assert all((t.stats, t.objective) == (first[slow].stats, first[slow].objective)
+                   for t in trials)  # fmt: skip
+    listed = best_trials(rows, spec)
+    assert sorted(t.number for t in listed) == sorted(t.number for t in first.values())
 
 
 def test_nsga2_gives_a_pareto_front_of_two_objectives(goog_db: Database) -> None:
