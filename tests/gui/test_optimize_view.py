@@ -63,6 +63,8 @@ def test_a_grid_study_runs_from_the_view_to_the_end_and_fills_the_table(
     assert view.form.size_label.text() == "16 combinations, each a trial"
     batches: list[int] = []
     view.study_thread.trialsReady.connect(lambda rows: batches.append(len(rows)))
+    shown: list[tuple[int, int]] = []
+    view.studyProgress.connect(lambda done, planned: shown.append((done, planned)))
     with qtbot.waitSignal(view.studyFinished, timeout=STUDY_TIMEOUT_MS) as done:
         qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
         assert not view.start_button.isEnabled() and view.cancel_button.isEnabled()
@@ -73,6 +75,7 @@ def test_a_grid_study_runs_from_the_view_to_the_end_and_fills_the_table(
     stored = stored_trials(demo_db, summary.study_id)
     assert {r.number for r in stored} == {r.number for r in view.model.rows}
     assert view.progress.value() == view.progress.maximum() == 16
+    assert shown[-1] == (16, 16)  # the status bar's progress follows the study
     assert "16 / 16 trials" in view.progress_label.text()
     assert view.start_button.isEnabled() and not view.cancel_button.isEnabled()
     # every statistic has a column, and sorting by the objective puts the best first
@@ -117,6 +120,10 @@ def test_cancel_stops_the_study_and_it_resumes_without_running_stored_trials(
     assert summary.status == "cancelled"
     first = {r.number for r in stored_trials(demo_db, summary.study_id)}
     assert 2 <= len(first) < 190
+    # the line says where it stopped, and no time left (it kept "ETA 1:05:15")
+    text = view.progress_label.text()
+    assert text.startswith(f"cancelled at {summary.progress.done} / 190 trials"), text
+    assert "ETA" not in text and "cancelling" not in text
     assert get_study(demo_db, summary.study_id)["status"] == "cancelled"
 
     view.studies.refresh()

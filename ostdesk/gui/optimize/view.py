@@ -69,8 +69,9 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def progress_text(progress: StudyProgress) -> str:
-    """``37 / 100 trials · 2 failed · 5 pruned · 4.2 trials/s · ETA 0:12``."""
+def progress_text(progress: StudyProgress, eta: bool = True) -> str:
+    """``37 / 100 trials · 2 failed · 5 pruned · 4.2 trials/s · ETA 0:12`` (the ETA only
+    with ``eta``: a study cancelled or ended has none)."""
     planned = "?" if progress.planned is None else f"{progress.planned:,}"
     parts = [f"{progress.done:,} / {planned} trials"]
     parts += [
@@ -81,7 +82,7 @@ def progress_text(progress: StudyProgress) -> str:
     if progress.elapsed_s > 0:
         here = progress.done - progress.by_status.get("_stored", 0)
         parts.append(f"{here / progress.elapsed_s:,.1f} trials/s")
-    if progress.eta_s is not None and progress.done != progress.planned:
+    if eta and progress.eta_s is not None and progress.done != progress.planned:
         parts.append(f"ETA {clock(progress.eta_s)}")
     return " · ".join(parts)
 
@@ -91,6 +92,7 @@ class OptimizeView(QWidget):
 
     runRequested = Signal(object, str)  # BacktestConfig of a trial, its strategy's source
     studyFinished = Signal(object)  # StudySummary
+    studyProgress = Signal(int, int)  # trials done, planned (0: not known); for the status bar
     problemReported = Signal(str)  # for the log
 
     def __init__(self, db: Database, config: ConfigDock, parent: QWidget | None = None) -> None:
@@ -102,6 +104,7 @@ class OptimizeView(QWidget):
         self.strategy: type[Strategy] | None = None  # of the study shown
         self.study_id: int | None = None
         self._started = 0.0
+        self._cancelling = False
         self.study_thread = StudyThread(self)
 
         self.form = StudyForm()
@@ -320,9 +323,14 @@ class OptimizeView(QWidget):
         self.worker.submit(lambda cur: load_study(cur, study_id), loaded, self._on_failed)
 
     def cancel(self) -> None:
+        if not self.study_thread.running:
+            return
+        self._cancelling = True
         self.study_thread.cancel()
         self.cancel_button.setEnabled(False)
-        self.progress_label.setText(self.progress_label.text() + " · cancelling…")
+        self.progress_label.setText(
+            self.progress_label.text().split(" · ETA")[0] + " · cancelling…"
+        )
 
     def shutdown(self) -> bool:
         """Cancel a running study, join its thread and end the database worker (the window is
@@ -438,6 +446,7 @@ class OptimizeView(QWidget):
 
     def _begin(self, make: Any) -> None:
         self._started = time.perf_counter()
+        self._cancelling = False
         self.study_thread.start(make)
         self.studies.set_busy(True)
         self.progress.setRange(0, 0)  # busy until the first progress
@@ -507,7 +516,11 @@ class OptimizeView(QWidget):
         if progress.planned:
             self.progress.setRange(0, progress.planned)
             self.progress.setValue(progress.done)
-        self.progress_label.setText(progress_text(progress))
+        if self._cancelling:  # no ETA: the study ends at the trials running
+            self.progress_label.setText(progress_text(progress, eta=False) + " · cancelling…")
+        else:
+            self.progress_label.setText(progress_text(progress))
+        self.studyProgress.emit(progress.done, progress.planned or 0)
 
     def _on_finished(self, summary: StudySummary) -> None:
         self._plots_timer.stop()
@@ -517,7 +530,11 @@ class OptimizeView(QWidget):
         self.studies.refresh()
         elapsed = time.perf_counter() - self._started
         best = self.model.best
-        text = f"{progress_text(summary.progress)} · {summary.status} in {clock(elapsed)}"
+        done = progress_text(summary.progress, eta=False)
+        if summary.status == "completed":
+            text = f"{done} · completed in {clock(elapsed)}"
+        else:  # "cancelled at 37 / 100 trials · …"
+            text = f"{summary.status} at {done} · after {clock(elapsed)}"
         if best is not None and self.spec is not None:
             params = ", ".join(f"{k} = {v}" for k, v in best.params.items())
             text += f" · best: trial {best.number} ({params})"
