@@ -22,11 +22,12 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from ostdesk.store.csv_text import iso_time, iso_time_sql
 from ostdesk.store.database import DbOrCursor, connection_of, duckdb_message
 from ostdesk.store.errors import StoreError
 from ostdesk.store.export import export_format, export_target
 from ostdesk.store.rows import first_row
-from ostdesk.store.stats import STAT_DEFINITIONS
+from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS
 from ostdesk.store.timefmt import utc_now
 from ostdesk.store.transactions import insert_frame, transaction
 
@@ -178,6 +179,11 @@ def append_trials(db: DbOrCursor, study_id: int, trials: Sequence[TrialRow]) -> 
             )  # fmt: skip
 
 
+def _whole_us(ns: float) -> int:
+    """A time statistic (ns held in a double, so off by up to ~256 ns) to whole microseconds."""
+    return round(ns / 1000) * 1000
+
+
 def _double(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -200,15 +206,34 @@ def get_study(db: DbOrCursor, study_id: int) -> dict[str, Any]:
 
 
 def list_studies(db: DbOrCursor) -> list[dict[str, Any]]:
-    """Every study, newest first, with its trial count."""
-    cur = connection_of(db).execute(
+    """Every study, newest first, with its trial count, symbols, period and the time range of
+    its bars (``start``/``end``, ISO UTC: the spec's, else its trials' first and last bar;
+    None when neither is known)."""
+    con = connection_of(db)
+    cur = con.execute(
         "SELECT s.study_id, s.name, s.strategy, s.method, s.objectives, s.status, s.backend,"
-        " s.workers, s.planned, s.created_at, count(t.number) AS trials"
+        " s.workers, s.planned, s.created_at, count(t.number) AS trials, s.spec"
         " FROM studies s LEFT JOIN trials t USING (study_id)"
         " GROUP BY ALL ORDER BY s.study_id DESC"
     )
     names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    ran = {
+        int(study): (first, last)
+        for study, first, last in con.execute(
+            "SELECT study_id, min(value) FILTER (stat = 'Start'),"
+            " max(value) FILTER (stat = 'End') FROM trial_stats GROUP BY study_id"
+        ).fetchall()
+    }
+    for row in rows:
+        spec = json.loads(row.pop("spec"))
+        first, last = ran.get(row["study_id"], (None, None))
+        start, end = spec.get("start_ns") or first, spec.get("end_ns") or last
+        row["symbols"] = list(spec.get("symbols", ()))
+        row["period"] = spec.get("period")
+        row["start"] = None if start is None else iso_time(_whole_us(start))
+        row["end"] = None if end is None else iso_time(_whole_us(end))
+    return rows
 
 
 def stored_trials(db: DbOrCursor, study_id: int) -> list[TrialRow]:
@@ -273,17 +298,22 @@ def trials_frame(trials: Sequence[TrialRow]) -> dict[str, np.ndarray[Any, Any]]:
 
 
 def export_trials(db: DbOrCursor, study_id: int, path: str | Path, fmt: str | None = None) -> int:
-    """Write every trial of a study (:func:`trials_frame`) to CSV or Parquet; the rows written."""
+    """Write every trial of a study (:func:`trials_frame`) to CSV or Parquet; the rows written.
+    Time statistics (stored as nanoseconds in a double) are written as times: ISO UTC text in
+    CSV (as the run exports), timestamps in Parquet."""
     get_study(db, study_id)
     target = export_target(path)
     fmt = export_format(target, fmt)
     frame = trials_frame(stored_trials(db, study_id))
     options = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
+    columns = ", ".join(_export_column(name, fmt) for name in frame)
     partial = target.with_name(f".partial-{secrets.token_hex(4)}-{target.name}")
     quoted = str(partial).replace("'", "''")
     frame_columns = frame  # noqa: F841 -- read by DuckDB, by name
     try:
-        connection_of(db).execute(f"COPY (SELECT * FROM frame_columns) TO '{quoted}' {options}")
+        connection_of(db).execute(
+            f"COPY (SELECT {columns} FROM frame_columns) TO '{quoted}' {options}"
+        )
         os.replace(partial, target)
     except (duckdb.Error, OSError) as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -291,3 +321,12 @@ def export_trials(db: DbOrCursor, study_id: int, path: str | Path, fmt: str | No
         why = duckdb_message(exc) if isinstance(exc, duckdb.Error) else exc.strerror or exc
         raise StoreError(f"cannot write the export file {target}: {why}") from None
     return len(frame["number"])
+
+
+def _export_column(name: str, fmt: str) -> str:
+    quoted = '"' + name.replace('"', '""') + '"'
+    if name not in TIME_KEYS:
+        return quoted
+    us = f"round({quoted} / 1000)::BIGINT"
+    time = iso_time_sql(f"({us} * 1000)") if fmt == "csv" else f"make_timestamp({us})"
+    return f"CASE WHEN isnan({quoted}) THEN NULL ELSE {time} END AS {quoted}"

@@ -105,3 +105,47 @@ def test_every_trial_exports_with_parameters_and_statistics_as_columns(
         (1, 10, 0.0, None, None),
         (2, 15, None, None, "boom"),
     ]
+
+
+START_NS = 1_092_873_600_000_000_000  # 2004-08-19T00:00:00Z
+END_NS = 1_704_724_200_000_000_000  # 2024-01-08T14:30:00Z, stored as a double (~256 ns off)
+TIMED = [
+    TrialRow(0, {"fast": 5}, "completed", [1.0], True,
+             {"Start": float(START_NS), "End": float(END_NS), "SQN": 1.0}, None, 0.1, "w"),
+    TrialRow(1, {"fast": 10}, "failed", [math.nan], False, {}, "boom", 0.1, "w"),
+]  # fmt: skip
+
+
+def test_trial_times_export_as_iso_utc_in_csv(db: Database, tmp_path: Path) -> None:
+    study = _study(db)
+    append_trials(db, study, TIMED)
+    target = tmp_path / "trials.csv"
+    export_trials(db, study, target)
+    header, first, second = target.read_text().splitlines()
+    row = dict(zip(header.split(","), first.split(","), strict=True))
+    assert (row["Start"], row["End"]) == ("2004-08-19T00:00:00Z", "2024-01-08T14:30:00Z")
+    assert dict(zip(header.split(","), second.split(","), strict=True))["Start"] == ""
+
+
+def test_trial_times_export_as_timestamps_in_parquet(db: Database, tmp_path: Path) -> None:
+    study = _study(db)
+    append_trials(db, study, TIMED)
+    target = tmp_path / "trials.parquet"
+    export_trials(db, study, target)
+    rows = duckdb.sql(f"SELECT Start, \"End\" FROM '{target}' ORDER BY number").fetchall()
+    assert [(a and a.isoformat(), b and b.isoformat()) for a, b in rows] == [
+        ("2004-08-19T00:00:00", "2024-01-08T14:30:00"),
+        (None, None),
+    ]
+
+
+def test_the_study_list_names_symbols_period_and_the_bars_range(db: Database) -> None:
+    spec = '{"symbols": ["GOOG", "MSFT"], "period": "1d", "start_ns": null, "end_ns": null}'
+    study = create_study(
+        db, name="s", strategy="SmaCross", method="grid", objectives="max SQN", spec=spec,
+        fingerprint="f", backend="local", workers=2, planned=2,
+    )  # fmt: skip
+    append_trials(db, study, TIMED)
+    (row,) = list_studies(db)
+    assert (row["symbols"], row["period"]) == (["GOOG", "MSFT"], "1d")
+    assert (row["start"], row["end"]) == ("2004-08-19T00:00:00Z", "2024-01-08T14:30:00Z")
