@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -109,10 +110,19 @@ class MonteCarloPanel(QWidget):
         charts.addWidget(self.fan)
         charts.addWidget(histograms)
         charts.setSizes([300, 150])
+        # no axes until there is a result: empty plots showed "Equity -400..400" and 0.2..0.8
+        self.empty_state = QLabel("Run to see the paths' equity and their drawdowns")
+        self.empty_state.setWordWrap(True)
+        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_state.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty_state)
+        self.pages.addWidget(charts)
+        self.charts = charts
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 0)
         layout.addWidget(side)
-        layout.addWidget(charts, 1)
+        layout.addWidget(self.pages, 1)
         self.run_button.setEnabled(False)
 
     @property
@@ -209,6 +219,7 @@ class MonteCarloPanel(QWidget):
         self._histogram(self._drawdown_hist, result.max_drawdown_pct)
         self._histogram(self._return_hist, result.final_return_pct)
         self.fan.enableAutoRange()
+        self.pages.setCurrentWidget(self.charts)
         s = result.summary()
         dd, final = s["max_drawdown_pct"], s["final_return_pct"]
         self.status.setText(
@@ -230,6 +241,7 @@ class MonteCarloPanel(QWidget):
         item.setData(edges, counts, stepMode="center", fillLevel=0)
 
     def _clear_plots(self) -> None:
+        self.pages.setCurrentWidget(self.empty_state)
         for curve in (*self._band_curves, self._run_curve):
             curve.setData([], [])
         for item in (self._drawdown_hist, self._return_hist):
@@ -252,6 +264,9 @@ class MonteCarloPanel(QWidget):
         self.drawdowns.setLabel("bottom", "Max drawdown", units="%")
         self.returns.setLabel("bottom", "Final return", units="%")
         self.drawdowns.setLabel("left", "Paths")
+        for plot in (self.drawdowns, self.returns):  # a narrower one cut its title
+            title = plot.getAxis("bottom").label.boundingRect().width()
+            plot.setMinimumWidth(round(title) + 80)  # and the left axis
         pen = pg.mkPen(_BAND, width=1)
         self._band_curves = [self.fan.plot([], [], pen=pen) for _ in range(5)]
         for (low, high), alpha in (((0, 4), 50), ((1, 3), 90)):
