@@ -98,6 +98,14 @@ def _open_db(args: argparse.Namespace, *, write: bool, create: bool = False) -> 
                 f"note: run {run_id} was left running by a process that ended; marked interrupted",
                 file=sys.stderr,
             )
+        from ostdesk.store.studies import recover_interrupted_studies
+
+        for study_id in recover_interrupted_studies(db):  # no other process holds the file
+            print(
+                f"note: study {study_id} was left running by a process that ended; marked "
+                f"interrupted (`ostdesk optimize --resume {study_id}` goes on)",
+                file=sys.stderr,
+            )
     return db
 
 
