@@ -134,6 +134,11 @@ def print_runs(rows: Sequence[Mapping[str, Any]]) -> None:
     """One line per run: id, status, strategy, symbols, period and headline statistics."""
     if not rows:
         print("no recorded runs; try `ostdesk backtest ...`")
+        return
+    print(
+        f"{'id':>5}  {'status':<11} {'strategy':<18} {'symbols':<28} {'period':<7} "
+        f"{'statistics':<47}name"
+    )
     for r in rows:
         # + 0.0 turns a -0.0 into 0.0: a tiny loss reads +0.00%, not -0.00%
         ret = "n/a" if r["return_pct"] is None else f"{round(r['return_pct'], 2) + 0.0:+.2f}%"
