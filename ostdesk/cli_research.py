@@ -9,6 +9,7 @@ trials stored. A bad range, an unknown parameter or statistic, or an empty space
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -101,10 +102,8 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> 
 def cmd_optimize(args: argparse.Namespace, open_db: OpenDb) -> int:
     from ostdesk.research.backends import BackendError
     from ostdesk.research.study import StudyRunner
-    from ostdesk.store.studies import recover_interrupted_studies
 
-    with open_db(args, write=True) as db:
-        recover_interrupted_studies(db)
+    with open_db(args, write=True) as db:  # it marks a study a dead process left running
         with cli_errors.as_user_error():
             if args.resume is not None:
                 runner = StudyRunner.resume(
@@ -217,8 +216,10 @@ class _ProgressLine:
         others = ", ".join(
             f"{n} {s}" for s, n in sorted(progress.by_status.items()) if s != "completed"
         )
-        rate = progress.done / progress.elapsed_s if progress.elapsed_s else 0.0
+        rate = progress.rate  # of this run's trials: a resumed study's stored ones took none
         eta = "?" if progress.eta_s is None else _clock(progress.eta_s)
+        if progress.repeated:
+            others += f"{', ' if others else ''}{progress.repeated} repeated"
         line = f"trials {progress.done}/{planned}" + (f" ({others})" if others else "")
         self._stream.write(f"\r{line}  {rate:.1f} trials/s  ETA {eta}   ")
         self._stream.flush()
@@ -231,16 +232,21 @@ def _clock(seconds: float) -> str:
 
 
 def _report(db: Any, study_id: int, spec: Any, top: int) -> dict[str, Any]:
-    """A study's row, counts and best trials (the Pareto front for several objectives)."""
+    """A study's row, counts, failures (a line per distinct error) and best trials: the
+    ``top`` best by the objective (``ranked`` of them in all), or the whole Pareto front for
+    several objectives."""
     from ostdesk.research.ranking import best_trials, pareto_front
+    from ostdesk.research.study import REPEAT_WORKER
     from ostdesk.store.studies import get_study, stored_trials
 
     study = get_study(db, study_id)
     trials = stored_trials(db, study_id)
-    best = pareto_front(trials, spec) if len(spec.objectives) > 1 else best_trials(trials, spec)
-    return {
+    several = len(spec.objectives) > 1
+    ranked = pareto_front(trials, spec) if several else best_trials(trials, spec)
+    shown = ranked if several else ranked[:top]
+    report = {
         "study_id": study_id,
-        "status": study["status"],
+        "status": _status(db, study["status"]),
         "strategy": study["strategy"],
         "method": study["method"],
         "objectives": study["objectives"],
@@ -248,32 +254,106 @@ def _report(db: Any, study_id: int, spec: Any, top: int) -> dict[str, Any]:
         "trials": study["trials"],
         "planned": study["planned"],
         "by_status": study["by_status"],
-        "best" if len(spec.objectives) == 1 else "pareto_front": [
+        "repeated": sum(t.worker.startswith(REPEAT_WORKER) for t in trials),
+        "failures": _failures(trials),
+        "ranked": len(ranked),
+        "pareto_front" if several else "best": [
             {
                 "trial": t.number,
                 "params": dict(t.params),
                 "objective": list(t.objective),
                 "statistics": dict(t.stats),
             }
-            for t in best[:top]
+            for t in shown
         ],
     }
+    if not ranked:
+        report["why_no_best"] = _why_no_best(trials, spec)
+    return report
+
+
+def _status(db: Any, status: str) -> str:
+    """``running`` read from a file this process could open holds no study that runs: DuckDB
+    lets no one read a file another process writes, so the process that ran it is gone."""
+    return "interrupted" if status == "running" and db.read_only else status
+
+
+def _error_line(error: str | None) -> str:
+    """What went wrong in one line: a traceback's last line (the exception), else the first."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    if not lines:
+        return "no reason given"
+    return lines[-1] if "Traceback" in lines[0] else lines[0]
+
+
+def _failures(trials: Any) -> list[dict[str, Any]]:
+    """Trials that failed or timed out, a row per distinct error with how many, most first."""
+    counts: dict[str, int] = {}
+    for t in trials:
+        if t.status in ("failed", "timeout"):
+            line = _error_line(t.error)
+            counts[line] = counts.get(line, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return [{"error": error, "count": n} for error, n in ranked]
+
+
+def _why_no_best(trials: Any, spec: Any) -> str:
+    """Why no trial is ranked: the failed ones (and the first's error), those with no value
+    of an objective (and their trade count), those that break the constraints."""
+    parts = []
+    for status in ("failed", "timeout", "pruned"):
+        these = [t for t in trials if t.status == status]
+        if these:
+            parts.append(f"{len(these)} {status} (first: {_error_line(these[0].error)})")
+    completed = [t for t in trials if t.status == "completed"]
+    missing = [t for t in completed if any(math.isnan(v) for v in t.objective)]
+    if missing:
+        stats = ", ".join(o.stat for o in spec.objectives)
+        trades = {t.stats.get("# Trades") for t in missing}
+        count = next(iter(trades)) if len(trades) == 1 else None
+        said = f" ({count:.0f} trades)" if count is not None else ""
+        parts.append(f"{len(missing)} completed with no {stats}{said}")
+    broke = len(completed) - len(missing) - sum(t.feasible for t in completed)
+    if broke:
+        parts.append(f"{broke} completed but break the constraints")
+    return "no best trial: " + ("; ".join(parts) if parts else "no trial has finished")
 
 
 def _print_report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         cli_output.print_json(report)
         return
-    heading = "best trials:" if "best" in report else "Pareto front:"
-    best = report.pop("best", None) or report.pop("pareto_front", [])
-    cli_output.print_mapping({k: v for k, v in report.items() if k != "constraints"})
-    if report["constraints"]:
-        print(f"{'constraints':<28} {'; '.join(report['constraints'])}")
-    if not best:
-        print("no trial completed that meets the constraints")
+    best = report.pop("best", None)
+    front = report.pop("pareto_front", None)
+    failures = report.pop("failures")
+    ranked = report.pop("ranked")
+    why = report.pop("why_no_best", None)
+    constraints = report.pop("constraints")
+    repeated = report.pop("repeated")
+    cli_output.print_mapping(report)
+    if constraints:
+        print(f"{'constraints':<28} {'; '.join(constraints)}")
+    if repeated:
+        print(
+            f"{repeated} trials asked for a parameter set tried before: its stored result was "
+            "told to the method again, not run again"
+        )
+    if failures:
+        print("failed trials:")
+        for f in failures:
+            print(f"  {f['count']:>5} x {f['error']}")
+    if report["status"] in ("interrupted", "cancelled"):
+        print(_resume_hint(report["study_id"], report["status"]))
+    if why:
+        print(why)
         return
-    print(heading)
-    for t in best:
+    if front is not None:
+        print(f"Pareto front ({ranked} trials):")
+    elif best is not None and len(best) < ranked:
+        print(f"best trials (the top {len(best)} of {ranked}; --top N shows more):")
+    else:
+        print("best trials:")
+    for t in best if best is not None else front or []:
         params = " ".join(f"{k}={v}" for k, v in t["params"].items())
         values = ", ".join(f"{v:.6g}" for v in t["objective"])
         trades = t["statistics"].get("# Trades")
@@ -285,18 +365,39 @@ def cmd_studies(args: argparse.Namespace, open_db: OpenDb) -> int:
 
     with open_db(args, write=False) as db:
         rows = list_studies(db)
+        for r in rows:
+            r["status"] = _status(db, r["status"])
     if args.json:
         cli_output.print_json(rows)
         return cli_errors.OK
     if not rows:
         print("no studies yet; run one with `ostdesk optimize`")
+        return cli_errors.OK
+    print(
+        f"{'id':>5}  {'status':<11} {'strategy':<16} {'method':<7} {'trials':>13}  "
+        f"{'symbols':<16} {'period':<7} {'bars from':<10} {'to':<10}  objectives  name"
+    )
     for r in rows:
-        planned = "?" if r["planned"] is None else r["planned"]
+        trials = f"{r['trials']}/{'?' if r['planned'] is None else r['planned']}"
+        symbols = ",".join(r["symbols"])
         print(
             f"{r['study_id']:>5}  {r['status']:<11} {r['strategy']:<16} {r['method']:<7} "
-            f"{r['trials']:>6}/{planned:<6} {r['objectives']}  {r['name']}"
+            f"{trials:>13}  {symbols[:16]:<16} {r['period'] or '':<7} {_day(r['start']):<10} "
+            f"{_day(r['end']):<10}  {r['objectives']}  {r['name']}".rstrip()
         )
+    for r in rows:
+        if r["status"] in ("interrupted", "cancelled"):
+            print(_resume_hint(r["study_id"], r["status"]))
     return cli_errors.OK
+
+
+def _day(iso: str | None) -> str:
+    return "?" if iso is None else iso[:10]
+
+
+def _resume_hint(study_id: int, status: str) -> str:
+    resume = f"`ostdesk optimize --resume {study_id}`"
+    return f"study {study_id} is {status}: {resume} goes on from its stored trials"
 
 
 def cmd_study(args: argparse.Namespace, open_db: OpenDb) -> int:
