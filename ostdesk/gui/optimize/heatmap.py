@@ -23,7 +23,9 @@ from ostdesk.store.studies import TrialRow
 
 MAX_TICKS = 20  # labels on an axis at most; a longer one labels every n-th value
 MAX_CELL_TEXT = 12  # cells per axis up to which each cell shows its value
+MIN_PLOT_HEIGHT = 160  # px: a short dock squeezed the map to ~100 px, ten rows of 10 px
 _BEST = QColor("#ff1744")
+_BEST_PEN = 0.08  # the best cell's border, in cells
 _NEAR = QColor("#ffffff")
 HOW_LABELS = {
     "best": "others at the best trial's values",
@@ -51,6 +53,7 @@ class HeatmapView(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(MIN_PLOT_HEIGHT)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -59,7 +62,7 @@ class HeatmapView(QWidget):
         self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
         self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
         self.best_box = pg.QtWidgets.QGraphicsRectItem()
-        self.best_box.setPen(QPen(_BEST, 0.08))
+        self.best_box.setPen(QPen(_BEST, _BEST_PEN))
         self.near_box = pg.QtWidgets.QGraphicsRectItem()
         near = QPen(_NEAR, 0.04)
         near.setStyle(Qt.PenStyle.DashLine)
@@ -82,6 +85,11 @@ class HeatmapView(QWidget):
         layout.addWidget(self.plot, 1)
         for box in (self.x_param, self.y_param, self.stat, self.how):
             box.currentIndexChanged.connect(self.redraw)
+            # sized by their longest item they set the dock's minimum width (past 1440 px)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(6)
 
     def set_study(self, spec: StudySpec | None) -> None:
         """Pickers for ``spec``'s parameters (the first two) and statistics (the objective)."""
@@ -163,7 +171,8 @@ class HeatmapView(QWidget):
             self.summary.setText(f"No completed trial yet to colour by {stat}")
             return
         ix, iy = grid.best
-        self.best_box.setRect(QRectF(ix, iy, 1, 1))
+        inset = _BEST_PEN / 2  # the border inside its cell: on the top row it was clipped
+        self.best_box.setRect(QRectF(ix + inset, iy + inset, 1 - 2 * inset, 1 - 2 * inset))
         x0, y0 = max(0, ix - 1), max(0, iy - 1)
         self.near_box.setRect(QRectF(x0, y0, min(nx, ix + 2) - x0, min(ny, iy + 2) - y0))
         self.best_box.show()

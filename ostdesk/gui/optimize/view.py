@@ -60,6 +60,7 @@ from ostdesk.store.studies import TrialRow, recover_interrupted_studies
 
 PLOT_REFRESH_MS = 500
 """Plots follow a running study at most twice a second (the table takes every batch)."""
+PROGRESS_WIDTH = 200  # px, beside the progress line (full width it ran past the dock's edge)
 RESIZE_ROWS = 50  # rows a column's width is fitted to (a scan of all would stall the window)
 
 
@@ -128,6 +129,7 @@ class OptimizeView(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
+        self.progress.setFixedWidth(PROGRESS_WIDTH)
         self.progress_label = QLabel()
         # its text changes ten times a second: a label sized by its text would have the whole
         # window laid out again each time (~100 ms with the docks' tables)
@@ -201,11 +203,13 @@ class OptimizeView(QWidget):
         ll.addLayout(buttons)
         right = QWidget()
         rv = QVBoxLayout(right)
-        rv.setContentsMargins(0, 4, 0, 0)
+        rv.setContentsMargins(0, 4, 6, 0)  # nothing runs into the dock's edge
         rv.setSpacing(2)
         rv.addWidget(self.title)
-        rv.addWidget(self.progress)
-        rv.addWidget(self.progress_label)
+        progress_row = QHBoxLayout()  # one line: the map below keeps the height
+        progress_row.addWidget(self.progress)
+        progress_row.addWidget(self.progress_label, 1)
+        rv.addLayout(progress_row)
         rv.addWidget(self.tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
