@@ -313,7 +313,7 @@ def _why_no_best(trials: Any, spec: Any) -> str:
         count = next(iter(trades)) if len(trades) == 1 else None
         said = f" ({count:.0f} trades)" if count is not None else ""
         parts.append(f"{len(missing)} completed with no {stats}{said}")
-    broke = len(completed) - len(missing) - sum(t.feasible for t in completed)
+    broke = sum(not t.feasible for t in completed if t not in missing)
     if broke:
         parts.append(f"{broke} completed but break the constraints")
     return "no best trial: " + ("; ".join(parts) if parts else "no trial has finished")

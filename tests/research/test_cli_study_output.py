@@ -76,8 +76,8 @@ def test_no_best_trial_says_which_failed_and_which_had_no_value_and_counts_error
     assert main(["study", str(study), "--db", str(db_path)]) == 0
     out = capsys.readouterr().out
     assert (
-        "no best trial: 3 failed (first: strategy: ValueError: boom k=1); "
-        "2 completed with no Sharpe Ratio (0 trades)"
+        "\nno best trial: 3 failed (first: strategy: ValueError: boom k=1); "
+        "2 completed with no Sharpe Ratio (0 trades)\n"
     ) in out
     assert "    2 x strategy: ValueError: boom k=1\n" in out
     assert "    1 x strategy: KeyError: 'x'\n" in out
