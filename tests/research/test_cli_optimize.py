@@ -120,6 +120,9 @@ def test_a_study_killed_with_sigkill_resumes_without_rerunning_stored_trials(
     with Database.open(goog_path) as db:
         before = {t.number: t for t in stored_trials(db, 1)}
     assert 0 < len(before) < 80
+    assert main(["studies", "--db", str(goog_path)]) == 0  # not "running" for ever
+    listed = capsys.readouterr().out
+    assert " interrupted " in listed and "`ostdesk optimize --resume 1` goes on" in listed
 
     assert main(["optimize", "--db", str(goog_path), "--resume", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "completed"
