@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -144,7 +145,10 @@ class WalkForwardPanel(QWidget):
         lengths.addWidget(self.anchored)
         lengths.addStretch(1)
         form.addRow("Windows", lengths)
-        form.addRow("Workers", self.workers)
+        workers = QHBoxLayout()  # a spin box across the dock read as a slider
+        workers.addWidget(self.workers)
+        workers.addStretch(1)
+        form.addRow("Workers", workers)
         buttons = QHBoxLayout()
         for b in (self.start_button, self.cancel_button):
             buttons.addWidget(b)
@@ -173,6 +177,12 @@ class WalkForwardPanel(QWidget):
         self.walker.failed.connect(self._on_failed)
 
     # -- studies ---------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        """The studies as they are whenever the panel comes into view (its list was empty on
+        a first visit, and missed a study finished since, until Refresh)."""
+        super().showEvent(event)
+        self.refresh()
+
     def refresh(self) -> None:
         """Reload the stored studies (on the database thread)."""
         self.worker.submit(list_studies, self._show_studies, self.problemReported.emit)
