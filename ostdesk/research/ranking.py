@@ -49,11 +49,12 @@ def pareto_front(trials: Sequence[TrialRow], spec: StudySpec) -> list[TrialRow]:
 
 
 def _once(trials: Sequence[TrialRow]) -> list[TrialRow]:
-    """Each parameter set's first trial (by number)."""
-    seen: set[str] = set()
+    """The first trial (by number) of each parameter set and result: a repeat holds its set's
+    result, and so did a set run again by a study from before repeats were told."""
+    seen: set[tuple[str, tuple[float, ...]]] = set()
     first = []
     for t in sorted(trials, key=lambda t: t.number):
-        key = params_key(t.params)
+        key = (params_key(t.params), tuple(t.objective))
         if key not in seen:
             seen.add(key)
             first.append(t)
