@@ -8,6 +8,7 @@ import threading
 
 from ostdesk import Strategy
 from ostdesk.engine.bus import EventBus
+from ostdesk.engine.datafeed import BLOCK_BARS
 from ostdesk.engine.events import BarPeriod, BarReceived, FillEvent, Side
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.subscriber import Subscriber
@@ -20,18 +21,25 @@ from ostdesk.strategies.sma_cross import SmaCross
 
 
 class _BadFill(Subscriber):
-    """A component that publishes, at the first bar after ``armed`` is set, a fill no table
-    can hold (its price is NaN): what a broker bug would do."""
+    """A component that publishes a fill no table can hold (its price is NaN), what a broker
+    bug would do, once the recorder has written bars (``armed``), and holds the run at that
+    bar until the recorder has reported the failed write: the failure then comes mid-run
+    however fast the engine is (waits on conditions, each with a generous safety bound)."""
 
     def __init__(self, bus: EventBus, armed: threading.Event) -> None:
         self.armed = armed
         self.done = False
+        self.seen = 0
+        self.reported = threading.Event()
+        bus.errors.add_listener(lambda error: error.component == "recorder" and self.reported.set())
         self._handlers = {BarReceived: self._on_bar}
         super().__init__(bus, name="bad-fill")
         self._subscribe(BarReceived)
 
     def _on_bar(self, bar: BarReceived) -> None:
-        if self.armed.is_set() and not self.done:
+        self.seen += 1
+        # a timestamp after the first BarBlock went out: the recorder writes bars, then arms
+        if self.seen == BLOCK_BARS + 10 and self.armed.wait(30):
             self.done = True
             self._publish(
                 FillEvent(
@@ -46,6 +54,7 @@ class _BadFill(Subscriber):
                     commission=0.0,
                 )
             )
+            self.reported.wait(30)
 
 
 def _config(symbols: list[str]) -> BacktestConfig:
@@ -56,8 +65,8 @@ def _run_with_bad_fill(
     db: Database, symbols: list[str], bars_at_failure: list[int] | None = None
 ) -> BacktestRun:
     """A run (all demo symbols: 39,000 bars) whose second or later write fails: the bad fill
-    follows the first flush, ~10 ms into the run. ``bars_at_failure`` gets the bars processed
-    when the recorder reported its failure (after the run itself heard of it)."""
+    follows the first flush with bars, ~4,100 bars into the run. ``bars_at_failure`` gets the
+    bars processed when the recorder reported its failure (after the run itself heard of it)."""
     armed = threading.Event()
     run = prepare_backtest(
         db,
