@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -192,6 +193,9 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
             name=f"walk-forward of study {args.study_id}",
             on_window=None if args.json else partial(_print_window, spec.objectives[0].stat),
         )  # fmt: skip
+    if result.failure is not None:
+        print(result.failure, file=sys.stderr)
+        return cli_errors.RUN_NOT_COMPLETED
     rows = [_window_row(r, spec.objectives[0].stat) for r in result.windows]
     if args.json:
         cli_output.print_json(
@@ -202,6 +206,7 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
                 "out_of_sample_mean_pct": 100 * result.oos_mean,
                 "efficiency_note": result.efficiency_note,
                 "run_id": result.stitched_run_id,
+                "run_note": wf.STITCHED_NOTE if result.stitched_run_id is not None else None,
             }
         )
     else:
@@ -210,10 +215,20 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
               f" {_percent(result.oos_mean)} / {_percent(result.is_mean)})")  # fmt: skip
         if result.efficiency_note is not None:
             print(f"note: walk-forward efficiency {result.efficiency_note}")
+        if any(r.too_short for r in result.windows):
+            print(f"note: {_SHORT_NOTE}")
         if result.stitched_run_id is not None:
             print(f"out of sample stitched: run {result.stitched_run_id}"
                   f" (`ostdesk show {result.stitched_run_id}`)")  # fmt: skip
+            print(f"note: {wf.STITCHED_NOTE}")
     return cli_errors.OK
+
+
+_SHORT_NOTE = (
+    "windows marked 'too short' have fewer than 20 trading days on a side: their annualised "
+    "figures (Sharpe, Sortino, Return (Ann.)) scale a few days up to a year; compare their "
+    "returns instead"
+)
 
 
 def _percent(rate: float) -> str:
@@ -235,16 +250,24 @@ def _window_row(result: Any, stat: str) -> dict[str, Any]:
         "in_sample_objective": result.is_stats.get(stat),
         "out_of_sample_objective": result.oos_stats.get(stat),
         "out_of_sample_run_id": result.oos_run_id,
+        "no_trial_because": result.why_none,
+        "trading_days": [result.is_days, result.oos_days],
+        "too_short_for_annualised": result.too_short,
     }
 
 
 def _print_window(stat: str, result: Any) -> None:
     w = result.window
-    params = " ".join(f"{k}={v}" for k, v in result.best_params.items()) or "no trial completed"
+    if result.best_trial is None:
+        print(f"window {w.index + 1}: study {result.study_id} chose no trial: {result.why_none}",
+              flush=True)  # fmt: skip
+        return
+    params = " ".join(f"{k}={v}" for k, v in result.best_params.items())
     is_value = cli_values.text(result.is_stats.get(stat))
     oos_value = cli_values.text(result.oos_stats.get(stat))
+    short = f" (too short: {result.oos_days} trading days)" if result.too_short else ""
     print(
         f"window {w.index + 1}: study {result.study_id} best {params} ({stat} {is_value}); "
-        f"out of sample: run {result.oos_run_id} ({stat} {oos_value})",
+        f"out of sample: run {result.oos_run_id} ({stat} {oos_value}){short}",
         flush=True,
     )

@@ -43,10 +43,14 @@ from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.runs import run_stats, update_run
 from ostdesk.store.stats import stats_to_record
-from ostdesk.store.studies import stored_trials
+from ostdesk.store.studies import TrialRow, stored_trials
 from ostdesk.store.timefmt import format_ns
 
 _YEAR_S = 365.25 * 86_400.0
+_DAY_NS = 86_400 * 10**9
+_NO_END = 2**63 - 1
+MIN_ANNUALISED_DAYS = 20
+"""Fewer trading days than this in a window and its annualised statistics are flagged."""
 
 
 class WalkForwardError(ValueError):
@@ -111,6 +115,25 @@ def bar_times(
     return np.asarray(rows["ts"], dtype=np.int64)
 
 
+def bar_span(
+    db: DbOrCursor, spec: StudySpec, start_ns: int, end_ns: int
+) -> tuple[int | None, int | None, int]:
+    """The first and last bar times of ``spec``'s symbols in ``[start_ns, end_ns)`` (None:
+    no bar) and the number of UTC dates with a bar there: its trading days."""
+    row = (
+        connection_of(db)
+        .execute(
+            "SELECT min(ts_event_ns), max(ts_event_ns), count(DISTINCT ts_event_ns // ?)"
+            " FROM bars WHERE symbol IN (SELECT unnest(?)) AND period = ?"
+            " AND ts_event_ns >= ? AND ts_event_ns < ?",
+            [_DAY_NS, list(spec.symbols), BarPeriod.parse(spec.period).label, start_ns, end_ns],
+        )
+        .fetchone()
+    )
+    assert row is not None  # an aggregate always has a row
+    return row[0], row[1], int(row[2])
+
+
 def calendar_windows(
     first_ns: int,
     end_ns: int,
@@ -172,6 +195,16 @@ class WindowResult:
     is_stats: Mapping[str, float | None]
     oos_run_id: int | None
     oos_stats: Mapping[str, float | None]
+    why_none: str | None = None  # why no trial was chosen (None: one was)
+    is_days: int | None = None  # trading days (dates with bars) in sample and out of sample
+    oos_days: int | None = None
+
+    @property
+    def too_short(self) -> bool:
+        """Either side has fewer than ``MIN_ANNUALISED_DAYS`` trading days: its annualised
+        figures (Sharpe, Sortino, Return (Ann.)) scale a few days up to a year and mislead."""
+        days = [d for d in (self.is_days, self.oos_days) if d is not None]
+        return bool(days) and min(days) < MIN_ANNUALISED_DAYS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,6 +212,17 @@ class WalkForward:
     windows: tuple[WindowResult, ...]
     stitched_run_id: int | None  # the out-of-sample windows as one run (None: no trial chosen)
     cancelled: bool = False  # stopped before its last window (nothing stitched)
+
+    @property
+    def failure(self) -> str | None:
+        """One line when no window chose parameters (nothing ran out of sample), else None:
+        then the walk-forward says nothing, and its first window says why."""
+        if not self.windows or any(r.best_trial is not None for r in self.windows):
+            return None
+        first = self.windows[0]
+        return (
+            f"no window had a completed trial (window {first.window.index + 1}: {first.why_none})"
+        )
 
     @property
     def is_mean(self) -> float:
@@ -249,11 +293,18 @@ def run_walkforward(
         if summary.status == "cancelled":
             break
         study_id = summary.study_id
-        best = next(iter(best_trials(stored_trials(db, study_id), spec, limit=1)), None)
-        result = WindowResult(w, study_id, None, {}, {}, None, {})
+        trials = stored_trials(db, study_id)
+        best = next(iter(best_trials(trials, spec, limit=1)), None)
+        is_days = bar_span(db, spec, w.is_start_ns, w.is_end_ns)[2]
+        oos_days = bar_span(db, spec, w.oos_start_ns, w.oos_end_ns)[2]
+        result = WindowResult(
+            w, study_id, None, {}, {}, None, {}, _why_none(trials), is_days, oos_days
+        )
         if best is not None:
             params = _typed(cls, best.params)
-            oos_spec = dataclasses.replace(spec, start_ns=w.oos_start_ns, end_ns=w.oos_end_ns)
+            oos_spec = dataclasses.replace(
+                spec, start_ns=w.oos_start_ns, end_ns=_asked_end(db, spec, w.oos_end_ns)
+            )
             config = dataclasses.replace(
                 config_for(oos_spec, cls, params, {}),
                 executor="threaded",
@@ -261,7 +312,10 @@ def run_walkforward(
             )
             run_id = _recorded(db, config, spec.strategy_source)
             oos = stats_to_record(run_stats(db, run_id)) if run_id is not None else {}
-            result = WindowResult(w, study_id, best.number, best.params, best.stats, run_id, oos)
+            result = WindowResult(
+                w, study_id, best.number, best.params, best.stats, run_id, oos, None,
+                is_days, oos_days,
+            )  # fmt: skip
         results.append(result)
         if on_window is not None:
             on_window(result)
@@ -303,7 +357,9 @@ def record_stitched(
         for r in chosen
     ]
     span = dataclasses.replace(
-        spec, start_ns=results[0].window.oos_start_ns, end_ns=results[-1].window.oos_end_ns
+        spec,
+        start_ns=results[0].window.oos_start_ns,
+        end_ns=_asked_end(db, spec, results[-1].window.oos_end_ns),
     )
     config = dataclasses.replace(
         config_for(span, cls, {}, {}),
@@ -314,8 +370,40 @@ def record_stitched(
     )
     run_id = _recorded(db, config, spec.strategy_source)
     if run_id is not None:
-        update_run(db, run_id, notes=_schedule_notes(results))
+        update_run(db, run_id, notes=_schedule_notes(db, spec, results))
     return run_id
+
+
+def _asked_end(db: DbOrCursor, spec: StudySpec, end_ns: int) -> int | None:
+    """The end a run up to ``end_ns`` asks for: the study's own (None: its last bar) when no
+    bar of it lies past ``end_ns``, so the run reads the same bars but shows the end the user
+    gave, not the last bar's time + 1 ns that closes the last window."""
+    if spec.end_ns is not None and end_ns >= spec.end_ns:
+        return spec.end_ns
+    beyond = bar_span(db, spec, end_ns, spec.end_ns if spec.end_ns is not None else _NO_END)[0]
+    return spec.end_ns if beyond is None else end_ns
+
+
+def _why_none(trials: Sequence[TrialRow]) -> str:
+    """Why a window's study chose no trial, in one line: how many trials failed, timed out
+    or were refused (and the first one's error), or that the rest gave no objective."""
+    parts = []
+    for status in ("failed", "timeout", "pruned"):
+        these = [t for t in trials if t.status == status]
+        if these:
+            parts.append(f"{len(these)} {status} (first: {_error_line(these[0].error)})")
+    completed = sum(t.status == "completed" for t in trials)
+    if completed:
+        parts.append(f"{completed} completed with no value of the objective or infeasible")
+    return "; ".join(parts) or "no trial finished"
+
+
+def _error_line(error: str | None) -> str:
+    """A trial's error in one line: a traceback's last line (the exception), else the first."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    if not lines:
+        return "no reason given"
+    return lines[-1] if "Traceback" in lines[0] else lines[0]
 
 
 def _typed(cls: type[Strategy], params: Mapping[str, Any]) -> dict[str, Any]:
@@ -327,15 +415,27 @@ def _recorded(db: Database, config: Any, source: str) -> int | None:
     return run.recording.run_id if run.recording is not None else None
 
 
-def _schedule_notes(results: Sequence[WindowResult]) -> str:
-    """The parameters per window, one line each, as the run's notes show them."""
+STITCHED_NOTE = (
+    "The stitched run's return is not the sum of the windows' out-of-sample returns: it runs "
+    "once over every window, so its indicators are warm at each window's start, where each "
+    "window's own out-of-sample run warms them up on its first bars. Its chart draws every "
+    "window's indicators over the whole run; in each window only that window's parameters "
+    "traded."
+)
+"""Why the stitched run differs from its windows' runs: its notes and the CLI say it."""
+
+
+def _schedule_notes(db: DbOrCursor, spec: StudySpec, results: Sequence[WindowResult]) -> str:
+    """The parameters per window with its first and last out-of-sample bars, one line each,
+    then why the run is not its windows' runs added up: the run's notes."""
     lines = []
     for r in results:
         w = r.window
         params = " ".join(f"{k}={v}" for k, v in r.best_params.items()) or "flat (no trial)"
-        span = f"{format_ns(w.oos_start_ns)} to {format_ns(w.oos_end_ns)}"
-        lines.append(f"window {w.index + 1}, {span}: {params}")
-    return "\n".join(lines)
+        first, last, _ = bar_span(db, spec, w.oos_start_ns, w.oos_end_ns)
+        span = f"{format_ns(first or w.oos_start_ns)} to {format_ns(last or w.oos_end_ns)}"
+        lines.append(f"window {w.index + 1}, bars {span}: {params}")
+    return "\n".join([*lines, "", STITCHED_NOTE])
 
 
 def _mean_rates(results: Sequence[WindowResult]) -> tuple[float, float]:

@@ -402,3 +402,67 @@ def test_a_stitched_sma_cross_run_is_never_short(goog_db: Database) -> None:
     run_id = _stitch(goog_db, spec, SmaCross, windows, [params, params])
     held = _held(goog_db, run_id)
     assert len(held) and held.min() >= 0
+
+
+def test_cli_walk_forward_whose_every_trial_fails_says_why_in_one_line_and_exits_1(
+    db_path: Path, flaky_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_goog(db_path)
+    args = ["optimize", "--strategy", "Flaky", "--strategies-dir", str(flaky_file.parent)]
+    args += ["--symbol", "GOOG", "--period", "day", "--param", "mode=1", "--param", "hold=5,6"]
+    main([*args, "--workers", "1", "--db", str(db_path)])
+    with Database.open(db_path) as db:
+        runs_before = db.connection.execute("SELECT count(*) FROM runs").fetchone()
+    capsys.readouterr()
+    walk = ["walkforward", "1", "--in-sample", "1000", "--out-of-sample", "1000"]
+    assert main([*walk, "--workers", "1", "--db", str(db_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "run None" not in out
+    assert "window 1: study 2 chose no trial: 2 failed (first:" in out
+    assert "RuntimeError: flaky strategy failed on purpose" in out
+    (line,) = [x for x in err.splitlines() if x.startswith("no window had a completed trial")]
+    assert "RuntimeError: flaky strategy failed on purpose" in line
+    with Database.open(db_path) as db:  # no stitched run (nor any other) was recorded
+        assert db.connection.execute("SELECT count(*) FROM runs").fetchone() == runs_before
+
+
+def test_windows_too_short_for_annualised_figures_are_flagged(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_goog(db_path)
+    args = ["optimize", "--strategy", "SmaCross", "--symbol", "GOOG", "--period", "day"]
+    args += ["--param", "fast=3,5", "--param", "slow=10", "--workers", "1"]
+    assert main([*args, "--end", "2005-03-01", "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    walk = ["walkforward", "1", "--in-sample", "100", "--out-of-sample", "15"]
+    assert main([*walk, "--workers", "1", "--db", str(db_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for w in out["windows"]:  # 15 daily bars out of sample: 15 trading days, < 20
+        assert w["trading_days"][1] <= 15 and w["too_short_for_annualised"]
+    assert "warm at each window's start" in out["run_note"]
+    assert main([*walk, "--workers", "1", "--db", str(db_path)]) == 0
+    text = capsys.readouterr().out
+    assert "(too short: 15 trading days)" in text
+    assert "note: windows marked 'too short' have fewer than 20 trading days" in text
+    assert "not the sum of the windows' out-of-sample returns" in text
+
+
+def test_walk_forward_times_are_bar_times_not_an_exclusive_end_plus_one_nanosecond(
+    goog_db: Database,
+) -> None:
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
+    windows = bar_windows(ts, 1_800, 200)
+    assert windows[-1].oos_end_ns == ts[-1] + 1  # the last window ends past the last bar
+    result = run_walkforward(goog_db, spec, windows, workers=1)
+    assert result.stitched_run_id is not None
+    run = get_run(goog_db, result.stitched_run_id)
+    assert run["end_ns"] is None  # the study's own end: up to its last bar
+    assert get_run(goog_db, result.windows[-1].oos_run_id)["end_ns"] is None
+    assert "000000001" not in run["notes"]
+    assert "to 2013-03-01 00:00:00 UTC:" in run["notes"].splitlines()[-3]
+    assert "not the sum of the windows' out-of-sample returns" in run["notes"]
