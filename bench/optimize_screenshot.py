@@ -4,7 +4,8 @@ Starts ``Xvfb`` at the given size when there is no ``DISPLAY`` (as ``bench/scree
 opens the app on a temp database with the demo data, runs a grid study of SmaCross (fast x slow)
 from Run > Optimize… and grabs the screen with the results table, the heatmap and the studies
 in front; then a three-parameter random study for the parallel coordinates, and a study of two
-objectives for the Pareto front. Run:
+objectives for the Pareto front; a study cancelled part way (its progress line), the first study
+opened again from the Studies tab (the form loads its set-up) and the Walk-forward panel. Run:
 ``python bench/optimize_screenshot.py [--size 1440x900] [--out screenshots/optimize.png]``;
 the shots are saved beside ``--out`` as ``optimize-<tab>.png``.
 """
@@ -17,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+if not __package__:  # run as ``python bench/optimize_screenshot.py``: siblings importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.screenshot import start_xvfb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +109,21 @@ def take(out: Path, symbols: int) -> None:
         grab("pareto")
         view.tabs.setCurrentWidget(view.studies)
         grab("studies")
+        view.form.objective2.setCurrentIndex(0)
+        view.form.set_method("random")
+        view.form.trials.setValue(5_000)
+        cancel_after = QTimer()
+        cancel_after.setSingleShot(True)
+        cancel_after.timeout.connect(view.cancel)
+        view.study_thread.trialsReady.connect(lambda _rows: cancel_after.start(3_000))
+        study(window, {"fast": ("5", "50", "1"), "slow": ("20", "200", "1")})
+        grab("cancelled")
+        view.open_study(1)
+        while view.study_id != 1:
+            app.processEvents()
+        grab("opened")
+        window.show_walkforward()
+        grab("walkforward")
         window.close()
         db.close()
 

@@ -290,6 +290,7 @@ class OptimizeView(QWidget):
         def loaded(stored: StoredStudy) -> None:
             if self.study_thread.running:
                 return
+            self._load_setup(stored)
             self._show_study(stored.spec, stored.strategy, study_id, stored.trials)
 
             def make(**callbacks: Any) -> StudyRunner:
