@@ -102,10 +102,9 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> 
     rb.add_argument(
         "--blocks",
         type=parse_blocks,
-        default=16,
         metavar="S",
         help="PBO: cut the trials' returns into S blocks, even, 2 to 16; it needs at least "
-        "2 x S periods (default: 16)",
+        "2 x S periods (default: the most up to 16 that have 2 periods each, at least 4)",
     )
     rb.add_argument("--json", action="store_true", help="print JSON instead of text")
 

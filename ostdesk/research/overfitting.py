@@ -176,6 +176,20 @@ class Overfitting:
     measure: str
 
 
+MIN_AUTO_BLOCKS = 4
+"""The fewest blocks chosen for the user: 2 blocks make a single split, whose PBO is 0 or 1."""
+
+
+def auto_blocks(periods: int) -> int:
+    """The PBO's blocks when the user gives none: the largest even S up to 16 with at least
+    two periods per block (more blocks, more splits, a finer PBO)."""
+    if periods < 2 * MIN_AUTO_BLOCKS:
+        raise OverfittingError(
+            f"{periods} periods: PBO needs at least {2 * MIN_AUTO_BLOCKS} periods (trading days)"
+        )
+    return min(16, periods // 2 // 2 * 2)
+
+
 def probability_of_overfitting(
     returns: npt.ArrayLike, blocks: int = 16, *, measure: str = "sharpe", maximize: bool = True
 ) -> Overfitting:

@@ -32,6 +32,7 @@ from ostdesk.research.overfitting import (
     Overfitting,
     OverfittingError,
     Plateau,
+    auto_blocks,
     deflated_sharpe_of_returns,
     grid_of,
     nearest_plateau,
@@ -91,8 +92,9 @@ class Robustness:
         }
 
 
-def study_robustness(db: DbOrCursor, study_id: int, *, blocks: int = 16) -> Robustness:
-    """The summary of stored study ``study_id``, the PBO over ``blocks`` blocks."""
+def study_robustness(db: DbOrCursor, study_id: int, *, blocks: int | None = None) -> Robustness:
+    """The summary of stored study ``study_id``, the PBO over ``blocks`` blocks (None: as
+    many as its returns allow, see ``auto_blocks``)."""
     study = get_study(db, study_id)
     first = json.loads(study["spec"])["objectives"][0]
     objective = Objective(str(first["stat"]), bool(first["minimize"]))
@@ -120,7 +122,7 @@ def robustness_of(
     *,
     study_id: int,
     method: str,
-    blocks: int = 16,
+    blocks: int | None = None,
 ) -> Robustness:
     """The summary of a study's ``trials`` (all of them: the completed ones count) ranked by
     ``objective``, found by ``method`` (``grid`` or a sampler); the DSR and PBO from the
@@ -170,9 +172,20 @@ def _returns_of(completed: Sequence[TrialRow], notes: list[str]) -> npt.NDArray[
 
 
 def _overfitting(
-    returns: npt.NDArray[np.float64], objective: Objective, blocks: int, notes: list[str]
+    returns: npt.NDArray[np.float64], objective: Objective, blocks: int | None, notes: list[str]
 ) -> Overfitting | None:
-    """The PBO ranking trials by ``objective`` where the returns give it, else by Sharpe."""
+    """The PBO ranking trials by ``objective`` where the returns give it, else by Sharpe;
+    over ``blocks`` blocks, or (None) the most its periods allow, said in a note."""
+    try:
+        if blocks is None:
+            blocks = auto_blocks(len(returns))
+            notes.append(
+                f"PBO over {blocks} blocks: the most, up to 16, with at least 2 of the "
+                f"{len(returns)} periods each"
+            )
+    except OverfittingError as exc:
+        notes.append(f"PBO: {exc}")
+        return None
     measure = PBO_MEASURE_OF.get(objective.stat)
     if measure is None:
         notes.append(

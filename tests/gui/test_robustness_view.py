@@ -122,7 +122,19 @@ def test_trials_with_their_returns_show_the_pbo_computed_off_the_main_thread_lat
         view.set_trials(rows[:5], None)  # computing when the next batch comes
         view.set_trials(rows, None)
     qtbot.waitUntil(lambda: not view.busy)
-    expected = probability_of_overfitting(returns).pbo
-    assert shown_pbo == [f"{expected:.2f}"]  # the older trials' summary is never shown
+    expected = probability_of_overfitting(returns, 16).pbo
+    assert shown_pbo == [f"{expected:.2f} (16 blocks)"]  # the older trials' is never shown
     assert view.summary is not None and view.summary.overfitting is not None
     assert view.summary.overfitting.pbo == expected
+
+
+def test_a_short_study_shows_the_pbo_over_the_blocks_its_periods_allow(
+    qtbot: QtBot, view: RobustnessView
+) -> None:
+    returns = RETURNS[:19]  # 16 blocks would need 32 periods: 8 blocks of 2 or 3
+    rows = [dataclasses.replace(t, returns=tuple(returns[:, k])) for k, t in enumerate(trials())]
+    with qtbot.waitSignal(view.shown):
+        view.set_trials(rows, None)
+    expected = probability_of_overfitting(returns, 8).pbo
+    assert shown(view)["Probability of Backtest Overfitting"] == f"{expected:.2f} (8 blocks)"
+    assert "PBO over 8 blocks" in view.note.text()

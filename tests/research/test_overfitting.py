@@ -12,6 +12,7 @@ import pytest
 
 from ostdesk.research.overfitting import (
     OverfittingError,
+    auto_blocks,
     deflated_sharpe,
     deflated_sharpe_of_returns,
     expected_max_sharpe,
@@ -221,3 +222,18 @@ def test_grid_of_trials_keeps_the_best_trial_per_cell() -> None:
     assert grid[0, 0] == 3.0 and grid[1, 1] == 2.0 and np.isnan(grid[0, 1])
     low, _ = grid_of(params, [1.0, 3.0, 2.0], ["fast", "slow"], maximize=False)
     assert low[0, 0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("periods", "blocks"), [(8, 4), (9, 4), (12, 6), (19, 8), (31, 14), (32, 16), (5_000, 16)]
+)
+def test_auto_blocks_are_the_most_even_up_to_16_with_two_periods_each(
+    periods: int, blocks: int
+) -> None:
+    assert auto_blocks(periods) == blocks
+    probability_of_overfitting(np.random.default_rng(1).normal(size=(periods, 3)), blocks)
+
+
+def test_auto_blocks_refuse_fewer_than_eight_periods() -> None:
+    with pytest.raises(OverfittingError, match="7 periods: PBO needs at least 8 periods"):
+        auto_blocks(7)

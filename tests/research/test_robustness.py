@@ -195,7 +195,9 @@ def test_a_stored_grid_study_gives_the_pbo_of_its_trials_recorded_returns(
     result = study_robustness(goog_db, study)
     assert result.overfitting is not None
     assert result.overfitting.pbo == pytest.approx(probability_of_overfitting(matrix).pbo)
-    assert not any("PBO" in n for n in result.notes)
+    assert [n for n in result.notes if "PBO" in n] == [
+        f"PBO over 16 blocks: the most, up to 16, with at least 2 of the {len(matrix)} periods each"
+    ]
     assert result.deflated is not None and result.deflated.periods == len(matrix)
 
 
@@ -237,7 +239,7 @@ def test_cli_robustness_takes_the_pbos_blocks(
     rng = np.random.default_rng(6)
     with Database.open(db_path) as db:
         make_study(db, returns=rng.normal(0.0, 0.01, (24, 9)))  # 24 periods: fewer than 2 x 16
-    assert main(["robustness", "1", "--db", str(db_path)]) == 0
+    assert main(["robustness", "1", "--blocks", "16", "--db", str(db_path)]) == 0
     assert "note: PBO: 24 periods: 16 blocks need at least 32" in capsys.readouterr().out
     assert main(["robustness", "1", "--blocks", "4", "--json", "--db", str(db_path)]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -251,6 +253,28 @@ def test_cli_robustness_takes_the_pbos_blocks(
             code = exit_.code
         err = capsys.readouterr().err.strip()
         assert code == REFUSED and f"'{bad}'" in err and "\n" not in err, err
+
+
+def test_without_blocks_the_pbo_uses_the_most_that_have_two_periods_each(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's demo study has 19 daily returns: 16 blocks would need 32, and no PBO."""
+    rng = np.random.default_rng(7)
+    with Database.open(db_path) as db:
+        make_study(db, returns=rng.normal(0.0, 0.01, (19, 9)))
+        make_study(db, returns=rng.normal(0.0, 0.01, (7, 9)))
+    assert main(["robustness", "1", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "pbo_blocks" in out and "note: PBO over 8 blocks" in out and "of the 19 periods" in out
+    returns = np.column_stack([stored for _, stored in sorted(trial_returns_of(db_path).items())])
+    with Database.open(db_path) as db:
+        result = study_robustness(db, 1)
+    assert result.overfitting is not None and result.overfitting.blocks == 8
+    assert result.overfitting.pbo == probability_of_overfitting(returns, 8).pbo
+    assert main(["robustness", "2", "--json", "--db", str(db_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pbo"] is None
+    assert "PBO: 7 periods: PBO needs at least 8 periods (trading days)" in out["notes"]
 
 
 def trial_returns_of(db_path: Path) -> dict[int, np.ndarray]:

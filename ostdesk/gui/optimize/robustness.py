@@ -137,7 +137,9 @@ class RobustnessView(QWidget):
         values = {
             "Deflated Sharpe Ratio": None if d is None else f"{d.dsr:.3f}",
             "Expected max Sharpe": None if d is None else f"{d.expected_max_sharpe:.4f} / period",
-            "Probability of Backtest Overfitting": None if o is None else f"{o.pbo:.2f}",
+            "Probability of Backtest Overfitting": None
+            if o is None
+            else f"{o.pbo:.2f} ({o.blocks} blocks)",
             "Plateau score": None if p is None else f"{p.score:.2f} ({p.neighbours} {around})",
         }
         params = " ".join(f"{k}={v}" for k, v in summary.best_params.items())
