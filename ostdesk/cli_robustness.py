@@ -153,7 +153,9 @@ def cmd_montecarlo(args: argparse.Namespace, open_db: Callable[..., Any]) -> int
     if args.json:
         cli_output.print_json(summary)
     else:
+        note = summary.pop("note")
         cli_output.print_mapping(summary)
+        print(f"note: {note}")
     return cli_errors.OK
 
 

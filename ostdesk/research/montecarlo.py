@@ -48,6 +48,15 @@ MAX_PATHS = 1_000_000
 _CHUNK_CELLS = 2_000_000  # path cells per chunk: 16 MB of float64 per buffer, two per thread
 
 
+CLOSED_TRADES_NOTE = (
+    "the closed trades of the run are its equity counted at each round trip's exit, as every "
+    "path is: they leave out open positions' marks between exits (and a position still open "
+    "at the end), so their drawdown and return differ from the run's Max. Drawdown and "
+    "Return (`ostdesk show`), of the equity marked at every bar"
+)
+"""Why the run's row here is not its statistics: said next to it in the CLI and the tab."""
+
+
 class MonteCarloError(ValueError):
     """Input a Monte Carlo cannot use; the message says what and why."""
 
@@ -81,7 +90,7 @@ class MonteCarlo:
             qs = np.percentile(values, BAND_PERCENTILES)
             out = {f"p{p}": float(q) for p, q in zip(BAND_PERCENTILES, qs, strict=True)}
             out["mean"] = float(values.mean())
-            out["run"] = actual
+            out["closed_trades_of_the_run"] = actual
             return out
 
         return {
@@ -95,6 +104,7 @@ class MonteCarlo:
             "final_return_pct": spread(self.final_return_pct, self.actual_return_pct),
             "ruin_loss_pct": self.ruin_pct,
             "risk_of_ruin_pct": 100.0 * self.ruin_probability,
+            "note": CLOSED_TRADES_NOTE,
         }
 
 

@@ -55,6 +55,10 @@ def test_the_fan_and_histograms_show_the_simulation_of_the_runs_stored_trades(
     assert counts.sum() == 2_000
     assert "Risk of ruin (losing 5% of the capital)" in panel.status.text()
     assert f"{expected.summary()['risk_of_ruin_pct']:.2f}% of paths" in panel.status.text()
+    dd = expected.summary()["max_drawdown_pct"]["closed_trades_of_the_run"]
+    assert f"(closed trades of the run: {dd:.1f}%)" in panel.status.text()
+    assert "(the run:" not in panel.status.text()  # it is not the run's Max. Drawdown
+    assert "differ from the run's Max. Drawdown and Return" in panel.status.text()
 
 
 def test_the_simulation_runs_off_the_gui_thread_while_the_window_keeps_working(

@@ -187,7 +187,20 @@ def test_cli_prints_the_distribution_as_json(
     dd = out["max_drawdown_pct"]
     assert dd["p5"] <= dd["p25"] <= dd["p50"] <= dd["p75"] <= dd["p95"] <= 0
     final = out["final_return_pct"]
-    assert final["p5"] == pytest.approx(final["run"]) == pytest.approx(final["p95"])
+    assert final["p5"] == pytest.approx(final["closed_trades_of_the_run"])
+    assert final["p95"] == pytest.approx(final["closed_trades_of_the_run"])
+
+
+def test_cli_labels_the_runs_row_closed_trades_and_says_why_it_is_not_shows_statistics(
+    runs_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["montecarlo", "1", "--paths", "200", "--db", str(runs_db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert not [x for x in lines if x.split() and x.split()[0] == "run"]
+    assert sum("closed_trades_of_the_run" in x for x in lines) == 2  # drawdown and return
+    (note,) = [x for x in lines if x.startswith("note: ")]
+    assert "differ from the run's Max. Drawdown and Return (`ostdesk show`)" in note
 
 
 @pytest.mark.parametrize(

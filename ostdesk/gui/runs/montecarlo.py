@@ -33,7 +33,14 @@ from PySide6.QtWidgets import (
 
 from ostdesk.gui.runs.plots import _style
 from ostdesk.gui.runs.worker import RunWorker
-from ostdesk.research.montecarlo import METHODS, SIZINGS, MonteCarlo, run_pnl, simulate
+from ostdesk.research.montecarlo import (
+    CLOSED_TRADES_NOTE,
+    METHODS,
+    SIZINGS,
+    MonteCarlo,
+    run_pnl,
+    simulate,
+)
 
 _BAND = QColor("#4e79a7")
 _RUN = QColor("#f28e2b")
@@ -226,11 +233,12 @@ class MonteCarloPanel(QWidget):
             f"{result.paths:,} {result.method} paths of {result.trades:,} round trips "
             f"({result.sizing} sizing).\n"
             f"Max drawdown: median {dd['p50']:.1f}%, 5th percentile {dd['p5']:.1f}% "
-            f"(the run: {dd['run']:.1f}%).\n"
+            f"(closed trades of the run: {dd['closed_trades_of_the_run']:.1f}%).\n"
             f"Final return: median {final['p50']:.1f}%, 5th percentile {final['p5']:.1f}% "
-            f"(the run: {final['run']:.1f}%).\n"
+            f"(closed trades of the run: {final['closed_trades_of_the_run']:.1f}%).\n"
             f"Risk of ruin (losing {result.ruin_pct:g}% of the capital): "
-            f"{s['risk_of_ruin_pct']:.2f}% of paths."
+            f"{s['risk_of_ruin_pct']:.2f}% of paths.\n"
+            f"{CLOSED_TRADES_NOTE[0].upper()}{CLOSED_TRADES_NOTE[1:]}."
         )
 
     def _histogram(self, item: pg.PlotDataItem, values: np.ndarray) -> None:
