@@ -4,6 +4,7 @@ reports progress exactly as a threaded one does."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import threading
 
@@ -57,6 +58,34 @@ def test_a_sync_run_calls_every_handler_on_one_thread_and_starts_none_per_subscr
     assert isinstance(run.strategy, _ThreadSpotter)
     assert len(run.strategy.threads) == 1
     assert run.broker.thread.ident is None and run.host.thread.ident is None  # never started
+
+
+class _PlacementSpotter(SmaCross):
+    """Notes the CPUs and scheduling policy of the thread running strategy code."""
+
+    placement: set[tuple[frozenset[int], int]]
+
+    def setup(self) -> None:
+        super().setup()
+        self.placement = set()
+
+    def on_bar(self, bar: BarReceived) -> None:
+        self.placement.add((frozenset(os.sched_getaffinity(0)), os.sched_getscheduler(0)))
+        super().on_bar(bar)
+
+
+def test_a_sync_run_keeps_the_cpus_and_policy_of_the_process_that_runs_it() -> None:
+    """Pinning is for the threaded engine beside a window: a sweep's worker processes each run
+    synchronous backtests, and pinned to "the engine's CPU" they would all share one core."""
+    if not hasattr(os, "SCHED_BATCH"):
+        pytest.skip("CPU affinity and scheduling policy are Linux-only")
+    chunk = random_walk_chunk(2, 300, seed=3)
+    run = BacktestRun(_config(_PlacementSpotter, 2), [chunk], len(chunk)).run()
+    assert run.status is RunStatus.COMPLETED
+    assert isinstance(run.strategy, _PlacementSpotter)
+    assert run.strategy.placement == {
+        (frozenset(os.sched_getaffinity(0)), os.sched_getscheduler(0))
+    }
 
 
 class _RaisesAtBar(SmaCross):
