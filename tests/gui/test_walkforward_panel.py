@@ -83,3 +83,22 @@ def test_a_cancelled_walk_forward_keeps_its_windows_and_stitches_nothing(
     assert 1 <= len(result.windows) < 8
     assert panel.progress_label.text().startswith("cancelled after")
     assert not panel.open_button.isEnabled() and panel.start_button.isEnabled()
+
+
+def test_windows_too_short_for_annualised_figures_are_marked_and_the_notes_say_why(
+    qtbot: QtBot, panel: WalkForwardPanel
+) -> None:
+    panel.in_sample.setValue(800)
+    panel.out_of_sample.setValue(15)  # 15 daily bars out of sample: under 20 trading days
+    with qtbot.waitSignal(panel.walker.finished, timeout=TIMEOUT_MS) as done:
+        panel.start()
+    result = done.args[0]
+    assert len(result.windows) == 4 and all(r.too_short for r in result.windows)
+    for r in result.windows:
+        oos = panel.table.item(r.window.index, 5)
+        assert oos.text().endswith(" (short)")
+        assert oos.toolTip().startswith(f"{r.is_days} in sample, {r.oos_days} out of sample.")
+        assert ".000000001" not in panel.table.item(r.window.index, 2).text()
+    notes = panel.notes.text()
+    assert "Windows marked (short) have fewer than 20 trading days" in notes
+    assert "not the sum of the windows' out-of-sample returns" in notes

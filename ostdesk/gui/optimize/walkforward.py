@@ -35,7 +35,13 @@ from ostdesk.gui.optimize.walkforward_thread import WalkForwardRequest, WalkForw
 from ostdesk.gui.runs.worker import RunWorker
 from ostdesk.research.spec import StudySpec
 from ostdesk.research.study import StudyProgress
-from ostdesk.research.walkforward import WalkForward, Window, WindowResult
+from ostdesk.research.walkforward import (
+    MIN_ANNUALISED_DAYS,
+    STITCHED_NOTE,
+    WalkForward,
+    Window,
+    WindowResult,
+)
 from ostdesk.store.database import Database
 from ostdesk.store.studies import list_studies
 from ostdesk.store.timefmt import format_ns
@@ -70,8 +76,17 @@ def _efficiency_text(result: WalkForward) -> str:
     return text
 
 
+SHORT_TIP = (
+    f"Fewer than {MIN_ANNUALISED_DAYS} trading days in sample or out of sample: annualised "
+    "figures (Sharpe, Sortino, Return (Ann.)) scale a few days up to a year; compare the "
+    "returns instead."
+)
+
+
 def _day(ts_ns: int) -> str:
-    return format_ns(ts_ns).removesuffix(" UTC").removesuffix(" 00:00:00")
+    """A window bound to the microsecond, as bar times are stored (the last window ends a
+    nanosecond past its last bar, which is no time a user knows)."""
+    return format_ns(ts_ns // 1000 * 1000).removesuffix(" UTC").removesuffix(" 00:00:00")
 
 
 class WalkForwardPanel(QWidget):
@@ -113,6 +128,8 @@ class WalkForwardPanel(QWidget):
         self.progress_label = QLabel("")
         self.efficiency = QLabel("Walk-forward efficiency: n/a")
         self.efficiency.setToolTip(EFFICIENCY_TIP)
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -163,6 +180,7 @@ class WalkForwardPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         layout.addLayout(footer)
+        layout.addWidget(self.notes)
 
     def _connect(self) -> None:
         self.refresh_button.clicked.connect(self.refresh)
@@ -220,6 +238,7 @@ class WalkForwardPanel(QWidget):
         self.table.setRowCount(0)
         self.efficiency.setText("Walk-forward efficiency: n/a")
         self.efficiency.setToolTip(EFFICIENCY_TIP)
+        self.notes.setText("")
         self.progress.setRange(0, 0)
         self.progress_label.setText("cutting the windows…")
         self.walker.start(request)
@@ -261,18 +280,23 @@ class WalkForwardPanel(QWidget):
         for r in results:
             self.results.append(r)
             params = " ".join(f"{k}={v}" for k, v in r.best_params.items())
+            short = " (short)" if r.too_short else ""
             self._set_cells(
                 r.window.index,
                 [
-                    params or "no completed trial",
-                    _number(r.is_stats.get(stat)),
-                    _number(r.oos_stats.get(stat)),
+                    params or f"none: {r.why_none}",
+                    _number(r.is_stats.get(stat)) + short,
+                    _number(r.oos_stats.get(stat)) + short,
                     _number(r.is_stats.get("Return [%]")),
                     _number(r.oos_stats.get("Return [%]")),
                     "" if r.oos_run_id is None else str(r.oos_run_id),
                 ],
                 first=3,
             )
+            if r.too_short:
+                days = f"{r.is_days} in sample, {r.oos_days} out of sample. "
+                for col in (4, 5):
+                    self.table.item(r.window.index, col).setToolTip(days + SHORT_TIP)
         self.progress.setValue(len(self.results))
 
     def _set_cells(self, row: int, cells: Sequence[str], first: int = 0) -> None:
@@ -298,10 +322,15 @@ class WalkForwardPanel(QWidget):
         done = f"{len(result.windows)} of {len(self.windows)} windows"
         if result.cancelled:
             self.progress_label.setText(f"cancelled after {done}")
-        elif result.stitched_run_id is None:
-            self.progress_label.setText(f"{done}: no window chose parameters, nothing stitched")
+        elif result.failure is not None:
+            self.progress_label.setText(f"{done}: {result.failure}")
         else:
             self.progress_label.setText(f"{done}; stitched run {result.stitched_run_id}")
+        notes = [SHORT_TIP.replace("Fewer", "Windows marked (short) have fewer", 1)]
+        notes = notes if any(r.too_short for r in result.windows) else []
+        if result.stitched_run_id is not None:
+            notes.append(STITCHED_NOTE)
+        self.notes.setText(" ".join(notes))
         self._set_running(False)
 
     def _on_failed(self, message: str) -> None:
