@@ -85,6 +85,8 @@ def _kv(rows: Sequence[tuple[str, str]]) -> str:
 def configuration(run: Mapping[str, Any]) -> str:
     """What was run, on what, with which account: enough to run it again."""
     start, end = run.get("start_ns"), run.get("end_ns")
+    if end is not None and end % 1000 == 1:  # a bar's time + 1 ns (walk-forward): that bar
+        end -= 1
     asked = (
         f"{escape(when(start)) if start is not None else 'the first stored bar'} to "
         f"{escape(when(end)) if end is not None else 'the last stored bar'}"

@@ -466,3 +466,25 @@ def test_walk_forward_times_are_bar_times_not_an_exclusive_end_plus_one_nanoseco
     assert "000000001" not in run["notes"]
     assert "to 2013-03-01 00:00:00 UTC:" in run["notes"].splitlines()[-3]
     assert "not the sum of the windows' out-of-sample returns" in run["notes"]
+
+
+def test_a_reports_dates_asked_for_show_a_bar_time_not_its_exclusive_end_plus_one_ns(
+    goog_db: Database,
+) -> None:
+    from ostdesk.report.sections import configuration
+
+    ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+        objectives=(Objective("Sharpe Ratio"),), end_ns=int(ts[-1]) + 1,
+    )  # fmt: skip
+    windows = bar_windows(ts, 1_900, 300)
+    run_id = record_stitched(goog_db, spec, SmaCross, [
+        WindowResult(windows[0], 0, 1, {"fast": 5, "slow": 20}, {}, None, {})
+    ], name="stitched")  # fmt: skip
+    assert run_id is not None
+    run = get_run(goog_db, run_id)
+    assert run["end_ns"] == ts[-1] + 1  # what the study asked for, as stored
+    html = configuration(run)
+    assert "to 2013-03-01 00:00<" in html and "000000001" not in html
