@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 import tempfile
 import time
@@ -69,8 +70,10 @@ def main() -> None:
     ordered = sorted(per_window)
     spread = f"{ordered[0]:.1f} / {ordered[len(ordered) // 2]:.1f} / {ordered[-1]:.1f}"
     stitched = start + total - marks[-1]
+    wfe = result.efficiency  # NaN when the in-sample mean is not above 0
+    wfe_text = f"{wfe:.3f}" if math.isfinite(wfe) else "n/a"
     print(f"{total:>9.1f} {spread:>32} {stitched:>11.1f} {trials / total:>9.1f}"
-          f" {result.efficiency:>7.3f}")  # fmt: skip
+          f" {wfe_text:>7}")  # fmt: skip
 
 
 if __name__ == "__main__":
