@@ -16,6 +16,10 @@ it found the GIL held by the publisher, slept again, and the publisher resumed: 
 switches per hand-off instead of one. Measured (bench/backtest.py): (a) 39k -> 70k bars/s,
 (b) 124k -> 150-157k bars/s, kernel time a run 3.1 -> 1.3 s (a). The GUI thread keeps the default
 policy, so it still preempts the engine when its timers fire. Linux only; elsewhere a no-op.
+
+Only the threaded engine is pinned. A synchronous run (an ``inline`` bus: one thread, no
+hand-offs to speed up) leaves its thread as it found it: a sweep's worker processes each run
+one, and pinned to "the engine's CPU" (the same last CPU in each) they would share a core.
 """
 
 from __future__ import annotations
