@@ -194,10 +194,12 @@ def cmd_walkforward(args: argparse.Namespace, open_db: Callable[..., Any]) -> in
             name=f"walk-forward of study {args.study_id}",
             on_window=None if args.json else partial(_print_window, spec.objectives[0].stat),
         )  # fmt: skip
-    if result.failure is not None:
-        print(result.failure, file=sys.stderr)
-        return cli_errors.RUN_NOT_COMPLETED
     rows = [_window_row(r, spec.objectives[0].stat) for r in result.windows]
+    if result.failure is not None:  # nothing ran out of sample: no efficiency, no run
+        if args.json:
+            cli_output.print_json({"windows": rows, "failure": result.failure, "run_id": None})
+        print(f"ostdesk walkforward: {result.failure}", file=sys.stderr)
+        return cli_errors.RUN_NOT_COMPLETED
     if args.json:
         cli_output.print_json(
             {

@@ -420,8 +420,13 @@ def test_cli_walk_forward_whose_every_trial_fails_says_why_in_one_line_and_exits
     assert "run None" not in out
     assert "window 1: study 2 chose no trial: 2 failed (first:" in out
     assert "RuntimeError: flaky strategy failed on purpose" in out
-    (line,) = [x for x in err.splitlines() if x.startswith("no window had a completed trial")]
+    prefix = "ostdesk walkforward: no window had a completed trial"
+    (line,) = [x for x in err.splitlines() if x.startswith(prefix)]
     assert "RuntimeError: flaky strategy failed on purpose" in line
+    assert main([*walk, "--json", "--workers", "1", "--db", str(db_path)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["run_id"] is None and out["failure"] == line.removeprefix("ostdesk walkforward: ")
+    assert "2 failed (first:" in out["windows"][0]["no_trial_because"]
     with Database.open(db_path) as db:  # no stitched run (nor any other) was recorded
         assert db.connection.execute("SELECT count(*) FROM runs").fetchone() == runs_before
 
