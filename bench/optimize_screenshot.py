@@ -115,7 +115,9 @@ def take(out: Path, symbols: int) -> None:
         cancel_after = QTimer()
         cancel_after.setSingleShot(True)
         cancel_after.timeout.connect(view.cancel)
-        view.study_thread.trialsReady.connect(lambda _rows: cancel_after.start(3_000))
+        view.study_thread.trialsReady.connect(
+            lambda _rows: cancel_after.isActive() or cancel_after.start(3_000)
+        )
         study(window, {"fast": ("5", "50", "1"), "slow": ("20", "200", "1")})
         grab("cancelled")
         view.open_study(1)
