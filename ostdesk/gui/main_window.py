@@ -259,6 +259,8 @@ class MainWindow(QMainWindow):
         browser.compareRequested.connect(self._compare_runs)
         browser.rerunRequested.connect(self._rerun)
         self.optimize.runRequested.connect(self._record_trial)
+        self.optimize.studyProgress.connect(self.status.show_study_progress)
+        self.optimize.studyFinished.connect(lambda _summary: self.walkforward.refresh())
         self.optimize.problemReported.connect(self.log_view.warning)
         self.walkforward.problemReported.connect(self.log_view.warning)
         self.walkforward.openRunRequested.connect(self.open_run)

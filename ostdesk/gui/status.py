@@ -40,11 +40,27 @@ class RunStatusBar(QStatusBar):
         self.message.setText(
             f"Running {cfg.strategy.name} on {n} symbol{'s' if n != 1 else ''} ({cfg.period.label})"
         )
+        self.progress.setFormat("%p%")
         _set_quietly(self.progress, 0)
         self.speed.clear()
         self.elapsed.clear()
 
+    def show_study_progress(self, done: int, planned: int) -> None:
+        """A study's trials done of those planned (0: not known, as with an open-ended
+        search): the last run's bars/s would describe another piece of work."""
+        self.speed.clear()
+        self.elapsed.clear()
+        if planned:
+            self.progress.setFormat(f"{done:,} / {planned:,} trials")
+            _set_quietly(self.progress, round(min(done / planned, 1.0) * 1000))
+        else:
+            self.progress.setFormat(f"{done:,} trials")
+            _set_quietly(self.progress, 0)
+        self.progress.setToolTip("Trials of the parameter study finished so far")
+
     def show_progress(self, p: RunProgress) -> None:
+        if self.progress.format() != "%p%":  # a study's count was shown
+            self.progress.setFormat("%p%")
         _set_quietly(self.progress, round(p.fraction * 1000))
         self.speed.setText(f"{p.bars_per_second:,.0f} bars/s")
         self.elapsed.setText(_duration(p.elapsed))

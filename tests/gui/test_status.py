@@ -30,3 +30,19 @@ def test_progress_set_without_a_synchronous_repaint_is_still_painted(qtbot) -> N
     assert bar.progress.value() == 500 and bar.progress.text() == "50%"
     assert bar.speed.text() == "12,345 bars/s"
     qtbot.waitUntil(lambda: paints.count > 0)  # with the next paint of the window
+
+
+def test_a_study_shows_its_trials_not_the_last_runs_percent_and_a_run_shows_percent_again(
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    """During a study the box read the last run's "100%" (or "0%") and its bars/s."""
+    bar = RunStatusBar()
+    qtbot.addWidget(bar)
+    bar.show_progress(RunProgress(7, 1.0, 1_000, 1_000, 12_345.0, 0.08, "completed"))
+    bar.show_study_progress(25, 100)
+    assert (bar.progress.text(), bar.progress.value()) == ("25 / 100 trials", 250)
+    assert bar.speed.text() == "" and bar.elapsed.text() == ""
+    bar.show_study_progress(40, 0)  # open-ended: a count, no fraction
+    assert bar.progress.text() == "40 trials"
+    bar.show_progress(RunProgress(8, 0.5, 500, 1_000, 9_000.0, 0.05, "running"))
+    assert bar.progress.text() == "50%"
