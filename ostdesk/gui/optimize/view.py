@@ -80,9 +80,8 @@ def progress_text(progress: StudyProgress, eta: bool = True) -> str:
         for status, n in sorted(progress.by_status.items())
         if status != "completed"
     ]
-    if progress.elapsed_s > 0:
-        here = progress.done - progress.by_status.get("_stored", 0)
-        parts.append(f"{here / progress.elapsed_s:,.1f} trials/s")
+    if progress.elapsed_s > 0:  # this session's trials: a resumed study's stored ones took none
+        parts.append(f"{progress.rate:,.1f} trials/s")
     if eta and progress.eta_s is not None and progress.done != progress.planned:
         parts.append(f"ETA {clock(progress.eta_s)}")
     return " · ".join(parts)
