@@ -123,7 +123,7 @@ def test_trials_with_their_returns_show_the_pbo_computed_off_the_main_thread_lat
         view.set_trials(rows, None)
     qtbot.waitUntil(lambda: not view.busy)
     expected = probability_of_overfitting(returns, 16).pbo
-    assert shown_pbo == [f"{expected:.2f} (16 blocks)"]  # the older trials' is never shown
+    assert shown_pbo == [f"{expected:.2f}"]  # the older trials' summary is never shown
     assert view.summary is not None and view.summary.overfitting is not None
     assert view.summary.overfitting.pbo == expected
 
@@ -136,5 +136,5 @@ def test_a_short_study_shows_the_pbo_over_the_blocks_its_periods_allow(
     with qtbot.waitSignal(view.shown):
         view.set_trials(rows, None)
     expected = probability_of_overfitting(returns, 8).pbo
-    assert shown(view)["Probability of Backtest Overfitting"] == f"{expected:.2f} (8 blocks)"
-    assert "PBO over 8 blocks" in view.note.text()
+    assert shown(view)["Probability of Backtest Overfitting"] == f"{expected:.2f}"
+    assert "PBO over 8 blocks: the most, up to 16, with at least 2 of the 19" in view.note.text()

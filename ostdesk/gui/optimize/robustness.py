@@ -137,9 +137,7 @@ class RobustnessView(QWidget):
         values = {
             "Deflated Sharpe Ratio": None if d is None else f"{d.dsr:.3f}",
             "Expected max Sharpe": None if d is None else f"{d.expected_max_sharpe:.4f} / period",
-            "Probability of Backtest Overfitting": None
-            if o is None
-            else f"{o.pbo:.2f} ({o.blocks} blocks)",
+            "Probability of Backtest Overfitting": None if o is None else f"{o.pbo:.2f}",
             "Plateau score": None if p is None else f"{p.score:.2f} ({p.neighbours} {around})",
         }
         params = " ".join(f"{k}={v}" for k, v in summary.best_params.items())
