@@ -96,20 +96,18 @@ def _worker_main(conn: Connection, cpu: int | None) -> None:
     try:
         strategy = load_strategy(data.spec.strategy, data.spec.strategy_source)
     except BaseException as exc:
-        conn.send(("fatal", f"cannot load strategy {data.spec.strategy}: {exc}"))
+        with contextlib.suppress(OSError):
+            conn.send(("fatal", f"cannot load strategy {data.spec.strategy}: {exc}"))
         return
-    conn.send(("ready", None))
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        result, usable = run_trial(data, strategy, *task)
-        conn.send(("result", result))
-        if not usable:
-            return  # strategy code it could not stop still runs here: retire
+    try:  # a parent gone (killed) closes the pipe: the worker ends quietly, no traceback
+        conn.send(("ready", None))
+        while (task := conn.recv()) is not None:
+            result, usable = run_trial(data, strategy, *task)
+            conn.send(("result", result))
+            if not usable:
+                return  # strategy code it could not stop still runs here: retire
+    except (EOFError, OSError):
+        return
 
 
 class _Worker:

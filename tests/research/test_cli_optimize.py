@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -102,6 +104,20 @@ def _wait_for_trials(proc: subprocess.Popen[bytes], count: int, timeout: float) 
     raise AssertionError(f"no progress to {count} trials: {seen[-500:]!r}")
 
 
+def _rest_of(stream: IO[bytes], timeout: float) -> str:
+    """What is still written to ``stream`` until every process holding it has ended."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], 0.5)
+        if ready:
+            chunk = os.read(stream.fileno(), 65536)
+            if not chunk:
+                return b"".join(chunks).decode(errors="replace")
+            chunks.append(chunk)
+    raise AssertionError(f"a worker outlived its killed parent: {b''.join(chunks)[-500:]!r}")
+
+
 def test_a_study_killed_with_sigkill_resumes_without_rerunning_stored_trials(
     goog_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,7 +132,9 @@ def test_a_study_killed_with_sigkill_resumes_without_rerunning_stored_trials(
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert proc.stderr is not None
+        left = _rest_of(proc.stderr, timeout=30)  # the workers' output, until the last ends
         proc.stderr.close()
+    assert "Traceback" not in left, left  # workers left without a parent end quietly
     with Database.open(goog_path) as db:
         before = {t.number: t for t in stored_trials(db, 1)}
     assert 0 < len(before) < 80
