@@ -18,6 +18,9 @@ Walk-forward efficiency is Pardo's, the mean annualised out-of-sample return ove
 annualised in-sample return of the chosen trials, with returns annualised as continuously
 compounded rates (``log(1 + return) / years``), defined on windows of any length; it is
 undefined (NaN, with a note) when the mean in-sample return is not above 0.
+When every trial of the first window fails (raises or times out) the strategy's code is
+broken whatever its parameters: the walk-forward stops there (``broken``) rather than store a
+failed study per window; ``failure`` says why in one line whenever no window chose a trial.
 """
 
 from __future__ import annotations
@@ -212,17 +215,23 @@ class WalkForward:
     windows: tuple[WindowResult, ...]
     stitched_run_id: int | None  # the out-of-sample windows as one run (None: no trial chosen)
     cancelled: bool = False  # stopped before its last window (nothing stitched)
+    broken: bool = False  # stopped after its first window, whose every trial failed
 
     @property
     def failure(self) -> str | None:
         """One line when no window chose parameters (nothing ran out of sample), else None:
         then the walk-forward says nothing, and its first window says why."""
-        if not self.windows or any(r.best_trial is not None for r in self.windows):
+        if self.cancelled or not self.windows:
+            return None
+        if any(r.best_trial is not None for r in self.windows):
             return None
         first = self.windows[0]
-        return (
+        line = (
             f"no window had a completed trial (window {first.window.index + 1}: {first.why_none})"
         )
+        if self.broken:
+            line += "; stopped there: the strategy failed on every trial"
+        return line
 
     @property
     def is_mean(self) -> float:
@@ -319,6 +328,8 @@ def run_walkforward(
         results.append(result)
         if on_window is not None:
             on_window(result)
+        if len(results) == 1 < len(windows) and _all_failed(trials):  # later ones fail alike
+            return WalkForward(tuple(results), None, broken=True)
     if len(results) < len(windows):
         return WalkForward(tuple(results), None, cancelled=True)
     return WalkForward(tuple(results), record_stitched(db, spec, cls, results, name=name))
@@ -382,6 +393,11 @@ def _asked_end(db: DbOrCursor, spec: StudySpec, end_ns: int) -> int | None:
         return spec.end_ns
     beyond = bar_span(db, spec, end_ns, spec.end_ns if spec.end_ns is not None else _NO_END)[0]
     return spec.end_ns if beyond is None else end_ns
+
+
+def _all_failed(trials: Sequence[TrialRow]) -> bool:
+    """Every trial raised or timed out: the strategy's code fails whatever its parameters."""
+    return bool(trials) and all(t.status in ("failed", "timeout") for t in trials)
 
 
 def _why_none(trials: Sequence[TrialRow]) -> str:

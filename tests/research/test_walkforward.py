@@ -42,7 +42,7 @@ from ostdesk.store.runs import (
     run_indicators,
     run_stats,
 )
-from ostdesk.store.studies import get_study, stored_trials
+from ostdesk.store.studies import get_study, list_studies, stored_trials
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.cli_data import import_goog
 
@@ -423,6 +423,10 @@ def test_cli_walk_forward_whose_every_trial_fails_says_why_in_one_line_and_exits
     prefix = "ostdesk walkforward: no window had a completed trial"
     (line,) = [x for x in err.splitlines() if x.startswith(prefix)]
     assert "RuntimeError: flaky strategy failed on purpose" in line
+    assert line.endswith("; stopped there: the strategy failed on every trial")
+    assert "window 2" not in out  # two windows planned: the second is not tried (nor stored)
+    with Database.open(db_path) as db:
+        assert [s["study_id"] for s in list_studies(db)] == [2, 1]
     assert main([*walk, "--json", "--workers", "1", "--db", str(db_path)]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["run_id"] is None and out["failure"] == line.removeprefix("ostdesk walkforward: ")
