@@ -181,7 +181,7 @@ def _overfitting(
             blocks = auto_blocks(len(returns))
             notes.append(
                 f"PBO over {blocks} blocks: the most, up to 16, with at least 2 of the "
-                f"{len(returns)} periods each"
+                f"{len(returns):,} periods each"
             )
     except OverfittingError as exc:
         notes.append(f"PBO: {exc}")
