@@ -196,7 +196,8 @@ def test_a_stored_grid_study_gives_the_pbo_of_its_trials_recorded_returns(
     assert result.overfitting is not None
     assert result.overfitting.pbo == pytest.approx(probability_of_overfitting(matrix).pbo)
     assert [n for n in result.notes if "PBO" in n] == [
-        f"PBO over 16 blocks: the most, up to 16, with at least 2 of the {len(matrix):,} periods each"
+        "PBO over 16 blocks: the most, up to 16, with at least 2 of the "
+        f"{len(matrix):,} periods each"
     ]
     assert result.deflated is not None and result.deflated.periods == len(matrix)
 
