@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QRectF, Qt
 from pytestqt.qtbot import QtBot
@@ -106,6 +107,21 @@ def test_the_heatmaps_best_cell_is_the_tables_best_trial(qtbot: QtBot, view: Opt
     assert QRectF(ix, iy, 1, 1).contains(rect) and rect.width() > 0.8
     assert view.heatmap.best_box.isVisible()
     assert "Best Sharpe Ratio" in view.heatmap.summary.text()
+
+
+def test_each_heatmap_cell_shows_its_value_at_its_centre(qtbot: QtBot, view: OptimizeView) -> None:
+    small_grid(view)
+    with qtbot.waitSignal(view.studyFinished, timeout=STUDY_TIMEOUT_MS):
+        assert view.start()
+    view.tabs.setCurrentWidget(view.heatmap)
+    grid = view.heatmap.grid
+    assert grid is not None
+    texts = {(x, y): text for x, y, text in view.heatmap.texts.cells}
+    finite = list(zip(*np.nonzero(np.isfinite(grid.z)), strict=True))
+    assert len(texts) == len(finite) > 0
+    for iy, ix in finite:
+        assert texts[(ix + 0.5, iy + 0.5)] == f"{grid.z[iy, ix]:.3g}"
+    assert not view.heatmap.plot.grab().isNull()  # painted (an error in paint fails the test)
 
 
 def test_cancel_stops_the_study_and_it_resumes_without_running_stored_trials(

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ostdesk.gui.optimize.heat_grid import HeatGrid, heat_grid
@@ -27,11 +27,43 @@ MIN_PLOT_HEIGHT = 160  # px: a short dock squeezed the map to ~100 px, ten rows 
 _BEST = QColor("#ff1744")
 _BEST_PEN = 0.08  # the best cell's border, in cells
 _NEAR = QColor("#ffffff")
+_TEXT = QColor("#ffffff")
 HOW_LABELS = {
     "best": "others at the best trial's values",
     "max": "best over the others",
     "mean": "mean over the others",
 }
+
+
+class CellTexts(pg.GraphicsObject):
+    """Every cell's value written on it, by one item that paints them all.
+
+    A ``pg.TextItem`` per cell cost ~1 ms of the main thread each to create and place (each
+    tracks the view's transform): a 10 x 10 map drawn for the first time stalled the window
+    for ~90 ms. Here the texts are drawn in device pixels at their cells' centres, so they keep
+    their size whatever the map's scale."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[float, float, str]] = []  # (x, y) of a cell's centre, its text
+        self._rect = QRectF()
+
+    def set_cells(self, cells: list[tuple[float, float, str]], rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self.cells, self._rect = cells, rect
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, *_: Any) -> None:
+        to_device = painter.transform()
+        painter.resetTransform()
+        painter.setPen(_TEXT)
+        centred = Qt.AlignmentFlag.AlignCenter
+        for x, y, text in self.cells:
+            at = to_device.map(QPointF(x, y))
+            painter.drawText(QRectF(at.x() - 50, at.y() - 10, 100, 20), centred, text)
 
 
 class HeatmapView(QWidget):
@@ -71,7 +103,9 @@ class HeatmapView(QWidget):
             box.setZValue(10)
             self.plot.addItem(box)
             box.hide()
-        self._texts: list[pg.TextItem] = []
+        self.texts = CellTexts()
+        self.texts.setZValue(5)
+        self.plot.addItem(self.texts)
 
         pickers = QHBoxLayout()
         for label, box in (("X", self.x_param), ("Y", self.y_param), ("Colour", self.stat)):
@@ -189,20 +223,13 @@ class HeatmapView(QWidget):
         self.summary.setText(text)
 
     def _set_texts(self, z: np.ndarray[Any, Any]) -> None:
-        """Each cell's value written on it; the text items are kept and reused, as a running
-        study redraws the map twice a second."""
-        cells = [(ix, iy, z[iy, ix]) for iy, ix in zip(*np.nonzero(np.isfinite(z)), strict=True)]
-        while len(self._texts) < len(cells):
-            text = pg.TextItem(color="#ffffff", anchor=(0.5, 0.5))
-            text.setZValue(5)
-            self.plot.addItem(text)
-            self._texts.append(text)
-        for text, (ix, iy, value) in zip(self._texts, cells, strict=False):
-            text.setText(f"{value:.3g}")
-            text.setPos(ix + 0.5, iy + 0.5)
-            text.show()
-        for text in self._texts[len(cells) :]:
-            text.hide()
+        """Each cell's value written on it (a running study redraws the map twice a second)."""
+        ny, nx = z.shape
+        cells = [
+            (ix + 0.5, iy + 0.5, f"{z[iy, ix]:.3g}")
+            for iy, ix in zip(*np.nonzero(np.isfinite(z)), strict=True)
+        ]
+        self.texts.set_cells(cells, QRectF(0, 0, nx, ny))
 
 
 def _ticks(labels: Sequence[str]) -> list[tuple[float, str]]:
