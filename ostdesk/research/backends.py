@@ -78,14 +78,22 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_main(conn: Connection, cpu: int | None) -> None:
+def _worker_main(conn: Connection, cpu: int | None, nice: int) -> None:
     """A pool worker: load the strategy, then run trials until told to stop. Ctrl-C in the
     terminal reaches the whole process group: the parent decides, and stops its workers.
+
+    ``nice`` lowers the worker's own priority (the app's pool: the window keeps a core). The
+    worker does it itself rather than inheriting it from a lowered parent thread: that thread,
+    the study's driver, shares the app's GIL, and descheduled while holding it, it stalled
+    the window for as long as the busy cores kept it waiting.
 
     Each worker keeps to a CPU of its own: the engine pins its threads to the last CPU a
     process may use (``ostdesk.engine.affinity``), which would otherwise be the same CPU in
     every worker, and the pool would run on one core."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     if cpu is not None:
         with contextlib.suppress(OSError):
             os.sched_setaffinity(0, {cpu})
@@ -111,11 +119,11 @@ def _worker_main(conn: Connection, cpu: int | None) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, lock: threading.Lock, cpu: int | None) -> None:
+    def __init__(self, ctx: Any, lock: threading.Lock, cpu: int | None, nice: int) -> None:
         self.cpu = cpu
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, cpu), name="ostdesk-trial-worker", daemon=True
+            target=_worker_main, args=(child, cpu, nice), name="ostdesk-trial-worker", daemon=True
         )
         with lock:  # the child (or the fork server, started by the first) copies it as it starts
             saved = {k: os.environ.get(k) for k in THREAD_ENV}
@@ -148,12 +156,16 @@ _ENV_LOCK = threading.Lock()
 
 
 class LocalBackend:
-    """A process pool on this machine (see the module's docstring)."""
+    """A process pool on this machine (see the module's docstring); ``nice``: how much lower
+    than normal the workers run."""
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, start_method: str | None = None, nice: int = 0
+    ) -> None:
         self.workers = workers or default_workers()
+        self.nice = nice
         methods = multiprocessing.get_all_start_methods()
         method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
         self._ctx = multiprocessing.get_context(method)
@@ -173,7 +185,7 @@ class LocalBackend:
         self._payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)  # once, not per worker
         cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         self._pool = [
-            _Worker(self._ctx, _ENV_LOCK, cpus[k % len(cpus)] if cpus else None)
+            _Worker(self._ctx, _ENV_LOCK, cpus[k % len(cpus)] if cpus else None, self.nice)
             for k in range(self.workers)
         ]
         for worker in self._pool:  # all started first: each reads its bars as it is sent them
@@ -243,7 +255,7 @@ class LocalBackend:
             elapsed = time.monotonic() - worker.started
             results.append(TrialResult(number, params, status, {}, error, elapsed, worker.name))
         index = self._pool.index(worker)
-        self._pool[index] = _Worker(self._ctx, _ENV_LOCK, worker.cpu)
+        self._pool[index] = _Worker(self._ctx, _ENV_LOCK, worker.cpu, self.nice)
         self._pool[index].conn.send_bytes(self._payload)
 
     def close(self) -> None:
@@ -253,12 +265,15 @@ class LocalBackend:
         self._queued = []
 
 
-def make_backend(name: str, workers: int | None = None, address: str | None = None) -> Backend:
-    """The backend called ``name`` (``local`` or ``ray``)."""
+def make_backend(
+    name: str, workers: int | None = None, address: str | None = None, nice: int = 0
+) -> Backend:
+    """The backend called ``name`` (``local`` or ``ray``); ``nice`` lowers the local workers'
+    priority (a Ray cluster's are its own)."""
     if name == "local":
         if address:
             raise BackendError("--address is for --backend ray")
-        return LocalBackend(workers)
+        return LocalBackend(workers, nice=nice)
     if name == "ray":
         from ostdesk.research.ray_backend import RayBackend
 

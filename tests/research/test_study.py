@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import multiprocessing
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -249,3 +250,24 @@ def test_a_study_whose_bars_changed_does_not_resume(goog_db: Database) -> None:
     with pytest.raises(StudyError, match=f"the bars of study {summary.study_id} changed"):
         StudyRunner.resume(goog_db, summary.study_id, workers=1).run()
     assert len(stored_trials(goog_db, summary.study_id)) == 2
+
+
+def test_local_workers_lower_their_own_priority_not_their_parents(
+    goog_db: Database, flaky: type[Strategy], flaky_file: Path
+) -> None:
+    spec = flaky_spec(flaky, flaky_file, ["mode=0,2"])
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    backend = LocalBackend(1, nice=5)
+    backend.start(_data(goog_db, spec))
+    try:
+        backend.submit(0, {"mode": 0})
+        results: list[TrialResult] = []
+        deadline = time.monotonic() + 60
+        while not results and time.monotonic() < deadline:
+            results += backend.poll(0.1)  # a result: the worker has lowered itself
+        assert [r.status for r in results] == [TrialStatus.COMPLETED]
+        worker = backend._pool[0].process.pid
+        assert os.getpriority(os.PRIO_PROCESS, worker) == min(19, mine + 5)
+    finally:
+        backend.close()
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine

@@ -7,17 +7,15 @@ lock, and a ``QTimer`` on the main thread drains it every ``FLUSH_MS`` and emits
 events): a grid of cheap trials finishing hundreds a second costs the window one table update
 a tick, never one per trial. The end (``finished`` or ``failed``) comes after the last batch.
 
-The study's thread lowers its own scheduling priority (``STUDY_NICE``) before the runner
-starts its worker processes, which inherit it (on Linux a thread's nice value is its own, and
-a child inherits its creator's): trials fill every core, and the window, at the normal
-priority, still gets a core the moment it has something to draw.
+The study's worker processes run ``STUDY_NICE`` lower than the window (the view makes its
+backend with it): trials fill every core, and the window still gets a core the moment it has
+something to draw. The study's own thread keeps the normal priority: it shares the window's
+GIL, and lowered, it was descheduled while holding it for as long as the busy cores kept it
+waiting, the window waiting with it (stalls of 100 ms and more).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import threading
 from collections.abc import Callable
 
@@ -103,7 +101,6 @@ class StudyThread(QObject):
 
     # -- the study's thread ----------------------------------------------------------------------
     def _main(self, make_runner: MakeRunner) -> None:
-        lower_priority()
         try:
             runner = make_runner(on_trial=self._on_trial)
             self._runner = runner
@@ -147,13 +144,3 @@ class StudyThread(QObject):
             self.finished.emit(outcome)
         else:
             self.failed.emit(outcome)
-
-
-def lower_priority() -> None:
-    """Lower the calling thread's priority (and so its future child processes') by
-    ``STUDY_NICE``; Linux only, where the nice value is per thread (elsewhere it would lower
-    the whole app)."""
-    if sys.platform.startswith("linux"):
-        tid = threading.get_native_id()
-        with contextlib.suppress(OSError):  # not allowed: the study runs at the normal one
-            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + STUDY_NICE)

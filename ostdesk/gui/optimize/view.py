@@ -47,9 +47,10 @@ from ostdesk.gui.optimize.robustness import RobustnessView
 from ostdesk.gui.optimize.stored import StoredStudy, load_study
 from ostdesk.gui.optimize.studies_list import StudiesList
 from ostdesk.gui.optimize.study_form import Running, StudyForm
-from ostdesk.gui.optimize.study_thread import StudyThread
+from ostdesk.gui.optimize.study_thread import STUDY_NICE, StudyThread
 from ostdesk.gui.optimize.trials_model import TrialsFilter, TrialsModel
 from ostdesk.gui.runs.worker import RunWorker
+from ostdesk.research.backends import make_backend
 from ostdesk.research.space import SpaceError
 from ostdesk.research.spec import StudySpec
 from ostdesk.research.study import StudyProgress, StudyRunner, StudySummary
@@ -570,4 +571,6 @@ class OptimizeView(QWidget):
 
 
 def _backend(running: Running) -> dict[str, Any]:
-    return {"backend": running.backend, "workers": running.workers, "address": running.address}
+    """The study's backend, its local workers below the window's priority."""
+    backend = make_backend(running.backend, running.workers, running.address, nice=STUDY_NICE)
+    return {"backend": backend}
