@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import threading
 import time
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -139,6 +140,9 @@ class StrategyHost(Subscriber):
         }
         self.series["close"] = CloseSeries(self, "close")
         self.current = SymbolState(self.symbols[0] if self.symbols else "", ())
+        self.current_mains: list[array[float]] = []
+        """``current.mains``, refilled in place when the symbol changes: indicator handles
+        keep this list and index it, two attribute reads a read fewer."""
         self._handlers: dict[type[EventBase], Callable[[Any], None]] = {
             BarReceived: self._on_bar_event,
             OrdersMatched: self._on_orders_matched,
@@ -347,7 +351,9 @@ class StrategyHost(Subscriber):
 
     def _process(self, bar: BarReceived) -> None:
         st = self._states.get(bar.symbol) or self.state(bar.symbol)
-        self.current = st
+        if st is not self.current:  # another symbol: the handles read its lines from now on
+            self.current = st
+            self.current_mains[:] = st.mains
         self.now = bar.ts_event_ns
         self.bars_seen += 1
         o, h, lo, c, v = bar.open, bar.high, bar.low, bar.close, bar.volume
