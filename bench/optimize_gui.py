@@ -5,7 +5,10 @@ minute bars), and runs the same grid study (fast 5..50 x slow 20..200, 100 combi
 refused ones pruned) from the Optimize view, once with the results table in front and once with
 the heatmap in front (redrawn as trials arrive), on one worker per core by default. A 5 ms
 ``QTimer`` heartbeat measures how late the main thread gets while the study runs: the worst
-lateness and the 99th percentile, the target being a worst stall of 50 ms or less.
+lateness and the 99th percentile, the target being a worst stall of 50 ms or less. On Linux
+it also prints how much of the worst stall the main thread spent runnable but waiting for a
+CPU (``/proc/self/task/TID/schedstat``: the machine's load, other programs on the cores) and
+running its own code; the rest it was blocked (waiting for the GIL, say).
 
 Offscreen by default; ``--platform xcb`` on a display. Run:
 ``python bench/optimize_gui.py [--repeat 2] [--workers N]``.
@@ -17,6 +20,7 @@ import argparse
 import os
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -24,10 +28,21 @@ SPACE = {"fast": ("5", "50", "5"), "slow": ("20", "200", "20")}
 TARGET_MS = 50.0
 
 
-def measure(
-    db_path: Path, repeat: int, workers: int | None
-) -> list[tuple[str, float, float, float, int]]:
-    """Rows: (tab in front, trials/s, worst stall ms, p99 stall ms, trials) per study."""
+def _runqueue_ms() -> float:
+    """How long the calling thread has waited, runnable, for a CPU (0 where unknown)."""
+    try:
+        stat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat").read_text()
+    except OSError:
+        return 0.0
+    return int(stat.split()[1]) / 1e6
+
+
+Row = tuple[str, float, float, float, float, float, int]
+
+
+def measure(db_path: Path, repeat: int, workers: int | None) -> list[Row]:
+    """Rows: (tab in front, trials/s, worst stall ms, of it waiting for a CPU, of it running,
+    p99 stall ms, trials) per study."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     from ostdesk.gui.app import create_application
@@ -58,12 +73,30 @@ def measure(
     clock = QElapsedTimer()
     clock.start()
     lateness: list[float] = []
+    waited: list[float] = []  # of each beat's lateness, ms runnable without a CPU
+    busy: list[float] = []  # ms the main thread itself ran
     last = [clock.nsecsElapsed()]
+    queued = [_runqueue_ms()]
+    ran = [time.thread_time()]
 
     def beat() -> None:
-        now = clock.nsecsElapsed()
+        now, queue, cpu = clock.nsecsElapsed(), _runqueue_ms(), time.thread_time()
         lateness.append((now - last[0]) / 1e6 - 5.0)
-        last[0] = now
+        waited.append(queue - queued[0])
+        busy.append((cpu - ran[0]) * 1e3)
+        last[0], queued[0], ran[0] = now, queue, cpu
+
+    def worst() -> tuple[float, float, float]:
+        if not lateness:
+            return 0.0, 0.0, 0.0
+        k = max(range(len(lateness)), key=lateness.__getitem__)
+        return lateness[k], waited[k], busy[k]
+
+    def restart() -> None:
+        lateness.clear()
+        waited.clear()
+        busy.clear()
+        last[0], queued[0], ran[0] = clock.nsecsElapsed(), _runqueue_ms(), time.thread_time()
 
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
@@ -75,13 +108,12 @@ def measure(
         """The same heartbeat with no study: what the (shared) machine alone costs."""
         loop = QEventLoop()
         QTimer.singleShot(int(seconds * 1000), loop.quit)
-        lateness.clear()
-        last[0] = clock.nsecsElapsed()
+        restart()
         heartbeat.start()
         loop.exec()
         heartbeat.stop()
         p99 = statistics.quantiles(lateness, n=100)[98] if len(lateness) > 100 else 0.0
-        rows.append(("idle, no study", 0.0, max(lateness, default=0.0), p99, 0))
+        rows.append(("idle, no study", 0.0, *worst(), p99, 0))
 
     for _ in range(repeat):
         idle(10.0)
@@ -89,11 +121,10 @@ def measure(
             view.tabs.setCurrentWidget(tab)
             loop = QEventLoop()
             view.studyFinished.connect(loop.quit)
-            lateness.clear()
             t0 = time.perf_counter()
             if not view.start():
                 raise RuntimeError(view.reason.text() or view.form.problem())
-            last[0] = clock.nsecsElapsed()  # the study, not the click's own work
+            restart()  # the study, not the click's own work
             heartbeat.start()
             loop.exec()
             heartbeat.stop()
@@ -102,7 +133,7 @@ def measure(
             name = "results table" if tab is not view.heatmap else "heatmap"
             trials = view.model.rowCount()
             p99 = statistics.quantiles(lateness, n=100)[98] if len(lateness) > 100 else 0.0
-            rows.append((name, trials / elapsed, max(lateness, default=0.0), p99, trials))
+            rows.append((name, trials / elapsed, *worst(), p99, trials))
     window.close()
     db.close()
     return rows
@@ -117,14 +148,15 @@ def main() -> None:
     os.environ["QT_QPA_PLATFORM"] = args.platform
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(Path(tmp) / "bench.duckdb", args.repeat, args.workers)
-    trials = max(r[4] for r in rows)
+    trials = max(r[6] for r in rows)
     print(f"Optimize view, demo data, grid of {trials} trials, {os.cpu_count()} cores")
-    print(f"{'in front':<15} {'trials/s':>9} {'worst stall ms':>15} {'p99 ms':>8}")
-    for name, rate, worst, p99, _ in rows:
-        print(f"{name:<15} {rate:>9.1f} {worst:>15.1f} {p99:>8.1f}")
-    studies = [r for r in rows if r[4]]
+    head = f"{'in front':<15} {'trials/s':>9} {'worst stall ms':>15}"
+    print(f"{head} {'of it: no CPU':>14} {'running':>8} {'p99 ms':>8}")
+    for name, rate, stall, no_cpu, running, p99, _ in rows:
+        print(f"{name:<15} {rate:>9.1f} {stall:>15.1f} {no_cpu:>14.1f} {running:>8.1f} {p99:>8.1f}")
+    studies = [r for r in rows if r[6]]
     worst = statistics.median(r[2] for r in studies)
-    idle = statistics.median(r[2] for r in rows if not r[4])
+    idle = statistics.median(r[2] for r in rows if not r[6])
     verdict = "within" if worst <= TARGET_MS else "ABOVE"
     print(
         f"median of the studies' worst stalls {worst:.1f} ms ({verdict} the {TARGET_MS:.0f} ms "
