@@ -30,7 +30,7 @@ from ostdesk.research.backends import Backend, make_backend
 from ostdesk.research.methods import make_method
 from ostdesk.research.spec import StudySpec, TrialResult, TrialStatus, params_key
 from ostdesk.research.trial import StudyData, load_strategy
-from ostdesk.store.database import Database
+from ostdesk.store.database import Database, DbOrCursor
 from ostdesk.store.market_data import bar_chunks, count_bars
 from ostdesk.store.presets import json_value
 from ostdesk.store.runs import data_fingerprint
@@ -90,8 +90,9 @@ class StudySummary:
 TrialCallback = Callable[[TrialResult, StudyProgress], None]
 
 
-def stored_spec(db: Database, study_id: int) -> tuple[StudySpec, type[Strategy]]:
-    """A stored study's spec and its strategy class (loaded again from where it came from)."""
+def stored_spec(db: DbOrCursor, study_id: int) -> tuple[StudySpec, type[Strategy]]:
+    """A stored study's spec and its strategy class (loaded again from where it came from);
+    ``db`` may be a thread's cursor (the window reads it on its database worker)."""
     row = get_study(db, study_id)
     raw = json.loads(row["spec"])
     strategy = load_strategy(raw["strategy"], raw["strategy_source"])
