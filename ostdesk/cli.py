@@ -185,7 +185,7 @@ def _strategy_folders(dirs: Sequence[str]) -> list[Path]:
     return [default_strategies_dir(), *(Path(d) for d in dirs)]
 
 
-def _catalog(dirs: Sequence[str]) -> Any:
+def strategy_catalog(dirs: Sequence[str]) -> Any:
     from ostdesk.engine.strategy_loader import load_strategies
 
     catalog = load_strategies(_strategy_folders(dirs))
@@ -197,7 +197,7 @@ def _catalog(dirs: Sequence[str]) -> Any:
 def _cmd_strategies(args: argparse.Namespace) -> int:
     from ostdesk.store.paths import default_strategies_dir
 
-    catalog = _catalog(args.strategies_dir)
+    catalog = strategy_catalog(args.strategies_dir)
     cli_output.print_strategies(catalog, default_strategies_dir())
     return 0
 
@@ -229,18 +229,18 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from ostdesk.engine.runner import BacktestConfig, RunStatus
     from ostdesk.store.backtests import prepare_backtest
 
-    catalog = _catalog(args.strategies_dir)
+    catalog = strategy_catalog(args.strategies_dir)
     with cli_errors.as_user_error():
         cls = catalog.get(args.strategy)
         params = _parse_params(cls, args.param)
-        symbols = _symbols(args)
+        symbols = chosen_symbols(args)
         config = BacktestConfig(
             strategy=cls,
             symbols=symbols,
             period=BarPeriod.parse(args.period),
             params=params,
-            start_ns=_when("--start", args.start),
-            end_ns=_when("--end", args.end, end_of_day=True),
+            start_ns=option_time("--start", args.start),
+            end_ns=option_time("--end", args.end, end_of_day=True),
             capital=args.capital,
             commission=parse_commission(args.commission),
             slippage_ticks=args.slippage,
@@ -272,7 +272,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return cli_errors.RUN_NOT_COMPLETED
 
 
-def _symbols(args: argparse.Namespace) -> tuple[str, ...]:
+def chosen_symbols(args: argparse.Namespace) -> tuple[str, ...]:
     """``--symbol`` (repeatable, any characters) or ``--symbols A,B``, not both."""
     if args.symbol and args.symbols is not None:
         raise cli_errors.UserError("give --symbol (repeatable) or --symbols A,B, not both")
@@ -310,7 +310,7 @@ def _mark_interrupted(db: Any, run: Any) -> None:
         )
 
 
-def _when(option: str, text: str | None, *, end_of_day: bool = False) -> int | None:
+def option_time(option: str, text: str | None, *, end_of_day: bool = False) -> int | None:
     from ostdesk.timeparse import parse_when
 
     if not text:

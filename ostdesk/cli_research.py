@@ -162,9 +162,9 @@ def _spec(args: argparse.Namespace) -> tuple[Any, Any]:
 
     if not args.strategy:
         raise cli_errors.UserError("name the strategy: --strategy NAME (or --resume N)")
-    catalog = cli._catalog(args.strategies_dir)
+    catalog = cli.strategy_catalog(args.strategies_dir)
     cls = catalog.get(args.strategy)
-    symbols = cli._symbols(args)
+    symbols = cli.chosen_symbols(args)
     period = BarPeriod.parse(args.period)
     parse_commission(args.commission)  # refused here, not in every worker
     try:
@@ -188,8 +188,8 @@ def _spec(args: argparse.Namespace) -> tuple[Any, Any]:
             method=args.method,
             n_trials=args.trials,
             seed=args.seed,
-            start_ns=cli._when("--start", args.start),
-            end_ns=cli._when("--end", args.end, end_of_day=True),
+            start_ns=cli.option_time("--start", args.start),
+            end_ns=cli.option_time("--end", args.end, end_of_day=True),
             capital=args.capital,
             commission=args.commission,
             slippage_ticks=args.slippage,
