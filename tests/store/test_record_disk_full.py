@@ -11,12 +11,15 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.datafeed import BLOCK_BARS
+from ostdesk.engine.events import BarPeriod, BarReceived
 from ostdesk.engine.runner import BacktestConfig, RunStatus
 from ostdesk.store import Database, install_demo_data
 from ostdesk.store.backtests import prepare_backtest
@@ -24,8 +27,27 @@ from ostdesk.store.record_check import stored_rows
 from ostdesk.store.runs import get_run, list_runs
 from ostdesk.strategies.rsi_reversion import RsiReversion
 
-HEADROOM = 1_500_000
-"""Free bytes left for the run: a few of its batches fit, the whole run (~9 MB) does not."""
+HEADROOM = 500_000
+"""Free bytes left once the run has stored its first bars: the rest of it (~9 MB) does not fit."""
+
+_GO_ON = threading.Event()
+
+
+class _PausesPastTheFirstBlock(RsiReversion):
+    """Waits past the datafeed's first block of bars (``BLOCK_BARS``) until the test has
+    filled the disk: the recorder stores that block meanwhile."""
+
+    name = "PausesPastTheFirstBlock"
+
+    def setup(self) -> None:
+        super().setup()
+        self._bars_seen = 0
+
+    def on_bar(self, bar: BarReceived) -> None:
+        self._bars_seen += 1
+        if self._bars_seen == BLOCK_BARS + 1_000:
+            _GO_ON.wait(30)
+        super().on_bar(bar)
 
 
 def _mount(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -63,12 +85,21 @@ def test_a_full_disk_mid_run_ends_it_failed_with_one_sentence_and_keeps_the_data
     try:
         symbols = install_demo_data(db)
         db.connection.execute("CHECKPOINT")
-        _fill_up_to(small_disk, HEADROOM)
         config = BacktestConfig(
-            strategy=RsiReversion, symbols=tuple(symbols), period=BarPeriod.MINUTE
+            strategy=_PausesPastTheFirstBlock, symbols=tuple(symbols), period=BarPeriod.MINUTE
         )
         run = prepare_backtest(db, config, record_interval=0.01)
-        run.run()
+        _GO_ON.clear()
+        run.start()
+        try:  # the disk fills once some bars are stored, however fast the engine is
+            tally = run.recording.recorder.tally
+            deadline = time.monotonic() + 30
+            while tally.written["run_bars"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            _fill_up_to(small_disk, HEADROOM)
+        finally:
+            _GO_ON.set()
+        run.wait()
         assert run.status is RunStatus.FAILED
         assert run.error is not None and run.error.component == "recorder"
         assert "No space left on device" in run.error.message
