@@ -420,22 +420,15 @@ def cmd_study(args: argparse.Namespace, open_db: OpenDb) -> int:
 
 def _rerun(db: Any, args: argparse.Namespace, spec: Any, cls: Any) -> int:
     """Record trial ``args.rerun`` as a run (the threaded executor, as the window runs)."""
-    import dataclasses
-
     from ostdesk.engine.runner import RunStatus
-    from ostdesk.research.trial import config_for
+    from ostdesk.research.trial import rerun_config
     from ostdesk.store.backtests import prepare_backtest
     from ostdesk.store.studies import stored_trials
 
     trial = next((t for t in stored_trials(db, args.study_id) if t.number == args.rerun), None)
     if trial is None:
         raise cli_errors.UserError(f"study {args.study_id} has no trial {args.rerun}")
-    params = {k: cls.params[k].validate(v) for k, v in trial.params.items()}
-    config = dataclasses.replace(
-        config_for(spec, cls, params, {}),
-        executor="threaded",
-        name=f"study {args.study_id} trial {args.rerun}",
-    )
+    config = rerun_config(spec, cls, trial.number, trial.params, args.study_id)
     source = spec.strategy_source
     run = prepare_backtest(db, config, strategy_source=source).run()
     summary = cli_output.summary(db, run)

@@ -128,6 +128,23 @@ def config_for(
     )
 
 
+def rerun_config(
+    spec: StudySpec,
+    strategy: type[Strategy],
+    number: int,
+    params: Mapping[str, Any],
+    study_id: int | None = None,
+) -> BacktestConfig:
+    """Trial ``number``'s backtest to record as a run (``ostdesk study N --rerun`` and the
+    window's double-click): its stored ``params`` validated again (``KeyError`` or
+    ``ParamError`` if the strategy no longer takes them), on the threaded executor the window
+    runs, named for the trial; its statistics are the trial's."""
+    values = {k: strategy.params[k].validate(v) for k, v in params.items()}
+    name = f"study {study_id} trial {number}" if study_id is not None else f"trial {number}"
+    config = config_for(spec, strategy, values, {})
+    return dataclasses.replace(config, executor="threaded", name=name)
+
+
 def run_trial(
     data: StudyData, strategy: type[Strategy], number: int, params: dict[str, Any]
 ) -> tuple[TrialResult, bool]:

@@ -54,7 +54,7 @@ from ostdesk.research.backends import make_backend
 from ostdesk.research.space import SpaceError
 from ostdesk.research.spec import StudySpec
 from ostdesk.research.study import StudyProgress, StudyRunner, StudySummary
-from ostdesk.research.trial import config_for
+from ostdesk.research.trial import rerun_config
 from ostdesk.store.database import Database
 from ostdesk.store.presets import json_value
 from ostdesk.store.studies import TrialRow, recover_interrupted_studies
@@ -354,14 +354,10 @@ class OptimizeView(QWidget):
             return None
         trial = self.model.rows[row]
         try:
-            params = {k: cls.params[k].validate(v) for k, v in trial.params.items()}
+            config = rerun_config(spec, cls, number, trial.params, self.study_id)
         except (KeyError, ParamError) as exc:
             self._refuse(f"Cannot record trial {number}: {exc}")
             return None
-        label = f"study {self.study_id} trial {number}" if self.study_id else f"trial {number}"
-        config = dataclasses.replace(
-            config_for(spec, cls, params, {}), executor="threaded", name=label
-        )
         self.runRequested.emit(config, spec.strategy_source)
         return config
 
