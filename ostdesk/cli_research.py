@@ -44,6 +44,9 @@ def add_parsers(sub: Any, add_db: Callable[[argparse.ArgumentParser], None]) -> 
     opt.add_argument("--commission", default="none", help="as for backtest (default: none)")
     opt.add_argument("--slippage", type=float, default=0.0, help="slippage in ticks")
     opt.add_argument(
+        "--max-leverage", type=float, metavar="X", help="cap on leverage (default: no limit)"
+    )
+    opt.add_argument(
         "--objective",
         action="append",
         default=[],
@@ -193,6 +196,7 @@ def _spec(args: argparse.Namespace) -> tuple[Any, Any]:
             capital=args.capital,
             commission=args.commission,
             slippage_ticks=args.slippage,
+            max_leverage=args.max_leverage,
             trial_timeout_s=args.trial_timeout,
         )
     except SpaceError as exc:

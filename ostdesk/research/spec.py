@@ -139,9 +139,14 @@ class StudySpec:
     capital: float = 100_000.0
     commission: str = "none"
     slippage_ticks: float = 0.0
+    max_leverage: float | None = None  # None: no limit (as a run's)
     trial_timeout_s: float = 600.0
 
     def __post_init__(self) -> None:
+        if self.max_leverage is not None and not (
+            self.max_leverage > 0 and math.isfinite(self.max_leverage)
+        ):
+            raise SpaceError(f"--max-leverage {self.max_leverage:g}: must be a positive number")
         if self.method not in METHODS:
             raise SpaceError(f"--method {self.method}: expected one of {', '.join(METHODS)}")
         if not self.objectives:

@@ -123,6 +123,7 @@ def config_for(
         capital=spec.capital,
         commission=parse_commission(spec.commission),
         slippage_ticks=spec.slippage_ticks,
+        max_leverage=spec.max_leverage,
         tick_sizes=dict(tick_sizes),
         executor="sync",
     )

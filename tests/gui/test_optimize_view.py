@@ -109,6 +109,15 @@ def test_the_heatmaps_best_cell_is_the_tables_best_trial(qtbot: QtBot, view: Opt
     assert "Best Sharpe Ratio" in view.heatmap.summary.text()
 
 
+def test_a_study_takes_the_docks_leverage_cap(qtbot: QtBot, view: OptimizeView) -> None:
+    small_grid(view)
+    view.config.account.leverage_spin.setValue(2.0)
+    cls = view.config.strategy()
+    assert cls is not None
+    spec = view.form.spec(cls, view.config.strategy_source(), view.config.saved_config())
+    assert spec.max_leverage == 2.0
+
+
 def test_each_heatmap_cell_shows_its_value_at_its_centre(qtbot: QtBot, view: OptimizeView) -> None:
     small_grid(view)
     with qtbot.waitSignal(view.studyFinished, timeout=STUDY_TIMEOUT_MS):

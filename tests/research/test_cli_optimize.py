@@ -45,6 +45,7 @@ def goog_path(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         (["--param", "fast=5:9", "--constraint", "# Trades >> 3"], "'>>' is not an operator"),
         (["--param", "fast=5:9", "--method", "tpe"], "--method tpe needs --trials N"),
         (["--param", "fast=5:9", "--symbol", "NOPE"], "NOPE"),
+        (["--param", "fast=5:9", "--max-leverage", "0"], "--max-leverage 0: must be a positive"),
     ],
 )
 def test_a_mistake_is_one_line_and_refused(
@@ -55,6 +56,25 @@ def test_a_mistake_is_one_line_and_refused(
     assert code == REFUSED and line in err and "\n" not in err, err
     with Database.open(goog_path, read_only=True) as db:
         assert db.connection.execute("SELECT count(*) FROM studies").fetchone() == (0,)
+
+
+def test_a_studys_leverage_cap_is_stored_and_bounds_its_trials_and_reruns(
+    goog_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ostdesk.research.study import stored_spec
+    from ostdesk.research.trial import rerun_config
+
+    args = ["optimize", "--db", str(goog_path), *GRID, "--param", "fast=5:10:5", "--json"]
+    assert main([*args, "--max-leverage", "0.5"]) == 0
+    assert main(args) == 0
+    capsys.readouterr()
+    with Database.open(goog_path, read_only=True) as db:
+        spec, cls = stored_spec(db, 1)
+        assert (spec.max_leverage, stored_spec(db, 2)[0].max_leverage) == (0.5, None)
+        assert rerun_config(spec, cls, 0, {"fast": 5}, 1).max_leverage == 0.5
+        trades = [[t.stats["# Trades"] for t in stored_trials(db, s)] for s in (1, 2)]
+    # SmaCross orders all its capital buys: under half leverage each order is refused
+    assert trades[0] == [0, 0] and all(n > 0 for n in trades[1])
 
 
 def test_optimize_json_then_list_export_and_rerun_a_trial_as_a_run(

@@ -254,6 +254,7 @@ class StudyForm(QWidget):
                 capital=config.capital,
                 commission=config.commission,
                 slippage_ticks=config.slippage_ticks,
+                max_leverage=config.max_leverage,
             )
         except SpaceError as exc:
             _show(self.method_error, plain_message(str(exc)))

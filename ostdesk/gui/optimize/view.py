@@ -388,6 +388,7 @@ class OptimizeView(QWidget):
                 capital=spec.capital,
                 commission=spec.commission,
                 slippage_ticks=spec.slippage_ticks,
+                max_leverage=spec.max_leverage,
             )
         )
         shown = self.config.strategy()
