@@ -29,7 +29,7 @@ from ostdesk.gui.blotter.models import BlotterModel
 from ostdesk.store import csv_text
 
 _ROW_HEIGHT = 22
-_FIT_ROWS = 25  # rows measured to fit a hidden table's columns (about a screenful)
+FIT_ROWS = 25  # rows measured to fit a hidden table's columns (about a screenful)
 _TIME_COLUMNS = frozenset({"Time", "Updated"})  # their sort key is the time in ns
 _WIDTH = 92
 _WIDTHS = {
@@ -163,7 +163,7 @@ class BlotterView(QWidget):
 
         header = table.horizontalHeader()
         header.setHighlightSections(False)
-        header.setResizeContentsPrecision(_FIT_ROWS)
+        header.setResizeContentsPrecision(FIT_ROWS)
         header.setStretchLastSection(False)
         header.setSectionsMovable(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -208,7 +208,7 @@ class BlotterView(QWidget):
     def fit_columns(self) -> None:
         """Widen each shown column that cuts its header or cells (never narrow one: a width
         the trader chose stays), so "DEMO-ALPHA" reads whole. Qt measures the rows in view,
-        or ``_FIT_ROWS`` of a hidden table (its default of 1,000 took ~1 s for 1,500
+        or ``FIT_ROWS`` of a hidden table (its default of 1,000 took ~1 s for 1,500
         orders). Not saved: the saved header holds the trader's own widths."""
         table, header = self.table, self.table.horizontalHeader()
         if self.model.rowCount() == 0:
