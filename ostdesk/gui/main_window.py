@@ -333,7 +333,11 @@ class MainWindow(QMainWindow):
 
     def _refresh_welcome(self) -> None:
         """Whether the store has data (read here: one indexed query), then the latest runs
-        (read on the run worker)."""
+        (read on the run worker); only while the welcome page shows. A run's end refreshes
+        the run list: read then, on this thread, it waited for the recorder's last commit
+        (~0.1-2 s without a repaint)."""
+        if self._stack.currentWidget() is not self.welcome:
+            return
         has_data = has_market_data(self.db)
         self.welcome.set_state(has_data=has_data, runs=[])
         worker = self.run_list.worker
