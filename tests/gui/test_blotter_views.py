@@ -9,6 +9,7 @@ import backtesting
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
 
 from ostdesk.engine.commission import CommissionModel
 from ostdesk.engine.events import BarPeriod, OrderType, RejectionReason, Side
@@ -338,7 +339,7 @@ def test_ctrl_c_in_the_table_copies_whole_rows(blotters: Blotters, qtbot) -> Non
 
 
 def test_columns_fit_a_new_runs_first_rows_once_not_each_replay_reset(
-    blotters: Blotters,
+    blotters: Blotters, qtbot: QtBot
 ) -> None:
     s = Script()
     long_symbol = "DEMO-ALPHA-LONG-NAMED-SYMBOL"
@@ -347,15 +348,17 @@ def test_columns_fit_a_new_runs_first_rows_once_not_each_replay_reset(
     view, symbol = blotters.orders_view, column(blotters, "Symbol")
     header = view.table.horizontalHeader()
     header.resizeSection(symbol, 40)
-    blotters.load_events(s.events)  # a run opened: its rows read whole
+    blotters.load_events(s.events)  # a run opened: its rows read whole (on the next turn)
+    qtbot.waitUntil(lambda: header.sectionSize(symbol) > 40)
     fitted = header.sectionSize(symbol)
-    assert fitted >= view.table.sizeHintForColumn(symbol) > 40
+    assert fitted >= view.table.sizeHintForColumn(symbol)
 
     header.resizeSection(symbol, 40)  # the trader narrows it during a replay
     book, account = blotters.order_book, blotters.account
     for _ in range(3):  # a replay's far moves: resets of books built elsewhere
         blotters.show_books(book, account)
+    qtbot.wait(20)  # a fit would have been posted to the event loop: let it run
     assert header.sectionSize(symbol) == 40
 
     blotters.load_events(s.events)  # the next run fits again
-    assert header.sectionSize(symbol) == fitted
+    qtbot.waitUntil(lambda: header.sectionSize(symbol) == fitted)
