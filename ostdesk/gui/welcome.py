@@ -11,11 +11,13 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -137,13 +139,22 @@ class WelcomePanel(QWidget):
         margins = column.contentsMargins()
         # what a line of the list has room for: the box less its margins, the list's frame and
         # an item's padding (lines are elided to it, the whole line is the item's tooltip)
-        self._line_room = (
-            _WIDTH - margins.left() - margins.right() - 2 * self.recent.frameWidth() - 8
-        )
-        layout = QVBoxLayout(self)
+        self._text_width = _WIDTH - margins.left() - margins.right()
+        self._line_room = self._text_width - 2 * self.recent.frameWidth() - 8
+        page = QWidget()
+        layout = QVBoxLayout(page)
         layout.addStretch(1)
         layout.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
+        # scrolls when the docks leave the chart's place short (the Optimize dock takes 60% of
+        # the height): squeezed, the layout cut the wrapped text's last line
+        scroll = QScrollArea()
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.set_state(has_data=False, runs=[])
 
     def set_state(self, *, has_data: bool, runs: list[tuple[int, str]]) -> None:
@@ -151,6 +162,8 @@ class WelcomePanel(QWidget):
         (``recent_run_lines``) to show one of."""
         self.title.setText("Welcome to ostdesk" if not has_data else "No run on the chart")
         self.body.setText(_NO_DATA if not has_data else _NO_RUN if runs else _NO_RUN_YET)
+        for label in (self.body, self.db_label):  # a layout gives wrapped text too little height
+            label.setMinimumHeight(label.heightForWidth(self._text_width))
         self.run_button.setText(
             "Install demo data and run SMA crossover" if not has_data else "Run the demo"
         )
