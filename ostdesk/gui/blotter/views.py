@@ -235,7 +235,7 @@ class BlotterView(QWidget):
             self._fit_pending = False
             # on a turn of the event loop of its own: four tables measured inside the flush
             # that brought their first rows held the window ~40 ms more
-            QTimer.singleShot(0, self.fit_columns)
+            QTimer.singleShot(0, self, self.fit_columns)  # dropped with a closed view
 
     def set_column_visible(self, column: int, visible: bool) -> None:
         self.table.horizontalHeader().setSectionHidden(column, not visible)
