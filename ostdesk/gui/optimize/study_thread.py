@@ -34,6 +34,19 @@ MakeRunner = Callable[..., StudyRunner]
 new study, or ``StudyRunner.resume``, which reads the database)."""
 
 
+def stop_and_join(
+    thread: threading.Thread | None, cancel: Callable[[], None], timer: QTimer, timeout: float
+) -> bool:
+    """Cancel the work on ``thread`` and join it, its flush ``timer`` stopped; whether it ended
+    (shared by the study's and the walk-forward's threads, which close with the window)."""
+    if thread is None:
+        return True
+    cancel()
+    thread.join(timeout)
+    timer.stop()
+    return not thread.is_alive()
+
+
 class StudyThread(QObject):
     """Runs one study at a time (see the module docstring)."""
 
@@ -88,13 +101,7 @@ class StudyThread(QObject):
     def shutdown(self, timeout: float = JOIN_TIMEOUT_S) -> bool:
         """Cancel and join the study's thread (on closing the window); False if it did not
         end within ``timeout`` s."""
-        thread = self._thread
-        if thread is None:
-            return True
-        self.cancel()
-        thread.join(timeout)
-        self._timer.stop()
-        if thread.is_alive():
+        if not stop_and_join(self._thread, self.cancel, self._timer, timeout):
             return False
         self._thread = None
         return True

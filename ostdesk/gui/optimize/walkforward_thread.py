@@ -14,6 +14,7 @@ import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ostdesk.gui.optimize.study_thread import JOIN_TIMEOUT_S, stop_and_join
 from ostdesk.research.study import StudyProgress, stored_spec
 from ostdesk.research.walkforward import (
     WalkForward,
@@ -25,7 +26,6 @@ from ostdesk.research.walkforward import (
 from ostdesk.store.database import Database
 
 FLUSH_MS = 100
-JOIN_TIMEOUT_S = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,13 +85,7 @@ class WalkForwardThread(QObject):
 
     def shutdown(self, timeout: float = JOIN_TIMEOUT_S) -> bool:
         """Cancel and join (on closing the window); False if it did not end in ``timeout`` s."""
-        thread = self._thread
-        if thread is None:
-            return True
-        self.cancel()
-        thread.join(timeout)
-        self._timer.stop()
-        if thread.is_alive():
+        if not stop_and_join(self._thread, self.cancel, self._timer, timeout):
             return False
         self._thread = None
         return True
