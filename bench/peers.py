@@ -246,17 +246,26 @@ def report(w: Workload, repeat: int, rows: dict[str, Row]) -> None:
         )
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+WORKLOADS = {"a": "(a) 1 sym x 200,000", "b": "(b) 10 sym x 20,000"}
+
+
+def workload_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every workload bench takes: where the workload is, and the repeats."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
         "--workload", type=Path, default=Path(__file__).resolve().parent.parent / "workload"
     )
     ap.add_argument("--repeat", type=int, default=3)
+    return ap
+
+
+def main() -> None:
+    ap = workload_parser(__doc__)
     ap.add_argument("--only", choices=["a", "b"], help="one workload only")
     args = ap.parse_args()
     ensure_workload(args.workload)
-    names = {"a": "(a) 1 sym x 200,000", "b": "(b) 10 sym x 20,000"}
-    loads = [workload(args.workload, n, names[n]) for n in names if args.only in (None, n)]
+    chosen = {n: label for n, label in WORKLOADS.items() if args.only in (None, n)}
+    loads = [workload(args.workload, n, label) for n, label in chosen.items()]
     print(
         f"{'bars/s, median of ' + str(args.repeat):<32}{'workload':<22}"
         f"{'bars/s':>11}{'ratio':>8}{'of limit':>9}{'trades':>8}{'final P&L':>16}"

@@ -23,7 +23,6 @@ Run: python bench/sweep.py [--repeat N] [--only a|b|memory|ray] [--bars N] [--ra
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import statistics
@@ -47,7 +46,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 if not __package__:  # run as ``python bench/sweep.py``: make its sibling importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.backtest import ensure_workload
-from bench.peers import Workload, workload
+from bench.peers import Workload, workload, workload_parser
 from bench.recorder import load_into
 from ostdesk.research.ranking import best_trials
 from ostdesk.research.space import parse_space
@@ -277,11 +276,7 @@ def ray_table(folder: Path, bars: int, repeat: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument(
-        "--workload", type=Path, default=Path(__file__).resolve().parent.parent / "workload"
-    )
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = workload_parser(__doc__)
     ap.add_argument("--only", choices=["a", "b", "memory", "ray"])
     ap.add_argument("--bars", type=int, help="cut each symbol's bars to this many")
     ap.add_argument("--ray-bars", type=int, default=20_000)

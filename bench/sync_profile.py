@@ -14,7 +14,6 @@ Run: python bench/sync_profile.py [--workload DIR] [--repeat N] [--only a|b]
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import os
 import pstats
@@ -29,7 +28,16 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 if not __package__:  # run as ``python bench/sync_profile.py``: make its sibling importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.backtest import ensure_workload
-from bench.peers import FAST, SLOW, Workload, backtesting_py, plain_loop, workload
+from bench.peers import (
+    FAST,
+    SLOW,
+    WORKLOADS,
+    Workload,
+    backtesting_py,
+    plain_loop,
+    workload,
+    workload_parser,
+)
 from ostdesk import Strategy
 from ostdesk.engine import runner
 from ostdesk.engine.events import BarPeriod, BarReceived
@@ -122,16 +130,11 @@ def _tuple(where: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument(
-        "--workload", type=Path, default=Path(__file__).resolve().parent.parent / "workload"
-    )
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = workload_parser(__doc__)
     ap.add_argument("--only", choices=["a", "b"], help="one workload only")
     args = ap.parse_args()
     ensure_workload(args.workload)
-    names = {"a": "(a) 1 sym x 200,000", "b": "(b) 10 sym x 20,000"}
-    for name, label in names.items():
+    for name, label in WORKLOADS.items():
         if args.only in (None, name):
             w = workload(args.workload, name, label)
             cpu_per_bar(w, args.repeat)
