@@ -282,20 +282,14 @@ def _status(db: Any, status: str) -> str:
     return "interrupted" if status == "running" and db.read_only else status
 
 
-def _error_line(error: str | None) -> str:
-    """What went wrong in one line: a traceback's last line (the exception), else the first."""
-    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
-    if not lines:
-        return "no reason given"
-    return lines[-1] if "Traceback" in lines[0] else lines[0]
-
-
 def _failures(trials: Any) -> list[dict[str, Any]]:
     """Trials that failed or timed out, a row per distinct error with how many, most first."""
+    from ostdesk.research.spec import error_line
+
     counts: dict[str, int] = {}
     for t in trials:
         if t.status in ("failed", "timeout"):
-            line = _error_line(t.error)
+            line = error_line(t.error)
             counts[line] = counts.get(line, 0) + 1
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     return [{"error": error, "count": n} for error, n in ranked]
@@ -304,11 +298,13 @@ def _failures(trials: Any) -> list[dict[str, Any]]:
 def _why_no_best(trials: Any, spec: Any) -> str:
     """Why no trial is ranked: the failed ones (and the first's error), those with no value
     of an objective (and their trade count), those that break the constraints."""
+    from ostdesk.research.spec import error_line
+
     parts = []
     for status in ("failed", "timeout", "pruned"):
         these = [t for t in trials if t.status == status]
         if these:
-            parts.append(f"{len(these)} {status} (first: {_error_line(these[0].error)})")
+            parts.append(f"{len(these)} {status} (first: {error_line(these[0].error)})")
     completed = [t for t in trials if t.status == "completed"]
     missing = [t for t in completed if any(math.isnan(v) for v in t.objective)]
     if missing:

@@ -223,3 +223,11 @@ class TrialResult:
     duration_s: float = 0.0
     worker: str = ""
     returns: tuple[float, ...] = ()
+
+
+def error_line(error: str | None) -> str:
+    """A trial's error in one line: a traceback's last line (the exception), else the first."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    if not lines:
+        return "no reason given"
+    return lines[-1] if "Traceback" in lines[0] else lines[0]

@@ -38,7 +38,7 @@ import numpy.typing as npt
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
 from ostdesk.research.ranking import best_trials
-from ostdesk.research.spec import StudySpec
+from ostdesk.research.spec import StudySpec, error_line
 from ostdesk.research.stitched import Leg, scheduled_strategy
 from ostdesk.research.study import StudyProgress, StudyRunner
 from ostdesk.research.trial import config_for, load_strategy
@@ -407,19 +407,11 @@ def _why_none(trials: Sequence[TrialRow]) -> str:
     for status in ("failed", "timeout", "pruned"):
         these = [t for t in trials if t.status == status]
         if these:
-            parts.append(f"{len(these)} {status} (first: {_error_line(these[0].error)})")
+            parts.append(f"{len(these)} {status} (first: {error_line(these[0].error)})")
     completed = sum(t.status == "completed" for t in trials)
     if completed:
         parts.append(f"{completed} completed with no value of the objective or infeasible")
     return "; ".join(parts) or "no trial finished"
-
-
-def _error_line(error: str | None) -> str:
-    """A trial's error in one line: a traceback's last line (the exception), else the first."""
-    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
-    if not lines:
-        return "no reason given"
-    return lines[-1] if "Traceback" in lines[0] else lines[0]
 
 
 def _typed(cls: type[Strategy], params: Mapping[str, Any]) -> dict[str, Any]:
