@@ -31,6 +31,7 @@ HEADROOM = 500_000
 """Free bytes left once the run has stored its first bars: the rest of it (~9 MB) does not fit."""
 
 _GO_ON = threading.Event()
+_FAILED = threading.Event()
 
 
 class _PausesPastTheFirstBlock(RsiReversion):
@@ -47,6 +48,8 @@ class _PausesPastTheFirstBlock(RsiReversion):
         self._bars_seen += 1
         if self._bars_seen == BLOCK_BARS + 1_000:
             _GO_ON.wait(30)
+        elif self._bars_seen == 2 * BLOCK_BARS + 1_000:  # the second block is out: its write
+            _FAILED.wait(30)  # fails; the run cannot go on to its end before the failure
         super().on_bar(bar)
 
 
@@ -90,6 +93,7 @@ def test_a_full_disk_mid_run_ends_it_failed_with_one_sentence_and_keeps_the_data
         )
         run = prepare_backtest(db, config, record_interval=0.01)
         _GO_ON.clear()
+        _FAILED.clear()
         run.start()
         try:  # the disk fills once some bars are stored, however fast the engine is
             tally = run.recording.recorder.tally
@@ -97,8 +101,13 @@ def test_a_full_disk_mid_run_ends_it_failed_with_one_sentence_and_keeps_the_data
             while tally.written["run_bars"] == 0 and time.monotonic() < deadline:
                 time.sleep(0.005)
             _fill_up_to(small_disk, HEADROOM)
+            _GO_ON.set()
+            deadline = time.monotonic() + 30
+            while tally.failure is None and time.monotonic() < deadline:
+                time.sleep(0.005)
         finally:
             _GO_ON.set()
+            _FAILED.set()
         run.wait()
         assert run.status is RunStatus.FAILED
         assert run.error is not None and run.error.component == "recorder"
