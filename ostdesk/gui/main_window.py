@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -19,9 +20,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QStackedWidget,
     QStyle,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,23 +31,24 @@ from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.gui.batches import RunProgress
 from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.bridge import GuiBridge
-from ostdesk.gui.chart.widget import ChartWidget
+from ostdesk.gui.central import CentralPage
 from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.live_chart import LiveChartFeed
-from ostdesk.gui.log_dock import LogView, NoticeBar
-from ostdesk.gui.optimize import OptimizeView
-from ostdesk.gui.optimize.walkforward import WalkForwardPanel
+from ostdesk.gui.log_dock import LogView
 from ostdesk.gui.replay.banner import ReplayBanner
 from ostdesk.gui.replay.controller import ReplayController
 from ostdesk.gui.replay.toolbar import ReplayToolbar
 from ostdesk.gui.run_controller import RunController
-from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunComparison, RunDetails, show_in_chart
+from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunComparison, RunDetails
 from ostdesk.gui.status import RunStatusBar
-from ostdesk.gui.welcome import RECENT_RUNS, WelcomePanel, recent_run_lines
 from ostdesk.gui.window_state import ShownRun, WindowMemory
 from ostdesk.store import DEMO_SYMBOLS, StoreError, has_market_data, install_demo_data
 from ostdesk.store.database import Database
 from ostdesk.store.importer import ImportResult
+
+if TYPE_CHECKING:
+    from ostdesk.gui.optimize import OptimizeView
+    from ostdesk.gui.optimize.walkforward import WalkForwardPanel
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -62,7 +62,6 @@ IDLE_FOLD_BYTES = 2**20
 """After a run, a database log larger than this is folded into the file while the trader
 reads the results (see ``_fold_log_while_idle``)."""
 
-_CENTRAL_CHART = 1  # page of the central stack; 0 is the welcome panel
 _REPLAY_TIP = "Replay the run selected in Runs (or the last run) bar by bar (F6)"
 
 
@@ -82,40 +81,32 @@ class MainWindow(QMainWindow):
         self.bridge = GuiBridge(self)
         self.controller = RunController(db, self.bridge, self)
         self.docks: dict[str, QDockWidget] = {}
-        self._last_opened: int | None = None
         self._status_before_replay = ""  # status and title to show again after a replay
         self._title_before_replay = ""
         self._live_run = ""  # the label of the run whose messages the bridge hands over
         self.memory = WindowMemory(db.path)
-        self._pending_view: ShownRun | None = None  # applied once its run reaches the chart
 
-        self.notice = NoticeBar()
-        self.welcome = WelcomePanel(str(db.path))
-        self.chart = ChartWidget()
-        self.chart.show_equity_panes()  # laid out now, not during the first run
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self.welcome)
-        self._stack.addWidget(self.chart)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(4, 4, 4, 0)
-        layout.addWidget(self.notice)
-        layout.addWidget(self._stack, 1)
-        self.setCentralWidget(central)
+        self.run_list = RunBrowser(db)
+        self.central = CentralPage(db, self.run_list, self.memory)
+        self.notice, self.welcome, self.chart = (
+            self.central.notice,
+            self.central.welcome,
+            self.central.chart,
+        )
+        self.setCentralWidget(self.central)
 
         self.config_panel = ConfigDock(db, strategy_dirs=strategy_dirs)
         self.blotters = Blotters()
-        self.run_list = RunBrowser(db)
         self.run_details = RunDetails(self.run_list.worker)
         self.run_comparison = RunComparison(self.run_list.worker)
         self.chart_loader = RunChartLoader(self.run_list.worker, self)
         self.chart_feed = LiveChartFeed(self.chart, self.bridge, self.blotters, db, self)
         self.replay = ReplayController(db, self.chart, self.blotters, self)
         self.replay_banner = ReplayBanner(self.replay)
-        layout.insertWidget(1, self.replay_banner)  # above the chart, under the notices
+        self.central.add_banner(self.replay_banner)
         self.log_view = LogView()
-        self.optimize = OptimizeView(db, self.config_panel)
-        self.walkforward = WalkForwardPanel(db, self.run_list.worker)
+        self._optimize: OptimizeView | None = None  # built when first shown (``optimize``)
+        self._walkforward: WalkForwardPanel | None = None
         left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.add_dock("config", "Strategy", self.config_panel, left)
         self.add_dock("runs", "Runs", self.run_list, bottom)
@@ -124,8 +115,8 @@ class MainWindow(QMainWindow):
         self.add_dock("compare", "Compare runs", self.run_comparison, bottom)
         self.add_dock("log", "Log", self.log_view, bottom)
         self.add_dock("replay_log", "Replay log", self.replay.log_view, bottom)
-        self.add_dock("optimize", "Optimize", self.optimize, bottom)
-        self.add_dock("walkforward", "Walk-forward", self.walkforward, bottom)
+        self.add_dock("optimize", "Optimize", QWidget(), bottom)
+        self.add_dock("walkforward", "Walk-forward", QWidget(), bottom)
         for name in ("runs", "details", "compare", "log", "optimize", "walkforward"):
             self.tabifyDockWidget(self.docks["blotters"], self.docks[name])
         # beside the blotters, not a tab behind them: a replay shows both
@@ -140,8 +131,8 @@ class MainWindow(QMainWindow):
         self._default_size()
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
-        self._show_empty_state()
-        self._restore_shown_run()
+        self.central.show_empty_state()
+        self.central.restore_shown_run()
 
     # -- docks ------------------------------------------------------------------------------------
     def add_dock(
@@ -258,16 +249,13 @@ class MainWindow(QMainWindow):
         browser.replayRequested.connect(self.replay_run)
         browser.compareRequested.connect(self._compare_runs)
         browser.rerunRequested.connect(self._rerun)
-        self.optimize.runRequested.connect(self._record_trial)
-        self.optimize.studyProgress.connect(self.status.show_study_progress)
-        self.optimize.studyFinished.connect(lambda _summary: self.walkforward.refresh())
-        self.optimize.problemReported.connect(self.log_view.warning)
-        self.walkforward.problemReported.connect(self.log_view.warning)
-        self.walkforward.openRunRequested.connect(self.open_run)
-        self.walkforward.walker.finished.connect(lambda _result: self.run_list.refresh())
+        self.docks["optimize"].visibilityChanged.connect(lambda visible: visible and self.optimize)
+        self.docks["walkforward"].visibilityChanged.connect(
+            lambda visible: visible and self.walkforward
+        )
         browser.runsDeleted.connect(self.run_details.forget)
         browser.runsDeleted.connect(self.run_comparison.forget)
-        self.chart_loader.loaded.connect(self._show_run_in_chart)
+        self.chart_loader.loaded.connect(self.central.show_run_in_chart)
         self.chart_loader.loadFailed.connect(self.log_view.error)
         self.run_details.centerRequested.connect(self.center_chart)
         self.blotters.centerRequested.connect(self.center_chart)
@@ -282,7 +270,9 @@ class MainWindow(QMainWindow):
         self.welcome.installDemoRequested.connect(self.install_demo)
         self.welcome.importRequested.connect(self.config_panel.open_import_dialog)
         self.welcome.openRunRequested.connect(self.open_run)
-        browser.refreshed.connect(self._refresh_welcome)
+        browser.refreshed.connect(self.central.refresh_welcome)
+        self.central.openRequested.connect(self._reopen)
+        self.central.problemReported.connect(self.log_view.error)
         browser.runsDeleted.connect(self._on_runs_deleted)
         self.replay.closed.connect(self._on_replay_closed)
         self.replay.opened.connect(lambda timeline: self.status.replay_started(len(timeline)))
@@ -325,82 +315,13 @@ class MainWindow(QMainWindow):
         self._default_dock_sizes()
         self.docks["blotters"].raise_()
 
-    def _show_empty_state(self) -> None:
-        """The welcome panel in place of the chart (never empty axes) until a run is shown."""
-        self._last_opened = None
-        self._stack.setCurrentIndex(0)
-        self._refresh_welcome()
-
-    def _refresh_welcome(self) -> None:
-        """Whether the store has data (read here: one indexed query), then the latest runs
-        (read on the run worker); only while the welcome page shows. A run's end refreshes
-        the run list: read then, on this thread, it waited for the recorder's last commit
-        (~0.1-2 s without a repaint)."""
-        if self._stack.currentWidget() is not self.welcome:
-            return
-        has_data = has_market_data(self.db)
-        self.welcome.set_state(has_data=has_data, runs=[])
-        worker = self.run_list.worker
-        if has_data and worker is not None and worker.db is self.db:
-            from ostdesk.store.runs import list_runs
-
-            worker.submit(
-                lambda cur: recent_run_lines(list_runs(cur, limit=RECENT_RUNS)),
-                lambda runs: self.welcome.set_state(has_data=True, runs=runs),
-                self.log_view.error,
-            )
-
-    def _restore_shown_run(self) -> None:
-        """Show the run the window showed when it closed on this database; one deleted
-        since falls back, silently, to the empty state."""
-        from ostdesk.store.runs import require_run
-
-        shown = self.memory.load()
-        worker = self.run_list.worker
-        if shown is None or worker is None:
-            return
-
-        def found(_: object) -> None:
-            if self._last_opened is None and not self.controller.running:  # nothing newer
-                self.open_run(shown.run_id, view=shown)
-
-        worker.submit(lambda cur: require_run(cur, shown.run_id), found, lambda _: None)
-
-    def _show_run_in_chart(self, data: object) -> None:
-        show_in_chart(self.chart, data)  # type: ignore[arg-type]
-        self._stack.setCurrentIndex(_CENTRAL_CHART)
-        view, self._pending_view = self._pending_view, None
-        if view is None or view.run_id != self._last_opened:
-            return
-        if view.symbol and view.symbol != self.chart.current_symbol:
-            try:
-                self.chart.set_current_symbol(view.symbol)
-            except KeyError:
-                return  # not a symbol of this run: its first symbol stays
-        if view.x_range is not None and not view.follow:
-            self.chart.set_follow_latest(False)
-            self.chart.navigator.set_x_range(*view.x_range)
-
-    def shown_run(self) -> ShownRun | None:
-        """The run on the chart and how it is viewed (what the next start shows)."""
-        if self._last_opened is None:
-            return None
-        if self._stack.currentWidget() is not self.chart:  # closed while it loads
-            return self._pending_view or ShownRun(run_id=self._last_opened)
-        return ShownRun(
-            run_id=self._last_opened,
-            symbol=self.chart.current_symbol,
-            x_range=self.chart.x_range(),
-            follow=self.chart.follow_latest,
-        )
-
     def _on_runs_deleted(self, run_ids: list[int]) -> None:
-        if self._last_opened in run_ids and not self.controller.running:
+        if self.central.last_opened in run_ids and not self.controller.running:
             self.replay.close()
             self.chart.clear()
-            self._show_empty_state()
+            self.central.show_empty_state()
         else:
-            self._refresh_welcome()
+            self.central.refresh_welcome()
 
     # -- commands --------------------------------------------------------------------------------
     def start_run(self, config: BacktestConfig | None = None) -> BacktestRun | None:
@@ -430,7 +351,7 @@ class MainWindow(QMainWindow):
         self.log_view.info(f"installed synthetic demo data for {', '.join(symbols)}")
         self.config_panel.refresh_data()
         self.config_panel.set_symbols(symbols[:MAX_DEFAULT_SYMBOLS])
-        self._refresh_welcome()  # a run, not the data alone, puts the chart in its place
+        self.central.refresh_welcome()  # a run, not the data alone, puts the chart in its place
 
     def run_demo(self) -> BacktestRun | None:
         """The first-run path: demo data (if missing) and the ready SMA-crossover run."""
@@ -459,8 +380,7 @@ class MainWindow(QMainWindow):
         from ostdesk.gui.recorded_blotters import load_blotter_events
 
         self.replay.close()
-        self._last_opened = run_id  # the welcome panel stays until the chart has its bars
-        self._pending_view = view
+        self.central.expect(run_id, view)  # the welcome panel stays until the chart has its bars
         self.chart_loader.load(run_id)
         self.run_details.load(run_id)
         self.run_list.worker.submit(
@@ -469,6 +389,11 @@ class MainWindow(QMainWindow):
             self.log_view.error,
         )
         self.docks["details"].raise_()
+
+    def _reopen(self, run_id: int, view: ShownRun) -> None:
+        """The run shown when the window last closed, shown again unless a run started."""
+        if not self.controller.running:
+            self.open_run(run_id, view)
 
     def toggle_replay(self) -> None:
         """Run > Replay (F6): replay the selected run, or leave the replay shown."""
@@ -480,7 +405,7 @@ class MainWindow(QMainWindow):
     def replay_selected(self) -> None:
         """Replay the run selected in the browser (else the last one opened or run)."""
         selected = self.run_list.selected_run_ids()
-        run_id = selected[0] if selected else self._last_opened
+        run_id = selected[0] if selected else self.central.last_opened
         if run_id is None:
             self.notice.show_warning("Select a run in Runs to replay it")
             return
@@ -518,7 +443,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self._title_before_replay} — {mode}")
         self.replay_action.setText("Exit re&play")
         self.replay_action.setToolTip("Leave the replay (F6 or Esc)")
-        self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self.central.show_chart()
         self.replay_toolbar.show()
         dock, blotters = self.docks["replay_log"], self.docks["blotters"]
         dock.setWindowTitle(f"Replay log — run {run_id}")
@@ -567,6 +492,40 @@ class MainWindow(QMainWindow):
             self.log_view.error(f"cannot re-run run {run['run_id']}: {text}")
             self.notice.show_error(f"Cannot re-run run {run['run_id']}: {text}")
 
+    @property
+    def optimize(self) -> OptimizeView:
+        """The Optimize view, built the first time its dock shows (or it is asked for): its
+        imports and widgets took ~0.15 s of every start, for a dock most sessions never open."""
+        if self._optimize is None:
+            from ostdesk.gui.optimize import OptimizeView
+
+            view = OptimizeView(self.db, self.config_panel)
+            view.runRequested.connect(self._record_trial)
+            view.studyProgress.connect(self.status.show_study_progress)
+            view.studyFinished.connect(self._on_study_finished)
+            view.problemReported.connect(self.log_view.warning)
+            self._optimize = view
+            self.add_dock("optimize", "Optimize", view)  # in the placeholder's place
+        return self._optimize
+
+    @property
+    def walkforward(self) -> WalkForwardPanel:
+        """The Walk-forward panel, built (listing the stored studies) when first shown."""
+        if self._walkforward is None:
+            from ostdesk.gui.optimize.walkforward import WalkForwardPanel
+
+            panel = WalkForwardPanel(self.db, self.run_details.worker)  # this file's, as theirs
+            panel.problemReported.connect(self.log_view.warning)
+            panel.openRunRequested.connect(self.open_run)
+            panel.walker.finished.connect(lambda _result: self.run_list.refresh())
+            self._walkforward = panel
+            self.add_dock("walkforward", "Walk-forward", panel)
+        return self._walkforward
+
+    def _on_study_finished(self, _summary: object) -> None:
+        if self._walkforward is not None:  # one built later lists the study anyway
+            self._walkforward.refresh()
+
     def show_optimize(self) -> None:
         """Run > Optimize…: the Optimize dock in front, with the bottom area's default room."""
         dock = self.docks["optimize"]
@@ -578,10 +537,13 @@ class MainWindow(QMainWindow):
 
     def show_walkforward(self) -> None:
         """Run > Walk-forward…: the Walk-forward dock in front, its studies listed afresh."""
+        fresh = self._walkforward is None  # a new panel lists the studies itself
+        panel = self.walkforward
         dock = self.docks["walkforward"]
         dock.show()
         dock.raise_()
-        self.walkforward.refresh()
+        if not fresh:
+            panel.refresh()
 
     def _record_trial(self, config: BacktestConfig, source: str) -> None:
         """A study's trial (double-clicked in Optimize) recorded as a run and shown."""
@@ -603,7 +565,7 @@ class MainWindow(QMainWindow):
 
     def _on_data_imported(self, result: ImportResult) -> None:
         self.log_view.info(result.summary())
-        self._refresh_welcome()
+        self.central.refresh_welcome()
 
     def show_about(self) -> None:
         from PySide6 import __version__ as pyside_version
@@ -619,7 +581,7 @@ class MainWindow(QMainWindow):
 
     # -- bridge and controller slots -------------------------------------------------------------
     def _on_run_started(self, run: BacktestRun) -> None:
-        self._stack.setCurrentIndex(_CENTRAL_CHART)
+        self.central.show_chart()
         self.replay.close()
         self.chart_feed.start(run)
         self.blotters.reset(run.config.capital)
@@ -646,7 +608,7 @@ class MainWindow(QMainWindow):
             self.log_view.info(text)
         self.chart_feed.finish(run)
         if run.recording is not None and run.recording.run_id is not None:
-            self._last_opened = run.recording.run_id
+            self.central.last_opened = run.recording.run_id
             self.run_list.run_finished(run.recording.run_id)
             self.run_details.load(run.recording.run_id)  # not the last run opened
             if run.status is RunStatus.COMPLETED:
@@ -696,14 +658,14 @@ class MainWindow(QMainWindow):
         """Save the layout and the run shown, cancel a running backtest and join its
         threads (within 2 s)."""
         self.save_layout()
-        self.memory.save(self.shown_run())
+        self.memory.save(self.central.shown_run())
         if not self.controller.shutdown():
             self.log_view.error("the backtest did not stop within 2 s: recorded as interrupted")
         self.bridge.finish_now()  # its end is logged and recorded before the database goes
         self.config_panel.save_last_used()
-        if not self.optimize.shutdown():
+        if self._optimize is not None and not self._optimize.shutdown():
             self.log_view.error("the study did not stop in time: it resumes from its trials")
-        if not self.walkforward.shutdown():
+        if self._walkforward is not None and not self._walkforward.shutdown():
             self.log_view.error("the walk-forward did not stop in time")
         self.run_list.shutdown()  # its worker's DuckDB cursor goes before the database
         event.accept()

@@ -48,7 +48,7 @@ def engine_threads() -> list[str]:
 
 def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, db) -> None:  # type: ignore[no-untyped-def]
     window = make_window(qtbot, db)
-    assert window._stack.currentWidget() is window.welcome  # empty store: the offer is shown
+    assert window.central.stack.currentWidget() is window.welcome  # empty store: the offer is shown
 
     with qtbot.waitSignal(window.controller.runFinished, timeout=RUN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.welcome.run_button, Qt.MouseButton.LeftButton)
@@ -57,7 +57,7 @@ def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, d
     assert run.status is RunStatus.COMPLETED
     assert run.held_for > 0, "held while the window prepared for it"
     assert set(run.config.symbols) == set(DEMO_SYMBOLS)
-    assert window._stack.currentWidget() is window.chart
+    assert window.central.stack.currentWidget() is window.chart
     assert window.chart.bar_count() == run.bars_processed == 39_000  # every bar reached the chart
     assert window.chart.current_symbol in DEMO_SYMBOLS
     assert window.blotters.fills_model.rowCount() > 0

@@ -72,6 +72,6 @@ def test_double_clicking_a_trial_records_it_as_a_run_that_opens(
     assert recorded["Sharpe Ratio"] == best.stats["Sharpe Ratio"]
     assert recorded["# Trades"] == best.stats["# Trades"]
     qtbot.waitUntil(lambda: window.run_details.run_id == run_id, timeout=TIMEOUT_MS)
-    assert window._stack.currentWidget() is window.chart
+    assert window.central.stack.currentWidget() is window.chart
     assert window.chart.bar_count() > 0
     window.close()

@@ -36,7 +36,7 @@ def show_run(qtbot: QtBot, window: MainWindow, run_id: int) -> None:
 
 def assert_empty_state(window: MainWindow) -> None:
     """The welcome panel stands in for the chart, Run details for its plot: no axes at all."""
-    assert window._stack.currentWidget() is window.welcome
+    assert window.central.stack.currentWidget() is window.welcome
     assert window.chart.bar_count() == 0
     details = window.run_details
     assert details.pages.currentWidget() is details.empty_state
@@ -61,7 +61,7 @@ def test_a_relaunched_window_shows_the_run_it_showed_with_its_symbol_and_view(
     qtbot.waitUntil(lambda: second.run_details.run_id == 2, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: second.chart.bar_count() > 0, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: second.blotters.fills_model.rowCount() > 0, timeout=TIMEOUT_MS)
-    assert second._stack.currentWidget() is second.chart
+    assert second.central.stack.currentWidget() is second.chart
     assert second.chart.current_symbol == symbol
     assert not second.chart.follow_latest
     assert second.chart.x_range() == pytest.approx((1_000.0, 1_200.0))
@@ -98,7 +98,7 @@ def test_a_window_with_no_run_to_show_lists_the_latest_runs_and_opens_one(
     item = window.welcome.recent.item(1)
     with qtbot.waitSignal(window.chart_loader.loaded, timeout=TIMEOUT_MS):
         window.welcome.recent.itemActivated.emit(item)
-    assert window._stack.currentWidget() is window.chart
+    assert window.central.stack.currentWidget() is window.chart
     assert window.chart.bar_count() > 0
     window.close()
 
@@ -147,8 +147,8 @@ def test_the_welcome_panel_stays_until_the_run_is_drawn_never_empty_axes(
     window = window_on(qtbot, real_db)
     with qtbot.waitSignal(window.chart_loader.loaded, timeout=TIMEOUT_MS):
         window.open_run(2)
-        assert window._stack.currentWidget() is window.welcome  # the bars are still loading
-    assert window._stack.currentWidget() is window.chart
+        assert window.central.stack.currentWidget() is window.welcome  # the bars are still loading
+    assert window.central.stack.currentWidget() is window.chart
     assert window.chart.bar_count() > 0
     window.close()
 
