@@ -129,6 +129,28 @@ def test_same_seed_same_paths_other_seed_other_paths() -> None:
     assert not np.array_equal(a.max_drawdown_pct, c.max_drawdown_pct)
 
 
+@pytest.mark.parametrize("method", ["bootstrap", "permutation"])
+def test_the_paths_do_not_depend_on_how_many_threads_walk_them(method: str) -> None:
+    """1,500 paths of 5,000 trades: 8 seeded blocks, walked in 1, 2 or 3 passes."""
+    pnl = np.random.default_rng(9).normal(3, 30, 5_000)
+    one, two, three = (
+        simulate(pnl, 10_000.0, paths=1_500, seed=2, method=method, threads=t) for t in (1, 2, 3)
+    )
+    for other in (two, three):
+        assert np.array_equal(one.max_drawdown_pct, other.max_drawdown_pct)
+        assert np.array_equal(one.final_return_pct, other.final_return_pct)
+        assert np.array_equal(one.bands, other.bands)
+        assert one.ruin_probability == other.ruin_probability
+
+
+def test_the_last_band_is_numpys_percentiles_of_the_paths_final_equity() -> None:
+    pnl = np.random.default_rng(1).normal(4, 50, 700)
+    result = simulate(pnl, 10_000.0, paths=3_000, seed=3)  # between two paths
+    final_equity = 10_000.0 * (1 + result.final_return_pct / 100)
+    expected = np.percentile(final_equity, [5, 25, 50, 75, 95])
+    assert np.allclose(result.bands[:, -1], expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     ("pnl", "options", "message"),
     [
@@ -137,6 +159,7 @@ def test_same_seed_same_paths_other_seed_other_paths() -> None:
         ([5.0, 1.0], {"method": "jackknife"}, "method 'jackknife': expected one of bootstrap"),
         ([5.0, 1.0], {"sizing": "kelly"}, "sizing 'kelly': expected one of compound, fixed"),
         ([5.0, 1.0], {"ruin_pct": 0.0}, "ruin at a loss of 0.0%: must be above 0%"),
+        ([5.0, 1.0], {"threads": 0}, "threads 0: must be at least 1"),
         ([5.0, np.nan], {}, "round trip 2 has no finite P&L"),
         ([-1500.0, 10.0], {}, "before round trip 2: returns on it cannot be compounded"),
     ],
