@@ -17,6 +17,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ostdesk.research.space import Dimension, SpaceError
 from ostdesk.store.presets import json_value
 from ostdesk.store.stats import STAT_DEFINITIONS, TIME_KEYS
@@ -208,6 +211,15 @@ class StudySpec:
         return all(c.holds(stats) for c in self.constraints)
 
 
+Returns = npt.NDArray[np.float64]
+"""A trial's per-period returns: one float64 array (8 bytes a period; a tuple of Python floats
+took 32, and a long study holds thousands of them on their way to the store)."""
+
+
+def no_returns() -> Returns:
+    return np.empty(0, dtype=np.float64)
+
+
 @dataclasses.dataclass
 class TrialResult:
     """One finished trial. ``stats`` are the run's statistics as ``stats_to_record`` stores
@@ -222,7 +234,7 @@ class TrialResult:
     error: str | None = None
     duration_s: float = 0.0
     worker: str = ""
-    returns: tuple[float, ...] = ()
+    returns: Returns = dataclasses.field(default_factory=no_returns)
 
 
 def error_line(error: str | None) -> str:

@@ -41,6 +41,7 @@ from ostdesk.store.studies import (
     end_study,
     get_study,
     resume_study,
+    stored_trial,
     stored_trials,
 )
 from ostdesk.store.ticks import tick_sizes
@@ -154,7 +155,9 @@ class StudyRunner:
         self._started = 0.0
         self._done_here = 0
         self._repeated = 0
-        self._known: dict[str, TrialResult] = {}
+        self._known: dict[str, int] = {}  # parameter set -> the trial that ran it
+        self._pending: list[TrialRow] = []  # finished, not yet stored
+        self._cur: Any = None
         self._running: dict[str, list[tuple[int, dict[str, Any]]]] = {}
 
     @classmethod
@@ -202,7 +205,7 @@ class StudyRunner:
                 )
             for row in self._stored:
                 self._by_status[row.status] = self._by_status.get(row.status, 0) + 1
-                self._known.setdefault(params_key(row.params), _stored_result(row))
+                self._known.setdefault(params_key(row.params), row.number)
             method = make_method(spec, self._stored)
             cur.execute(
                 "UPDATE studies SET planned = ? WHERE study_id = ?", [method.planned, self.study_id]
@@ -223,13 +226,19 @@ class StudyRunner:
     def _loop(self, cur: Any, method: Any, data: StudyData) -> None:
         backend = self.backend
         self._started = time.perf_counter()
-        pending: list[TrialRow] = []
+        self._cur = cur
+        pending = self._pending
         flushed = time.monotonic()
         backend.start(data)
         try:
             exhausted = False
             while not self._cancel.is_set():
-                while not exhausted and backend.running() < 2 * backend.capacity:
+                # a cancel also stops asking: repeats of known sets finish here, never running
+                while (
+                    not exhausted
+                    and backend.running() < 2 * backend.capacity
+                    and not self._cancel.is_set()
+                ):
                     asked = method.ask()
                     if asked is None:
                         exhausted = True
@@ -263,7 +272,7 @@ class StudyRunner:
         its result to the repeat when it finishes."""
         key = params_key(params)
         if key in self._known:
-            self._repeat(number, params, self._known[key], method, pending)
+            self._repeat(number, params, self._result_of(self._known[key]), method, pending)
         elif key in self._running:
             self._running[key].append((number, params))
         else:
@@ -284,9 +293,17 @@ class StudyRunner:
         )
         self._finished(copy, method, pending)
 
+    def _result_of(self, number: int) -> TrialResult:
+        """Finished trial ``number`` read back (not held: a long study's results would fill
+        the memory), from the batch not yet stored or from the store."""
+        row = next((r for r in self._pending if r.number == number), None)
+        if row is None:
+            row = stored_trial(self._cur, self.study_id or 0, number)
+        return _stored_result(row)
+
     def _ran(self, result: TrialResult, method: Any, pending: list[TrialRow]) -> None:
         key = params_key(result.params)
-        self._known[key] = result
+        self._known[key] = result.number
         self._finished(result, method, pending)
         for number, params in self._running.pop(key, []):
             self._repeat(number, params, result, method, pending)
@@ -322,8 +339,8 @@ class StudyRunner:
 
 
 def _stored_result(row: TrialRow) -> TrialResult:
-    """A stored trial as a result to tell again (its returns are not read back: a repeat of
-    a trial from before a resume stores none)."""
+    """A finished trial as a result to tell again (without its returns: a repeat stores
+    none, they are the first trial's)."""
     return TrialResult(
         row.number,
         dict(row.params),

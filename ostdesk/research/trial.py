@@ -29,7 +29,7 @@ from ostdesk.engine.params import ParamError
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.strategy import Strategy
 from ostdesk.engine.subscriber import Subscriber
-from ostdesk.research.spec import StudySpec, TrialResult, TrialStatus
+from ostdesk.research.spec import StudySpec, TrialResult, TrialStatus, no_returns
 from ostdesk.store.record_inserts import (
     MARKET_COLUMNS,
     TABLES,
@@ -66,7 +66,7 @@ class TrialStats(Subscriber):
         self._bars: list[BarBlock] = []
         self._fills: list[FillEvent] = []
         self._warmup = WarmUp()
-        self.returns: tuple[float, ...] = ()  # per period, as the Sharpe ratio's (by record)
+        self.returns = no_returns()  # per period, as the Sharpe ratio's (set by record)
         self._handlers = {
             BarBlock: self._bars.append,
             FillEvent: self._fills.append,
@@ -97,7 +97,7 @@ class TrialStats(Subscriber):
                 return None
             equity = results[0]
             d = _period_returns(equity.ts, equity.equity, _period(equity.ts))
-            self.returns = tuple(d.tolist())
+            self.returns = np.ascontiguousarray(d, dtype=np.float64)
         return stats_to_record(results[2])
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 
 from ostdesk.store.csv_text import iso_time, iso_time_sql
 from ostdesk.store.database import DbOrCursor, connection_of, duckdb_message
@@ -47,7 +48,7 @@ class TrialRow:
     error: str | None
     duration_s: float
     worker: str
-    returns: Sequence[float] = ()
+    returns: Sequence[float] | npt.NDArray[np.float64] = ()
 
 
 def create_study(
@@ -239,17 +240,34 @@ def list_studies(db: DbOrCursor) -> list[dict[str, Any]]:
 def stored_trials(db: DbOrCursor, study_id: int) -> list[TrialRow]:
     """Every stored trial of a study with its statistics, in number order (a resume reads
     these to tell the method what is known)."""
+    return _trials(db, study_id, None)
+
+
+def stored_trial(db: DbOrCursor, study_id: int, number: int) -> TrialRow:
+    """Stored trial ``number`` of a study (a study runner reads back a trial whose parameters
+    are asked again rather than holding every result); ``StoreError`` if there is none."""
+    rows = _trials(db, study_id, number)
+    if not rows:
+        raise StoreError(f"study {study_id} has no trial {number}")
+    return rows[0]
+
+
+def _trials(db: DbOrCursor, study_id: int, number: int | None) -> list[TrialRow]:
     con = connection_of(db)
+    which = " AND number = $number" if number is not None else ""
+    args: dict[str, int] = {"study": study_id}
+    if number is not None:
+        args["number"] = number
     rows = con.execute(
         "SELECT number, params, status, objective, feasible, error, duration_s, worker"
-        " FROM trials WHERE study_id = ? ORDER BY number",
-        [study_id],
+        f" FROM trials WHERE study_id = $study{which} ORDER BY number",
+        args,
     ).fetchall()
     stats: dict[int, dict[str, float | None]] = {}
-    for number, stat, value in con.execute(
-        "SELECT number, stat, value FROM trial_stats WHERE study_id = ?", [study_id]
+    for n, stat, value in con.execute(
+        f"SELECT number, stat, value FROM trial_stats WHERE study_id = $study{which}", args
     ).fetchall():
-        stats.setdefault(int(number), {})[stat] = value
+        stats.setdefault(int(n), {})[stat] = value
     order = list(STAT_DEFINITIONS)
     return [
         TrialRow(

@@ -213,6 +213,29 @@ def test_tpe_asking_a_parameter_set_again_tells_its_result_without_running_it(
     assert sorted(t.number for t in listed) == sorted(t.number for t in first.values())
 
 
+def test_a_set_asked_again_after_a_resume_copies_the_stored_result_of_its_first_run(
+    goog_db: Database,
+) -> None:
+    spec = sma_spec(["fast=10", "slow=20:30:10"], method="tpe", n_trials=20, seed=3)
+    first = StudyRunner(
+        goog_db, spec, workers=1, on_trial=lambda r, p: p.done >= 6 and runner.cancel()
+    )
+    runner = first
+    study = first.run().study_id
+    before = {r.number: r for r in stored_trials(goog_db, study)}
+    ran_before = {r.params["slow"]: r for r in before.values() if r.worker.startswith("local:")}
+    StudyRunner.resume(goog_db, study, workers=1).run()
+    after = [r for r in stored_trials(goog_db, study) if r.number not in before]
+    copies = [r for r in after if r.worker.startswith("repeat of ")]
+    of_stored = [r for r in copies if int(r.worker.removeprefix("repeat of ")) in before]
+    # the runner holds no result: a copy's source is read back from the store
+    assert len(before) < 20 and len(after) == 20 - len(before) and of_stored
+    for r in of_stored:
+        source = ran_before[r.params["slow"]]
+        assert r.worker == f"repeat of {source.number}"
+        assert (r.status, r.stats, r.objective) == (source.status, source.stats, source.objective)
+
+
 def test_nsga2_gives_a_pareto_front_of_two_objectives(goog_db: Database) -> None:
     dims, fixed = parse_space(SMA.params, ["fast=2:50", "slow=51:200"])
     objectives = (Objective("Return [%]"), Objective("Max. Drawdown [%]"))
