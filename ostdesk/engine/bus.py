@@ -41,6 +41,9 @@ class EventBus:
         self._deliveries: dict[
             type[EventBase], tuple[tuple[Callable[[EventBase], None], ...], int]
         ] = {}
+        self.has_subscribers: Callable[[type[EventBase]], bool] = self._deliveries.__contains__
+        """Whether anyone listens for an event type: lets a publisher skip building events.
+        The dict's own ``__contains__``, not a method: publishers ask once a bar or more."""
 
     def subscribe(self, subscriber: Subscriber, *event_types: type[EventBase]) -> None:
         """Deliver each of ``event_types`` to ``subscriber`` too (after its earlier subscribers)."""
@@ -108,10 +111,6 @@ class EventBus:
         for enqueue in deliveries:
             for event in events:
                 enqueue(event)
-
-    def has_subscribers(self, event_type: type[EventBase]) -> bool:
-        """Whether anyone listens for ``event_type``: lets a publisher skip building events."""
-        return event_type in self._deliveries
 
     def subscribers(self) -> tuple[Subscriber, ...]:
         """Everyone subscribed to anything (each once)."""

@@ -323,46 +323,31 @@ class StrategyHost(Subscriber):
             self.guard.resume(outer)
 
     # -- events --------------------------------------------------------------------------------
-    def _on_bar_event(self, bar: BarReceived) -> None:
-        if bar.symbol not in self._symbol_set:
+    def _on_bar_event(self, bar: BarReceived, fresh: bool = True) -> None:
+        """Handle a bar: its indicators, then ``on_bar``. ``fresh`` (from the bus) first
+        checks whether it must wait for the broker (``_hold``); held bars come back with
+        ``fresh=False``. One function for both, as the bus's handler: a Python call fewer a
+        bar than a check that then calls the handling."""
+        if fresh and (self._held or self.working) and self._hold(bar):
             return
-        ts = bar.ts_event_ns
-        if self._held:
-            if ts == self._held_ts:
-                self._held.append(bar)
-                return
-            self._release_held()  # no OrdersMatched came (not a simulated broker): go on
-        # working keeps submission order and orders are stamped with a time that never goes
-        # back, so its first order is its oldest: one look instead of a scan per bar
-        if self._wait_for_broker and self.working and next(iter(self.working.values())).ts < ts:
-            self._held.append(bar)
-            self._held_ts = ts
-            return
-        self._process(bar)
-
-    def _on_orders_matched(self, event: OrdersMatched) -> None:
-        if self._held and event.ts_event_ns == self._held_ts:
-            self._release_held()
-
-    def _release_held(self) -> None:
-        held, self._held = self._held, []
-        for bar in held:
-            self._process(bar)
-
-    def _process(self, bar: BarReceived) -> None:
-        st = self._states.get(bar.symbol) or self.state(bar.symbol)
+        st = self._states.get(bar.symbol)
         if st is not self.current:  # another symbol: the handles read its lines from now on
+            if st is None:
+                if bar.symbol not in self._symbol_set:
+                    return
+                st = self.state(bar.symbol)
             self.current = st
             self.current_mains[:] = st.mains
-        self.now = bar.ts_event_ns
+        self.now = ts = bar.ts_event_ns
         self.bars_seen += 1
         o, h, lo, c, v = bar.open, bar.high, bar.low, bar.close, bar.volume
-        st.ts.append(self.now)
-        st.open.append(o)
-        st.high.append(h)
-        st.low.append(lo)
-        st.close.append(c)
-        st.volume.append(v)
+        add_ts, add_open, add_high, add_low, add_close, add_volume = st.appends
+        add_ts(ts)
+        add_open(o)
+        add_high(h)
+        add_low(lo)
+        add_close(c)
+        add_volume(v)
         for push, line in st.feeds:
             line.append(push(c))
         for update in st.updates:
@@ -399,6 +384,34 @@ class StrategyHost(Subscriber):
                         guard.leave()
             except BaseException as exc:
                 self._halt(exc)
+
+    def _hold(self, bar: BarReceived) -> bool:
+        """Whether ``bar`` is not handled now: held until the broker's ``OrdersMatched`` of
+        its timestamp (the strategy holds an order from before it), or not this run's."""
+        if bar.symbol not in self._symbol_set:
+            return True
+        ts = bar.ts_event_ns
+        if self._held:
+            if ts == self._held_ts:
+                self._held.append(bar)
+                return True
+            self._release_held()  # no OrdersMatched came (not a simulated broker): go on
+        # working keeps submission order and orders are stamped with a time that never goes
+        # back, so its first order is its oldest: one look instead of a scan per bar
+        if self._wait_for_broker and self.working and next(iter(self.working.values())).ts < ts:
+            self._held.append(bar)
+            self._held_ts = ts
+            return True
+        return False
+
+    def _on_orders_matched(self, event: OrdersMatched) -> None:
+        if self._held and event.ts_event_ns == self._held_ts:
+            self._release_held()
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for bar in held:
+            self._on_bar_event(bar, False)
 
     def _publish_indicator_block(self) -> None:
         """Hand the indicator values of the bars since the last block on as one

@@ -73,6 +73,7 @@ class SymbolState:
     """One symbol's price history and indicator copies."""
 
     __slots__ = (
+        "appends",
         "blocked",
         "close",
         "feeds",
@@ -104,6 +105,16 @@ class SymbolState:
         self.low: array[float] = array("d")
         self.close: array[float] = array("d")
         self.volume: array[float] = array("d")
+        self.appends = (
+            self.ts.append,
+            self.open.append,
+            self.high.append,
+            self.low.append,
+            self.close.append,
+            self.volume.append,
+        )
+        """The histories' bound ``append``s, in bar order (ts, OHLCV): the host's per-bar
+        bookkeeping without six attribute and method look-ups."""
         self.indicators = [p.clone() for p in prototypes]
         self.mains = [ind.line(ind.lines[0]) for ind in self.indicators]
         # what the host calls a bar: each indicator's ``close_feed`` if it has one (a call
