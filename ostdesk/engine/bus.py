@@ -41,6 +41,10 @@ class EventBus:
         self._deliveries: dict[
             type[EventBase], tuple[tuple[Callable[[EventBase], None], ...], int]
         ] = {}
+        self._made: dict[
+            tuple[type[EventBase], tuple[Subscriber, ...]],
+            tuple[tuple[Callable[[EventBase], None], ...], int],
+        ] = {}
         self.has_subscribers: Callable[[type[EventBase]], bool] = self._deliveries.__contains__
         """Whether anyone listens for an event type: lets a publisher skip building events.
         The dict's own ``__contains__``, not a method: publishers ask once a bar or more."""
@@ -65,14 +69,18 @@ class EventBus:
         """Replace one type's subscribers (the caller holds the lock) and what publish reads:
         their enqueue functions, called without a method hop, and how many of them take part
         in the idle barrier for this type (see ``Subscriber.uncounted``). The broker
-        (un)subscribes from bars around each order: list comprehensions, not generators
-        (~0.3 us a change fewer)."""
+        (un)subscribes from bars around each order, going back and forth between two sets of
+        subscribers: what each set delivers is made once (``_made``; a subscriber's enqueue
+        and counting are fixed once it subscribes) and looked up after that."""
         if subscribers:
             self._subscriptions[event_type] = subscribers
-            self._deliveries[event_type] = (
-                tuple([s.enqueue for s in subscribers]),
-                len([s for s in subscribers if s.in_barrier and event_type not in s.uncounted]),
-            )
+            made = self._made.get((event_type, subscribers))
+            if made is None:
+                made = self._made[event_type, subscribers] = (
+                    tuple([s.enqueue for s in subscribers]),
+                    len([s for s in subscribers if s.in_barrier and event_type not in s.uncounted]),
+                )
+            self._deliveries[event_type] = made
         else:
             self._subscriptions.pop(event_type, None)
             self._deliveries.pop(event_type, None)

@@ -157,7 +157,12 @@ class StrategyHost(Subscriber):
             _RunEnded: self._on_run_ended,
         }
         strategy._host = self
-        if type(strategy).on_order is Strategy.on_order:
+        kind = type(strategy)
+        self._on_fill_hook = None if kind.on_fill is Strategy.on_fill else strategy.on_fill
+        self._on_order_hook = None if kind.on_order is Strategy.on_order else strategy.on_order
+        """The strategy's hooks; None where it keeps the base class's, which does nothing:
+        not calling it spares ~3 µs an order."""
+        if self._on_order_hook is None:
             # no hook: handling the broker's answers publishes nothing, and the barrier need
             # not wait for it (the next timestamp's bars then reach the broker at once: two
             # thread hand-offs fewer per order); they are still handled in order, before them
@@ -455,8 +460,8 @@ class StrategyHost(Subscriber):
         if order is not None:  # the broker fills an order whole (docs/orders.md)
             order.quantity = 0.0
             order.status = "filled"
-        if self._live:
-            self._call_hook(fill, fill.symbol, self.strategy.on_fill)
+        if self._live and self._on_fill_hook is not None:
+            self._call_hook(fill, fill.symbol, self._on_fill_hook)
 
     def _on_accepted(self, event: OrderAccepted) -> None:
         if event.strategy_id != self.strategy_id:
@@ -490,9 +495,9 @@ class StrategyHost(Subscriber):
 
     def _notify(self, event: EventBase, order: OrderState | None) -> None:
         """``on_order(event)``; what it logs names the order's symbol when the order is known."""
-        if self._live:
+        if self._live and self._on_order_hook is not None:
             symbol = self.current.symbol if order is None else order.symbol
-            self._call_hook(event, symbol, self.strategy.on_order)
+            self._call_hook(event, symbol, self._on_order_hook)
 
     def market_time(self) -> int:
         """The time strategy code sees: the bar being handled, or the one a hook's event is of."""
