@@ -7,12 +7,12 @@ runs at once (a cancelled study does not wait for its trials). The Ray backend
 (``ostdesk.research.ray_backend``) follows the same interface.
 
 The local pool starts ``workers`` processes that share nothing with the parent (no state leaks
-from it, and it is safe in a Qt app): by ``forkserver`` where the platform has it (a server
-process started once, with ostdesk imported, forks each worker in milliseconds), else by
-``spawn``; each has BLAS/OpenMP threads set to 1 (workers already fill the cores) and gets the
-bars once, at start. A worker runs one trial at a time; one that
-outlives its per-trial limit plus a grace, or dies, is replaced, its trial ending
-``timeout`` or ``failed``.
+from it, and it is safe in a Qt app; its main script is not run again in them): by
+``forkserver`` where the platform has it (a server process started once, with ostdesk
+imported, forks each worker in milliseconds), else by ``spawn``; each has BLAS/OpenMP threads
+set to 1 (workers already fill the cores) and gets the bars once, at start. A worker runs one
+trial at a time; one that outlives its per-trial limit plus a grace, or dies, is replaced, its
+trial ending ``timeout`` or ``failed``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
+import types
+from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
@@ -129,7 +132,8 @@ class _Worker:
             saved = {k: os.environ.get(k) for k in THREAD_ENV}
             os.environ.update(dict.fromkeys(THREAD_ENV, "1"))
             try:
-                self.process.start()
+                with _no_main():
+                    self.process.start()
             finally:
                 for k, v in saved.items():
                     if v is None:
@@ -153,6 +157,22 @@ class _Worker:
 
 
 _ENV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_main() -> Iterator[None]:
+    """While a worker starts, hide the parent's main module from ``multiprocessing``: a
+    ``spawn`` or ``forkserver`` child otherwise runs the parent's main script again (as
+    ``__mp_main__``) before its target, and a worker needs nothing from it (it loads its
+    strategy by name). A script importing pandas and bokeh (``bench/sweep.py``) cost each
+    worker 1.3 s of start-up that way, every study. Held under ``_ENV_LOCK``, for the
+    milliseconds of ``Process.start``."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 class LocalBackend:
