@@ -3,7 +3,9 @@
 ``address`` is what ``ray.init`` takes: ``auto`` (the cluster this machine belongs to, started
 with ``ray start``), ``HOST:PORT`` of a head node's GCS, or ``ray://HOST:10001`` (Ray Client).
 The study's data is put into the object store once; each task gets its reference, so a node
-fetches the bars once, not per trial. Every node must have ostdesk (and the strategy's file,
+fetches the bars once, not per trial. A task is a generator that first says it has started:
+a trial is timed from then, not from its submission (a trial waiting in Ray's queue for a CPU
+has not used any of its time). Every node must have ostdesk (and the strategy's file,
 at the same path) installed. Results come back as tasks finish; ``close`` cancels the tasks
 still running (forcibly: strategy code need not cooperate) and disconnects. A cluster that
 vanishes (its head's GCS port refuses or stays silent) ends the study with a ``BackendError``
@@ -12,9 +14,11 @@ within seconds instead of Ray's own reconnect attempts.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from ostdesk.research.backends import BACKSTOP_S, BackendError
@@ -26,9 +30,14 @@ HEAD_CHECK_S = 1.0  # how often poll looks whether the head still answers
 HEAD_TIMEOUT_S = 5.0  # how long an unanswered connect to the head may take
 
 
-def _trial_task(data: StudyData, number: int, params: dict[str, Any]) -> TrialResult:
+STARTED = "started"
+"""What a task yields first, once it runs (its result comes second)."""
+
+
+def _trial_task(data: StudyData, number: int, params: dict[str, Any]) -> Iterator[Any]:
     import ray  # type: ignore[import-not-found,unused-ignore]
 
+    yield STARTED
     # Ray gives a task no CPU of its own: pinned, every worker of a node would share one
     os.environ["OSTDESK_NO_PIN"] = "1"
 
@@ -37,7 +46,20 @@ def _trial_task(data: StudyData, number: int, params: dict[str, Any]) -> TrialRe
         _strategies[key] = load_strategy(*key)
     result, _usable = run_trial(data, _strategies[key], number, params)
     result.worker = f"ray:{ray.get_runtime_context().get_node_id()[:8]}"
-    return result
+    yield result
+
+
+@dataclasses.dataclass
+class _Task:
+    """A trial submitted to Ray; ``started``: when the driver learnt it runs (None: queued)."""
+
+    number: int
+    params: dict[str, Any]
+    started: float | None = None
+
+    def failed(self, status: TrialStatus, error: str, now: float) -> TrialResult:
+        ran = now - self.started if self.started is not None else 0.0
+        return TrialResult(self.number, self.params, status, {}, error, ran, "ray")
 
 
 class RayBackend:
@@ -53,7 +75,7 @@ class RayBackend:
         self._ray: Any = ray
         self.address = address
         self._workers = workers
-        self._pending: dict[Any, tuple[int, dict[str, Any], float]] = {}
+        self._pending: dict[Any, _Task] = {}  # by the task's ObjectRefGenerator
         self._data_ref: Any = None
         self._task: Any = None
         self._limit = 0.0
@@ -108,49 +130,46 @@ class RayBackend:
         return len(self._pending)
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
-        ref = self._task.remote(self._data_ref, number, params)
-        self._pending[ref] = (number, params, time.monotonic())
+        stream = self._task.remote(self._data_ref, number, params)
+        self._pending[stream] = _Task(number, params)
 
     def poll(self, timeout: float) -> list[TrialResult]:
+        """Results finished since the last poll; a task that has started is timed from the
+        poll that learns it (its own limit it enforces itself, from its own start: this is
+        the backstop for strategy code it could not stop)."""
         ray = self._ray
         self._check_head()
         if not self._pending:
             return []
         ready, _ = ray.wait(list(self._pending), num_returns=len(self._pending), timeout=timeout)
         results = []
-        for ref in ready:
-            number, params, started = self._pending.pop(ref)
+        for stream in ready:
+            task = self._pending[stream]
             try:
-                results.append(ray.get(ref))
-            except Exception as exc:
-                results.append(
-                    TrialResult(
-                        number,
-                        params,
-                        TrialStatus.FAILED,
-                        {},
-                        f"its Ray task failed: {exc}",
-                        time.monotonic() - started,
-                        "ray",
-                    )
-                )
+                item = ray.get(next(stream))
+            except Exception as exc:  # StopIteration too: a task that ended saying nothing
+                del self._pending[stream]
+                error = f"its Ray task failed: {exc or type(exc).__name__}"
+                results.append(task.failed(TrialStatus.FAILED, error, time.monotonic()))
+                continue
+            if isinstance(item, TrialResult):
+                del self._pending[stream]
+                results.append(item)
+            else:
+                task.started = time.monotonic()
         now = time.monotonic()
-        for ref, (number, params, started) in list(self._pending.items()):
-            if now - started > self._limit:
-                ray.cancel(ref, force=True)
-                del self._pending[ref]
+        for stream, task in list(self._pending.items()):
+            if task.started is not None and now - task.started > self._limit:
+                ray.cancel(stream, force=True)
+                del self._pending[stream]
                 error = "its Ray task outlived the per-trial limit and was cancelled"
-                results.append(
-                    TrialResult(
-                        number, params, TrialStatus.TIMEOUT, {}, error, now - started, "ray"
-                    )
-                )
+                results.append(task.failed(TrialStatus.TIMEOUT, error, now))
         return results
 
     def close(self) -> None:
         if not self._vanished:  # with no cluster, cancelling would wait on it
-            for ref in self._pending:
-                self._ray.cancel(ref, force=True)
+            for stream in self._pending:
+                self._ray.cancel(stream, force=True)
         self._pending.clear()
         self._data_ref = None
         if self._ray.is_initialized():

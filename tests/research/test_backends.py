@@ -1,4 +1,4 @@
-"""The local process pool's start-up, with real worker processes started from a real script."""
+"""The local process pool: its workers' start-up (from a real script) and how it times trials."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from ostdesk.engine.strategy import Strategy
+from ostdesk.research import backends
+from ostdesk.research.spec import TrialResult
+from ostdesk.research.trial import STOP_GRACE_S
+from ostdesk.store import Database
+from tests.research.test_study import _data, flaky_spec
 
 SCRIPT = """
 import sys
@@ -50,3 +57,27 @@ def test_workers_do_not_run_the_parents_main_script_again(tmp_path: Path, method
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("True")  # a worker of the pool ran the trial (no bars)
     assert not mark.exists()
+
+
+def test_trials_queued_behind_a_busy_worker_are_timed_from_their_own_start(
+    goog_db: Database, flaky: type[Strategy], flaky_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no backstop beyond the trial's own limit and stop grace (2.5 s): timed from their
+    # submission, the last trials (submitted with the first, run after it and the others, each
+    # using its 0.5 s and the stop) would pass it and have their worker killed
+    monkeypatch.setattr(backends, "BACKSTOP_S", 0.0)
+    spec = flaky_spec(flaky, flaky_file, ["mode=0,2"], trial_timeout_s=0.5)
+    backend = backends.LocalBackend(1)
+    backend.start(_data(goog_db, spec))
+    try:
+        for number in range(5):
+            backend.submit(number, {"mode": 2})  # each loops until its limit stops it
+        results: list[TrialResult] = []
+        while backend.running():
+            results += backend.poll(0.1)
+    finally:
+        backend.close()
+    assert sorted(r.number for r in results) == [0, 1, 2, 3, 4]
+    assert all(r.error == "stopped after the per-trial limit of 0.5 s" for r in results)
+    assert all(r.worker == results[0].worker for r in results)  # no worker was killed
+    assert all(0.5 <= r.duration_s < 0.5 + STOP_GRACE_S for r in results)

@@ -16,6 +16,7 @@ import pytest
 from ostdesk.store import Database
 from ostdesk.store.studies import stored_trials
 from tests.cli_data import import_goog
+from tests.research.conftest import FLAKY
 from tests.research.ray_cluster import (
     ENV,
     RAY,
@@ -142,3 +143,59 @@ def test_a_study_whose_ray_cluster_vanishes_fails_in_one_line(
     assert driver.returncode != 0
     assert "the Ray cluster at 127.0.0.1:" in last and "went away" in last
     assert "Traceback" not in (seen + err).decode()
+
+
+QUEUED = """
+import sys
+from pathlib import Path
+
+from ostdesk.engine.events import BarPeriod
+from ostdesk.engine.strategy_loader import load_file
+from ostdesk.research import ray_backend
+from ostdesk.research.space import parse_space
+from ostdesk.research.spec import Objective, StudySpec
+from ostdesk.research.trial import StudyData
+from ostdesk.store import Database
+from ostdesk.store.market_data import bar_chunks, count_bars
+
+db_path, source, address = sys.argv[1:]
+(flaky,) = load_file(Path(source))
+dims, fixed = parse_space(flaky.params, ["mode=0,2"])
+objective = (Objective("Return [%]"),)
+spec = StudySpec("Flaky", source, ("GOOG",), "day", dims, objective, fixed, trial_timeout_s=0.5)
+day = BarPeriod.parse("day")
+with Database.open(Path(db_path), read_only=True) as db:
+    chunks = tuple(bar_chunks(db, ("GOOG",), day))
+    data = StudyData(spec, chunks, count_bars(db, ("GOOG",), day), {})
+ray_backend.BACKSTOP_S = 0.0  # the backstop: the trial's own limit and stop grace only
+backend = ray_backend.RayBackend(address)
+backend.start(data)
+for number in range(5):
+    backend.submit(number, {"mode": 2})  # each loops until its own limit stops it
+results = []
+while backend.running():
+    results += backend.poll(0.1)
+backend.close()
+for r in sorted(results, key=lambda r: r.number):
+    print(r.number, r.status.value, r.error, sep="|")
+"""
+
+
+def test_trials_queued_for_the_clusters_cpu_are_timed_from_their_start_not_submission(
+    lone_head: RayCluster, db_path: Path, tmp_path: Path
+) -> None:
+    import_goog(db_path)
+    source = tmp_path / "flaky.py"
+    source.write_text(FLAKY)
+    driver = [sys.executable, "-c", QUEUED, str(db_path), str(source), lone_head.address]
+    done = subprocess.run(
+        [*lone_head.enter, *driver],
+        env=ENV,
+        capture_output=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    # one CPU: the last waited four trials in Ray's queue, longer than its limit and grace
+    own = "timeout|stopped after the per-trial limit of 0.5 s"
+    assert done.stdout.decode().splitlines() == [f"{n}|{own}" for n in range(5)]
