@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.bridge = GuiBridge(self)
         self.controller = RunController(db, self.bridge, self)
         self.docks: dict[str, QDockWidget] = {}
+        self._details_to_raise: int | None = None  # a finished run's, once they are loaded
         self._status_before_replay = ""  # status and title to show again after a replay
         self._title_before_replay = ""
         self._live_run = ""  # the label of the run whose messages the bridge hands over
@@ -258,6 +259,7 @@ class MainWindow(QMainWindow):
         self.chart_loader.loaded.connect(self.central.show_run_in_chart)
         self.chart_loader.loadFailed.connect(self.log_view.error)
         self.run_details.centerRequested.connect(self.center_chart)
+        self.run_details.loaded.connect(self._on_details_loaded)
         self.blotters.centerRequested.connect(self.center_chart)
         b.progressChanged.connect(self._on_progress)
         b.errorsReady.connect(self._on_errors)
@@ -582,6 +584,7 @@ class MainWindow(QMainWindow):
     # -- bridge and controller slots -------------------------------------------------------------
     def _on_run_started(self, run: BacktestRun) -> None:
         self.central.show_chart()
+        self._details_to_raise = None  # the blotters stay in front of a new run
         self.replay.close()
         self.chart_feed.start(run)
         self.blotters.reset(run.config.capital)
@@ -611,9 +614,16 @@ class MainWindow(QMainWindow):
             self.central.last_opened = run.recording.run_id
             self.run_list.run_finished(run.recording.run_id)
             self.run_details.load(run.recording.run_id)  # not the last run opened
-            if run.status is RunStatus.COMPLETED:
-                self.docks["details"].raise_()  # its statistics are what a trader reads next
+            if run.status is RunStatus.COMPLETED:  # its statistics are what a trader reads next
+                self._details_to_raise = run.recording.run_id
         self._fold_log_while_idle()
+
+    def _on_details_loaded(self, run_id: int) -> None:
+        """Raise Run details once they show the finished run: raised at the run's end, they
+        painted the previous run, then again the new one (~15 ms of the window each)."""
+        if run_id == self._details_to_raise:
+            self.docks["details"].raise_()
+        self._details_to_raise = None
 
     def _fold_log_while_idle(self) -> None:
         """Fold the database log on the database thread, after the run list's refresh.
