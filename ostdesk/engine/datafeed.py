@@ -160,10 +160,9 @@ class HistoricalDatafeed:
         with no thread woken for it, and in exactly the order a waiting feed would publish it.
         When the replay needs its next chunk and this is not the feed's thread, the baton goes
         back to the feed's thread; at the end too (``_over``). On an inline bus (the
-        synchronous executor), waiting is draining the queues: ``idle.wait`` does it here."""
-        idle = self._bus.idle
-        then = idle.call_when_idle
-        wait = idle.wait if self._bus.inline else None
+        synchronous executor), waiting is draining the queues, which the replay does itself
+        (``_replay``): only its fetches come here."""
+        then = self._bus.idle.call_when_idle
         drive = self._drive
         try:
             for step in self._steps:
@@ -171,8 +170,6 @@ class HistoricalDatafeed:
                     if threading.get_ident() != self._feed_thread:
                         self._baton.release()
                         return
-                elif wait is not None:
-                    wait()
                 elif then(drive):
                     return
         except BaseException as exc:  # also on a subscriber's thread: it must not end it
@@ -183,7 +180,9 @@ class HistoricalDatafeed:
 
     def _replay(self) -> Iterator[object]:
         """The replay, as steps: it yields where it must wait for the system to be idle (the
-        barrier between timestamps), and ``_FETCH`` before it reads a chunk.
+        barrier between timestamps), and ``_FETCH`` before it reads a chunk. On an inline bus
+        it drains the queues there instead of yielding (``idle.wait``, on the run's one
+        thread): no generator round trip a timestamp.
 
         A timestamp's bars and its ``BarsComplete`` go out together, with no fetch between
         them: the next chunk is read at the barrier before the last timestamp of a chunk is
@@ -193,6 +192,7 @@ class HistoricalDatafeed:
         # The hot loop: everything it touches is a local, and bars are built inline through the
         # slot setters (as in completion_factory), ~0.8 us a bar cheaper than BarReceived(...).
         publish = self._bus.publish
+        drain = self._bus.idle.wait if self._bus.inline else None
         # a timestamp's bars are published together: one lock for all of them
         publish_all = self._bus.publish_all
         batch: list[BarReceived] = []
@@ -249,7 +249,10 @@ class HistoricalDatafeed:
                             start = max(block_first - chunk_first, 0)
                             self._publish_blocks(blocks, chunk, start, published - chunk_first)
                             block_first, block_started = published, created
-                        yield None
+                        if drain is None:
+                            yield None
+                        else:
+                            drain()
                         self.bars_published = published
                         if self._cancelled:
                             start = max(block_first - chunk_first, 0)
@@ -283,7 +286,10 @@ class HistoricalDatafeed:
                     publish(complete(current, time_ns(), published - first))
                 self._publish_blocks(blocks)
                 block_first, block_started = published, created
-                yield None
+                if drain is None:
+                    yield None
+                else:
+                    drain()
                 self.bars_published = published
         self._publish_blocks(blocks)
         self.bars_published = published
