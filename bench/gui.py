@@ -1,14 +1,16 @@
 """GUI figures: cold start to the window shown, and the demo backtest with the window attached.
 
 - cold start: wall time from spawning ``python`` to the main window exposed (imports, Qt set-up,
-  database open, window built), median of ``--starts`` runs; plus the heaviest imports from
+  database open, window built), median of ``--starts`` runs, and the main thread's CPU time
+  in it (what a loaded machine does not inflate); plus the heaviest imports from
   ``-X importtime``.
 - engine throughput of the demo backtest (SMA crossover, 5 symbols x 7,800 minute bars,
   recorded) headless vs. run from the window: ``--repeat`` pairs, alternated in one process so
   both see the same load of the (shared) machine; the median of the pairs' ratios.
 - main-thread stalls during the GUI runs: the worst lateness of a 5 ms ``QTimer`` heartbeat,
   in a third run of each repeat (the probe slows the run it watches: that run's throughput
-  ratio is printed too).
+  ratio is printed too), and the most CPU time the main thread spent between two beats: its
+  longest stretch of work, which other programs on the cores do not lengthen.
 
 Offscreen by default; on a display (e.g. ``Xvfb :99`` and ``DISPLAY=:99``) pass
 ``--platform xcb`` to measure a real window. Run: ``python bench/gui.py [--repeat 5]``.
@@ -29,6 +31,7 @@ import time
 from pathlib import Path
 
 CHILD_START = """
+import time
 from ostdesk.gui.app import create_application, open_database
 from ostdesk.gui.main_window import MainWindow
 app = create_application()
@@ -38,11 +41,12 @@ window.show()
 while not window.windowHandle().isExposed():
     app.processEvents()
 app.processEvents()
-print("shown", flush=True)
+print("shown", time.thread_time(), flush=True)
 """
 
 
-def cold_start(db: Path, env: dict[str, str]) -> float:
+def cold_start(db: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to the window shown: wall, and the main thread's CPU time."""
     code = CHILD_START.format(db=str(db))
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -52,9 +56,10 @@ def cold_start(db: Path, env: dict[str, str]) -> float:
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - t0
     proc.wait()
-    if line.strip() != "shown":
+    word, _, cpu = line.partition(" ")
+    if word != "shown":
         raise RuntimeError("the child process did not show the window")
-    return elapsed
+    return elapsed, float(cpu)
 
 
 def heaviest_imports(db: Path, env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
@@ -93,6 +98,7 @@ class PairedRuns:
     gui: list[float] = dataclasses.field(default_factory=list)  # bars/s, no heartbeat
     probed: list[float] = dataclasses.field(default_factory=list)  # bars/s, with it
     stalls: list[float] = dataclasses.field(default_factory=list)  # worst lateness, ms
+    busy: list[float] = dataclasses.field(default_factory=list)  # most CPU between beats, ms
     clicks: list[float] = dataclasses.field(default_factory=list)  # each Run click, ms
     gc_pauses: list[float] = dataclasses.field(default_factory=list)  # longest, ms
     headless_walls: list[float] = dataclasses.field(default_factory=list)  # run(), s
@@ -137,13 +143,14 @@ def paired_runs(db_path: Path, repeat: int) -> PairedRuns:
     freeze_startup_objects()  # as ostdesk.gui.app does a second after start
     clock = QElapsedTimer()
     clock.start()
-    worst = [0.0]
-    last = [clock.nsecsElapsed()]
+    worst = [0.0, 0.0]  # lateness, CPU time of the main thread between two beats (ms)
+    last = [clock.nsecsElapsed(), time.thread_time()]
 
     def beat() -> None:
-        now = clock.nsecsElapsed()
+        now, cpu = clock.nsecsElapsed(), time.thread_time()
         worst[0] = max(worst[0], (now - last[0]) / 1e6 - 5.0)
-        last[0] = now
+        worst[1] = max(worst[1], (cpu - last[1]) * 1e3)
+        last[0], last[1] = now, cpu
 
     gc_pause = [0.0, 0.0]  # start of the collection under way, longest in this probed run
 
@@ -171,7 +178,7 @@ def paired_runs(db_path: Path, repeat: int) -> PairedRuns:
         # each run starts from a folded log, as the window leaves it after a run
         db.fold_log(db.connection)
         if probe:
-            worst[0], last[0] = 0.0, clock.nsecsElapsed()
+            worst[:], last[:] = [0.0, 0.0], [clock.nsecsElapsed(), time.thread_time()]
             gc_pause[1] = 0.0
             heartbeat.start()
         loop = QEventLoop()
@@ -181,8 +188,8 @@ def paired_runs(db_path: Path, repeat: int) -> PairedRuns:
         run = window.start_run()
         if run is None:
             raise RuntimeError(window.notice.text)
-        worst[0], last[0] = 0.0, clock.nsecsElapsed()  # the run, not the click's own work
-        clicks.append((last[0] - t0) / 1e6)
+        worst[:], last[:] = [0.0, 0.0], [clock.nsecsElapsed(), time.thread_time()]
+        clicks.append((last[0] - t0) / 1e6)  # the run's stalls, not the click's own work
         loop.exec()
         if not probe:
             ends.append(((clock.nsecsElapsed() - t0) / 1e9, run.held_for))
@@ -193,6 +200,7 @@ def paired_runs(db_path: Path, repeat: int) -> PairedRuns:
         if probe:
             heartbeat.stop()
             stalls.append(worst[0])
+            r.busy.append(worst[1])
             gc_pauses.append(gc_pause[1])
         return run.bars_per_second
 
@@ -234,7 +242,8 @@ def main() -> int:
 
         with Database.open(db_path) as db:
             install_demo_data(db)
-        starts = [cold_start(db_path, env) for _ in range(args.starts)]
+        measured = [cold_start(db_path, env) for _ in range(args.starts)]
+        starts, start_cpus = [m[0] for m in measured], [m[1] for m in measured]
         imports = heaviest_imports(db_path, env)
         r = paired_runs(db_path, args.repeat)
     headless, gui, probed, stalls = r.headless, r.gui, r.probed, r.stalls
@@ -247,6 +256,7 @@ def main() -> int:
         f"{'cold start to window shown, median (s)':<44} {statistics.median(starts):>12.2f}  <= 1.5"
     )
     print(f"{'  runs (s)':<44} {' '.join(f'{s:.2f}' for s in starts):>12}")
+    print(f"{'  main-thread CPU time, median (s)':<44} {statistics.median(start_cpus):>12.2f}")
     print(f"{'demo backtest headless, median (bars/s)':<44} {h:>12,.0f}")
     print(f"{'demo backtest from the window, median (bars/s)':<44} {g:>12,.0f}")
     print(f"{'  ratio window / headless, median of pairs':<44} {ratio:>12.0%}  >= 80%")
@@ -262,6 +272,8 @@ def main() -> int:
     print("  (5 ms heartbeat's worst lateness, from the Run click's return to the idle window)")
     print(f"{'  longest main-thread GC in those runs (ms)':<44} {max(r.gc_pauses):>12.1f}")
     print(f"{'  per run (ms)':<44} {' '.join(f'{s:.0f}' for s in stalls):>12}")
+    print(f"{'  main thread busy between beats, worst (CPU ms)':<44} {max(r.busy):>12.1f}")
+    print(f"{'    per run (CPU ms)':<44} {' '.join(f'{s:.0f}' for s in r.busy):>12}")
     print(f"{'  idle window, before runs (ms)':<44} {r.idle:>12.1f}")
     click = f"{statistics.median(r.clicks):.0f} / {max(r.clicks):.0f}"
     print(f"{'Run click (start_run), median / max (ms)':<44} {click:>12}")
