@@ -71,6 +71,7 @@ from ostdesk.engine.events import (
     Side,
     TimeInForce,
 )
+from ostdesk.engine.events.base import event_factory
 from ostdesk.engine.order_checks import Problem
 from ostdesk.engine.portfolio import Portfolio, Position
 from ostdesk.engine.subscriber import Subscriber
@@ -79,6 +80,23 @@ SIZE_BOUND_EQUITY = 1_000.0
 """Without a leverage limit, an order may add at most this many times the account's equity (its
 starting capital, if that is more: an account in a drawdown still trades) of exposure: a bound
 against runaway sizes (1e300 units), far above any margin rule."""
+
+
+# the events of every order, made without their ``__init__`` (see ``event_factory``)
+_accepted = event_factory(OrderAccepted, "ts_event_ns", "order_id", "strategy_id")
+_matched = event_factory(OrdersMatched, "ts_event_ns")
+_fill_event = event_factory(
+    FillEvent,
+    "ts_event_ns",
+    "fill_id",
+    "order_id",
+    "strategy_id",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "commission",
+)
 
 
 class _WorkingOrder:
@@ -215,7 +233,7 @@ class SimulatedBroker(Subscriber):
             for request in deferred:
                 self._on_request(request)
         if self._held_orders_at_ts:
-            self._publish(OrdersMatched(ts_event_ns=event.ts_event_ns))
+            self._publish(_matched(event.ts_event_ns))
         if not self._orders and not self._deferred and self.max_leverage is None:
             self._listen(False)
 
@@ -289,16 +307,16 @@ class SimulatedBroker(Subscriber):
         self.account.apply_fill(order.symbol, qty if order.is_buy else -qty, price, fee)
         self._fill_ids += 1
         self._end(order, "filled")
-        fill = FillEvent(
-            ts_event_ns=ts,
-            fill_id=self._fill_ids,
-            order_id=order.order_id,
-            strategy_id=order.strategy_id,
-            symbol=order.symbol,
-            side=order.side,
-            quantity=qty,
-            price=price,
-            commission=fee,
+        fill = _fill_event(
+            ts,
+            self._fill_ids,
+            order.order_id,
+            order.strategy_id,
+            order.symbol,
+            order.side,
+            qty,
+            price,
+            fee,
         )
         self.fills.append(fill)
         self._publish(fill)
@@ -331,9 +349,7 @@ class SimulatedBroker(Subscriber):
         self._working.setdefault(order.symbol, {})[req.order_id] = order
         self._orders[req.order_id] = order
         self._publish(
-            OrderAccepted(
-                ts_event_ns=req.ts_event_ns, order_id=req.order_id, strategy_id=req.strategy_id
-            )
+            _accepted(req.ts_event_ns, req.order_id, req.strategy_id)
         )
 
     def _check_submission(self, req: OrderSubmissionRequest) -> Problem | None:

@@ -54,6 +54,7 @@ from ostdesk.engine.events import (
     StrategyLogged,
     TimeInForce,
 )
+from ostdesk.engine.events.base import event_factory
 from ostdesk.engine.events.logs import message_text, strategy_logged_factory
 from ostdesk.engine.events.market import bar_processed_factory
 from ostdesk.engine.indicators import Indicator
@@ -69,6 +70,21 @@ INDICATOR_BLOCK_ROWS = 4096
 INDICATOR_BLOCK_SECONDS = 0.1
 """An ``IndicatorBlock`` holds at most this many bars' values or this much wall time (checked
 every 64 bars), so a live chart fed from blocks lags a slow strategy by ~0.1 s at most."""
+_submission = event_factory(
+    OrderSubmissionRequest,
+    "ts_event_ns",
+    "order_id",
+    "strategy_id",
+    "symbol",
+    "side",
+    "order_type",
+    "quantity",
+    "limit_price",
+    "stop_price",
+    "time_in_force",
+    "expire_ns",
+)
+"""Builds the requests of ``submit`` (see ``event_factory``)."""
 _clock = time.perf_counter
 _thread_id = threading.get_ident
 
@@ -249,18 +265,9 @@ class StrategyHost(Subscriber):
         self._next_order_id += 1
         oid = self._next_order_id
         side = Side.BUY if is_buy else Side.SELL
-        request = OrderSubmissionRequest(
-            ts_event_ns=self.now,
-            order_id=oid,
-            strategy_id=self.strategy_id,
-            symbol=symbol,
-            side=side,
-            order_type=kind,
-            quantity=quantity,
-            limit_price=limit,
-            stop_price=stop,
-            time_in_force=tif,  # type: ignore[arg-type]  # a name: the request converts it
-            expire_ns=expire_ns,
+        sid = self.strategy_id  # tif may be a name: the request converts it
+        request = _submission(
+            self.now, oid, sid, symbol, side, kind, quantity, limit, stop, tif, expire_ns
         )
         if request.invalid is None:  # else the broker rejects it at once: it never works
             assert request.symbol is not None and request.quantity is not None

@@ -7,7 +7,16 @@ import dataclasses
 import pytest
 
 from ostdesk.engine import events
-from ostdesk.engine.events import ALL_EVENT_TYPES, BarPeriod, BarReceived, EventBase
+from ostdesk.engine.events import (
+    ALL_EVENT_TYPES,
+    BarPeriod,
+    BarReceived,
+    EventBase,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+from ostdesk.engine.events.base import event_factory
 
 
 def test_every_event_class_is_frozen_and_slotted() -> None:
@@ -52,3 +61,31 @@ def test_bar_period_parse_accepts_names_and_refuses_others() -> None:
     assert BarPeriod.parse("1d") is BarPeriod.DAY
     with pytest.raises(ValueError, match="unknown bar period 'weekly'"):
         BarPeriod.parse("weekly")
+
+
+def _without_created(event: EventBase) -> EventBase:
+    return dataclasses.replace(event, ts_created_ns=0)
+
+
+def test_event_factory_builds_what_the_constructor_builds_malformed_requests_included() -> None:
+    """The order path's builders (``event_factory``) give events equal to ``cls(...)``: fields,
+    defaults, and a request's own checks (``invalid``, names converted)."""
+    fields = ("ts_event_ns", "order_id", "strategy_id", "symbol", "side", "order_type")
+    fields += ("quantity", "limit_price", "stop_price", "time_in_force", "expire_ns")
+    make = event_factory(events.OrderSubmissionRequest, *fields)
+    cases = [
+        (5, 1, "S", "A", Side.BUY, OrderType.MARKET, 1.0, None, None, TimeInForce.GTC, None),
+        (5, 2, "S", "A", Side.SELL, OrderType.LIMIT, 2, 9.5, None, "day", None),  # converted
+        (5, 3, "S", "A", Side.BUY, OrderType.MARKET, "lots", None, None, TimeInForce.GTC, None),
+    ]
+    for values in cases:
+        built = make(*values)
+        expected = events.OrderSubmissionRequest(**dict(zip(fields, values, strict=True)))
+        assert _without_created(built) == _without_created(expected)
+        assert built.ts_created_ns > 1_600_000_000_000_000_000
+    assert make(*cases[2]).invalid is not None
+    assert make(*cases[1]).time_in_force is TimeInForce.DAY
+    matched = event_factory(events.OrdersMatched, "ts_event_ns")(7)
+    assert _without_created(matched) == _without_created(events.OrdersMatched(ts_event_ns=7))
+    with pytest.raises(TypeError, match="order_id"):
+        event_factory(events.OrderAccepted, "ts_event_ns", "strategy_id")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+_E = TypeVar("_E", bound="EventBase")
 
 
 @dataclasses.dataclass(kw_only=True, frozen=True, slots=True)
@@ -37,3 +39,31 @@ def slot_setters(cls: type, *names: str) -> tuple[Callable[[object, Any], None],
         else:
             raise AttributeError(f"{cls.__name__} has no slot {name!r}")
     return tuple(setters)
+
+
+def event_factory(cls: type[_E], *names: str) -> Callable[..., _E]:
+    """A builder of ``cls`` events from the values of ``names``, positionally: equal to
+    ``cls(**dict(zip(names, values)))`` (``ts_created_ns`` the wall clock, fields not named at
+    their defaults, ``__post_init__`` run), at about half the cost: one straight-line
+    function of ``slot_setters`` calls, generated as ``dataclasses`` generates ``__init__``.
+    For events made once an order or more (the order path made five through their
+    ``__init__``, ~8 µs an order)."""
+    named = set(names)
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "now": time.time_ns}
+    lines = ["event = new(cls)", "set_ts_created_ns(event, now())"]
+    for field in dataclasses.fields(cls):
+        if field.name in named or field.name == "ts_created_ns":
+            continue
+        if field.default is dataclasses.MISSING:
+            raise TypeError(f"{cls.__name__} needs {field.name}: it has no default")
+        scope[f"default_{field.name}"] = field.default
+        lines.append(f"set_{field.name}(event, default_{field.name})")
+    for name in (*names, "ts_created_ns", *(n[8:] for n in list(scope) if n[:8] == "default_")):
+        scope[f"set_{name}"] = slot_setters(cls, name)[0]
+    lines += [f"set_{name}(event, {name})" for name in names]
+    if hasattr(cls, "__post_init__"):
+        lines.append("event.__post_init__()")
+    body = "".join(f"\n    {line}" for line in (*lines, "return event"))
+    exec(f"def make({', '.join(names)}):{body}", scope)
+    make: Callable[..., _E] = scope["make"]
+    return make
