@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 
-from ostdesk.engine.events.base import EventBase, slot_setters
+from ostdesk.engine.events.base import EventBase, event_factory
 
 MAX_MESSAGE_CHARS = 10_000
 """A longer message keeps its start and says how much was cut: a strategy that logs a whole
@@ -38,21 +37,6 @@ def message_text(message: object) -> str:
 
 
 def strategy_logged_factory() -> Callable[[int, str, str, str], StrategyLogged]:
-    """Builds ``StrategyLogged(ts, strategy_id, symbol, message)`` through its slot setters
-    (see ``slot_setters``): a strategy may log on every bar, and this halves the event's cost
-    (~0.5 µs instead of ~1.2)."""
-    new, cls, now = object.__new__, StrategyLogged, time.time_ns
-    s_ts, s_created, s_sid, s_symbol, s_message = slot_setters(
-        cls, "ts_event_ns", "ts_created_ns", "strategy_id", "symbol", "message"
-    )
-
-    def make(ts: int, sid: str, symbol: str, message: str) -> StrategyLogged:
-        event: StrategyLogged = new(cls)
-        s_ts(event, ts)
-        s_created(event, now())
-        s_sid(event, sid)
-        s_symbol(event, symbol)
-        s_message(event, message)
-        return event
-
-    return make
+    """Builds ``StrategyLogged(ts, strategy_id, symbol, message)`` (see ``event_factory``): a
+    strategy may log on every bar, and this halves the event's cost."""
+    return event_factory(StrategyLogged, "ts_event_ns", "strategy_id", "symbol", "message")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
-from ostdesk.engine.events.base import EventBase, slot_setters
+from ostdesk.engine.events.base import EventBase, event_factory
 from ostdesk.engine.events.enums import BarPeriod
 
 
@@ -89,23 +88,6 @@ class IndicatorBlock(EventBase):
 def bar_processed_factory() -> Callable[
     [int, str, BarReceived, tuple[str, ...], tuple[float, ...]], BarProcessed
 ]:
-    """Builds ``BarProcessed`` through its slot setters (see ``slot_setters``): it is made once
-    per bar whenever someone listens for it."""
-    new, cls, now = object.__new__, BarProcessed, time.time_ns
-    s_ts, s_created, s_sid, s_bar, s_names, s_values = slot_setters(
-        cls, "ts_event_ns", "ts_created_ns", "strategy_id", "bar", "names", "values"
-    )
-
-    def make(
-        ts: int, sid: str, bar: BarReceived, names: tuple[str, ...], values: tuple[float, ...]
-    ) -> BarProcessed:
-        event: BarProcessed = new(cls)
-        s_ts(event, ts)
-        s_created(event, now())
-        s_sid(event, sid)
-        s_bar(event, bar)
-        s_names(event, names)
-        s_values(event, values)
-        return event
-
-    return make
+    """Builds ``BarProcessed`` (see ``event_factory``): it is made once per bar whenever
+    someone listens for it."""
+    return event_factory(BarProcessed, "ts_event_ns", "strategy_id", "bar", "names", "values")
