@@ -15,7 +15,9 @@ Indicators two instances declare alike (``SMA(10)`` for both) are declared
 once and shared: their values are the same. Fills and broker answers reach the instance whose
 order they are about; those of the closing orders reach none. Unlike separate out-of-sample
 runs, an instance's indicators have seen every bar of the run (they are warm at its window's
-start).
+start). ``line_spans`` tells, per indicator line, the windows whose instance declared it: a
+recorded stitched run keeps each line's values there only (``walkforward.record_stitched``),
+so its chart draws each window's indicators over that window.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class _InstanceHost:
         return _NetState(current, _net(host.portfolio.position(current.symbol), closing))
 
     def add_indicator(self, indicator: Indicator) -> IndicatorHandle:
+        self._owner._lines[self._instance].update(indicator.line_labels())
         shared = self._owner._indicators
         if indicator.label not in shared:
             shared[indicator.label] = self._owner.host.add_indicator(indicator)
@@ -146,6 +149,7 @@ class _Scheduled(Strategy):
         self._orders: dict[int, int] = {}  # order id -> instance that submitted it
         self._closing: dict[int, tuple[str, float]] = {}  # order id -> symbol, quantity closed
         self._starts = [leg.start_ns for leg in self.legs]
+        self._lines: list[set[str]] = [set() for _ in self.legs]  # indicator lines per instance
         self._instances: list[Strategy] = []
         for k, leg in enumerate(self.legs):
             instance = self.walked.build(leg.params)
@@ -153,6 +157,16 @@ class _Scheduled(Strategy):
             self._instances.append(instance)
             instance.setup()
         self._leg = -1
+
+    def line_spans(self) -> dict[str, list[tuple[int, int]]]:
+        """Per indicator line, the ``[start_ns, end_ns)`` ranges of the windows whose instance
+        declared it: where the line is one the strategy traded on (elsewhere the run's
+        indicators are computed too, but another window's parameters traded)."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for leg, lines in zip(self.legs, self._lines, strict=True):
+            for line in sorted(lines):
+                spans.setdefault(line, []).append((leg.start_ns, leg.end_ns))
+        return spans
 
     def _active(self, ts_ns: int) -> int:
         k = bisect.bisect_right(self._starts, ts_ns) - 1
@@ -200,6 +214,12 @@ class _Scheduled(Strategy):
     def on_stop(self) -> None:
         if self._leg >= 0:
             self._instances[self._leg].on_stop()
+
+
+def line_spans(strategy: Strategy) -> dict[str, list[tuple[int, int]]]:
+    """:meth:`_Scheduled.line_spans` of a run's strategy made by :func:`scheduled_strategy`
+    (empty for any other)."""
+    return strategy.line_spans() if isinstance(strategy, _Scheduled) else {}
 
 
 def _on_order(self: _Scheduled, event: EventBase) -> None:

@@ -39,7 +39,7 @@ from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
 from ostdesk.research.ranking import best_trials
 from ostdesk.research.spec import StudySpec, error_line
-from ostdesk.research.stitched import Leg, scheduled_strategy
+from ostdesk.research.stitched import Leg, line_spans, scheduled_strategy
 from ostdesk.research.study import StudyProgress, StudyRunner
 from ostdesk.research.trial import config_for, load_strategy
 from ostdesk.store.backtests import prepare_backtest
@@ -379,10 +379,34 @@ def record_stitched(
         executor="threaded",
         name=name,
     )
-    run_id = _recorded(db, config, spec.strategy_source)
-    if run_id is not None:
-        update_run(db, run_id, notes=_schedule_notes(db, spec, results))
+    run = prepare_backtest(db, config, strategy_source=spec.strategy_source).run()
+    if run.recording is None:
+        return None
+    run_id = int(run.recording.run_id)
+    if run.host is not None:
+        _keep_lines_to_their_windows(db, run_id, line_spans(run.host.strategy))
+    update_run(db, run_id, notes=_schedule_notes(db, spec, results))
     return run_id
+
+
+def _keep_lines_to_their_windows(
+    db: DbOrCursor, run_id: int, spans: Mapping[str, Sequence[tuple[int, int]]]
+) -> None:
+    """Blank (NULL, as in a warm-up) each indicator line of the stitched run outside the
+    windows whose parameters declared it: over the whole run, the lines of every window's
+    parameters overlap, and no reader can tell which ones traded where."""
+    if not spans:  # the strategy declares no indicator: the run recorded none
+        return
+    names = [line for line, ranges in spans.items() for _ in ranges]
+    starts = [lo for ranges in spans.values() for lo, _ in ranges]
+    ends = [hi for ranges in spans.values() for _, hi in ranges]
+    connection_of(db).execute(
+        "UPDATE run_indicators SET value = NULL WHERE run_id = ? AND NOT EXISTS ("
+        " SELECT 1 FROM (SELECT unnest(?) AS name, unnest(?) AS lo, unnest(?) AS hi) AS span"
+        " WHERE span.name = run_indicators.name AND run_indicators.ts >= span.lo"
+        " AND run_indicators.ts < span.hi)",
+        [run_id, names, starts, ends],
+    )
 
 
 def _asked_end(db: DbOrCursor, spec: StudySpec, end_ns: int) -> int | None:
@@ -426,9 +450,8 @@ def _recorded(db: Database, config: Any, source: str) -> int | None:
 STITCHED_NOTE = (
     "The stitched run's return is not the sum of the windows' out-of-sample returns: it runs "
     "once over every window, so its indicators are warm at each window's start, where each "
-    "window's own out-of-sample run warms them up on its first bars. Its chart draws every "
-    "window's indicators over the whole run; in each window only that window's parameters "
-    "traded."
+    "window's own out-of-sample run warms them up on its first bars. Its chart draws each "
+    "window's indicators over that window, where its parameters traded."
 )
 """Why the stitched run differs from its windows' runs: its notes and the CLI say it."""
 

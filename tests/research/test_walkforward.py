@@ -357,6 +357,32 @@ def _stitch(db: Database, spec: StudySpec, cls: type, windows: list[Window], par
     return run_id
 
 
+def test_a_stitched_runs_indicator_lines_have_values_only_in_the_windows_that_traded_on_them(
+    goog_db: Database,
+) -> None:
+    spec = StudySpec(
+        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+        objectives=(Objective("Sharpe Ratio"),),
+    )  # fmt: skip
+    ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
+    windows = bar_windows(ts[:1_000], 400, 200)
+    chosen = [{"fast": 5, "slow": 20}, {"fast": 10, "slow": 20}, {"fast": 5, "slow": 40}]
+    run_id = _stitch(goog_db, spec, SmaCross, windows, chosen)
+    lines = run_indicators(goog_db, run_id, "GOOG")
+    used_in = {"SMA(5)": {0, 2}, "SMA(10)": {1}, "SMA(20)": {0, 1}, "SMA(40)": {2}}
+    assert set(lines) == set(used_in)
+    for name, line in lines.items():
+        for k, w in enumerate(windows):
+            inside = (line["ts"] >= w.oos_start_ns) & (line["ts"] < w.oos_end_ns)
+            values = np.asarray(line["value"], dtype=np.float64)[inside]
+            assert len(values) == 200
+            if k in used_in[name]:  # past the run's warm-up (its first 40 bars), all there
+                assert np.isfinite(values[40:]).all(), (name, k)
+            else:
+                assert np.isnan(values).all(), (name, k)
+
+
 def test_a_window_that_closes_at_its_first_bar_does_not_sell_the_previous_windows_position_again(
     goog_db: Database, tmp_path: Path
 ) -> None:
