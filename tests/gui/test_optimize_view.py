@@ -4,6 +4,9 @@ studies reopened and resumed, and what the form refuses next to the field."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -11,11 +14,15 @@ import pytest
 from PySide6.QtCore import QRectF, Qt
 from pytestqt.qtbot import QtBot
 
+from ostdesk.engine.strategy_loader import load_strategies
 from ostdesk.gui.config import ConfigDock
 from ostdesk.gui.optimize import OptimizeView
+from ostdesk.gui.optimize.study_thread import ROWS_MS
 from ostdesk.gui.optimize.trials_model import SORT_ROLE
+from ostdesk.research.space import parse_space
+from ostdesk.research.spec import Objective, StudySpec
 from ostdesk.store import DEMO_SYMBOLS, Database, install_demo_data
-from ostdesk.store.studies import get_study, stored_trials
+from ostdesk.store.studies import TrialRow, get_study, stored_trials
 
 STUDY_TIMEOUT_MS = 90_000
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -85,6 +92,38 @@ def test_a_grid_study_runs_from_the_view_to_the_end_and_fills_the_table(
     view.table.sortByColumn(column, Qt.SortOrder.DescendingOrder)
     top = view.proxy.mapToSource(view.proxy.index(0, 0)).row()
     assert view.model.rows[top] is view.model.best
+
+
+def test_trials_reach_the_table_at_most_four_times_a_second_and_all_before_the_end(
+    qtbot: QtBot, view: OptimizeView
+) -> None:
+    set_range(view, "fast", "2", "20", "1")  # 19 x 4 cheap trials, finishing many a second
+    set_range(view, "slow", "30", "60", "10")
+    when: list[float] = []
+    rows: list[int] = []
+    view.study_thread.trialsReady.connect(
+        lambda batch: (when.append(time.monotonic()), rows.append(len(batch)))
+    )
+    ended: list[int] = []
+    view.studyFinished.connect(lambda _summary: ended.append(view.model.rowCount()))
+    with qtbot.waitSignal(view.studyFinished, timeout=STUDY_TIMEOUT_MS):
+        assert view.start()
+    gaps = [b - a for a, b in itertools.pairwise(when[:-1])]  # the last batch: at the end
+    assert len(when) >= 2 and min(gaps, default=ROWS_MS / 1000) >= ROWS_MS / 1000 - 0.005
+    assert sum(rows) == ended[0] == 76
+
+
+def test_the_tables_texts_are_of_the_study_shown_after_another_was(view: OptimizeView) -> None:
+    dims, fixed = parse_space(load_strategies().get("SmaCross").params, ["fast=5:10:5"])
+    spec = StudySpec("SmaCross", "built-in", ("X",), "day", dims, (Objective("Return [%]"),), fixed)
+    one = TrialRow(0, {"fast": 5}, "completed", (1.0,), True, {"# Trades": 3.0}, None, 0.1, "a")
+    other = dataclasses.replace(one, stats={"# Trades": 7.0}, worker="b")
+    view.model.set_study(spec, [one])
+    column = view.model.columns.index("# Trades")
+    assert view.model.index(0, column).data() == "3"  # formatted once, then kept
+    view.model.set_study(spec, [other])
+    assert view.model.index(0, column).data() == "7"
+    assert view.model.index(0, view.model.columns.index("Worker")).data() == "b"
 
 
 def test_the_heatmaps_best_cell_is_the_tables_best_trial(qtbot: QtBot, view: OptimizeView) -> None:

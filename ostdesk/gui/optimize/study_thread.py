@@ -2,10 +2,11 @@
 
 ``StudyRunner.run`` blocks until the study ends and calls its callbacks on its own thread, for
 every trial. Here it runs on one Python thread; the callbacks only append to a list under a
-lock, and a ``QTimer`` on the main thread drains it every ``FLUSH_MS`` and emits one
-``trialsReady`` batch and the latest progress (as ``ostdesk.gui.bridge`` does for a run's
-events): a grid of cheap trials finishing hundreds a second costs the window one table update
-a tick, never one per trial. The end (``finished`` or ``failed``) comes after the last batch.
+lock, and a ``QTimer`` on the main thread drains it: the latest progress every ``FLUSH_MS``,
+the trials in one ``trialsReady`` batch every ``ROWS_MS`` (as ``ostdesk.gui.bridge`` does for
+a run's events): a grid of cheap trials finishing hundreds a second costs the window four
+table updates a second (each repaints the visible table, ~10-30 ms of the main thread),
+never one per trial. The end (``finished`` or ``failed``) comes after the last batch.
 
 The study's worker processes run ``STUDY_NICE`` lower than the window (the view makes its
 backend with it): trials fill every core, and the window still gets a core the moment it has
@@ -19,13 +20,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from ostdesk.research.spec import TrialResult
 from ostdesk.research.study import StudyProgress, StudyRunner, StudySummary, trial_row
 from ostdesk.store.studies import TrialRow
 
 FLUSH_MS = 100
+ROWS_MS = 250
 STUDY_NICE = 10
 JOIN_TIMEOUT_S = 10.0
 
@@ -69,6 +71,7 @@ class StudyThread(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._flush)
+        self._rows_clock = QElapsedTimer()
 
     @property
     def running(self) -> bool:
@@ -90,6 +93,7 @@ class StudyThread(QObject):
         )
         self._thread.start()
         self._timer.start()
+        self._rows_clock.start()
 
     def cancel(self) -> None:
         """Stop soon (trials running are abandoned; a resume runs them again)."""
@@ -130,8 +134,12 @@ class StudyThread(QObject):
     # -- the main thread -------------------------------------------------------------------------
     def _flush(self) -> None:
         with self._lock:
-            rows, self._rows = self._rows, []
-            progress, outcome = self._progress, self._outcome
+            outcome = self._outcome
+            rows: list[TrialRow] = []
+            if outcome is not None or self._rows_clock.hasExpired(ROWS_MS):
+                rows, self._rows = self._rows, []
+                self._rows_clock.restart()
+            progress = self._progress
         runner = self._runner
         if not self._announced and runner is not None and runner.study_id is not None:
             self._announced = True
