@@ -7,7 +7,10 @@ alternated runs on the issue's workloads (in memory, no database, recorder off):
 - CPU µs a bar of the plain loop, backtesting.py, the threaded engine, the synchronous
   executor running SmaCross, and running a strategy that does nothing (the engine's floor);
 - a cProfile of one synchronous SmaCross run, its own time summed by where the code lives
-  (the inline bus, datafeed, strategy host, indicators, the strategy, broker, bus routing).
+  (the inline bus, datafeed, strategy host, indicators, the strategy, broker, bus routing);
+- the fixed cost of a run as ``bench/peers.py`` times it (bars in a DuckDB file):
+  ``prepare_backtest``, reading the bars, and a one-bar run (set-up and teardown), against
+  the whole synchronous run, headless, in wall time.
 
 Run: python bench/sync_profile.py [--workload DIR] [--repeat N] [--only a|b]
 """
@@ -15,10 +18,12 @@ Run: python bench/sync_profile.py [--workload DIR] [--repeat N] [--only a|b]
 from __future__ import annotations
 
 import cProfile
+import dataclasses
 import os
 import pstats
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,9 +43,14 @@ from bench.peers import (
     workload,
     workload_parser,
 )
+from bench.recorder import load_into
 from ostdesk import Strategy
 from ostdesk.engine import runner
+from ostdesk.engine.datafeed import BarChunk
 from ostdesk.engine.events import BarPeriod, BarReceived
+from ostdesk.store import Database
+from ostdesk.store.backtests import prepare_backtest
+from ostdesk.store.market_data import bar_chunks
 from ostdesk.strategies.sma_cross import SmaCross
 
 
@@ -125,6 +135,51 @@ def profile(w: Workload) -> None:
         print(f"  {name:<32}{seconds / total:>7.1%}")
 
 
+def fixed_cost(w: Workload, folder: Path, repeat: int) -> None:
+    """What a timed run spends besides replaying bars: medians of wall time, alternated."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database.open(Path(tmp) / "bars.duckdb")
+        try:
+            load_into(db, folder / f"{w.name}.npz")
+            config = runner.BacktestConfig(
+                strategy=SmaCross,
+                symbols=w.symbols,
+                period=BarPeriod.MINUTE,
+                params={"fast": FAST, "slow": SLOW, "size": 1.0},
+                executor="sync",
+            )
+            one_bar = runner.BacktestConfig(
+                strategy=DoesNothing, symbols=w.symbols, period=BarPeriod.MINUTE, executor="sync"
+            )
+            head = BarChunk(*(getattr(w.chunk, f.name)[:1] for f in dataclasses.fields(BarChunk)))
+
+            def whole() -> None:
+                prepare_backtest(db, config, record=False).run()
+
+            def tiny() -> None:
+                runner.BacktestRun(one_bar, [head], 1).run()
+
+            rows: dict[str, Callable[[], object]] = {
+                "prepare_backtest": lambda: prepare_backtest(db, config, record=False),
+                "reading the bars": lambda: sum(1 for _ in bar_chunks(db, w.symbols, "minute")),
+                "a one-bar run (set-up, teardown)": tiny,
+                "the whole timed run": whole,
+            }
+            spent: dict[str, list[float]] = {label: [] for label in rows}
+            for _ in range(repeat):
+                for label, row in rows.items():
+                    start = time.perf_counter()
+                    row()
+                    spent[label].append(time.perf_counter() - start)
+        finally:
+            db.close()
+    total = statistics.median(spent["the whole timed run"])
+    print(f"fixed cost of a sync run, {w.label}: wall time, share of the whole run")
+    for label, values in spent.items():
+        ms = statistics.median(values) * 1e3
+        print(f"  {label:<36}{ms:>9.1f} ms{ms / 1e3 / total:>8.1%}")
+
+
 def _tuple(where: str | tuple[str, ...]) -> tuple[str, ...]:
     return (where,) if isinstance(where, str) else where
 
@@ -139,6 +194,7 @@ def main() -> None:
             w = workload(args.workload, name, label)
             cpu_per_bar(w, args.repeat)
             profile(w)
+            fixed_cost(w, args.workload, args.repeat)
 
 
 if __name__ == "__main__":
