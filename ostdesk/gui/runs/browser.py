@@ -44,6 +44,7 @@ from ostdesk.gui.runs.dialogs import ExportDialog, RunEditDialog
 from ostdesk.gui.runs.model import RunTableModel
 from ostdesk.gui.runs.table import COLUMN_KEYS, RunQuery, RunTable
 from ostdesk.gui.runs.worker import RunWorker
+from ostdesk.research.stitched import rerun_refusal
 from ostdesk.store.database import Database
 from ostdesk.store.errors import StoreError
 from ostdesk.store.run_schema import RUN_STATUSES
@@ -187,7 +188,16 @@ class RunBrowser(QWidget):
     def rerun_selected(self) -> None:
         ids = self.selected_run_ids()
         if ids:
-            self._submit(functools.partial(get_run, run_id=ids[0]), self.rerunRequested.emit)
+            self._submit(functools.partial(get_run, run_id=ids[0]), self._rerun)
+
+    def _rerun(self, run: dict[str, Any]) -> None:
+        """Ask for a re-run of ``run``, unless it is not one backtest (a walk-forward's
+        stitched run): then the banner says so, and what runs it again."""
+        refusal = rerun_refusal(run)
+        if refusal is None:
+            self.rerunRequested.emit(run)
+        else:
+            self.show_message(refusal)
 
     # -- changes ----------------------------------------------------------------------------
     def edit_run(
