@@ -35,6 +35,26 @@ from ostdesk.engine.strategy import IndicatorHandle, Strategy
 from ostdesk.engine.strategy_host import StrategyHost
 from ostdesk.engine.strategy_state import OrderState, SymbolState
 
+SUFFIX = " (walk-forward)"
+"""Ends the name of every strategy :func:`scheduled_strategy` makes: a stitched run's
+``strategy`` in the runs table."""
+
+
+def rerun_refusal(run: Mapping[str, Any]) -> str | None:
+    """Why the recorded ``run`` (a ``get_run`` row) cannot run again as one backtest, in a
+    sentence for the window (None: it can). A stitched run's strategy switches parameters at
+    each window's start, with legs no stored configuration holds: it is the walk-forward that
+    runs again."""
+    if not str(run["strategy"]).endswith(SUFFIX):
+        return None
+    return (
+        f"Run {run['run_id']} is the stitched out-of-sample run of a walk-forward: each window "
+        "traded the parameters its own in-sample study chose (the run's notes list them), so "
+        "it does not run again as one backtest. To run it again, walk the study forward "
+        "again: Run > Walk-forward…, or ostdesk walkforward STUDY --in-sample N "
+        "--out-of-sample M."
+    )
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Leg:
@@ -240,7 +260,7 @@ def scheduled_strategy(walked: type[Strategy], legs: Sequence[Leg]) -> type[Stra
     namespace: dict[str, Any] = {
         "walked": walked,
         "legs": ordered,
-        "name": f"{walked.name} (walk-forward)",
+        "name": f"{walked.name}{SUFFIX}",
         "__doc__": f"{walked.name} with its walk-forward parameters per window.",
     }
     if walked.on_order is not Strategy.on_order:
