@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -620,8 +620,14 @@ class MainWindow(QMainWindow):
 
     def _on_details_loaded(self, run_id: int) -> None:
         """Raise Run details once they show the finished run: raised at the run's end, they
-        painted the previous run, then again the new one (~15 ms of the window each)."""
+        painted the previous run, then again the new one (~15 ms of the window each). The
+        raise (and so its paint) waits for a timer's turn: in the turn that filled the
+        details, the two made one stall."""
         if run_id == self._details_to_raise:
+            QTimer.singleShot(1, self, lambda: self._raise_details(run_id))
+
+    def _raise_details(self, run_id: int) -> None:
+        if run_id == self._details_to_raise and self.run_details.run_id == run_id:
             self.docks["details"].raise_()
         self._details_to_raise = None
 

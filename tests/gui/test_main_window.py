@@ -68,7 +68,7 @@ def test_demo_run_from_an_empty_store_fills_chart_blotters_and_run_list(qtbot, d
     assert "completed" in window.status.message.text()
     qtbot.waitUntil(lambda: window.run_details.run_id == run.recording.run_id)
     assert window.run_details.stats_table.item(0, 1).text()  # its statistics, in front
-    assert not window.docks["details"].visibleRegion().isEmpty()
+    qtbot.waitUntil(lambda: not window.docks["details"].visibleRegion().isEmpty())
     assert window.log_view.error_count == 0
 
     window.close()

@@ -24,19 +24,14 @@ def test_run_details_come_to_the_front_with_the_finished_runs_statistics(
     window: MainWindow = make_window(qtbot, db)
     first = window.start_run()
     assert first is not None
-    qtbot.waitUntil(
-        lambda: window.run_details.run_id == first.recording.run_id, timeout=RUN_TIMEOUT_MS
-    )
-    seen: list[tuple[bool, int | None]] = []  # in front?, the run they show, at each step
-    window.controller.runFinished.connect(
-        lambda _run: seen.append((details_in_front(window), window.run_details.run_id))
-    )
-    window.run_details.loaded.connect(
-        lambda _id: seen.append((details_in_front(window), window.run_details.run_id))
+    qtbot.waitUntil(lambda: details_in_front(window), timeout=RUN_TIMEOUT_MS)
+    assert window.run_details.run_id == first.recording.run_id
+    shown_in_front: list[int | None] = []  # the run they show each time they come forward
+    window.docks["details"].visibilityChanged.connect(
+        lambda visible: visible and shown_in_front.append(window.run_details.run_id)
     )
     second = window.start_run()
     assert second is not None and not details_in_front(window)  # the blotters, for the run
-    second_id = second.recording.run_id
-    qtbot.waitUntil(lambda: window.run_details.run_id == second_id, timeout=RUN_TIMEOUT_MS)
-    assert seen == [(False, first.recording.run_id), (True, second_id)]
+    qtbot.waitUntil(lambda: details_in_front(window), timeout=RUN_TIMEOUT_MS)
+    assert shown_in_front == [second.recording.run_id]
     window.close()
