@@ -8,7 +8,9 @@ the heatmap in front (redrawn as trials arrive), on one worker per core by defau
 lateness and the 99th percentile, the target being a worst stall of 50 ms or less. On Linux
 it also prints how much of the worst stall the main thread spent runnable but waiting for a
 CPU (``/proc/self/task/TID/schedstat``: the machine's load, other programs on the cores) and
-running its own code; the rest it was blocked (waiting for the GIL, say).
+running its own code; the rest it was blocked (waiting for the GIL, say). ``main CPU``: the
+main thread's own CPU time over the study, in ms a second: what the window's code costs, which
+the machine's load does not change (the stalls, on a shared machine, mostly measure that load).
 
 Offscreen by default; ``--platform xcb`` on a display. Run:
 ``python bench/optimize_gui.py [--repeat 2] [--workers N]``.
@@ -37,12 +39,12 @@ def _runqueue_ms() -> float:
     return int(stat.split()[1]) / 1e6
 
 
-Row = tuple[str, float, float, float, float, float, int]
+Row = tuple[str, float, float, float, float, float, int, float]
 
 
 def measure(db_path: Path, repeat: int, workers: int | None) -> list[Row]:
     """Rows: (tab in front, trials/s, worst stall ms, of it waiting for a CPU, of it running,
-    p99 stall ms, trials) per study."""
+    p99 stall ms, trials, main thread's CPU ms a second) per study."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     from ostdesk.gui.app import create_application
@@ -113,7 +115,7 @@ def measure(db_path: Path, repeat: int, workers: int | None) -> list[Row]:
         loop.exec()
         heartbeat.stop()
         p99 = statistics.quantiles(lateness, n=100)[98] if len(lateness) > 100 else 0.0
-        rows.append(("idle, no study", 0.0, *worst(), p99, 0))
+        rows.append(("idle, no study", 0.0, *worst(), p99, 0, sum(busy) / seconds))
 
     for _ in range(repeat):
         idle(10.0)
@@ -125,15 +127,17 @@ def measure(db_path: Path, repeat: int, workers: int | None) -> list[Row]:
             if not view.start():
                 raise RuntimeError(view.reason.text() or view.form.problem())
             restart()  # the study, not the click's own work
+            cpu = time.thread_time()
             heartbeat.start()
             loop.exec()
             heartbeat.stop()
+            cpu = time.thread_time() - cpu
             elapsed = time.perf_counter() - t0
             view.studyFinished.disconnect(loop.quit)
             name = "results table" if tab is not view.heatmap else "heatmap"
             trials = view.model.rowCount()
             p99 = statistics.quantiles(lateness, n=100)[98] if len(lateness) > 100 else 0.0
-            rows.append((name, trials / elapsed, *worst(), p99, trials))
+            rows.append((name, trials / elapsed, *worst(), p99, trials, cpu * 1e3 / elapsed))
     window.close()
     db.close()
     return rows
@@ -151,9 +155,12 @@ def main() -> None:
     trials = max(r[6] for r in rows)
     print(f"Optimize view, demo data, grid of {trials} trials, {os.cpu_count()} cores")
     head = f"{'in front':<15} {'trials/s':>9} {'worst stall ms':>15}"
-    print(f"{head} {'of it: no CPU':>14} {'running':>8} {'p99 ms':>8}")
-    for name, rate, stall, no_cpu, running, p99, _ in rows:
-        print(f"{name:<15} {rate:>9.1f} {stall:>15.1f} {no_cpu:>14.1f} {running:>8.1f} {p99:>8.1f}")
+    print(f"{head} {'of it: no CPU':>14} {'running':>8} {'p99 ms':>8} {'main CPU ms/s':>14}")
+    for name, rate, stall, no_cpu, running, p99, _, cpu in rows:
+        print(
+            f"{name:<15} {rate:>9.1f} {stall:>15.1f} {no_cpu:>14.1f} {running:>8.1f} {p99:>8.1f}"
+            f" {cpu:>14.1f}"
+        )
     studies = [r for r in rows if r[6]]
     worst = statistics.median(r[2] for r in studies)
     idle = statistics.median(r[2] for r in rows if not r[6])

@@ -10,8 +10,9 @@
    medians. Each side's whole sweep is timed, pool start-up included. It prints trials/s,
    the ratio, both best parameters, and how far apart the two sides' Sharpe Ratio, Return and
    # Trades are over all 100 trials (backtesting.py's heatmaps).
-2. A 10,000-trial random search on a small data set (the first 1,000 bars of (a)): the peak RSS
-   of the parent process after 1,000 and after 10,000 trials (flat: nothing grows per trial).
+2. A 10,000-trial random search on a small data set (the first 1,000 bars of (a)): the RSS
+   and peak RSS of the parent process after 1,000 and after 10,000 trials (flat: nothing grows
+   per trial; the peak alone hides growth under the set-up's own peak, loading (a)).
 3. With Ray installed: a two-node cluster on 127.0.0.1 (one CPU each), the same grid on the
    first ``--ray-bars`` bars of (a) run on it and on the local pool, alternated: trials/s of
    each and the latency from the study's start to its first finished trial. That part runs in
@@ -199,12 +200,14 @@ def grid_table(folder: Path, names: list[str], bars: int | None, repeat: int) ->
 
 def memory(folder: Path, trials: int) -> None:
     w = workload(folder, "a", "a")
-    peaks: dict[int, float] = {}
+    rss: dict[int, tuple[float, float]] = {}
     marks = {1_000, trials}
+    page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
 
     def on_trial(_: object, progress: StudyProgress) -> None:
         if progress.done in marks:
-            peaks[progress.done] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            now = int(Path("/proc/self/statm").read_text().split()[1]) * page_mb
+            rss[progress.done] = now, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     spec = spec_for(
         w.symbols[0],
@@ -221,8 +224,8 @@ def memory(folder: Path, trials: int) -> None:
         seconds = time.perf_counter() - t0
     rate = trials / seconds
     print(f"random search, {trials:,} trials on 1,000 bars, 2 workers: {rate:,.0f} trials/s")
-    for done, mb in sorted(peaks.items()):
-        print(f"  peak RSS of the parent after {done:>6,} trials: {mb:7.1f} MB")
+    for done, (now, peak) in sorted(rss.items()):
+        print(f"  RSS of the parent after {done:>6,} trials: {now:7.1f} MB (peak {peak:7.1f} MB)")
 
 
 # -- the Ray backend -------------------------------------------------------------------------
