@@ -149,10 +149,11 @@ def backtesting_py(w: Workload) -> Outcome:
 
         def next(self) -> None:
             fast, slow = self.fast_ma, self.slow_ma
-            if fast[-2] <= slow[-2] and fast[-1] > slow[-1]:
+            fast_before, slow_before, fast_now, slow_now = fast[-2], slow[-2], fast[-1], slow[-1]
+            if fast_before <= slow_before and fast_now > slow_now:
                 if not self.position:
                     self.buy(size=1)
-            elif fast[-2] >= slow[-2] and fast[-1] < slow[-1]:
+            elif fast_before >= slow_before and fast_now < slow_now:
                 self.position.close()
 
     seconds, trades, pnl = 0.0, 0, 0.0

@@ -26,10 +26,11 @@ class SmaCross(Strategy):
 
     def on_bar(self, bar: BarReceived) -> None:
         fast, slow = self.fast_ma, self.slow_ma
-        if fast[-2] <= slow[-2] and fast[-1] > slow[-1]:
+        fast_before, slow_before, fast_now, slow_now = fast[-2], slow[-2], fast[-1], slow[-1]
+        if fast_before <= slow_before and fast_now > slow_now:
             if not self.position:
                 units = self.size or self.size_for(self.fraction / len(self.symbols))
                 if units:
                     self.buy(units)
-        elif fast[-2] >= slow[-2] and fast[-1] < slow[-1]:
+        elif fast_before >= slow_before and fast_now < slow_now:
             self.close_position()
