@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -58,6 +58,9 @@ a plot, a table and a header side by side, which the ~200 px of before cut."""
 OPTIMIZE_SHARE = 0.6  # Run > Optimize…: a study's set-up beside its results needs more
 STATE_VERSION = 1  # bump only if the dock set changes incompatibly; old states are then ignored
 MAX_DEFAULT_SYMBOLS = 5
+PREPARE_AFTER_SHOWN_MS = 300
+"""How long after the window shows it builds what it left out of its start to show sooner
+(Run details' plot): past its first paint, well before a first run can end."""
 IDLE_FOLD_BYTES = 2**20
 """After a run, a database log larger than this is folded into the file while the trader
 reads the results (see ``_fold_log_while_idle``)."""
@@ -670,6 +673,11 @@ class MainWindow(QMainWindow):
         return str(run_id) if run_id is not None else run.config.strategy.name
 
     # -- Qt overrides ----------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():  # shown by the program, not restored from a minimised state
+            QTimer.singleShot(PREPARE_AFTER_SHOWN_MS, self.run_details, self.run_details.prepare)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the layout and the run shown, cancel a running backtest and join its
         threads (within 2 s)."""

@@ -1,5 +1,6 @@
 """What the window builds only when first shown, to start fast: the Optimize and Walk-forward
-docks' panels (and their imports). Shown, they are built once, in their dock, and work."""
+docks' panels (and their imports). Shown, they are built once, in their dock, and work. Run
+details' plot is built once the window shows, before any run needs it."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ def test_a_start_builds_neither_optimize_nor_walk_forward_until_their_dock_shows
     window.walkforward_action.trigger()
     assert window.docks["walkforward"].widget() is window.walkforward
     assert window.optimize is view  # built once
+    window.close()
+
+
+def test_run_details_build_their_plot_after_the_window_shows_not_with_it(
+    qtbot: QtBot, db: Database
+) -> None:
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    details = window.run_details
+    assert details._plot is None
+    window.show()
+    qtbot.waitUntil(lambda: details._plot is not None)  # no run asked for it
+    assert details.body.widget(1) is details.plot and details.body.count() == 3
     window.close()
 
 
