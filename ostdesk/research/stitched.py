@@ -51,8 +51,8 @@ def rerun_refusal(run: Mapping[str, Any]) -> str | None:
         f"Run {run['run_id']} is the stitched out-of-sample run of a walk-forward: each window "
         "traded the parameters its own in-sample study chose (the run's notes list them), so "
         "it does not run again as one backtest. To run it again, walk the study forward "
-        "again: Run > Walk-forward…, or ostdesk walkforward STUDY --in-sample N "
-        "--out-of-sample M."
+        "again with the same window lengths (Run > Walk-forward… in the window, ostdesk "
+        "walkforward STUDY on the command line)."
     )
 
 

@@ -70,7 +70,7 @@ def test_rerun_of_a_stitched_run_says_it_is_a_walk_forwards_and_asks_for_no_run(
     qtbot.waitUntil(lambda: not browser.banner.isHidden())
     text = browser.banner.text()
     assert text.startswith("Run 1 is the stitched out-of-sample run of a walk-forward")
-    assert "Run > Walk-forward…" in text and "ostdesk walkforward STUDY" in text
+    assert "(Run > Walk-forward… in the window, ostdesk walkforward STUDY" in text
     assert asked == []
 
 
