@@ -4,7 +4,9 @@ Docks are added (or their widget replaced) by a stable name with ``add_dock``; e
 engine-related arrives through ``self.bridge`` (the only link to engine threads) and runs are
 started and stopped by ``self.controller``. The dock layout and the window geometry are saved
 under the fixed keys below, so they survive upgrades; "View → Reset layout" restores the
-layout built here.
+layout built here. The centre (welcome page or chart, and which run it shows) is a
+``CentralPage``. A start builds only what it shows: the Optimize and Walk-forward panels wait
+for their dock to show, Run details' plot for the window to be shown.
 """
 
 from __future__ import annotations
