@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ostdesk import Strategy
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
@@ -24,6 +26,7 @@ from ostdesk.engine.events import (
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.store import Database
 from ostdesk.store.recorder import RunRecorder
+from ostdesk.strategies.sma_cross import SmaCross
 from tests.engine.data import random_walk_chunk
 
 RUN = 41
@@ -241,3 +244,24 @@ def test_a_lone_surrogate_in_a_message_is_stored_escaped_and_the_run_completes(
         (int(chunk.ts[1]), "lone \\ud800 beside ünïcödé 😀")
     ]
     assert recorders[0].tally.written["run_bars"] == 3
+
+
+@pytest.mark.parametrize("n_symbols", [1, 3])
+def test_recorded_bars_and_indicator_values_name_their_own_symbol(
+    db: Database, n_symbols: int
+) -> None:
+    """Each recorded bar and indicator value carries the symbol of its bar, whether the run
+    has one symbol (written as a constant) or several (looked up per row)."""
+    chunk = random_walk_chunk(n_symbols, 50)
+    symbols = tuple(f"S{i}" for i in range(n_symbols))
+    config = BacktestConfig(
+        strategy=SmaCross, symbols=symbols, period=BarPeriod.MINUTE, params={"size": 1.0}
+    )
+    run = BacktestRun(
+        config, [chunk], len(chunk), subscribers=[lambda bus: RunRecorder(bus, db, RUN)]
+    ).run()
+    assert run.status is RunStatus.COMPLETED, run.error
+    fed = sorted((int(t), symbols[i]) for t, i in zip(chunk.ts, chunk.symbol_index, strict=True))
+    assert _rows(db, "SELECT ts, symbol FROM run_bars WHERE run_id = ? ORDER BY ALL") == fed
+    valued = "SELECT DISTINCT ts, symbol FROM run_indicators WHERE run_id = ? ORDER BY ALL"
+    assert _rows(db, valued) == fed
