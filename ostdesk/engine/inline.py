@@ -22,7 +22,7 @@ release the GIL and overlap the engine's.
 Queues, not direct calls: a handler called from ``publish`` would run inside the publisher's
 (the broker's ``on_order`` answer inside the strategy's ``on_bar`` that placed the order),
 which no thread of the threaded engine ever sees. A publish and its handling cost ~0.5 µs a
-timestamp; a run of SmaCross spends 7-11% of its time here (``bench/sync_profile.py``).
+timestamp; a run of SmaCross spends ~11% of its time here (``bench/sync_profile.py``).
 
 Strategy code runs on the draining thread, marked by the strategy host as in the threaded run,
 so a cancel interrupts an endless loop there (``ostdesk.engine.interrupt``).
