@@ -83,20 +83,9 @@ against runaway sizes (1e300 units), far above any margin rule."""
 
 
 # the events of every order, made without their ``__init__`` (see ``event_factory``)
-_accepted = event_factory(OrderAccepted, "ts_event_ns", "order_id", "strategy_id")
-_matched = event_factory(OrdersMatched, "ts_event_ns")
-_fill_event = event_factory(
-    FillEvent,
-    "ts_event_ns",
-    "fill_id",
-    "order_id",
-    "strategy_id",
-    "symbol",
-    "side",
-    "quantity",
-    "price",
-    "commission",
-)
+_accepted = event_factory(OrderAccepted)
+_matched = event_factory(OrdersMatched)
+_fill_event = event_factory(FillEvent)
 
 
 class _WorkingOrder:
@@ -348,9 +337,7 @@ class SimulatedBroker(Subscriber):
             order.unpriced = position is None or not math.isfinite(position.last_price)
         self._working.setdefault(order.symbol, {})[req.order_id] = order
         self._orders[req.order_id] = order
-        self._publish(
-            _accepted(req.ts_event_ns, req.order_id, req.strategy_id)
-        )
+        self._publish(_accepted(req.ts_event_ns, req.order_id, req.strategy_id))
 
     def _check_submission(self, req: OrderSubmissionRequest) -> Problem | None:
         oid = f"order {req.order_id}"

@@ -181,7 +181,7 @@ class HistoricalDatafeed:
         publish_all = self._bus.publish_all
         batch: list[BarReceived] = []
         add = batch.append
-        complete = event_factory(BarsComplete, "ts_event_ns", "count")
+        complete = event_factory(BarsComplete)
         # only the simulated broker listens, and only while it holds orders: skip the event
         # (half of a single-symbol feed's events) whenever nobody would receive it
         listened = self._bus.has_subscribers

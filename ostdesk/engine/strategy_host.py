@@ -70,20 +70,7 @@ INDICATOR_BLOCK_ROWS = 4096
 INDICATOR_BLOCK_SECONDS = 0.1
 """An ``IndicatorBlock`` holds at most this many bars' values or this much wall time (checked
 every 64 bars), so a live chart fed from blocks lags a slow strategy by ~0.1 s at most."""
-_submission = event_factory(
-    OrderSubmissionRequest,
-    "ts_event_ns",
-    "order_id",
-    "strategy_id",
-    "symbol",
-    "side",
-    "order_type",
-    "quantity",
-    "limit_price",
-    "stop_price",
-    "time_in_force",
-    "expire_ns",
-)
+_submission = event_factory(OrderSubmissionRequest)
 """Builds the requests of ``submit`` (see ``event_factory``)."""
 _clock = time.perf_counter
 _thread_id = threading.get_ident

@@ -72,7 +72,7 @@ def test_event_factory_builds_what_the_constructor_builds_malformed_requests_inc
     defaults, and a request's own checks (``invalid``, names converted)."""
     fields = ("ts_event_ns", "order_id", "strategy_id", "symbol", "side", "order_type")
     fields += ("quantity", "limit_price", "stop_price", "time_in_force", "expire_ns")
-    make = event_factory(events.OrderSubmissionRequest, *fields)
+    make = event_factory(events.OrderSubmissionRequest)
     cases = [
         (5, 1, "S", "A", Side.BUY, OrderType.MARKET, 1.0, None, None, TimeInForce.GTC, None),
         (5, 2, "S", "A", Side.SELL, OrderType.LIMIT, 2, 9.5, None, "day", None),  # converted
@@ -85,7 +85,7 @@ def test_event_factory_builds_what_the_constructor_builds_malformed_requests_inc
         assert built.ts_created_ns > 1_600_000_000_000_000_000
     assert make(*cases[2]).invalid is not None
     assert make(*cases[1]).time_in_force is TimeInForce.DAY
-    matched = event_factory(events.OrdersMatched, "ts_event_ns")(7)
+    matched = event_factory(events.OrdersMatched)(7)
     assert _without_created(matched) == _without_created(events.OrdersMatched(ts_event_ns=7))
     with pytest.raises(TypeError, match="order_id"):
-        event_factory(events.OrderAccepted, "ts_event_ns", "strategy_id")
+        event_factory(events.OrderAccepted)(5, strategy_id="S")  # as the constructor would

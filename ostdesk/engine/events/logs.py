@@ -39,4 +39,4 @@ def message_text(message: object) -> str:
 def strategy_logged_factory() -> Callable[[int, str, str, str], StrategyLogged]:
     """Builds ``StrategyLogged(ts, strategy_id, symbol, message)`` (see ``event_factory``): a
     strategy may log on every bar, and this halves the event's cost."""
-    return event_factory(StrategyLogged, "ts_event_ns", "strategy_id", "symbol", "message")
+    return event_factory(StrategyLogged)

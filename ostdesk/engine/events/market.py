@@ -90,4 +90,4 @@ def bar_processed_factory() -> Callable[
 ]:
     """Builds ``BarProcessed`` (see ``event_factory``): it is made once per bar whenever
     someone listens for it."""
-    return event_factory(BarProcessed, "ts_event_ns", "strategy_id", "bar", "names", "values")
+    return event_factory(BarProcessed)
