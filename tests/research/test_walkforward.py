@@ -3,6 +3,7 @@ on generated windows and on a real walk-forward over GOOG's daily bars)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -45,6 +46,13 @@ from ostdesk.store.runs import (
 from ostdesk.store.studies import get_study, list_studies, stored_trials
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.cli_data import import_goog
+
+SMA_SPEC = StudySpec(
+    strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
+    space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
+    objectives=(Objective("Sharpe Ratio"),),
+)  # fmt: skip
+"""SmaCross on GOOG's daily bars, fast 5 or 10, by Sharpe: the study most tests walk."""
 
 
 def assert_no_look_ahead(windows: list[Window], ts: np.ndarray) -> None:
@@ -102,11 +110,7 @@ def test_calendar_windows_roll_or_anchor_by_duration() -> None:
 def test_a_window_whose_in_sample_runs_into_its_out_of_sample_is_refused(
     goog_db: Database,
 ) -> None:
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),),
-    )  # fmt: skip
+    spec = SMA_SPEC
     leaking = Window(0, 0, 2_000, 1_000, 3_000)
     with pytest.raises(WalkForwardError, match="window 0: its in-sample range runs into"):
         run_walkforward(goog_db, spec, [leaking], workers=1)
@@ -276,11 +280,7 @@ def test_the_stitched_run_chains_the_out_of_sample_runs_and_opens_as_a_run(
 def test_a_stopped_walk_forward_ends_cancelled_with_its_windows_so_far_and_no_stitched_run(
     goog_db: Database,
 ) -> None:
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),),
-    )  # fmt: skip
+    spec = SMA_SPEC
     windows = study_windows(goog_db, spec, 300, 100)
     stop = threading.Event()
     seen: list[int] = []
@@ -296,11 +296,7 @@ def test_a_stopped_walk_forward_ends_cancelled_with_its_windows_so_far_and_no_st
 def test_a_stitched_run_shares_indicators_alike_and_is_flat_where_no_trial_was_chosen(
     goog_db: Database,
 ) -> None:
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),),
-    )  # fmt: skip
+    spec = SMA_SPEC
     ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
     windows = bar_windows(ts[:1_300], 400, 300)
     chosen = [{"fast": 5, "slow": 20}, None, {"fast": 5, "slow": 40}]  # SMA(5) in both
@@ -360,11 +356,7 @@ def _stitch(db: Database, spec: StudySpec, cls: type, windows: list[Window], par
 def test_a_stitched_runs_indicator_lines_have_values_only_in_the_windows_that_traded_on_them(
     goog_db: Database,
 ) -> None:
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),),
-    )  # fmt: skip
+    spec = SMA_SPEC
     ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
     windows = bar_windows(ts[:1_000], 400, 200)
     chosen = [{"fast": 5, "slow": 20}, {"fast": 10, "slow": 20}, {"fast": 5, "slow": 40}]
@@ -419,11 +411,7 @@ def test_a_stitched_sma_cross_run_is_never_short(goog_db: Database) -> None:
         Window(0, ts[cut - 300], ts[cut - 200], ts[cut - 200], ts[cut]),
         Window(1, ts[cut - 100], ts[cut], ts[cut], ts[cut + 100]),
     ]
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),),
-    )  # fmt: skip
+    spec = SMA_SPEC
     params = {"fast": 5, "slow": 20}
     run_id = _stitch(goog_db, spec, SmaCross, windows, [params, params])
     held = _held(goog_db, run_id)
@@ -485,11 +473,7 @@ def test_windows_too_short_for_annualised_figures_are_flagged(
 def test_walk_forward_times_are_bar_times_not_an_exclusive_end_plus_one_nanosecond(
     goog_db: Database,
 ) -> None:
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),),
-    )  # fmt: skip
+    spec = SMA_SPEC
     ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
     windows = bar_windows(ts, 1_800, 200)
     assert windows[-1].oos_end_ns == ts[-1] + 1  # the last window ends past the last bar
@@ -509,11 +493,7 @@ def test_a_reports_dates_asked_for_show_a_bar_time_not_its_exclusive_end_plus_on
     from ostdesk.report.sections import configuration
 
     ts = np.asarray(load_bars(goog_db, "GOOG", BarPeriod.DAY)["ts_event_ns"], dtype=np.int64)
-    spec = StudySpec(
-        strategy="SmaCross", strategy_source="built-in", symbols=("GOOG",), period="day",
-        space=(parse_dimension(SmaCross.params["fast"], "5:10:5"),),
-        objectives=(Objective("Sharpe Ratio"),), end_ns=int(ts[-1]) + 1,
-    )  # fmt: skip
+    spec = dataclasses.replace(SMA_SPEC, end_ns=int(ts[-1]) + 1)
     windows = bar_windows(ts, 1_900, 300)
     run_id = record_stitched(goog_db, spec, SmaCross, [
         WindowResult(windows[0], 0, 1, {"fast": 5, "slow": 20}, {}, None, {})
