@@ -13,10 +13,10 @@ the run's own, only the path to it differs) or another draw of the same trade di
 
 Either way the run's own order reproduces its closed-trade equity exactly. Paths advance a
 trade at a time, all the paths of a pass together (vector operations on data that stays in
-the cache, in log space for compound), on every core (numpy releases the GIL), so memory
-stays bounded and 10,000 paths of 4,000 trades take a fraction of a second
-(``bench/montecarlo.py``). Each block of paths has its own generator spawned from ``seed``:
-the same arguments give the same paths on any machine, with any number of threads.
+the cache, in log space for compound), while the other cores sort the next pass's
+permutations, so memory stays bounded and 10,000 paths of 4,000 trades take a fraction of a
+second (``bench/montecarlo.py``). Each block of paths has its own generator spawned from
+``seed``: the same arguments give the same paths on any machine, with any number of threads.
 
 Per path: the maximum drawdown (the largest fall from a running peak, in percent of that
 peak, negative as in the run statistics), the final return, and whether the equity ever fell
@@ -27,7 +27,7 @@ percentile bands are taken at up to ``MAX_BAND_POINTS`` evenly spaced trade coun
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -139,14 +139,23 @@ def simulate(
     n = len(trade_pnl)
     steps = np.unique(np.linspace(0, n, min(n + 1, MAX_BAND_POINTS)).round().astype(np.int64))
     walk = _Walk(increments, np.log(capital) if compound else capital, compound, steps, paths)
-    cores = min(threads or os.cpu_count() or 1, paths)
-    passes = _passes(paths, n, seed, method, cores)
-    if cores == 1 or len(passes) == 1:
+    cores = threads or os.cpu_count() or 1
+    passes = _passes(paths, n, seed, method)
+    if cores == 1:
         for blocks in passes:
-            walk.run(blocks)
-    else:  # numpy releases the GIL in its loops: the passes run on every core
+            walk.run(blocks, [_sampler(m, increments, rng, len(p)) for p, rng, m in blocks])
+    else:  # the samplers (a permutation's sorts, the bulk of its work: numpy releases the
+        # GIL in them) are made on every core a pass ahead; the walk's many short numpy calls
+        # stay on this thread, as hand-offs of the GIL between threads cost more than they gain
         with ThreadPoolExecutor(cores, thread_name_prefix="ostdesk-montecarlo") as pool:
-            list(pool.map(walk.run, passes))
+
+            def ahead(blocks: list[_Block]) -> list[Future[_Rows]]:
+                return [pool.submit(_sampler, m, increments, rng, len(p)) for p, rng, m in blocks]
+
+            coming = ahead(passes[0])
+            for k, blocks in enumerate(passes):
+                samplers, coming = coming, ahead(passes[k + 1]) if k + 1 < len(passes) else []
+                walk.run(blocks, [f.result() for f in samplers])
     sampled, worst, lowest = walk.sampled, walk.worst, walk.lowest
     if compound:
         np.exp(sampled, out=sampled)
@@ -176,15 +185,14 @@ def simulate(
 _Block = tuple[range, np.random.Generator, str]  # paths, their generator, the method
 
 
-def _passes(paths: int, n: int, seed: int, method: str, threads: int) -> list[list[_Block]]:
+def _passes(paths: int, n: int, seed: int, method: str) -> list[list[_Block]]:
     """The paths in blocks of about ``_BLOCK_CELLS`` trades, each with a generator of its own
     spawned from ``seed`` (so no path depends on how blocks meet passes and threads), and the
-    blocks in passes of about ``_PASS_CELLS``, as many for each thread."""
+    blocks in passes of about ``_PASS_CELLS``."""
     size = max(1, _BLOCK_CELLS // n)
     blocks = [range(start, min(start + size, paths)) for start in range(0, paths, size)]
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(blocks))]
     count = -(-len(blocks) // max(1, _PASS_CELLS // (n * size)))
-    count = min(len(blocks), -(-count // threads) * threads)
     return [
         [(blocks[b], rngs[b], method) for b in part]
         for part in np.array_split(np.arange(len(blocks)), count)
@@ -242,13 +250,14 @@ class _Walk:
         self.worst = np.empty(paths)
         self.lowest = np.empty(paths)
 
-    def run(self, blocks: list[_Block]) -> None:
-        """Walk the paths of ``blocks`` (adjacent, in order) from the first trade to the last."""
+    def run(self, blocks: list[_Block], samplers: list[_Rows]) -> None:
+        """Walk the paths of ``blocks`` (adjacent, in order; ``samplers`` theirs) from the
+        first trade to the last."""
         start, stop = blocks[0][0].start, blocks[-1][0].stop
         width, n = stop - start, len(self.increments)
-        samplers = [
-            (paths.start - start, paths.stop - start, _sampler(m, self.increments, rng, len(paths)))
-            for paths, rng, m in blocks
+        columns = [
+            (paths.start - start, paths.stop - start, sample)
+            for (paths, _, _), sample in zip(blocks, samplers, strict=True)
         ]
         equity = np.full(width, self.base)
         peak, lowest = equity.copy(), equity.copy()
@@ -261,7 +270,7 @@ class _Walk:
         steps, at = self.steps, 1
         for first in range(0, n, _STEP_ROWS):
             count = min(_STEP_ROWS, n - first)
-            for left, right, sample in samplers:
+            for left, right, sample in columns:
                 rows[:count, left:right] = sample(first, count)
             for i in range(count):
                 np.add(equity, rows[i], out=equity)
