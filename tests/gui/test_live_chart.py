@@ -13,8 +13,13 @@ from ostdesk.gui.blotter import Blotters
 from ostdesk.gui.bridge import GuiBridge
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.live_chart import LiveChartFeed
-from ostdesk.store import Database
+from ostdesk.gui.runs.chart_data import show_in_chart
+from ostdesk.gui.runs.queries import load_chart_data
+from ostdesk.gui.runs.worker import RunWorker
+from ostdesk.store import Database, install_demo_data
+from ostdesk.store.backtests import prepare_backtest
 from ostdesk.strategies.sma_cross import SmaCross
+from ostdesk.timeparse import parse_when
 from tests.engine.data import random_walk_chunk
 
 
@@ -52,3 +57,45 @@ def test_indicator_values_ahead_of_their_bars_wait_for_them(qtbot, db_path: Path
         line = chart.panes.indicator_items["SMA(10)"].source.series.values
         assert line.view.tolist() == list(range(11))
         feed.finish(BacktestRun(config, [], 0))
+
+
+def test_a_finished_runs_records_are_read_off_the_main_thread_then_drawn(
+    qtbot, db_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The recorded equity and round trips are read by the run worker (they held the window
+    in the turn the run ended): nothing is drawn in ``finish``, and once the result arrives
+    the chart ends as a reopened run shows it."""
+    live, reopened, blotters = ChartWidget(), ChartWidget(), Blotters()
+    for widget in (live, reopened, blotters):
+        qtbot.addWidget(widget)
+    with Database.open(db_path) as db:
+        symbol = install_demo_data(db)[0]
+        config = BacktestConfig(
+            strategy=SmaCross,
+            symbols=(symbol,),
+            period=BarPeriod.MINUTE,
+            params={"fast": 5, "slow": 20},
+            end_ns=parse_when("2024-01-10"),
+        )
+        run = prepare_backtest(db, config)
+        run.run()
+        assert run.recording is not None and run.recording.run_id is not None
+        cur = db.cursor()
+        try:
+            show_in_chart(reopened, load_chart_data(cur, run.recording.run_id))
+        finally:
+            db.release(cur)
+        expected = reopened._data[symbol].round_trips.exit_ts
+        assert len(expected) > 0 and len(reopened._equity) > 0
+
+        worker = RunWorker(db)
+        try:
+            feed = LiveChartFeed(live, GuiBridge(), blotters, worker)
+            feed.start(run)
+            feed.finish(run)
+            assert len(live._data[symbol].round_trips.exit_ts) == 0  # not read in this turn
+            qtbot.waitUntil(lambda: len(live._data[symbol].round_trips.exit_ts) > 0)
+        finally:
+            worker.close()
+        assert np.array_equal(live._data[symbol].round_trips.exit_ts, expected)
+        assert np.array_equal(live._equity.ts.view, reopened._equity.ts.view)
