@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ostdesk.gui.blotter.views import FIT_ROWS
 from ostdesk.gui.colors import market_colors
+from ostdesk.gui.column_fit import fitted_width, widest_rows
 from ostdesk.gui.runs.format import params_text, stat_text
 from ostdesk.gui.runs.montecarlo import MonteCarloPanel
 from ostdesk.gui.runs.plots import EquityDrawdownPlot
@@ -320,41 +320,19 @@ class RunDetails(QWidget):
 
     def _fit_trade_columns(self) -> None:
         """Each trade column as wide as its header and its widest text. Only the cells
-        likely widest are measured (``_widest_trades``), ~3 a column: Qt's
+        likely widest are measured (``widest_rows``), a few a column: Qt's
         ``resizeColumnsToContents`` measured a screenful of rows a column, ~10 ms of the
         window after every run."""
         model, view = self.trades_model, self.trades_view
         header = view.horizontalHeader()
         row_of = np.empty_like(model.rows)  # a trade's row in the view (the model sorts)
         row_of[model.rows] = np.arange(len(model.rows))
-        grid = 1 if view.showGrid() else 0  # as QTableView.sizeHintForColumn adds
         for column, (key, _, _) in enumerate(TRADE_COLUMNS):
-            width = header.sectionSizeHint(column)
             values = model.trades.get(key)
-            for trade in _widest_trades(values) if values is not None else ():
-                index = model.index(int(row_of[trade]), column)
-                width = max(width, view.sizeHintForIndex(index).width() + grid)
-            header.resizeSection(column, width)
+            trades = widest_rows(values) if values is not None else set()
+            header.resizeSection(column, fitted_width(view, column, row_of[list(trades)]))
 
     def _on_trade_double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
             symbol, entry, exit_ = self.trades_model.trade_at(index.row())
             self.centerRequested.emit(symbol, (entry + exit_) // 2)
-
-
-def _widest_trades(values: np.ndarray[Any, Any]) -> set[int]:
-    """The trades whose text is likely the widest of a column: the longest text, or the
-    smallest and largest number (a sign, more digits, the longest duration) and a missing
-    one (shown as nothing, or as "nan")."""
-    if not len(values):
-        return set()
-    if values.dtype == object or values.dtype.kind in "SU":
-        return {int(np.argmax([len(str(v)) for v in values]))}
-    numbers = values.astype(np.float64)
-    finite = np.flatnonzero(np.isfinite(numbers))
-    missing = np.flatnonzero(~np.isfinite(numbers))[:1]
-    rows = {int(i) for i in missing}
-    if len(finite):
-        shown = numbers[finite]
-        rows |= {int(finite[np.argmin(shown)]), int(finite[np.argmax(shown)])}
-    return rows
