@@ -14,13 +14,15 @@ import numpy as np
 from PySide6.QtWidgets import QTableView
 
 MOST_TEXTS = 8  # distinct long texts measured a column (equal lengths differ in pixels)
+_DIGITS = str.maketrans("123456789", "000000000")  # digits are as wide as each other
 
 
 def widest_rows(values: np.ndarray[Any, Any]) -> set[int]:
     """The rows whose text is likely the widest of a column. Texts: the first row of each
-    distinct text at most one character shorter than the longest (letters differ in width,
-    digits do not). Numbers: the smallest and largest (a sign, more digits, the longest
-    duration) and a missing one (shown as nothing, or as "nan")."""
+    distinct text at most one character shorter than the longest (letters differ in width;
+    texts differing only in digits count as one). Numbers: the smallest and largest (a
+    sign, more digits, the longest duration) and a missing one (shown as nothing, or as
+    "nan")."""
     if not len(values):
         return set()
     if values.dtype == object or values.dtype.kind in "SU":
@@ -40,7 +42,7 @@ def _longest_texts(texts: list[str]) -> set[int]:
     long = np.flatnonzero(lengths >= lengths.max() - 1)
     first: dict[str, int] = {}
     for row in long[np.argsort(-lengths[long], kind="stable")]:  # the longest first
-        first.setdefault(texts[row], int(row))
+        first.setdefault(texts[row].translate(_DIGITS), int(row))
         if len(first) == MOST_TEXTS:
             break
     return set(first.values())

@@ -15,7 +15,7 @@ from ostdesk.engine.commission import CommissionModel
 from ostdesk.engine.events import BarPeriod, OrderType, RejectionReason, Side
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.gui.blotter import Blotters
-from ostdesk.gui.blotter.views import BlotterView
+from ostdesk.gui.blotter.views import FIT_ROWS, BlotterView
 from ostdesk.gui.recorded_blotters import load_blotter_events
 from ostdesk.store import Database, import_bars
 from ostdesk.store.backtests import prepare_backtest
@@ -362,3 +362,36 @@ def test_columns_fit_a_new_runs_first_rows_once_not_each_replay_reset(
 
     blotters.load_events(s.events)  # the next run fits again
     qtbot.waitUntil(lambda: header.sectionSize(symbol) == fitted)
+
+
+def test_fitted_columns_are_as_wide_as_qts_fit_over_every_row(
+    blotters: Blotters, qtbot: QtBot
+) -> None:
+    """A fit measures a few likely-widest cells a column, yet every column ends as wide as
+    Qt's own fit measuring all rows: the widest cells lie past the rows Qt would measure
+    (the oldest orders, at the bottom), and symbols of one length differ in pixels."""
+    s = Script()
+    n = FIT_ROWS + 15
+    for oid in range(1, n + 1):
+        symbol = "WWWWWW" if oid == 1 else "iiiiii" if oid == 2 else SYMBOLS[oid % 4]
+        side = Side.SELL if oid % 3 == 0 else Side.BUY
+        price = 12_345.5 if oid == 3 else 100.0 + oid
+        qty = 1_234_567.0 if oid == 4 else float(oid)
+        s.submit(oid, symbol, side, OrderType.LIMIT, qty, limit=price)
+        s.accept(oid)
+        if oid not in (5, 6):  # those two still work
+            s.fill(oid, price=price, quantity=qty, symbol=symbol, side=side)
+    blotters.load_events(s.events)
+    for view in blotters._views():
+        assert view.model.rowCount() > 0, view.name
+        table, header = view.table, view.table.horizontalHeader()
+        shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+        for i in shown:
+            header.resizeSection(i, 10)
+        view.fit_columns()
+        header.setResizeContentsPrecision(-1)  # Qt measures every row: the reference
+        for i in shown:
+            needed = max(table.sizeHintForColumn(i), header.sectionSizeHint(i))
+            assert header.sectionSize(i) == needed, (view.name, view.model.columns[i].name)
+        header.setResizeContentsPrecision(FIT_ROWS)
+    assert blotters.orders_model.rowCount() > FIT_ROWS
