@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ostdesk.gui.empty_state import empty_state_label
 from ostdesk.gui.runs.format import MISSING, date_text, stat_number, stat_text
 from ostdesk.gui.runs.plots import ComparisonPlot
 from ostdesk.gui.runs.queries import RunResults, load_many_results
@@ -114,10 +115,7 @@ class RunComparison(QWidget):
         self.body.addWidget(self.tabs)
         self.body.setStretchFactor(0, 1)
         self.body.setStretchFactor(1, 1)
-        self.empty_state = QLabel(EMPTY_TEXT)
-        self.empty_state.setWordWrap(True)
-        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_state.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.empty_state = empty_state_label(EMPTY_TEXT)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty_state)
         self.pages.addWidget(self.body)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ostdesk.gui.blotter.views import FIT_ROWS
 from ostdesk.gui.colors import market_colors
 from ostdesk.gui.column_fit import fitted_width, widest_rows
+from ostdesk.gui.empty_state import empty_state_label
 from ostdesk.gui.runs.format import params_text, stat_text
 from ostdesk.gui.runs.montecarlo import MonteCarloPanel
 from ostdesk.gui.runs.plots import EquityDrawdownPlot
@@ -116,10 +117,7 @@ class RunDetails(QWidget):
         for i, stretch in enumerate((0, 3, 2)):
             self.body.setStretchFactor(i, stretch)
         self.body.setSizes([self.stats_table.sizeHint().width(), 600, 400])
-        self.empty_state = QLabel(EMPTY_TEXT)
-        self.empty_state.setWordWrap(True)
-        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_state.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.empty_state = empty_state_label(EMPTY_TEXT)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty_state)
         self.pages.addWidget(self.body)

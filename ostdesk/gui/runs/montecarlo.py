@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ostdesk.gui.empty_state import empty_state_label
 from ostdesk.gui.runs.plots import _style
 from ostdesk.gui.runs.worker import RunWorker
 from ostdesk.research.montecarlo import (
@@ -108,10 +109,7 @@ class MonteCarloPanel(QWidget):
         side = QWidget()
         side.setLayout(controls)
         # no axes until there is a result: empty plots showed "Equity -400..400" and 0.2..0.8
-        self.empty_state = QLabel("Run to see the paths' equity and their drawdowns")
-        self.empty_state.setWordWrap(True)
-        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_state.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.empty_state = empty_state_label("Run to see the paths' equity and their drawdowns")
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty_state)
         self.charts: QSplitter | None = None  # the plots, once built (``_build_charts``)
