@@ -128,8 +128,8 @@ class LiveChartFeed(QObject):
             c = BarColumns.concat(parts)
             self.chart.append_bars(symbol, c.ts, c.open, c.high, c.low, c.close, c.volume)
             self._bars_given[symbol] = self._bars_given.get(symbol, 0) + len(c)
-        for symbol, parts in values.items():
-            self._append_values(symbol, parts)
+        for symbol, blocks in values.items():
+            self._append_values(symbol, blocks)
         self._flush_fills()
         self._flush_orders_and_equity()
         self.chart.refresh()  # follow and fit now: one repaint with the data, not two or three
