@@ -30,7 +30,6 @@ from ostdesk.gui.bridge import GuiBridge
 from ostdesk.gui.chart.widget import ChartWidget
 from ostdesk.gui.runs.chart_data import show_round_trips
 from ostdesk.gui.runs.worker import RunWorker
-from ostdesk.store.database import Database
 from ostdesk.store.runs import Columns, run_equity_points, run_trades
 
 CHART_DELAY_MS = 125
@@ -38,16 +37,14 @@ CHART_DELAY_MS = 125
 
 class LiveChartFeed(QObject):
     """Connects one ``GuiBridge`` to one ``ChartWidget`` (and reads the blotters' books).
-    ``worker`` reads a finished run's records off the main thread; given a ``Database`` the
-    feed reads them itself, in the turn the run ends (what the window did before it passed
-    its run worker)."""
+    ``worker`` reads a finished run's records off the main thread."""
 
     def __init__(
         self,
         chart: ChartWidget,
         bridge: GuiBridge,
         blotters: Blotters,
-        worker: RunWorker | Database,
+        worker: RunWorker,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -200,17 +197,10 @@ class LiveChartFeed(QObject):
         if recording is None or recording.run_id is None:
             return
         run_id = recording.run_id
-        if isinstance(self.worker, RunWorker):
-            self.worker.submit(
-                lambda cur: _recorded(cur, run_id),
-                lambda result: self._show_recorded(run, *result),
-            )  # an error reaches the worker's ``failed`` (the run browser shows it)
-            return
-        cur = self.worker.cursor()
-        try:
-            self._show_recorded(run, *_recorded(cur, run_id))
-        finally:
-            self.worker.release(cur)
+        self.worker.submit(
+            lambda cur: _recorded(cur, run_id),
+            lambda result: self._show_recorded(run, *result),
+        )  # an error reaches the worker's ``failed`` (the run browser shows it)
 
     def _show_recorded(self, run: BacktestRun, equity: Columns, trades: Columns) -> None:
         if run is not self._run:  # another run started since

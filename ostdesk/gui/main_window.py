@@ -106,7 +106,9 @@ class MainWindow(QMainWindow):
         self.run_details = RunDetails(self.run_list.worker)
         self.run_comparison = RunComparison(self.run_list.worker)
         self.chart_loader = RunChartLoader(self.run_list.worker, self)
-        self.chart_feed = LiveChartFeed(self.chart, self.bridge, self.blotters, db, self)
+        self.chart_feed = LiveChartFeed(
+            self.chart, self.bridge, self.blotters, self.run_list.worker, self
+        )
         self.replay = ReplayController(db, self.chart, self.blotters, self)
         self.replay_banner = ReplayBanner(self.replay)
         self.central.add_banner(self.replay_banner)

@@ -17,6 +17,7 @@ from ostdesk.gui.replay.chart_feed import ChartFeed
 from ostdesk.gui.replay.timeline import RunTimeline
 from ostdesk.gui.runs.chart_data import show_in_chart
 from ostdesk.gui.runs.queries import load_chart_data
+from ostdesk.gui.runs.worker import RunWorker
 from ostdesk.store import Database, install_demo_data
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.runs import get_run
@@ -53,9 +54,13 @@ def test_sma_lines_keep_their_colours_live_reopened_and_replayed(
 
         blotters = Blotters()
         qtbot.addWidget(blotters)
-        feed = LiveChartFeed(live, GuiBridge(), blotters, db)
-        feed.start(run)
-        feed.finish(BacktestRun(config, [], 0))
+        worker = RunWorker(db)
+        try:
+            feed = LiveChartFeed(live, GuiBridge(), blotters, worker)
+            feed.start(run)
+            feed.finish(BacktestRun(config, [], 0))
+        finally:
+            worker.close()
 
         cur = db.cursor()
         try:

@@ -42,21 +42,25 @@ def test_indicator_values_ahead_of_their_bars_wait_for_them(qtbot, db_path: Path
     qtbot.addWidget(chart)
     qtbot.addWidget(blotters)
     with Database.open(db_path) as db:
-        feed = LiveChartFeed(chart, GuiBridge(), blotters, db)
-        config = BacktestConfig(strategy=SmaCross, symbols=("AAA",), period=BarPeriod.MINUTE)
-        feed.start(BacktestRun(config, [random_walk_chunk(1, 1)], 1))  # never started
-        feed.on_indicators({"AAA": values(0, 10)})
-        feed.on_bars({"AAA": bar_columns(0, 6)})
-        feed.flush()
-        line = chart.panes.indicator_items["SMA(10)"].source.series.values
-        assert line.view.tolist() == [0, 1, 2, 3, 4, 5]
+        worker = RunWorker(db)
+        try:
+            feed = LiveChartFeed(chart, GuiBridge(), blotters, worker)
+            config = BacktestConfig(strategy=SmaCross, symbols=("AAA",), period=BarPeriod.MINUTE)
+            feed.start(BacktestRun(config, [random_walk_chunk(1, 1)], 1))  # never started
+            feed.on_indicators({"AAA": values(0, 10)})
+            feed.on_bars({"AAA": bar_columns(0, 6)})
+            feed.flush()
+            line = chart.panes.indicator_items["SMA(10)"].source.series.values
+            assert line.view.tolist() == [0, 1, 2, 3, 4, 5]
 
-        feed.on_bars({"AAA": bar_columns(6, 5)})
-        feed.on_indicators({"AAA": values(10, 1)})
-        feed.flush()
-        line = chart.panes.indicator_items["SMA(10)"].source.series.values
-        assert line.view.tolist() == list(range(11))
-        feed.finish(BacktestRun(config, [], 0))
+            feed.on_bars({"AAA": bar_columns(6, 5)})
+            feed.on_indicators({"AAA": values(10, 1)})
+            feed.flush()
+            line = chart.panes.indicator_items["SMA(10)"].source.series.values
+            assert line.view.tolist() == list(range(11))
+            feed.finish(BacktestRun(config, [], 0))
+        finally:
+            worker.close()
 
 
 def test_a_finished_runs_records_are_read_off_the_main_thread_then_drawn(
