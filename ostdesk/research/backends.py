@@ -81,7 +81,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_main(conn: Connection, cpu: int | None, nice: int) -> None:
+def _worker_main(conn: Connection, nice: int) -> None:
     """A pool worker: load the strategy, then run trials until told to stop. Ctrl-C in the
     terminal reaches the whole process group: the parent decides, and stops its workers.
 
@@ -90,16 +90,13 @@ def _worker_main(conn: Connection, cpu: int | None, nice: int) -> None:
     the study's driver, shares the app's GIL, and descheduled while holding it, it stalled
     the window for as long as the busy cores kept it waiting.
 
-    Each worker keeps to a CPU of its own: the engine pins its threads to the last CPU a
-    process may use (``ostdesk.engine.affinity``), which would otherwise be the same CPU in
-    every worker, and the pool would run on one core."""
+    Workers are not pinned to CPUs: a trial runs on the synchronous executor, whose one thread
+    the engine leaves unpinned, and the scheduler may then move a worker off a core that other
+    programs keep busy (pinned, each waited for its own core on a shared machine)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice:
         with contextlib.suppress(OSError):
             os.nice(nice)
-    if cpu is not None:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, {cpu})
     try:
         data: StudyData = pickle.loads(conn.recv_bytes())
     except (EOFError, OSError):
@@ -122,11 +119,10 @@ def _worker_main(conn: Connection, cpu: int | None, nice: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, lock: threading.Lock, cpu: int | None, nice: int) -> None:
-        self.cpu = cpu
+    def __init__(self, ctx: Any, lock: threading.Lock, nice: int) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, cpu, nice), name="ostdesk-trial-worker", daemon=True
+            target=_worker_main, args=(child, nice), name="ostdesk-trial-worker", daemon=True
         )
         with lock:  # the child (or the fork server, started by the first) copies it as it starts
             saved = {k: os.environ.get(k) for k in THREAD_ENV}
@@ -203,11 +199,7 @@ class LocalBackend:
     def start(self, data: StudyData) -> None:
         self._data = data
         self._payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)  # once, not per worker
-        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-        self._pool = [
-            _Worker(self._ctx, _ENV_LOCK, cpus[k % len(cpus)] if cpus else None, self.nice)
-            for k in range(self.workers)
-        ]
+        self._pool = [_Worker(self._ctx, _ENV_LOCK, self.nice) for _ in range(self.workers)]
         for worker in self._pool:  # all started first: each reads its bars as it is sent them
             worker.conn.send_bytes(self._payload)
 
@@ -275,7 +267,7 @@ class LocalBackend:
             elapsed = time.monotonic() - worker.started
             results.append(TrialResult(number, params, status, {}, error, elapsed, worker.name))
         index = self._pool.index(worker)
-        self._pool[index] = _Worker(self._ctx, _ENV_LOCK, worker.cpu, self.nice)
+        self._pool[index] = _Worker(self._ctx, _ENV_LOCK, self.nice)
         self._pool[index].conn.send_bytes(self._payload)
 
     def close(self) -> None:
