@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from ostdesk.gui.main_window import STATE_KEY, MainWindow
+from ostdesk.gui.runs.details import BODY_STRETCH
 from ostdesk.store import Database
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -49,6 +50,8 @@ def test_run_details_build_their_plot_after_the_window_shows_not_with_it(
     window.show()
     qtbot.waitUntil(lambda: details._plot is not None)  # no run asked for it
     assert details.body.widget(1) is details.plot and details.body.count() == 3
+    stretch = [details.body.widget(i).sizePolicy().horizontalStretch() for i in range(3)]
+    assert stretch == list(BODY_STRETCH)  # the plot still takes its share of a wider dock
     window.close()
 
 

@@ -48,6 +48,8 @@ from ostdesk.store.export import export_run
 from ostdesk.store.stats import STAT_DEFINITIONS
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+BODY_STRETCH = (0, 3, 2)
+"""How statistics, plot and tabs share the dock's width beyond their own."""
 EMPTY_TEXT = (
     "No run is open. Double-click a run in the Runs tab (or run a backtest) to see its "
     "statistics, equity and drawdown, trades and messages here."
@@ -114,7 +116,7 @@ class RunDetails(QWidget):
         self.body.addWidget(self.stats_table)
         self.body.addWidget(QWidget())  # the plot's place until it is built
         self.body.addWidget(self.tabs)
-        for i, stretch in enumerate((0, 3, 2)):
+        for i, stretch in enumerate(BODY_STRETCH):
             self.body.setStretchFactor(i, stretch)
         self.body.setSizes([self.stats_table.sizeHint().width(), 600, 400])
         self.empty_state = empty_state_label(EMPTY_TEXT)
@@ -143,6 +145,7 @@ class RunDetails(QWidget):
         placeholder = self.body.replaceWidget(1, self._plot)  # keeps the splitter's sizes
         if placeholder is not None:
             placeholder.deleteLater()
+        self.body.setStretchFactor(1, BODY_STRETCH[1])  # the widget holds it, not the splitter
         return self._plot
 
     @property
