@@ -202,6 +202,11 @@ class LiveChartFeed(QObject):
             lambda result: self._show_recorded(run, *result),
         )  # an error reaches the worker's ``failed`` (the run browser shows it)
 
+    def forget(self) -> None:
+        """The chart now shows something else (a replay): a finished run's records still
+        being read are dropped when they arrive."""
+        self._run = None
+
     def _show_recorded(self, run: BacktestRun, equity: Columns, trades: Columns) -> None:
         if run is not self._run:  # another run started since
             return

@@ -438,6 +438,7 @@ class MainWindow(QMainWindow):
             )
             return
         replaying = self.replay.timeline is not None
+        self.chart_feed.forget()  # a run that just ended must not draw over the replay
         try:
             layout = get_run(self.db, run_id)["indicators"] or None
             timeline = self.replay.open(run_id, layout=layout)

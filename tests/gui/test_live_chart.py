@@ -68,9 +68,10 @@ def test_a_finished_runs_records_are_read_off_the_main_thread_then_drawn(
 ) -> None:  # type: ignore[no-untyped-def]
     """The recorded equity and round trips are read by the run worker (they held the window
     in the turn the run ended): nothing is drawn in ``finish``, and once the result arrives
-    the chart ends as a reopened run shows it."""
-    live, reopened, blotters = ChartWidget(), ChartWidget(), Blotters()
-    for widget in (live, reopened, blotters):
+    the chart ends as a reopened run shows it; unless the chart was given to a replay
+    (``forget``) meanwhile, which the late result must not draw over."""
+    live, reopened, replayed, blotters = ChartWidget(), ChartWidget(), ChartWidget(), Blotters()
+    for widget in (live, reopened, replayed, blotters):
         qtbot.addWidget(widget)
     with Database.open(db_path) as db:
         symbol = install_demo_data(db)[0]
@@ -99,6 +100,15 @@ def test_a_finished_runs_records_are_read_off_the_main_thread_then_drawn(
             feed.finish(run)
             assert len(live._data[symbol].round_trips.exit_ts) == 0  # not read in this turn
             qtbot.waitUntil(lambda: len(live._data[symbol].round_trips.exit_ts) > 0)
+
+            replay_feed = LiveChartFeed(replayed, GuiBridge(), blotters, worker)
+            replay_feed.start(run)
+            replay_feed.finish(run)
+            replay_feed.forget()  # F6 as the run ends
+            answered: list[bool] = []
+            worker.submit(lambda cur: None, lambda _: answered.append(True))  # after the read
+            qtbot.waitUntil(lambda: bool(answered))
+            assert len(replayed._data[symbol].round_trips.exit_ts) == 0
         finally:
             worker.close()
         assert np.array_equal(live._data[symbol].round_trips.exit_ts, expected)

@@ -4,9 +4,9 @@ maximum drawdown and final return, and the risk of ruin at a loss the user sets.
 
 The round trips are read on the run worker's database thread; the simulation (a quarter to
 half a second for 10,000 paths of 4,000 trades) runs on a thread of its own and hands its
-result back with a queued signal, so the window never waits for it. A result for a run or settings no longer
-asked for is dropped. The three plots are built when the tab first shows (or a result comes):
-~60 ms of every start, for a tab many sessions never open.
+result back with a queued signal, so the window never waits for it. A result for a run or
+settings no longer asked for is dropped. The three plots are built when the tab first shows
+(or a result comes): ~60 ms of every start, for a tab many sessions never open.
 """
 
 from __future__ import annotations
