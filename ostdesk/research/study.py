@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.strategy import Strategy
 from ostdesk.research.backends import Backend, make_backend
@@ -339,8 +341,8 @@ class StudyRunner:
 
 
 def _stored_result(row: TrialRow) -> TrialResult:
-    """A finished trial as a result to tell again (without its returns: a repeat stores
-    none, they are the first trial's)."""
+    """A finished trial as a result to tell again and store as a repeat, its returns
+    included (without them the study's overfitting statistics would refuse it)."""
     return TrialResult(
         row.number,
         dict(row.params),
@@ -349,4 +351,5 @@ def _stored_result(row: TrialRow) -> TrialResult:
         row.error,
         row.duration_s,
         row.worker,
+        np.asarray(row.returns, dtype=np.float64),
     )

@@ -36,8 +36,8 @@ from ostdesk.store.transactions import insert_frame, transaction
 @dataclasses.dataclass(frozen=True)
 class TrialRow:
     """A finished trial as stored; ``params`` JSON-ready (enums by name). ``returns``, its
-    per-period returns, are stored in ``trial_returns`` but not read back with it (see
-    :func:`trial_returns`)."""
+    per-period returns, are stored in ``trial_returns``; only :func:`stored_trial` reads
+    them back with it (a study's are read by :func:`trial_returns`)."""
 
     number: int
     params: Mapping[str, Any]
@@ -244,12 +244,14 @@ def stored_trials(db: DbOrCursor, study_id: int) -> list[TrialRow]:
 
 
 def stored_trial(db: DbOrCursor, study_id: int, number: int) -> TrialRow:
-    """Stored trial ``number`` of a study (a study runner reads back a trial whose parameters
-    are asked again rather than holding every result); ``StoreError`` if there is none."""
+    """Stored trial ``number`` of a study with its returns (a study runner reads back a trial
+    whose parameters are asked again rather than holding every result, and the repeat
+    stores the same returns); ``StoreError`` if there is none."""
     rows = _trials(db, study_id, number)
     if not rows:
         raise StoreError(f"study {study_id} has no trial {number}")
-    return rows[0]
+    returns = trial_returns(db, study_id, number).get(number)
+    return rows[0] if returns is None else dataclasses.replace(rows[0], returns=returns)
 
 
 def _trials(db: DbOrCursor, study_id: int, number: int | None) -> list[TrialRow]:
@@ -285,11 +287,15 @@ def _trials(db: DbOrCursor, study_id: int, number: int | None) -> list[TrialRow]
     ]
 
 
-def trial_returns(db: DbOrCursor, study_id: int) -> dict[int, np.ndarray[Any, Any]]:
-    """The stored per-period returns of a study's trials by trial number (completed trials
-    stored since the ``trial_returns`` migration)."""
+def trial_returns(
+    db: DbOrCursor, study_id: int, number: int | None = None
+) -> dict[int, np.ndarray[Any, Any]]:
+    """The stored per-period returns of a study's trials (or of trial ``number``) by trial
+    number (completed trials stored since the ``trial_returns`` migration)."""
+    which = "" if number is None else f" AND number = {int(number)}"
     rows = connection_of(db).execute(
-        "SELECT number, returns FROM trial_returns WHERE study_id = ? ORDER BY number", [study_id]
+        f"SELECT number, returns FROM trial_returns WHERE study_id = ?{which} ORDER BY number",
+        [study_id],
     )
     return {int(n): np.asarray(r, dtype=np.float64) for n, r in rows.fetchall()}
 

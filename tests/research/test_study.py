@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from ostdesk.engine.events import BarPeriod
@@ -20,6 +21,7 @@ from ostdesk.engine.strategy import Strategy
 from ostdesk.engine.strategy_loader import load_strategies
 from ostdesk.research.backends import LocalBackend
 from ostdesk.research.ranking import best_trials, pareto_front
+from ostdesk.research.robustness import study_robustness
 from ostdesk.research.space import parse_space
 from ostdesk.research.spec import Objective, StudySpec, TrialResult, TrialStatus
 from ostdesk.research.study import StudyError, StudyProgress, StudyRunner
@@ -29,7 +31,7 @@ from ostdesk.store.backtests import prepare_backtest
 from ostdesk.store.market_data import bar_chunks, count_bars
 from ostdesk.store.runs import get_run, run_stats, run_trades
 from ostdesk.store.stats import STAT_DEFINITIONS, stats_to_record
-from ostdesk.store.studies import get_study, stored_trials
+from ostdesk.store.studies import get_study, stored_trials, trial_returns
 from ostdesk.timeparse import parse_when
 
 SMA = load_strategies().get("SmaCross")
@@ -234,6 +236,25 @@ def test_a_set_asked_again_after_a_resume_copies_the_stored_result_of_its_first_
         source = ran_before[r.params["slow"]]
         assert r.worker == f"repeat of {source.number}"
         assert (r.status, r.stats, r.objective) == (source.status, source.stats, source.objective)
+    returns = trial_returns(goog_db, study)  # the copy's returns too: PBO and DSR need them
+    for r in of_stored:
+        source_returns = returns[int(r.worker.removeprefix("repeat of "))]
+        assert len(source_returns) and np.array_equal(returns[r.number], source_returns)
+
+
+def test_repeats_in_one_run_store_their_returns_so_the_overfitting_statistics_hold(
+    goog_db: Database,
+) -> None:
+    """A set asked again copies its first run's returns (read back from the unstored batch
+    or the store): a repeat without them made the robustness summary refuse DSR and PBO."""
+    spec = sma_spec(["fast=10", "slow=20:40:10"], method="tpe", n_trials=12, seed=3)
+    study = StudyRunner(goog_db, spec, workers=1).run().study_id
+    trials = stored_trials(goog_db, study)
+    assert any(t.worker.startswith("repeat of ") for t in trials)
+    returns = trial_returns(goog_db, study)
+    assert {t.number for t in trials if t.status == "completed"} <= set(returns)
+    summary = study_robustness(goog_db, study)
+    assert summary.deflated is not None and summary.overfitting is not None, summary.notes
 
 
 def test_nsga2_gives_a_pareto_front_of_two_objectives(goog_db: Database) -> None:
