@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QModelIndex, QRectF, Qt
 from pytestqt.qtbot import QtBot
 
 from ostdesk.engine.strategy_loader import load_strategies
@@ -124,6 +124,18 @@ def test_the_tables_texts_are_of_the_study_shown_after_another_was(view: Optimiz
     view.model.set_study(spec, [other])
     assert view.model.index(0, column).data() == "7"
     assert view.model.index(0, view.model.columns.index("Worker")).data() == "b"
+
+
+def test_the_table_answers_an_invalid_index_with_nothing(view: OptimizeView) -> None:
+    """The filter proxy passes invalid indexes on to the model: an empty study's table
+    crashed the app, and one with trials answered with its last row's text."""
+    assert view.proxy.data(QModelIndex()) is None  # no study yet
+    dims, fixed = parse_space(load_strategies().get("SmaCross").params, ["fast=5:10:5"])
+    spec = StudySpec("SmaCross", "built-in", ("X",), "day", dims, (Objective("Return [%]"),), fixed)
+    row = TrialRow(0, {"fast": 5}, "completed", (1.0,), True, {"# Trades": 3.0}, None, 0.1, "a")
+    view.model.set_study(spec, [row])
+    assert view.model.data(QModelIndex()) is None
+    assert view.proxy.data(QModelIndex()) is None
 
 
 def test_the_heatmaps_best_cell_is_the_tables_best_trial(qtbot: QtBot, view: OptimizeView) -> None:

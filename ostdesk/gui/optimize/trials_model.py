@@ -187,7 +187,9 @@ class TrialsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
-        # a view asks only for its cells: no isValid(), and the likeliest roles first
+        # the likeliest roles first; a proxy passes invalid indexes on (row -1: no cell)
+        if index.row() < 0:
+            return None
         if role == _DISPLAY:
             return self.text(index.row(), index.column())
         if role == _ALIGNMENT:
