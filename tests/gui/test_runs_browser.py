@@ -26,6 +26,7 @@ from ostdesk.store.run_schema import EVENT_TABLES
 from ostdesk.store.runs import get_run
 from ostdesk.store.timefmt import utc_now
 from ostdesk.strategies.sma_cross import SmaCross
+from tests.gui.browser import browser_on
 
 BIG_ID = 5_000_000_000  # beyond 32 bits: must survive Qt signals intact
 
@@ -90,14 +91,6 @@ def generated_db(db_path: Path) -> Iterator[Database]:
     insert_runs(db, 500)
     yield db
     db.close()
-
-
-def browser_on(qtbot: QtBot, db: Database) -> RunBrowser:
-    browser = RunBrowser()
-    qtbot.addWidget(browser)
-    with qtbot.waitSignal(browser.refreshed, timeout=10_000):
-        browser.set_database(db)
-    return browser
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from ostdesk.store import Database, import_bars, load_bars
 from ostdesk.store.backtests import prepare_backtest
 from ostdesk.strategies.sma_cross import SmaCross
 from tests.cli_data import goog_csv
+from tests.gui.browser import browser_on
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +52,7 @@ def runs_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def browser(qtbot: QtBot, runs_template: Path, db_path: Path) -> Iterator[RunBrowser]:
     shutil.copy(runs_template, db_path)
     db = Database.open(db_path)
-    widget = RunBrowser()
-    qtbot.addWidget(widget)
-    with qtbot.waitSignal(widget.refreshed, timeout=10_000):
-        widget.set_database(db)
+    widget = browser_on(qtbot, db)
     yield widget
     widget.shutdown()
     db.close()

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from ostdesk.gui.runs import RunBrowser
 from ostdesk.store import Database
+from tests.gui.browser import browser_on
 from tests.report.conftest import COMPLETED_RUN
 from tests.report.page_reader import ReportPage
 
@@ -18,10 +19,7 @@ from tests.report.page_reader import ReportPage
 @pytest.fixture
 def browser(qtbot: QtBot, runs_db: Path) -> Iterator[RunBrowser]:
     db = Database.open(runs_db)
-    widget = RunBrowser()
-    qtbot.addWidget(widget)
-    with qtbot.waitSignal(widget.refreshed, timeout=10_000):
-        widget.set_database(db)
+    widget = browser_on(qtbot, db)
     yield widget
     widget.shutdown()
     db.close()
