@@ -494,13 +494,8 @@ class MainWindow(QMainWindow):
     def _rerun(self, run: dict[str, object]) -> None:
         """Runs → Re-run: the run's configuration runs again now, as a new run named a re-run
         of it; the strategy dock keeps what it shows (``ConfigDock.rerun_config``)."""
-        try:
-            config, source = self.config_panel.rerun_config(run)
-            self.controller.start(config, strategy_source=source)
-        except (StoreError, ParamError, ValueError, KeyError, RuntimeError) as exc:
-            text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            self.log_view.error(f"cannot re-run run {run['run_id']}: {text}")
-            self.notice.show_error(f"Cannot re-run run {run['run_id']}: {text}")
+        what = f"re-run run {run['run_id']}"
+        self._start_or_say(what, lambda: self.config_panel.rerun_config(run))
 
     @property
     def optimize(self) -> OptimizeView:
@@ -557,12 +552,18 @@ class MainWindow(QMainWindow):
 
     def _record_trial(self, config: BacktestConfig, source: str) -> None:
         """A study's trial (double-clicked in Optimize) recorded as a run and shown."""
+        self._start_or_say(f"record {config.name}", lambda: (config, source))
+
+    def _start_or_say(self, what: str, configure: Callable[[], tuple[BacktestConfig, str]]) -> None:
+        """Start the run ``configure`` gives; what stops it is said in the log and the
+        notice as "cannot ``what``: reason"."""
         try:
+            config, source = configure()
             self.controller.start(config, strategy_source=source)
         except (StoreError, ParamError, ValueError, KeyError, RuntimeError) as exc:
             text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            self.log_view.error(f"cannot record {config.name}: {text}")
-            self.notice.show_error(f"Cannot record {config.name}: {text}")
+            self.log_view.error(f"cannot {what}: {text}")
+            self.notice.show_error(f"Cannot {what}: {text}")
 
     def center_chart(self, symbol: str, ts_ns: int) -> None:
         if symbol and symbol != self.chart.current_symbol:
