@@ -5,8 +5,9 @@ engine-related arrives through ``self.bridge`` (the only link to engine threads)
 started and stopped by ``self.controller``. The dock layout and the window geometry are saved
 under the fixed keys below, so they survive upgrades; "View → Reset layout" restores the
 layout built here. The centre (welcome page or chart, and which run it shows) is a
-``CentralPage``. A start builds only what it shows: the Optimize and Walk-forward panels wait
-for their dock to show, Run details' plot for the window to be shown.
+``CentralPage``, the replay's look of the window a ``ReplayMode``. A start builds only what
+it shows: the Optimize and Walk-forward panels wait for their dock to show, Run details' plot
+for the window to be shown.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ostdesk.gui.live_chart import LiveChartFeed
 from ostdesk.gui.log_dock import LogView
 from ostdesk.gui.replay.banner import ReplayBanner
 from ostdesk.gui.replay.controller import ReplayController
+from ostdesk.gui.replay.mode import REPLAY_TIP, ReplayMode
 from ostdesk.gui.replay.toolbar import ReplayToolbar
 from ostdesk.gui.run_controller import RunController
 from ostdesk.gui.runs import RunBrowser, RunChartLoader, RunComparison, RunDetails
@@ -67,8 +69,6 @@ IDLE_FOLD_BYTES = 2**20
 """After a run, a database log larger than this is folded into the file while the trader
 reads the results (see ``_fold_log_while_idle``)."""
 
-_REPLAY_TIP = "Replay the run selected in Runs (or the last run) bar by bar (F6)"
-
 
 class MainWindow(QMainWindow):
     """The app's window over one open database."""
@@ -87,8 +87,6 @@ class MainWindow(QMainWindow):
         self.controller = RunController(db, self.bridge, self)
         self.docks: dict[str, QDockWidget] = {}
         self._details_to_raise: int | None = None  # a finished run's, once they are loaded
-        self._status_before_replay = ""  # status and title to show again after a replay
-        self._title_before_replay = ""
         self._live_run = ""  # the label of the run whose messages the bridge hands over
         self.memory = WindowMemory(db.path)
 
@@ -135,6 +133,9 @@ class MainWindow(QMainWindow):
         self._create_menus_and_toolbar()
         self.status = RunStatusBar()
         self.setStatusBar(self.status)
+        self.replay_mode = ReplayMode(
+            self, self.status, self.replay_action, self.replay_toolbar, self.docks
+        )
         self._connect()
         self._default_size()
         self._default_state = self.saveState(STATE_VERSION)
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
         self.replay_action = self._action(
             "Re&play", self.toggle_replay, "F6", icon(QStyle.StandardPixmap.SP_MediaSeekForward)
         )
-        self.replay_action.setToolTip(_REPLAY_TIP)
+        self.replay_action.setToolTip(REPLAY_TIP)
         self.optimize_action = self._action("&Optimize…", self.show_optimize, "Ctrl+Shift+O")
         self.optimize_action.setToolTip("Search the strategy's parameters: a study on all cores")
         self.walkforward_action = self._action("&Walk-forward…", self.show_walkforward)
@@ -283,7 +284,7 @@ class MainWindow(QMainWindow):
         self.central.openRequested.connect(self._reopen)
         self.central.problemReported.connect(self.log_view.error)
         browser.runsDeleted.connect(self._on_runs_deleted)
-        self.replay.closed.connect(self._on_replay_closed)
+        self.replay.closed.connect(self.replay_mode.leave)
         self.replay.opened.connect(lambda timeline: self.status.replay_started(len(timeline)))
         self.replay.cursorChanged.connect(self.status.show_replay_position)
         self.replay_banner.exitRequested.connect(self.exit_replay)
@@ -437,7 +438,6 @@ class MainWindow(QMainWindow):
                 "replaying a run"
             )
             return
-        replaying = self.replay.timeline is not None
         self.chart_feed.forget()  # a run that just ended must not draw over the replay
         try:
             layout = get_run(self.db, run_id)["indicators"] or None
@@ -445,25 +445,8 @@ class MainWindow(QMainWindow):
         except (StoreError, ValueError) as exc:
             self.notice.show_error(f"Cannot replay run {run_id}: {exc}")
             return
-        if not replaying:  # what to show again once the replay closes
-            self._status_before_replay = self.status.message.text()
-            self._title_before_replay = self.windowTitle()
-        mode = f"Replaying run {timeline.run_id}"  # the banner says the rest
-        self.status.message.setText(mode)
-        self.setWindowTitle(f"{self._title_before_replay} — {mode}")
-        self.replay_action.setText("Exit re&play")
-        self.replay_action.setToolTip("Leave the replay (F6 or Esc)")
         self.central.show_chart()
-        self.replay_toolbar.show()
-        dock, blotters = self.docks["replay_log"], self.docks["blotters"]
-        dock.setWindowTitle(f"Replay log — run {run_id}")
-        if not dock.isVisible():
-            width = blotters.width()  # the bottom area's, the log still hidden
-            dock.show()
-            if not dock.isFloating() and not self.tabifiedDockWidgets(dock):
-                sizes = [width * 3 // 5, width * 2 // 5]  # Qt gives a shown dock its minimum
-                self.resizeDocks([blotters, dock], sizes, Qt.Orientation.Horizontal)
-        blotters.raise_()
+        self.replay_mode.enter(timeline.run_id)
         self.log_view.info(f"replaying run {run_id}")
 
     def exit_replay(self) -> None:
@@ -471,20 +454,6 @@ class MainWindow(QMainWindow):
         timeline = self.replay.timeline
         if timeline is not None:
             self.open_run(timeline.run_id)  # which closes the replay first
-
-    def _on_replay_closed(self) -> None:
-        """Whatever ended the replay (Exit, opening or starting a run): leave the mode."""
-        if not self._title_before_replay:
-            return  # no replay was open
-        self.setWindowTitle(self._title_before_replay)
-        self.status.message.setText(self._status_before_replay)
-        self.status.replay_ended()
-        self._title_before_replay = ""
-        self.replay_action.setText("Re&play")
-        self.replay_action.setToolTip(_REPLAY_TIP)
-        self.replay_toolbar.hide()
-        self.docks["replay_log"].hide()
-        self.docks["replay_log"].setWindowTitle("Replay log")
 
     def _compare_runs(self, run_ids: list[int]) -> None:
         self.run_comparison.compare(run_ids)
