@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ostdesk.engine.datafeed import BarChunk
+from ostdesk.engine.bar_chunk import BarChunk
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig, BacktestRun
 from ostdesk.strategies.sma_cross import SmaCross

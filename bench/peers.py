@@ -45,7 +45,7 @@ if not __package__:  # run as ``python bench/peers.py``: make its sibling import
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.backtest import ensure_workload, load
 from bench.recorder import load_into
-from ostdesk.engine.datafeed import BarChunk
+from ostdesk.engine.bar_chunk import BarChunk
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.runner import BacktestConfig
 from ostdesk.store import Database

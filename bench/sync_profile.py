@@ -46,7 +46,7 @@ from bench.peers import (
 from bench.recorder import load_into
 from ostdesk import Strategy
 from ostdesk.engine import runner
-from ostdesk.engine.datafeed import BarChunk
+from ostdesk.engine.bar_chunk import BarChunk
 from ostdesk.engine.events import BarPeriod, BarReceived
 from ostdesk.store import Database
 from ostdesk.store.backtests import prepare_backtest

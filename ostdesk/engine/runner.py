@@ -31,10 +31,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ostdesk.engine import gc_policy
+from ostdesk.engine.bar_chunk import BarChunk
 from ostdesk.engine.broker import SimulatedBroker
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.commission import CommissionModel
-from ostdesk.engine.datafeed import BarChunk, HistoricalDatafeed
+from ostdesk.engine.datafeed import HistoricalDatafeed
 from ostdesk.engine.errors import ComponentError, ErrorSink
 from ostdesk.engine.events import BarPeriod
 from ostdesk.engine.inline import InlineBus

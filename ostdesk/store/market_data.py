@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from ostdesk.engine.datafeed import BarChunk
+from ostdesk.engine.bar_chunk import BarChunk
 from ostdesk.engine.events import BarPeriod
 from ostdesk.store.database import Database, DbOrCursor, connection_of
 from ostdesk.store.errors import StoreError, UnknownSymbolError

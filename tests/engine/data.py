@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from ostdesk.engine.datafeed import BarChunk
+from ostdesk.engine.bar_chunk import BarChunk
 
 
 def goog() -> pd.DataFrame:

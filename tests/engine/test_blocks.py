@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from ostdesk.engine import datafeed
+from ostdesk.engine.bar_chunk import BLOCK_BARS
 from ostdesk.engine.bus import EventBus
-from ostdesk.engine.datafeed import BLOCK_BARS, HistoricalDatafeed
+from ostdesk.engine.datafeed import HistoricalDatafeed
 from ostdesk.engine.events import (
     BarBlock,
     BarPeriod,

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 import pytest
 
+from ostdesk.engine.bar_chunk import BarChunk
 from ostdesk.engine.bus import EventBus
-from ostdesk.engine.datafeed import BarChunk, HistoricalDatafeed
+from ostdesk.engine.datafeed import HistoricalDatafeed
 from ostdesk.engine.events import BarPeriod, BarReceived, BarsComplete, EventBase
 from ostdesk.engine.subscriber import Subscriber
 

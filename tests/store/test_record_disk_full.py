@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ostdesk.engine.datafeed import BLOCK_BARS
+from ostdesk.engine.bar_chunk import BLOCK_BARS
 from ostdesk.engine.events import BarPeriod, BarReceived
 from ostdesk.engine.runner import BacktestConfig, RunStatus
 from ostdesk.store import Database, install_demo_data

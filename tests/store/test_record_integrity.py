@@ -7,8 +7,8 @@ import math
 import threading
 
 from ostdesk import Strategy
+from ostdesk.engine.bar_chunk import BLOCK_BARS
 from ostdesk.engine.bus import EventBus
-from ostdesk.engine.datafeed import BLOCK_BARS
 from ostdesk.engine.events import BarPeriod, BarReceived, FillEvent, Side
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
 from ostdesk.engine.subscriber import Subscriber
