@@ -4,7 +4,8 @@ The feed publishes every bar of a timestamp, then waits for the whole system to 
 the next timestamp, which is what makes a backtest deterministic. It reads columnar chunks
 (``BarChunk``, produced by the store) and converts each chunk's columns to Python lists once, so
 the per-bar work is only building the event and publishing it. The engine never imports the
-store: whoever starts a backtest hands the feed an iterable of chunks.
+store: whoever starts a backtest hands the feed an iterable of chunks, or a ``BarTape`` of
+events built beforehand (a study's trials replay the same bars many times).
 
 Waiting for idle does not block the feed's thread: the replay is a generator that stops at each
 barrier, and the subscriber whose handler ends the timestamp's work resumes it
@@ -23,6 +24,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 
 from ostdesk.engine.affinity import pin_current_thread
 from ostdesk.engine.bar_chunk import BLOCK_BARS, BLOCK_NS, BarChunk, check_sorted
+from ostdesk.engine.bar_tape import BarTape
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import BarBlock, BarPeriod, BarReceived, BarsComplete
 from ostdesk.engine.events.base import event_factory, slot_setters
@@ -36,7 +38,7 @@ class HistoricalDatafeed:
         bus: EventBus,
         symbols: Sequence[str],
         period: BarPeriod,
-        chunks: Iterable[BarChunk],
+        chunks: Iterable[BarChunk] | BarTape,
         total_bars: int,
         name: str = "datafeed",
     ) -> None:
@@ -50,7 +52,12 @@ class HistoricalDatafeed:
         self.finished = threading.Event()
         self.error: BaseException | None = None
         self._cancelled = False
-        self._steps = self._replay(chunks)
+        if isinstance(chunks, BarTape):
+            if chunks.symbols != self.symbols or chunks.period != period:
+                raise ValueError("the bar tape holds other symbols or another period")
+            self._steps = self._replay_tape(chunks)
+        else:
+            self._steps = self._replay(chunks)
         self._over = False  # the replay has ended (or failed)
         self._baton = allocate_lock()  # released to wake the feed's thread (see ``_drive``)
         self._baton.acquire()
@@ -249,6 +256,36 @@ class HistoricalDatafeed:
         self._publish_blocks(blocks)
         self.bars_published = published
 
+    def _replay_tape(self, tape: BarTape) -> Iterator[object]:
+        """``_replay`` of bars built beforehand: each timestamp's bars, its ``BarsComplete``
+        if the broker listens, a ``BarBlock`` where the tape cuts one, then the barrier."""
+        publish = self._bus.publish
+        publish_all = self._bus.publish_all
+        drain = self._bus.idle.wait if self._bus.inline else None
+        listened = self._bus.has_subscribers
+        complete = event_factory(BarsComplete)
+        chunk = tape.chunk
+        cuts = iter(tape.blocks)
+        cut, first, end = next(cuts, _NO_CUT)
+        published = 0
+        for step, (ts, bars) in enumerate(tape.steps):
+            done = listened(BarsComplete)
+            publish_all(bars)
+            published += len(bars)
+            if done:
+                publish(complete(ts, len(bars)))
+            if step == cut:
+                self._publish_block(chunk, first, end)
+                cut, first, end = next(cuts, _NO_CUT)
+            if drain is None:
+                yield None
+            else:
+                drain()
+            self.bars_published = published
+            if self._cancelled:
+                self._publish_block(chunk, first, published)
+                return
+
     def _publish_blocks(
         self,
         blocks: list[tuple[BarChunk, int, int]],
@@ -285,6 +322,9 @@ class HistoricalDatafeed:
             )
         )
 
+
+_NO_CUT = (-1, 0, 0)
+"""A tape's block cut after its last: at no step."""
 
 _FETCH = object()
 """What the replay yields before it reads a chunk: the feed's own thread must read it."""

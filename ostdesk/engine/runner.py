@@ -32,6 +32,7 @@ from typing import Any
 
 from ostdesk.engine import gc_policy
 from ostdesk.engine.bar_chunk import BarChunk
+from ostdesk.engine.bar_tape import BarTape
 from ostdesk.engine.broker import SimulatedBroker
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.commission import CommissionModel
@@ -123,7 +124,7 @@ class BacktestRun:
     def __init__(
         self,
         config: BacktestConfig,
-        chunks: Iterable[BarChunk],
+        chunks: Iterable[BarChunk] | BarTape,
         total_bars: int,
         *,
         subscribers: Sequence[SubscriberFactory] = (),

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ostdesk import Strategy
+from ostdesk.engine.bar_tape import BarTape
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.events import (
     ALL_EVENT_TYPES,
@@ -207,9 +208,12 @@ class _Everything(BufferedSink):
         self.events.extend(events)
 
 
-def _published(executor: str, script: dict[int, list[Action]], react: bool) -> list[str]:
+def _published(
+    executor: str, script: dict[int, list[Action]], react: bool, tape: bool = False
+) -> list[str]:
     """Each event type's events in publication order (each type has one publisher), as text:
-    NaN equals NaN there, and creation times are left out."""
+    NaN equals NaN there, and creation times are left out. ``tape``: the bars replayed from a
+    ``BarTape`` (as a study's trials replay them), not streamed from chunks."""
     chunk = random_walk_chunk(len(SYMBOLS), BARS, seed=11)
     base = int(chunk.ts[0])
     chunk = dataclasses.replace(chunk, ts=base + (chunk.ts - base) * 60)  # minutes -> hours
@@ -227,7 +231,8 @@ def _published(executor: str, script: dict[int, list[Action]], react: bool) -> l
         sinks.append(_Everything(bus))
         return sinks[-1]
 
-    run = BacktestRun(config, [chunk], len(chunk), subscribers=[everything])
+    bars = BarTape(SYMBOLS, BarPeriod.HOUR, [chunk]) if tape else [chunk]
+    run = BacktestRun(config, bars, len(chunk), subscribers=[everything])
     run.run()
     assert run.status is RunStatus.COMPLETED, run.error
     return sorted(_texts(sinks[0].events), key=lambda text: text.partition("(")[0])
@@ -256,6 +261,7 @@ def test_a_random_order_flow_publishes_the_same_events_under_both_executors(
     threaded = _published("threaded", script, react)
     sync = _published("sync", script, react)
     assert sync == threaded
+    assert _published("sync", script, react, tape=True) == threaded  # as a study's trial runs
 
 
 def test_the_random_order_flows_reach_every_kind_of_answer() -> None:
