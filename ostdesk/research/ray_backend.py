@@ -2,10 +2,11 @@
 
 ``address`` is what ``ray.init`` takes: ``auto`` (the cluster this machine belongs to, started
 with ``ray start``), ``HOST:PORT`` of a head node's GCS, or ``ray://HOST:10001`` (Ray Client).
-The study's data is put into the object store once; each task gets its reference, so a node
-fetches the bars once, not per trial. A task is a generator that first says it has started:
-a trial is timed from then, not from its submission (a trial waiting in Ray's queue for a CPU
-has not used any of its time). Every node must have ostdesk (and the strategy's file,
+The study's data is put into the object store once; each task gets its reference (in a list,
+so Ray does not resolve it) and a worker process reads it once, not per trial: its trials
+then replay one ``BarTape`` (``trial.bars_of``). A task is a generator that first says it has
+started: a trial is timed from then, not from its submission (a trial waiting in Ray's queue
+for a CPU has not used any of its time). Every node must have ostdesk (and the strategy's file,
 at the same path) installed. Results come back as tasks finish; ``close`` cancels the tasks
 still running (forcibly: strategy code need not cooperate) and disconnects. A cluster that
 vanishes (its head's GCS port refuses or stays silent) ends the study with a ``BackendError``
@@ -26,6 +27,7 @@ from ostdesk.research.spec import TrialResult, TrialStatus
 from ostdesk.research.trial import STOP_GRACE_S, StudyData, load_strategy, run_trial
 
 _strategies: dict[tuple[str, str], Any] = {}  # per Ray worker process: loaded once
+_data: tuple[str, StudyData] | None = None  # per Ray worker process: the last study's data
 HEAD_CHECK_S = 1.0  # how often poll looks whether the head still answers
 HEAD_TIMEOUT_S = 5.0  # how long an unanswered connect to the head may take
 
@@ -34,12 +36,19 @@ STARTED = "started"
 """What a task yields first, once it runs (its result comes second)."""
 
 
-def _trial_task(data: StudyData, number: int, params: dict[str, Any]) -> Iterator[Any]:
+def _trial_task(data_ref: list[Any], number: int, params: dict[str, Any]) -> Iterator[Any]:
     import ray  # type: ignore[import-not-found,unused-ignore]
 
+    global _data
     yield STARTED
     # Ray gives a task no CPU of its own: pinned, every worker of a node would share one
     os.environ["OSTDESK_NO_PIN"] = "1"
+
+    ref = data_ref[0].hex()
+    if _data is None or _data[0] != ref:
+        _data = None  # the last study's data (and tape) is freed before the next is read
+        _data = (ref, ray.get(data_ref[0]))
+    data = _data[1]
 
     key = (data.spec.strategy, data.spec.strategy_source)
     if key not in _strategies:
@@ -130,7 +139,7 @@ class RayBackend:
         return len(self._pending)
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
-        stream = self._task.remote(self._data_ref, number, params)
+        stream = self._task.remote([self._data_ref], number, params)
         self._pending[stream] = _Task(number, params)
 
     def poll(self, timeout: float) -> list[TrialResult]:

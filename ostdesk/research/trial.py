@@ -16,14 +16,15 @@ import dataclasses
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from ostdesk.engine.bar_chunk import BarChunk
+from ostdesk.engine.bar_tape import BarTape
 from ostdesk.engine.bus import EventBus
 from ostdesk.engine.commission import parse_commission
-from ostdesk.engine.datafeed import BarChunk
 from ostdesk.engine.events import BarBlock, BarPeriod, EventBase, FillEvent, IndicatorBlock
 from ostdesk.engine.params import ParamError
 from ostdesk.engine.runner import BacktestConfig, BacktestRun, RunStatus
@@ -101,6 +102,24 @@ class TrialStats(Subscriber):
         return stats_to_record(results[2])
 
 
+_tape: tuple[StudyData, BarTape] | None = None
+"""This process's last study and its bars as a tape, kept for its next trial."""
+
+
+def bars_of(data: StudyData) -> Iterable[BarChunk] | BarTape:
+    """What a trial of ``data`` replays: its bars as a tape, built at this process's first
+    trial of the study and replayed by the next ones (a worker runs one study's trials, so
+    every trial after the first builds no bar event); its chunks when a tape would hold more
+    than a worker should keep (``BarTape.fits``)."""
+    global _tape
+    if not BarTape.fits(data.total_bars):
+        return iter(data.chunks)
+    if _tape is None or _tape[0] is not data:
+        _tape = None  # the last study's tape is freed before the next is built
+        _tape = (data, BarTape(data.spec.symbols, BarPeriod.parse(data.spec.period), data.chunks))
+    return _tape[1]
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -163,7 +182,7 @@ def run_trial(
 
     try:
         config = config_for(spec, strategy, params, data.tick_sizes)
-        run = BacktestRun(config, iter(data.chunks), data.total_bars, subscribers=[attach])
+        run = BacktestRun(config, bars_of(data), data.total_bars, subscribers=[attach])
     except ParamError as exc:
         result.status, result.error = TrialStatus.PRUNED, str(exc)
         return result, usable
